@@ -1,0 +1,36 @@
+// G ranks as threads of one process: the default on a single machine. Collectives exchange
+// pointers through shared slots between two barriers, so data is copied exactly once (from
+// the sender's buffer into the receiver's), as an RDMA-style all-to-all would.
+#pragma once
+
+#include <barrier>
+#include <memory>
+#include <vector>
+
+#include "core/comm/communicator.h"
+
+namespace moe {
+
+class InProcessGroup {
+public:
+    explicit InProcessGroup(int size);
+    ~InProcessGroup();
+    int size() const { return size_; }
+    // The communicator of one rank; use it only from that rank's thread.
+    Communicator& rank(int r) { return *ranks_[r]; }
+
+private:
+    friend class InProcessCommunicator;
+    struct Slot {
+        const void* send = nullptr;
+        const size_t* sendBytes = nullptr;  // per destination
+        size_t blockBytes = 0;
+        double* reduce = nullptr;
+    };
+    int size_;
+    std::barrier<> barrier_;
+    std::vector<Slot> slots_;
+    std::vector<std::unique_ptr<Communicator>> ranks_;
+};
+
+}  // namespace moe

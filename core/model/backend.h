@@ -1,0 +1,47 @@
+// The op-level interface an MoE layer runs on. The CPU backend (cpu_backend.h) defines what
+// correct means; the CUDA backend (gpu/) implements the same ops and is tested against it.
+// Each op takes one args struct so adding a field never breaks a call site.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/model/expert_weights.h"
+#include "core/model/layer_config.h"
+
+namespace moe {
+
+struct GateArgs {
+    const MoeLayerConfig* config = nullptr;
+    const float* x = nullptr;         // tokens x H, row-major
+    int tokens = 0;
+    const float* gate = nullptr;      // H x E router weights
+    // Forced routing: tokens x k expert ids from the workload; the gate then only supplies
+    // the combine weights of those experts. nullptr = the layer's own top-k.
+    const int32_t* forcedIds = nullptr;
+    int32_t* outIds = nullptr;        // tokens x k, best first, ties to the lowest expert id
+    float* outWeights = nullptr;      // tokens x k combine weights
+};
+
+struct FfnArgs {
+    const ExpertWeights* weights = nullptr;
+    int hidden = 0;
+    int ffn = 0;
+    const float* x = nullptr;  // rows x H, the tokens routed to this expert
+    int rows = 0;
+    float* out = nullptr;      // rows x H: w2 * (silu(x w1) .* (x w3))
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;
+    // Router scores (softmax or sigmoid over x * gate) and top-k selection.
+    virtual void gateTopK(const GateArgs& args) = 0;
+    // counts[e] += number of ids equal to e (counts has `experts` entries).
+    virtual void expertHistogram(const int32_t* ids, size_t n, int experts, int64_t* counts) = 0;
+    // One expert's SwiGLU FFN over the rows routed to it.
+    virtual void expertFfn(const FfnArgs& args) = 0;
+};
+
+}  // namespace moe

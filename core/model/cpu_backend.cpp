@@ -1,0 +1,107 @@
+// Eigen-based implementation of the layer ops. Matrices are row-major maps over the caller's
+// buffers (no copies); scratch for the FFN's inner activations is per thread and reused.
+#include "core/model/cpu_backend.h"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/common/error.h"
+
+namespace moe {
+namespace {
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMap = Eigen::Map<const RowMat>;
+using MutMap = Eigen::Map<RowMat>;
+
+void scoreRow(float* row, int E, ScoreFunction f) {
+    if (f == ScoreFunction::Softmax) {
+        const float mx = *std::max_element(row, row + E);
+        float sum = 0;
+        for (int e = 0; e < E; ++e) {
+            row[e] = std::exp(row[e] - mx);
+            sum += row[e];
+        }
+        const float inv = 1.0f / sum;
+        for (int e = 0; e < E; ++e) row[e] *= inv;
+    } else {
+        for (int e = 0; e < E; ++e) row[e] = 1.0f / (1.0f + std::exp(-row[e]));
+    }
+}
+
+// k best of one row: highest score first, equal scores ordered by lower expert id.
+void selectTopK(const float* scores, int E, int k, int32_t* ids) {
+    for (int j = 0; j < k; ++j) {
+        int best = -1;
+        for (int e = 0; e < E; ++e) {
+            bool taken = false;
+            for (int i = 0; i < j; ++i) taken |= (ids[i] == e);
+            if (taken) continue;
+            if (best < 0 || scores[e] > scores[best]) best = e;  // strict >: lowest id wins ties
+        }
+        ids[j] = best;
+    }
+}
+}  // namespace
+
+void setComputeThreadsForThisThread(int threads) { omp_set_num_threads(std::max(1, threads)); }
+
+void CpuBackend::gateTopK(const GateArgs& a) {
+    const MoeLayerConfig& c = *a.config;
+    const int E = c.experts, k = c.topK;
+    if (a.tokens == 0) return;
+    thread_local RowMat scores;
+    scores.resize(a.tokens, E);
+    scores.noalias() = ConstMap(a.x, a.tokens, c.hidden) * ConstMap(a.gate, c.hidden, E);
+    for (int t = 0; t < a.tokens; ++t) {
+        float* row = scores.data() + static_cast<size_t>(t) * E;
+        scoreRow(row, E, c.score);
+        int32_t* ids = a.outIds + static_cast<size_t>(t) * k;
+        if (a.forcedIds) {
+            const int32_t* forced = a.forcedIds + static_cast<size_t>(t) * k;
+            for (int j = 0; j < k; ++j) {
+                if (forced[j] < 0 || forced[j] >= E)
+                    throw Error("forced routing names expert " + std::to_string(forced[j]) +
+                                " but the layer has " + std::to_string(E) + " experts");
+                ids[j] = forced[j];
+            }
+        } else {
+            selectTopK(row, E, k, ids);
+        }
+        float* w = a.outWeights + static_cast<size_t>(t) * k;
+        float sum = 0;
+        for (int j = 0; j < k; ++j) sum += (w[j] = row[ids[j]]);
+        if (c.renormalize && sum > 0)
+            for (int j = 0; j < k; ++j) w[j] /= sum;
+    }
+}
+
+void CpuBackend::expertHistogram(const int32_t* ids, size_t n, int experts, int64_t* counts) {
+    for (size_t i = 0; i < n; ++i) {
+        const int32_t e = ids[i];
+        if (e < 0 || e >= experts)
+            throw Error("expert id " + std::to_string(e) + " out of range 0.." +
+                        std::to_string(experts - 1));
+        ++counts[e];
+    }
+}
+
+void CpuBackend::expertFfn(const FfnArgs& a) {
+    if (a.rows == 0) return;
+    const int H = a.hidden, F = a.ffn;
+    thread_local RowMat gateAct, up;
+    gateAct.resize(a.rows, F);
+    up.resize(a.rows, F);
+    const ConstMap x(a.x, a.rows, H);
+    gateAct.noalias() = x * ConstMap(a.weights->w1.data(), H, F);
+    up.noalias() = x * ConstMap(a.weights->w3.data(), H, F);
+    // SwiGLU: silu(g) * u, with silu(g) = g * sigmoid(g).
+    gateAct.array() = gateAct.array() / (1.0f + (-gateAct.array()).exp()) * up.array();
+    MutMap(a.out, a.rows, H).noalias() = gateAct * ConstMap(a.weights->w2.data(), F, H);
+}
+
+}  // namespace moe

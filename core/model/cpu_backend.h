@@ -1,0 +1,21 @@
+// The reference backend: float32 on the CPU, matrix products through Eigen (multithreaded with
+// OpenMP). Threads per call follow the calling thread's OpenMP setting, so each in-process
+// rank can be given its own share of the cores (see engine/rank_runner).
+#pragma once
+
+#include "core/model/backend.h"
+
+namespace moe {
+
+class CpuBackend final : public Backend {
+public:
+    std::string name() const override { return "cpu"; }
+    void gateTopK(const GateArgs& args) override;
+    void expertHistogram(const int32_t* ids, size_t n, int experts, int64_t* counts) override;
+    void expertFfn(const FfnArgs& args) override;
+};
+
+// Sets how many threads the matrix products of the calling thread may use.
+void setComputeThreadsForThisThread(int threads);
+
+}  // namespace moe

@@ -1,0 +1,68 @@
+// Seeded weight generation. splitmix64 streams: fast, and independent per block, so weights
+// for a single expert can be regenerated without generating the others.
+#include "core/model/expert_weights.h"
+
+#include <cmath>
+
+namespace moe {
+namespace {
+uint64_t splitmix64(uint64_t& state) {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+}  // namespace
+
+uint64_t ModelWeights::streamSeed(uint64_t seed, int layer, int expert, int matrix) {
+    uint64_t s = seed ^ 0x6a09e667f3bcc909ULL;
+    splitmix64(s);
+    s ^= static_cast<uint64_t>(layer) * 0x100000001b3ULL + 0x1000193ULL * static_cast<uint64_t>(expert + 1);
+    splitmix64(s);
+    s ^= static_cast<uint64_t>(matrix) * 0x9e3779b97f4a7c15ULL;
+    return splitmix64(s);
+}
+
+void ModelWeights::fill(std::vector<float>& out, size_t n, int fanIn, uint64_t streamSeed) {
+    out.resize(n);
+    // Uniform on [-a, a] has variance a^2/3; a = sqrt(3/fanIn) gives variance 1/fanIn.
+    const float a = std::sqrt(3.0f / static_cast<float>(fanIn));
+    uint64_t state = streamSeed;
+    for (size_t i = 0; i < n; ++i) {
+        const uint64_t r = splitmix64(state);
+        const float u = static_cast<float>(r >> 40) * (1.0f / 16777216.0f);  // [0, 1)
+        out[i] = (2.0f * u - 1.0f) * a;
+    }
+}
+
+ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_t seed,
+                           bool shareAcrossLayers)
+    : config_(config), layerCount_(layerCount), shared_(shareAcrossLayers) {
+    config_.validate();
+    const int distinct = shared_ ? 1 : layerCount;
+    const size_t H = config.hidden, F = config.ffn, E = config.experts;
+    layers_.resize(distinct);
+    for (int l = 0; l < distinct; ++l) {
+        LayerWeights& lw = layers_[l];
+        fill(lw.gate, H * E, config.hidden, streamSeed(seed, l, -1, 0));
+        lw.experts.resize(E);
+        for (size_t e = 0; e < E; ++e) {
+            ExpertWeights& ew = lw.experts[e];
+            fill(ew.w1, H * F, config.hidden, streamSeed(seed, l, static_cast<int>(e), 1));
+            fill(ew.w3, H * F, config.hidden, streamSeed(seed, l, static_cast<int>(e), 3));
+            fill(ew.w2, F * H, config.ffn, streamSeed(seed, l, static_cast<int>(e), 2));
+        }
+    }
+}
+
+size_t ModelWeights::expertBytes() const {
+    return 3 * static_cast<size_t>(config_.hidden) * config_.ffn * sizeof(float);
+}
+
+size_t ModelWeights::totalBytes() const {
+    const size_t perLayer = expertBytes() * config_.experts +
+                            static_cast<size_t>(config_.hidden) * config_.experts * sizeof(float);
+    return perLayer * layers_.size();
+}
+
+}  // namespace moe

@@ -1,0 +1,49 @@
+// The unit of work that travels the whole pipeline: one step of routing for every MoE layer.
+// A workload (trace replay, synthetic generator, live training) fills a Step with views over
+// buffers it owns; consumers must not keep the views past the next call to Workload::next().
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace moe {
+
+// What a workload produces: its dimensions and which optional per-token extras it carries.
+struct WorkloadShape {
+    int layers = 0;
+    int experts = 0;
+    int topK = 0;
+    bool hasWeights = false;      // router weights beside the expert ids
+    bool hasSequenceIds = false;  // which sequence each token belongs to
+    bool hasPositions = false;    // absolute position of each token in its sequence
+    bool hasTokenIds = false;     // vocabulary ids
+    int hiddenDim = 0;            // > 0 when router input hidden states are carried
+
+    bool operator==(const WorkloadShape&) const = default;
+};
+
+struct Step {
+    int64_t index = 0;  // 0-based step number within the run
+    int tokens = 0;     // T: tokens in this step
+
+    // Expert ids, layer-major then token then slot: experts[(l * T + t) * topK + j].
+    // Within one token the ids are distinct and in the router's order (best first).
+    std::span<const int32_t> experts;
+    // Optional router weights, same layout as `experts`; empty when the source has none.
+    std::span<const float> weights;
+    // Optional per-token extras (size T each), empty when absent.
+    std::span<const int32_t> sequenceIds;
+    std::span<const int32_t> positions;
+    std::span<const int32_t> tokenIds;
+    // Optional router-input hidden states, layer-major: hidden[(l * T + t) * hiddenDim + d].
+    std::span<const float> hidden;
+
+    // The T x topK ids of one layer.
+    std::span<const int32_t> layerExperts(int layer, int topK) const {
+        return experts.subspan(static_cast<size_t>(layer) * tokens * topK,
+                               static_cast<size_t>(tokens) * topK);
+    }
+};
+
+}  // namespace moe
