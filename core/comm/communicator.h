@@ -29,6 +29,9 @@ public:
     // Element-wise sum across ranks, in place.
     virtual void allReduceSum(std::span<double> data) = 0;
     virtual void barrier() = 0;
+    // After a local failure: break the collectives peers wait in, so they fail too instead of
+    // hanging (MPI_Abort's role, but recoverable for in-process ranks).
+    virtual void abort() = 0;
 };
 
 }  // namespace moe

@@ -22,7 +22,7 @@ public:
         if (static_cast<int>(sendBytes.size()) != G || static_cast<int>(recvBytes.size()) != G)
             throw Error("allToAllV: counts must have one entry per rank");
         g_.slots_[rank_] = {send, sendBytes.data(), 0, nullptr};
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
         auto* out = static_cast<char*>(recv);
         for (int s = 0; s < G; ++s) {
             const auto& slot = g_.slots_[s];
@@ -36,41 +36,42 @@ public:
             if (n) std::memcpy(out, static_cast<const char*>(slot.send) + offset, n);
             out += n;
         }
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
     }
 
     void allToAll(const void* send, size_t blockBytes, void* recv) override {
         g_.slots_[rank_] = {send, nullptr, blockBytes, nullptr};
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
         for (int s = 0; s < g_.size_; ++s)
             std::memcpy(static_cast<char*>(recv) + s * blockBytes,
                         static_cast<const char*>(g_.slots_[s].send) + rank_ * blockBytes,
                         blockBytes);
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
     }
 
     void allGather(const void* send, size_t bytes, void* recv) override {
         g_.slots_[rank_] = {send, nullptr, bytes, nullptr};
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
         for (int s = 0; s < g_.size_; ++s)
             std::memcpy(static_cast<char*>(recv) + s * bytes, g_.slots_[s].send, bytes);
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
     }
 
     void allReduceSum(std::span<double> data) override {
         // Every rank sums all contributions in rank order, so results are bitwise identical.
         std::vector<double> mine(data.begin(), data.end());
         g_.slots_[rank_] = {nullptr, nullptr, 0, mine.data()};
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
         for (size_t i = 0; i < data.size(); ++i) {
             double sum = 0;
             for (int s = 0; s < g_.size_; ++s) sum += g_.slots_[s].reduce[i];
             data[i] = sum;
         }
-        g_.barrier_.arrive_and_wait();
+        g_.barrier_.arriveAndWait();
     }
 
-    void barrier() override { g_.barrier_.arrive_and_wait(); }
+    void barrier() override { g_.barrier_.arriveAndWait(); }
+    void abort() override { g_.barrier_.abort(); }
 
 private:
     InProcessGroup& g_;

@@ -3,10 +3,10 @@
 // the sender's buffer into the receiver's), as an RDMA-style all-to-all would.
 #pragma once
 
-#include <barrier>
 #include <memory>
 #include <vector>
 
+#include "core/comm/abortable_barrier.h"
 #include "core/comm/communicator.h"
 
 namespace moe {
@@ -18,6 +18,10 @@ public:
     int size() const { return size_; }
     // The communicator of one rank; use it only from that rank's thread.
     Communicator& rank(int r) { return *ranks_[r]; }
+    // Breaks every pending and future collective (a rank failed); reset() re-arms between steps.
+    void abort() { barrier_.abort(); }
+    void reset() { barrier_.reset(); }
+    bool aborted() const { return barrier_.aborted(); }
 
 private:
     friend class InProcessCommunicator;
@@ -28,7 +32,7 @@ private:
         double* reduce = nullptr;
     };
     int size_;
-    std::barrier<> barrier_;
+    AbortableBarrier barrier_;
     std::vector<Slot> slots_;
     std::vector<std::unique_ptr<Communicator>> ranks_;
 };

@@ -1,10 +1,22 @@
 // A generation counter wakes the rank threads for each job; the last one to finish signals.
 #include "core/comm/rank_runner.h"
 
+#include "core/comm/abortable_barrier.h"
 #include "core/common/error.h"
 #include "core/model/cpu_backend.h"
 
 namespace moe {
+namespace {
+bool isPeerFailure(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const PeerFailure&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+}  // namespace
 
 RankRunner::RankRunner(int ranks, int threadsPerRank) : threadsPerRank_(threadsPerRank) {
     if (ranks <= 0) throw Error("rank count must be positive, got " + std::to_string(ranks));
@@ -51,7 +63,8 @@ void RankRunner::loop(int rank) {
             err = std::current_exception();
         }
         std::lock_guard lock(mutex_);
-        if (err && !error_) error_ = err;
+        // Keep the root cause: a PeerFailure only says some other rank failed first.
+        if (err && (!error_ || isPeerFailure(error_))) error_ = err;
         if (--pending_ == 0) done_.notify_all();
     }
 }

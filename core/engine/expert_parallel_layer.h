@@ -49,12 +49,14 @@ public:
     void forward(const LayerInputs& in, const LayerOutputs& out);
 
 private:
-    void route(const LayerInputs& in, const LayerOutputs& out);
+    void forwardUnguarded(const LayerInputs& in, const LayerOutputs& out);
+    long long route(const LayerInputs& in, const LayerOutputs& out);  // returns the capacity
+    void expectedReceives(const LayerInputs& in, long long capacity);
     void computeExperts(const LayerInputs& in, RankLayerStats& stats);
     Communicator& comm_;
     Backend& backend_;
-    std::vector<int32_t> ids_, destOfPair_, sendMeta_, recvMeta_;
-    std::vector<float> weights_, sendRows_, recvRows_, expertIn_, expertOut_;
+    std::vector<int32_t> ids_, destOfPair_, recvMeta_;
+    std::vector<float> weights_, sendRows_, recvRows_, expertIn_, expertOut_, resultRows_, returnRows_;
     std::vector<int32_t> sendPair_;  // pair index of each sent row, in send order
     std::vector<size_t> sendCount_, recvCount_;
     std::vector<int64_t> allCounts_;

@@ -128,6 +128,14 @@ void MoeEngine::runStep(const Step& step, StepTelemetry& out) {
     if (m.config.forcedRouting &&
         step.experts.size() < static_cast<size_t>(L) * T * k)
         throw Error("step " + std::to_string(step.index) + " carries too few expert ids");
+    // Validate forced ids here, on the calling thread: a rank that threw mid-collective
+    // would leave its peers waiting at a barrier.
+    if (m.config.forcedRouting)
+        for (size_t i = 0, n = static_cast<size_t>(L) * T * k; i < n; ++i)
+            if (static_cast<uint32_t>(step.experts[i]) >= static_cast<uint32_t>(m.shape.experts))
+                throw Error("step " + std::to_string(step.index) + ": expert id " +
+                            std::to_string(step.experts[i]) + " out of range 0.." +
+                            std::to_string(m.shape.experts - 1));
     out.step = step.index;
     out.tokens = T;
     out.layers = L;
@@ -139,6 +147,7 @@ void MoeEngine::runStep(const Step& step, StepTelemetry& out) {
     out.rankBusySeconds.assign(static_cast<size_t>(L) * G, 0);
     const BusyClock clock = m.threadsPerRank == 1 ? BusyClock::ThreadCpu : BusyClock::Wall;
 
+    if (m.group.aborted()) m.group.reset();  // a failed step broke the collectives: re-arm
     const auto t0 = std::chrono::steady_clock::now();
     m.runner->run([&](int r) {
         const int first = static_cast<int>(static_cast<int64_t>(T) * r / G);

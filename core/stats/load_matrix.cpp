@@ -23,7 +23,15 @@ void LoadMatrix::accumulate(const Step& step, int topK) {
     for (int l = 0; l < layers_; ++l) {
         int64_t* row = counts_.data() + idx(l, 0);
         const int32_t* ids = step.experts.data() + l * perLayer;
-        for (size_t i = 0; i < perLayer; ++i) ++row[ids[i]];
+        for (size_t i = 0; i < perLayer; ++i) {
+            // Workloads validate ids as they read them; this guard keeps a bad source from
+            // writing out of bounds (and from hanging ranks waiting on a failed peer).
+            if (static_cast<uint32_t>(ids[i]) >= static_cast<uint32_t>(experts_))
+                throw Error("step " + std::to_string(step.index) + ", layer " + std::to_string(l) +
+                            ": expert id " + std::to_string(ids[i]) + " out of range 0.." +
+                            std::to_string(experts_ - 1));
+            ++row[ids[i]];
+        }
     }
 }
 

@@ -62,6 +62,37 @@ TEST(RankRunner, RethrowsAnErrorFromARank) {
     EXPECT_EQ(ran, 2);
 }
 
+TEST(InProcessGroup, AFailingRankBreaksPeersOutOfCollectivesAndIsReported) {
+    const int G = 4;
+    InProcessGroup g(G);
+    RankRunner runner(G, 1);
+    try {
+        runner.run([&](int r) {
+            try {
+                if (r == 2) throw Error("rank 2 hit bad input");
+                long v = r, all[4];
+                g.rank(r).allGather(&v, sizeof v, all);  // ranks 0, 1, 3 wait here for rank 2
+            } catch (...) {
+                g.rank(r).abort();
+                throw;
+            }
+        });
+        FAIL() << "expected an error";
+    } catch (const PeerFailure&) {
+        FAIL() << "the root cause should be reported, not the peers' failure";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "rank 2 hit bad input");
+    }
+    g.reset();  // usable again after re-arming
+    std::vector<long> sums(G);
+    runner.run([&](int r) {
+        long v = 1, all[4];
+        g.rank(r).allGather(&v, sizeof v, all);
+        sums[r] = all[0] + all[1] + all[2] + all[3];
+    });
+    EXPECT_EQ(sums, std::vector<long>(G, 4));
+}
+
 TEST(Placement, ContiguousAndReplicaSpecs) {
     Placement p = Placement::contiguous(2, 8, 4);
     EXPECT_EQ(p.expertsOnRank(0, 1), (std::vector<int>{2, 3}));

@@ -1,0 +1,16 @@
+// One function per CLI sub-command: each registers its flags on the parent app and returns
+// the action to run when that sub-command was chosen (returning the process exit code).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace moe::cli {
+
+using Action = std::function<int()>;
+
+Action addRunCommand(CLI::App& app);
+Action addStatsCommand(CLI::App& app);
+Action addDevicesCommand(CLI::App& app);
+
+}  // namespace moe::cli

@@ -1,0 +1,14 @@
+// The end-of-run summary of `run`: throughput, per-layer skewness and drops, per-rank rows and
+// busy time, balancedness.
+#pragma once
+
+#include <ostream>
+
+#include "core/engine/moe_engine.h"
+#include "core/engine/run_summary.h"
+
+namespace moe::cli {
+
+void printRunReport(std::ostream& out, const RunSummary& summary, const MoeEngine& engine);
+
+}  // namespace moe::cli

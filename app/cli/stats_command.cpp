@@ -1,0 +1,107 @@
+// `stats`: whole-workload load statistics without executing any layer: per layer the
+// skewness, CV and order statistics of the summed expert loads, as a table, CSV or JSON.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/cli/commands.h"
+#include "app/cli/progress_meter.h"
+#include "app/cli/text_table.h"
+#include "app/cli/workload_flags.h"
+#include "core/common/error.h"
+#include "core/stats/workload_stats.h"
+
+namespace moe::cli {
+namespace {
+
+struct StatsFlags {
+    WorkloadFlags workload;
+    int64_t steps = 0;
+    uint64_t seed = 1;
+    std::string format = "table";
+    std::string out;
+};
+
+void writeCsv(std::ostream& o, const WorkloadStats& st) {
+    o << "layer,tokens,assignments,skewness,cv,min,median,p95,max,step_skewness_mean,step_skewness_max\n";
+    for (const auto& l : st.layers)
+        o << l.layer << ',' << st.tokens << ',' << l.whole.assignments << ',' << fixed(l.whole.skewness, 6)
+          << ',' << fixed(l.whole.cv, 6) << ',' << l.whole.min << ',' << fixed(l.whole.median, 1) << ','
+          << fixed(l.whole.p95, 2) << ',' << l.whole.max << ',' << fixed(l.stepSkewnessMean, 6) << ','
+          << fixed(l.stepSkewnessMax, 6) << '\n';
+}
+
+void writeJson(std::ostream& o, const WorkloadStats& st, const std::string& describe) {
+    nlohmann::json j;
+    j["workload"] = describe;
+    j["steps"] = st.steps;
+    j["tokens"] = st.tokens;
+    for (const auto& l : st.layers) {
+        std::vector<int64_t> counts(st.totals.layer(l.layer).begin(), st.totals.layer(l.layer).end());
+        j["layers"].push_back({{"layer", l.layer}, {"assignments", l.whole.assignments},
+                               {"skewness", l.whole.skewness}, {"cv", l.whole.cv},
+                               {"min", l.whole.min}, {"median", l.whole.median},
+                               {"p95", l.whole.p95}, {"max", l.whole.max},
+                               {"step_skewness_mean", l.stepSkewnessMean},
+                               {"step_skewness_max", l.stepSkewnessMax}, {"expert_loads", counts}});
+    }
+    o << j.dump(2) << '\n';
+}
+
+void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& describe) {
+    o << "workload: " << describe << "\nsteps " << grouped(st.steps) << ", tokens " << grouped(st.tokens) << "\n\n";
+    TextTable t({"layer", "skewness", "cv", "min", "median", "p95", "max", "step skew avg", "step skew max"});
+    std::vector<double> skews;
+    for (const auto& l : st.layers) {
+        skews.push_back(l.whole.skewness);
+        t.addRow({std::to_string(l.layer), fixed(l.whole.skewness, 2), fixed(l.whole.cv, 3),
+                  grouped(l.whole.min), fixed(l.whole.median, 1), fixed(l.whole.p95, 1),
+                  grouped(l.whole.max), fixed(l.stepSkewnessMean, 2), fixed(l.stepSkewnessMax, 2)});
+    }
+    t.print(o);
+    std::sort(skews.begin(), skews.end());
+    if (!skews.empty()) {
+        const size_t n = skews.size();
+        const double median = n % 2 ? skews[n / 2] : (skews[n / 2 - 1] + skews[n / 2]) / 2;
+        o << "\nper-layer skewness: min " << fixed(skews.front(), 2) << ", median " << fixed(median, 2)
+          << ", max " << fixed(skews.back(), 2) << "\n";
+    }
+}
+
+int execute(const StatsFlags& f) {
+    auto workload = openWorkload(f.workload.options(f.steps, f.seed));
+    ProgressMeter meter(stderrIsTerminal());
+    const WorkloadStats st = computeWorkloadStats(*workload, f.steps, [&](int64_t steps, int64_t tokens) {
+        meter.update(tokens, 0, "tokens", grouped(steps) + " steps");
+    });
+    meter.finish();
+    std::ofstream file;
+    if (!f.out.empty()) {
+        file.open(f.out);
+        if (!file) throw Error::inFile(f.out, 0, "cannot write");
+    }
+    std::ostream& o = f.out.empty() ? std::cout : file;
+    if (f.format == "csv") writeCsv(o, st);
+    else if (f.format == "json") writeJson(o, st, workload->describe());
+    else writeTable(o, st, workload->describe());
+    if (!f.out.empty() && !(file.flush())) throw Error::inFile(f.out, 0, "write failed");
+    return 0;
+}
+
+}  // namespace
+
+Action addStatsCommand(CLI::App& app) {
+    auto f = std::make_shared<StatsFlags>();
+    CLI::App* cmd = app.add_subcommand("stats", "Whole-workload expert-load statistics (no layers executed)");
+    f->workload.addTo(*cmd, "tokens");
+    cmd->add_option("-n,--steps", f->steps, "Read at most this many steps (0 = all)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_option("--seed", f->seed, "Seed for synthetic workloads")->capture_default_str();
+    cmd->add_option("--format", f->format, "Output format")
+        ->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
+    cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout");
+    return [f] { return execute(*f); };
+}
+
+}  // namespace moe::cli

@@ -1,0 +1,46 @@
+// See workload_flags.h.
+#include "app/cli/workload_flags.h"
+
+namespace moe::cli {
+
+void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
+    batching = defaultBatching;
+    app.add_option("-w,--workload", spec,
+                   "Where routing comes from: trace:PATH (a .tsv.gz trace), trace:gpt-oss-20b (the "
+                   "bundled GPT-OSS-20B decode trace), or synthetic:KEY=VALUE,... with keys layers, "
+                   "experts, top_k, tokens, steps, skew, drift, burst_prob, burst_factor, seed")
+        ->capture_default_str();
+    app.add_option("--batching", batching,
+                   "How tokens form steps: tokens (consecutive T tokens), sequence (one sequence "
+                   "per step) or continuous (B sequences in flight, as a serving engine decodes)")
+        ->check(CLI::IsMember({"tokens", "sequence", "continuous"}))
+        ->capture_default_str();
+    app.add_option("-T,--tokens-per-step", tokensPerStep, "Tokens per step with --batching tokens")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("-B,--batch", batch, "Sequences in flight with --batching continuous")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--layers", layers, "Trace shape: MoE layers (default: from the .shape file)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--experts", experts, "Trace shape: experts per layer (default: from the .shape file)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--top-k", topK, "Trace shape: experts per token (default: from the .shape file)")
+        ->check(CLI::PositiveNumber);
+}
+
+WorkloadOptions WorkloadFlags::options(int64_t maxSteps, uint64_t seed) const {
+    WorkloadOptions o;
+    o.spec = spec;
+    o.batching = parseBatching(batching);
+    o.tokensPerStep = tokensPerStep;
+    o.batch = batch;
+    o.maxSteps = maxSteps;
+    o.seed = seed;
+    if (layers > 0) o.layers = layers;
+    if (experts > 0) o.experts = experts;
+    if (topK > 0) o.topK = topK;
+    return o;
+}
+
+}  // namespace moe::cli

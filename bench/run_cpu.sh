@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every CPU benchmark of a release build and writes their results, each a ratio to a
+# reference measured in the same run, to bench/results/<date>-<machine>-cpu.md.
+# Usage: bench/run_cpu.sh [build-dir]   (default build/release; run scripts/setup.sh first)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build/release}
+cmake --build "$build" -j2 --target bench_moe_layer bench_trace_read >/dev/null
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+machine=$(echo "${cpu:-cpu}" | tr -cs 'A-Za-z0-9' '-' | sed 's/-$//' | cut -c1-40)
+out=$root/bench/results/$(date +%F)-$machine-cpu.md
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for b in bench_moe_layer bench_trace_read; do
+  echo "== $b" | tee -a "$log"
+  "$build/bench/$b" | tee -a "$log"
+done
+{
+  echo "# CPU benchmarks, $(date +%F)"
+  echo
+  echo "Machine: $cpu, $(nproc) hardware threads, $(free -g | awk '/Mem:/{print $2}') GiB."
+  echo "Commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown). Command: \`bench/run_cpu.sh\`."
+  echo
+  echo "| benchmark | value | unit | goal |"
+  echo "|---|---|---|---|"
+  grep '^RESULT' "$log" | awk '{print "| " $2 " | " $3 " | " $4 " | " $5 " |"}'
+  echo
+  echo "Raw output:"
+  echo
+  echo '```'
+  grep -v '^RESULT' "$log"
+  echo '```'
+} > "$out"
+echo "written: $out"

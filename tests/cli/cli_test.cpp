@@ -1,0 +1,123 @@
+// Runs the real moe-workbench-cli binary as a user would: on the bundled trace, on synthetic
+// routing, and on broken files, checking exit codes, messages and written CSV.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+    int code = -1;
+    std::string out;  // stdout and stderr together
+};
+
+Result cli(const std::string& args) {
+    const std::string cmd = std::string("'") + MOE_CLI_PATH + "' " + args + " 2>&1";
+    Result r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf{};
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+fs::path tempDir() {
+    fs::path d = fs::temp_directory_path() / ("moe_cli_test_" + std::to_string(getpid()));
+    fs::create_directories(d);
+    return d;
+}
+
+void writeFile(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+TEST(Cli, HelpOnEveryCommand) {
+    for (const char* c : {"", "run ", "stats ", "devices "}) {
+        const Result r = cli(std::string(c) + "--help");
+        EXPECT_EQ(r.code, 0) << c;
+        EXPECT_NE(r.out.find("Usage"), std::string::npos) << c << r.out;
+    }
+}
+
+TEST(Cli, RejectsUnknownOptionsAndBadValues) {
+    Result r = cli("run --no-such-flag");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("no-such-flag"), std::string::npos) << r.out;
+    r = cli("run --ranks 0");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("ranks"), std::string::npos) << r.out;
+    r = cli("run --batching sideways");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("sideways"), std::string::npos) << r.out;
+    r = cli("run --workload synthetic:skew=abc");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("skew"), std::string::npos) << r.out;
+}
+
+TEST(Cli, RunOnBundledTraceWritesLoadsCsvAndSummary) {
+    const fs::path csv = tempDir() / "loads.csv";
+    const Result r = cli("run --steps 5 --ranks 2 --hidden 32 --ffn 64 --batch 8 --loads-csv '" + csv.string() + "'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("tokens/s"), std::string::npos);
+    EXPECT_NE(r.out.find("Per rank"), std::string::npos);
+    std::ifstream in(csv);
+    std::string header, line;
+    std::getline(in, header);
+    EXPECT_EQ(header, "step,layer,expert,tokens");
+    long rows = 0, total = 0;
+    while (std::getline(in, line)) {
+        ++rows;
+        total += std::stol(line.substr(line.rfind(',') + 1));
+    }
+    EXPECT_EQ(rows, 5 * 24 * 32);
+    EXPECT_EQ(total, 5L * 8 * 24 * 4);  // 8 sequences in flight, 24 layers, top-4
+}
+
+TEST(Cli, StatsCsvHasOneRowPerLayer) {
+    const Result r = cli("stats --workload synthetic:layers=3,experts=8,top_k=2,tokens=512,steps=20,skew=2 --format csv");
+    ASSERT_EQ(r.code, 0) << r.out;
+    std::istringstream in(r.out);
+    std::string header, line;
+    std::getline(in, header);
+    EXPECT_EQ(header.rfind("layer,tokens,", 0), 0u) << header;
+    EXPECT_NE(header.find("skewness"), std::string::npos);
+    EXPECT_NE(header.find(",cv"), std::string::npos);
+    int rows = 0;
+    while (std::getline(in, line)) ++rows;
+    EXPECT_EQ(rows, 3);
+}
+
+TEST(Cli, BrokenTraceNamesFileAndLineAndFails) {
+    const fs::path d = tempDir();
+    const fs::path trace = d / "broken.tsv";
+    writeFile(d / "broken.shape", "layers=2 experts=4 top_k=2\n");
+    writeFile(trace, "0\t1\t0 1 2 3\n0\t2\t0 1 2 9\n");
+    Result r = cli("stats --workload 'trace:" + trace.string() + "'");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("broken.tsv:2"), std::string::npos) << r.out;
+    writeFile(d / "plain.tsv.gz", "not gzip at all\n");
+    writeFile(d / "plain.shape", "layers=2 experts=4 top_k=2\n");
+    r = cli("run --steps 1 --workload 'trace:" + (d / "plain.tsv.gz").string() + "'");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("plain.tsv.gz"), std::string::npos) << r.out;
+    r = cli("run --workload trace:/no/such/file.tsv.gz");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("/no/such/file.tsv.gz"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UnwritableLoadsCsvFailsClearly) {
+    const Result r = cli("run --steps 1 --hidden 16 --ffn 16 --loads-csv /no/such/dir/loads.csv");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("/no/such/dir/loads.csv"), std::string::npos) << r.out;
+}
+
+}  // namespace
