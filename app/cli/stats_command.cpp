@@ -64,8 +64,12 @@ void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& des
     if (!skews.empty()) {
         const size_t n = skews.size();
         const double median = n % 2 ? skews[n / 2] : (skews[n / 2 - 1] + skews[n / 2]) / 2;
-        o << "\nper-layer skewness: min " << fixed(skews.front(), 2) << ", median " << fixed(median, 2)
-          << ", max " << fixed(skews.back(), 2) << "\n";
+        o << "\nper-layer skewness: min " << fixed(skews.front(), 2) << ", median " << fixed(median, 2);
+        // With an even count, show the two middle values too: published figures often quote
+        // one of them (the GPT-OSS README's 2.54 is the upper one).
+        if (n % 2 == 0 && n > 1)
+            o << " (middle values " << fixed(skews[n / 2 - 1], 2) << " and " << fixed(skews[n / 2], 2) << ")";
+        o << ", max " << fixed(skews.back(), 2) << "\n";
     }
 }
 

@@ -8,7 +8,7 @@ void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
     app.add_option("-w,--workload", spec,
                    "Where routing comes from: trace:PATH (a .tsv.gz trace), trace:gpt-oss-20b (the "
                    "bundled GPT-OSS-20B decode trace), or synthetic:KEY=VALUE,... with keys layers, "
-                   "experts, top_k, tokens, steps, skew, drift, burst_prob, burst_factor, seed")
+                   "experts, top_k, tokens, steps, skew (max/mean, 1..E/k), drift, burst_prob, burst_factor, burst_len, seed")
         ->capture_default_str();
     app.add_option("--batching", batching,
                    "How tokens form steps: tokens (consecutive T tokens), sequence (one sequence "

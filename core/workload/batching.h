@@ -1,0 +1,16 @@
+// How trace tokens are grouped into Steps. Replaying a trace needs a serving model: fixed-size
+// token batches, whole sequences, or continuous batching with B sequences in flight (what
+// inference servers do, and so the default).
+#pragma once
+
+#include <string>
+
+namespace moe {
+
+enum class Batching { Tokens, Sequence, Continuous };
+
+// "tokens" | "sequence" | "continuous"; throws moe::Error listing the choices otherwise.
+Batching parseBatching(const std::string& name);
+const char* batchingName(Batching batching);
+
+}  // namespace moe

@@ -1,0 +1,168 @@
+// Spec parsing and named-trace lookup. Named traces let the product run out of the box on the
+// bundled subset while developers with the full shared data get the whole trace automatically.
+#include "core/workload/workload_factory.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/workload/trace_workload.h"
+
+#ifndef MOE_SOURCE_DIR
+#define MOE_SOURCE_DIR "."
+#endif
+
+namespace moe {
+
+namespace {
+
+struct NamedTrace {
+    const char* name;
+    const char* folder;  // under a data directory
+    const char* full;
+    const char* subset;
+};
+
+constexpr NamedTrace kNamedTraces[] = {
+    {"gpt-oss-20b", "traces/gpt-oss-20b", "gptoss20b_decode_routing.tsv.gz",
+     "gptoss20b_decode_routing_subset.tsv.gz"},
+};
+
+bool startsWith(const std::string& s, const std::string& prefix) {
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool isFile(const std::filesystem::path& p) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(p, ec);
+}
+
+template <typename T>
+T parseNumber(const std::string& key, const std::string& value) {
+    T v{};
+    const char* end = value.data() + value.size();
+    const auto [ptr, ec] = std::from_chars(value.data(), end, v);
+    if (value.empty() || ec != std::errc() || ptr != end)
+        throw Error("synthetic workload: bad value for " + key + ": '" + value + "' (expected " +
+                    (std::is_floating_point_v<T> ? "a number" : "an integer") + ")");
+    if constexpr (std::is_floating_point_v<T>)
+        if (!std::isfinite(v)) throw Error("synthetic workload: " + key + " must be finite");
+    return v;
+}
+
+// Applies one key=value of a synthetic spec.
+void applySyntheticKey(SyntheticParams& p, const std::string& key, const std::string& value) {
+    if (key == "layers")
+        p.layers = parseNumber<int>(key, value);
+    else if (key == "experts")
+        p.experts = parseNumber<int>(key, value);
+    else if (key == "top_k")
+        p.topK = parseNumber<int>(key, value);
+    else if (key == "tokens")
+        p.tokensPerStep = parseNumber<int>(key, value);
+    else if (key == "steps")
+        p.steps = parseNumber<int64_t>(key, value);
+    else if (key == "skew")
+        p.skew = parseNumber<double>(key, value);
+    else if (key == "drift")
+        p.drift = parseNumber<double>(key, value);
+    else if (key == "burst_prob")
+        p.burstProb = parseNumber<double>(key, value);
+    else if (key == "burst_factor")
+        p.burstFactor = parseNumber<double>(key, value);
+    else if (key == "burst_len")
+        p.burstLength = parseNumber<int>(key, value);
+    else if (key == "seed")
+        p.seed = parseNumber<uint64_t>(key, value);
+    else
+        throw Error("synthetic workload: unknown key '" + key +
+                    "' (known: layers, experts, top_k, tokens, steps, skew, drift, burst_prob, "
+                    "burst_factor, burst_len, seed)");
+}
+
+}  // namespace
+
+SyntheticParams parseSyntheticSpec(const std::string& keyValues, const WorkloadOptions& options) {
+    SyntheticParams p;
+    p.seed = options.seed;
+    p.tokensPerStep = options.tokensPerStep;
+    if (options.layers) p.layers = *options.layers;
+    if (options.experts) p.experts = *options.experts;
+    if (options.topK) p.topK = *options.topK;
+    std::set<std::string> seen;
+    size_t begin = 0;
+    while (begin <= keyValues.size()) {
+        size_t end = keyValues.find(',', begin);
+        if (end == std::string::npos) end = keyValues.size();
+        const std::string entry = keyValues.substr(begin, end - begin);
+        begin = end + 1;
+        if (entry.empty()) continue;
+        const size_t eq = entry.find('=');
+        if (eq == std::string::npos)
+            throw Error("synthetic workload: '" + entry + "' is not key=value");
+        const std::string key = entry.substr(0, eq);
+        if (!seen.insert(key).second)
+            throw Error("synthetic workload: key '" + key + "' given twice");
+        applySyntheticKey(p, key, entry.substr(eq + 1));
+    }
+    if (options.maxSteps > 0)
+        p.steps = p.steps > 0 ? std::min(p.steps, options.maxSteps) : options.maxSteps;
+    return p;
+}
+
+std::string resolveTraceName(const std::string& nameOrPath) {
+    for (const NamedTrace& named : kNamedTraces) {
+        if (nameOrPath != named.name) continue;
+        std::vector<std::filesystem::path> candidates;
+        if (const char* dataDir = std::getenv("MOE_DATA_DIR"); dataDir && *dataDir) {
+            candidates.push_back(std::filesystem::path(dataDir) / named.folder / named.full);
+            candidates.push_back(std::filesystem::path(dataDir) / named.folder / named.subset);
+        }
+        const std::filesystem::path source(MOE_SOURCE_DIR);
+        candidates.push_back(source / ".." / "shared" / "data" / named.folder / named.full);
+        candidates.push_back(source / "data" / named.folder / named.subset);
+        std::string looked;
+        for (const auto& c : candidates) {
+            const auto normal = c.lexically_normal();
+            if (isFile(normal)) return normal.string();
+            looked += "\n  " + normal.string();
+        }
+        throw Error("trace '" + nameOrPath + "' not found; looked in:" + looked +
+                    "\n(set MOE_DATA_DIR to a data directory that has " + named.folder + "/)");
+    }
+    if (isFile(nameOrPath)) return nameOrPath;
+    std::string known;
+    for (const NamedTrace& named : kNamedTraces)
+        known += (known.empty() ? "" : ", ") + std::string(named.name);
+    throw Error("trace '" + nameOrPath +
+                "': no such file, and not a known trace name (known: " + known + ")");
+}
+
+std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options) {
+    if (options.maxSteps < 0) throw Error("max steps must be 0 (whole workload) or more");
+    if (startsWith(options.spec, "trace:")) {
+        const std::string what = options.spec.substr(6);
+        if (what.empty()) throw Error("workload spec 'trace:' needs a path or a trace name");
+        TraceWorkloadOptions trace;
+        trace.path = resolveTraceName(what);
+        trace.shape =
+            resolveTraceShape(trace.path, {options.layers, options.experts, options.topK});
+        trace.batching = options.batching;
+        trace.tokensPerStep = options.tokensPerStep;
+        trace.batch = options.batch;
+        trace.maxSteps = options.maxSteps;
+        return std::make_unique<TraceWorkload>(trace);
+    }
+    if (options.spec == "synthetic" || startsWith(options.spec, "synthetic:")) {
+        const std::string keyValues = options.spec.size() > 10 ? options.spec.substr(10) : "";
+        return std::make_unique<SyntheticWorkload>(parseSyntheticSpec(keyValues, options));
+    }
+    throw Error("unknown workload '" + options.spec +
+                "' (expected trace:PATH, trace:gpt-oss-20b or synthetic:key=value,...)");
+}
+
+}  // namespace moe
