@@ -1,0 +1,84 @@
+// See phase_detector.h. Window statistics are recomputed from the window each step:
+// O(W * L * E) with W = 100 and 768 series is ~77k operations, well under a millisecond,
+// and exact where running sums of squares would lose precision on tiny variances.
+#include "core/predict/phase_detector.h"
+
+#include <algorithm>
+
+#include "core/common/error.h"
+
+namespace moe {
+
+void PhaseOptions::validate() const {
+    if (window < 2) throw Error("phase window must be >= 2, got " + std::to_string(window));
+    if (hold < 1) throw Error("phase hold must be >= 1, got " + std::to_string(hold));
+    if (varianceThreshold <= 0 || rangeThreshold <= 0) throw Error("phase thresholds must be positive");
+}
+
+PhaseDetector::PhaseDetector(const PhaseOptions& options) : options_(options) { options_.validate(); }
+
+void PhaseDetector::push(int64_t step, const LoadShares& shares) {
+    if (state_.empty()) {
+        layers_ = shares.layers;
+        experts_ = shares.experts;
+        state_.resize(layers_);
+        for (auto& s : state_) s.segmentBegin = step;
+    }
+    window_.push_back(shares);
+    if (static_cast<int>(window_.size()) > options_.window) window_.pop_front();
+    lastStep_ = step;
+    for (int l = 0; l < layers_; ++l) updateLayer(l, step);
+}
+
+void PhaseDetector::updateLayer(int l, int64_t step) {
+    LayerState& s = state_[l];
+    const bool full = static_cast<int>(window_.size()) == options_.window;
+    double maxVar = 0, maxRange = 0;
+    if (full) {
+        const double n = static_cast<double>(window_.size());
+        for (int e = 0; e < experts_; ++e) {
+            double mean = 0, lo = 1e9, hi = -1e9;
+            for (const auto& w : window_) {
+                const double x = w.at(l, e);
+                mean += x;
+                lo = std::min(lo, x);
+                hi = std::max(hi, x);
+            }
+            mean /= n;
+            double var = 0;
+            for (const auto& w : window_) var += (w.at(l, e) - mean) * (w.at(l, e) - mean);
+            maxVar = std::max(maxVar, var / n);
+            maxRange = std::max(maxRange, hi - lo);
+        }
+    }
+    s.variance = maxVar;
+    s.range = maxRange;
+    const bool calm = full && maxVar < options_.varianceThreshold && maxRange < options_.rangeThreshold;
+    if (!calm) {
+        s.calmSince = -1;
+        if (s.stable) {  // stable -> transient at this step
+            s.closed.push_back({s.segmentBegin, step, true});
+            s.segmentBegin = step;
+            s.stable = false;
+        }
+        return;
+    }
+    if (s.calmSince < 0) s.calmSince = step;
+    if (!s.stable && step - s.calmSince + 1 >= options_.hold) {
+        // The stable phase began when the calm run began, not when the hold was confirmed.
+        if (s.calmSince > s.segmentBegin) s.closed.push_back({s.segmentBegin, s.calmSince, false});
+        s.segmentBegin = s.calmSince;
+        s.stable = true;
+    }
+}
+
+std::vector<std::vector<PhaseSegment>> PhaseDetector::segments() const {
+    std::vector<std::vector<PhaseSegment>> out(state_.size());
+    for (size_t l = 0; l < state_.size(); ++l) {
+        out[l] = state_[l].closed;
+        out[l].push_back({state_[l].segmentBegin, lastStep_ + 1, state_[l].stable});
+    }
+    return out;
+}
+
+}  // namespace moe

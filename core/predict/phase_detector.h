@@ -1,0 +1,59 @@
+// Transient/stable phase detection (methods.md section 1, after Cong et al.): per layer, the
+// windowed variance (1/W) sum (x_i - mean)^2 and range max - min of every expert's share x over
+// the last W steps. A layer turns stable once the largest variance and the largest range over
+// its experts both stay under their thresholds for `hold` consecutive steps, and transient
+// again as soon as either is exceeded. The thresholds depend on tokens per step (shares of
+// small steps are noisy), so they are parameters, never built in.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "core/predict/load_shares.h"
+
+namespace moe {
+
+struct PhaseOptions {
+    int window = 100;
+    double varianceThreshold = 1e-4;
+    double rangeThreshold = 0.05;
+    int hold = 100;
+    void validate() const;
+};
+
+struct PhaseSegment {
+    int64_t begin = 0;  // first step of the segment
+    int64_t end = 0;    // one past the last step
+    bool stable = false;
+};
+
+class PhaseDetector {
+public:
+    explicit PhaseDetector(const PhaseOptions& options);
+    void push(int64_t step, const LoadShares& shares);
+
+    // Segments per layer so far (the last one open-ended at the last pushed step + 1).
+    std::vector<std::vector<PhaseSegment>> segments() const;
+    bool stable(int layer) const { return state_[layer].stable; }
+    // Largest windowed variance and range over the layer's experts at the last step.
+    double variance(int layer) const { return state_[layer].variance; }
+    double range(int layer) const { return state_[layer].range; }
+
+private:
+    struct LayerState {
+        bool stable = false;
+        int64_t calmSince = -1;  // first step of the current run under both thresholds
+        double variance = 0, range = 0;
+        std::vector<PhaseSegment> closed;
+        int64_t segmentBegin = 0;
+    };
+    void updateLayer(int l, int64_t step);
+    PhaseOptions options_;
+    int layers_ = 0, experts_ = 0;
+    std::deque<LoadShares> window_;
+    std::vector<LayerState> state_;
+    int64_t lastStep_ = -1;
+};
+
+}  // namespace moe

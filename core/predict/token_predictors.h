@@ -1,0 +1,48 @@
+// MoE-GPS's Token-to-Expert prediction: guess, before routing, which k experts each token of a
+// step will pick, per layer. The per-token guesses also give predicted per-expert loads.
+// Families here: most frequent expert overall, given position, given token id. Each learns
+// online from the true routing of the steps it has seen. (The FFN classifier on hidden states
+// needs a workload that carries hidden states.)
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/workload/step.h"
+
+namespace moe {
+
+class TokenPredictor {
+public:
+    virtual ~TokenPredictor() = default;
+    virtual std::string name() const = 0;
+    virtual std::string parameters() const { return ""; }
+    // Throws moe::Error when the workload lacks what this predictor needs (token ids, ...).
+    virtual void checkShape(const WorkloadShape& shape) const;
+    // Predicted top-k ids (T x k, best first) of `layer` for the tokens of `step`.
+    virtual void predict(const Step& step, int layer, int32_t* ids) = 0;
+    // Learn from the step's true routing (after predict).
+    virtual void observe(const Step& step) = 0;
+};
+
+// Per-layer count table over a key (nothing, position or token id) with a global fallback.
+class FrequencyTokenPredictor : public TokenPredictor {
+public:
+    enum class Key { None, Position, TokenId };
+    FrequencyTokenPredictor(Key key, const WorkloadShape& shape);
+    std::string name() const override;
+    void checkShape(const WorkloadShape& shape) const override;
+    void predict(const Step& step, int layer, int32_t* ids) override;
+    void observe(const Step& step) override;
+
+private:
+    int32_t keyOf(const Step& step, int t) const;
+    void topK(const std::vector<int64_t>& counts, int32_t* ids) const;
+    Key key_;
+    int layers_, experts_, topK_;
+    std::vector<std::vector<int64_t>> global_;  // [layer][expert]
+    std::vector<std::unordered_map<int32_t, std::vector<int64_t>>> byKey_;  // [layer][key][expert]
+};
+
+}  // namespace moe

@@ -1,0 +1,142 @@
+// The phase detector on a series with a known transient-then-stable shape; the Token-to-Expert
+// frequency predictors on hand-made routing; Distribution-Only from the GPT-OSS category table.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "core/common/error.h"
+#include "core/predict/category_table.h"
+#include "core/predict/phase_detector.h"
+#include "core/predict/token_evaluator.h"
+
+namespace moe {
+namespace {
+
+TEST(PhaseDetector, FindsTheStablePhaseAfterANoisyStart) {
+    PhaseOptions o;
+    o.window = 10;
+    o.hold = 20;
+    o.varianceThreshold = 1e-4;
+    o.rangeThreshold = 0.02;
+    PhaseDetector d(o);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<double> noise(-0.2, 0.2);
+    for (int t = 0; t < 300; ++t) {
+        LoadShares s(2, 2);
+        // Layer 0: wild for 100 steps, then calm. Layer 1: calm from the start.
+        const double x0 = t < 100 ? 0.5 + noise(rng) : 0.5 + 0.001 * ((t % 2) ? 1 : -1);
+        s.at(0, 0) = static_cast<float>(x0);
+        s.at(0, 1) = static_cast<float>(1 - x0);
+        s.at(1, 0) = 0.3f;
+        s.at(1, 1) = 0.7f;
+        d.push(t, s);
+    }
+    const auto seg = d.segments();
+    ASSERT_EQ(seg[0].size(), 2u);
+    EXPECT_FALSE(seg[0][0].stable);
+    EXPECT_TRUE(seg[0][1].stable);
+    // Calm from step 100; the window holds only calm steps from step 109 on.
+    EXPECT_EQ(seg[0][1].begin, 109);
+    EXPECT_EQ(seg[0][1].end, 300);
+    ASSERT_EQ(seg[1].size(), 2u);  // transient only until the first full window
+    EXPECT_EQ(seg[1][1].begin, 9);
+    EXPECT_TRUE(d.stable(0));
+}
+
+TEST(PhaseDetector, ReturnsToTransientOnAShift) {
+    PhaseOptions o;
+    o.window = 5;
+    o.hold = 5;
+    PhaseDetector d(o);
+    for (int t = 0; t < 60; ++t) {
+        LoadShares s(1, 2);
+        const float x = t < 40 ? 0.5f : 0.9f;  // a jump at step 40
+        s.at(0, 0) = x;
+        s.at(0, 1) = 1 - x;
+        d.push(t, s);
+    }
+    const auto seg = d.segments()[0];
+    ASSERT_EQ(seg.size(), 4u);  // transient, stable, transient (the jump in the window), stable
+    EXPECT_TRUE(seg[1].stable);
+    EXPECT_EQ(seg[1].end, 40);
+    EXPECT_FALSE(seg[2].stable);
+    EXPECT_EQ(seg[3].begin, 44);
+}
+
+// Two layers, 4 experts, top-2; token at position p routes to experts {p%4, (p+1)%4} in
+// layer 0 and always {3, 2} in layer 1.
+struct HandRouting {
+    WorkloadShape shape{2, 4, 2, false, true, true, false, 0};
+    std::vector<int32_t> ids, positions, seqs;
+    Step step(int64_t index, int T) {
+        ids.clear();
+        positions.clear();
+        seqs.assign(T, 0);
+        for (int t = 0; t < T; ++t) positions.push_back(t);
+        for (int l = 0; l < 2; ++l)
+            for (int t = 0; t < T; ++t) {
+                ids.push_back(l == 0 ? t % 4 : 3);
+                ids.push_back(l == 0 ? (t + 1) % 4 : 2);
+            }
+        Step s;
+        s.index = index;
+        s.tokens = T;
+        s.experts = ids;
+        s.positions = positions;
+        s.sequenceIds = seqs;
+        return s;
+    }
+};
+
+TEST(TokenPredictors, PositionKeyLearnsPositionalRoutingFrequencyDoesNot) {
+    HandRouting r;
+    std::vector<std::unique_ptr<TokenPredictor>> ps;
+    ps.push_back(std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::Position, r.shape));
+    ps.push_back(std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::None, r.shape));
+    TokenEvaluator ev(std::move(ps), r.shape);
+    ev.push(r.step(0, 8));  // learning step: nothing known yet
+    for (int s = 1; s <= 10; ++s) ev.push(r.step(s, 8));
+    const auto& pos = ev.scores()[0];
+    const auto& freq = ev.scores()[1];
+    // After the first step, position predicts both layers perfectly. In the first step every
+    // count is 0 and ties give {0, 1}: layer 0's tokens 0 and 4 are right (2 of 16 first
+    // choices) with overlaps 1, 1/2, 0, 1/2 per 4 tokens; layer 1 ({3, 2}) is all wrong.
+    EXPECT_NEAR(pos.accuracy(), (160.0 + 2) / 176, 1e-9);
+    EXPECT_NEAR(pos.topKOverlap(), (160.0 + 4) / 176, 1e-9);
+    // Frequency gets layer 1 right (always {3,2}) but not the positional layer 0.
+    EXPECT_LT(freq.accuracy(), 0.75);
+    EXPECT_GT(freq.accuracy(), 0.4);
+    EXPECT_EQ(pos.tokens, 11 * 8 * 2);
+}
+
+TEST(TokenPredictors, TokenIdPredictorNeedsTokenIds) {
+    HandRouting r;
+    EXPECT_THROW(FrequencyTokenPredictor(FrequencyTokenPredictor::Key::TokenId, r.shape), Error);
+    r.shape.hasPositions = false;
+    EXPECT_THROW(FrequencyTokenPredictor(FrequencyTokenPredictor::Key::Position, r.shape), Error);
+}
+
+TEST(CategoryTable, GptOssDistributionSumsToOnePerLayer) {
+    std::string path;
+    try {
+        path = defaultCategoryTablePath();
+    } catch (const Error& e) {
+        GTEST_SKIP() << "no GPT-OSS category table here: " << e.what();
+    }
+    const LoadShares all = readCategoryDistribution(path, {"", "", ""});
+    const LoadShares mmlu = readCategoryDistribution(path, {"mmlu_test", "", "answer"});
+    for (int l = 0; l < 24; ++l) {
+        double a = 0, b = 0;
+        for (int e = 0; e < 32; ++e) {
+            a += all.at(l, e);
+            b += mmlu.at(l, e);
+        }
+        EXPECT_NEAR(a, 1.0, 1e-5);
+        EXPECT_NEAR(b, 1.0, 1e-5);
+    }
+    EXPECT_THROW(readCategoryDistribution(path, {"no_such_dataset", "", ""}), Error);
+}
+
+}  // namespace
+}  // namespace moe
