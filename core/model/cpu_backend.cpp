@@ -17,6 +17,8 @@ namespace {
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMat>;
 using MutMap = Eigen::Map<RowMat>;
+// Below this many rows an expert's products run row by row (see expertFfn).
+constexpr int kSmallRows = 8;
 
 void scoreRow(float* row, int E, ScoreFunction f) {
     if (f == ScoreFunction::Softmax) {
@@ -97,11 +99,27 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     gateAct.resize(a.rows, F);
     up.resize(a.rows, F);
     const ConstMap x(a.x, a.rows, H);
-    gateAct.noalias() = x * ConstMap(a.weights->w1.data(), H, F);
-    up.noalias() = x * ConstMap(a.weights->w3.data(), H, F);
+    const ConstMap w1(a.weights->w1.data(), H, F), w3(a.weights->w3.data(), H, F);
+    if (a.rows <= kSmallRows) {
+        // A handful of rows (decode steps spread over many experts): row-times-matrix
+        // products stream the weights once and skip GEMM's packing of the whole weight matrix.
+        for (int r = 0; r < a.rows; ++r) {
+            gateAct.row(r).noalias() = x.row(r) * w1;
+            up.row(r).noalias() = x.row(r) * w3;
+        }
+    } else {
+        gateAct.noalias() = x * w1;
+        up.noalias() = x * w3;
+    }
     // SwiGLU: silu(g) * u, with silu(g) = g * sigmoid(g).
     gateAct.array() = gateAct.array() / (1.0f + (-gateAct.array()).exp()) * up.array();
-    MutMap(a.out, a.rows, H).noalias() = gateAct * ConstMap(a.weights->w2.data(), F, H);
+    const ConstMap w2(a.weights->w2.data(), F, H);
+    MutMap y(a.out, a.rows, H);
+    if (a.rows <= kSmallRows) {
+        for (int r = 0; r < a.rows; ++r) y.row(r).noalias() = gateAct.row(r) * w2;
+    } else {
+        y.noalias() = gateAct * w2;
+    }
 }
 
 }  // namespace moe
