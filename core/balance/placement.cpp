@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "core/common/error.h"
 
@@ -10,7 +11,7 @@ namespace moe {
 
 Placement::Placement(int layers, int experts, int ranks)
     : layers_(layers), experts_(experts), ranks_(ranks),
-      replicas_(static_cast<size_t>(layers) * experts) {
+      replicas_(static_cast<size_t>(layers) * experts), shares_(replicas_.size()) {
     if (layers <= 0 || experts <= 0 || ranks <= 0)
         throw Error("placement needs positive layers, experts and ranks");
 }
@@ -24,20 +25,83 @@ Placement Placement::contiguous(int layers, int experts, int ranks) {
     for (int l = 0; l < layers; ++l) {
         int e = 0;
         for (int r = 0; r < ranks; ++r)
-            for (int i = 0; i < base + (r < extra ? 1 : 0); ++i) p.replicas_[p.idx(l, e++)].push_back(r);
+            for (int i = 0; i < base + (r < extra ? 1 : 0); ++i) p.addReplica(l, e++, r);
     }
     return p;
 }
 
-void Placement::addReplica(int layer, int expert, int rank) {
+void Placement::addReplica(int layer, int expert, int rank, bool allowSameRank) {
     if (layer < 0 || layer >= layers_) throw Error("replica layer " + std::to_string(layer) + " out of range");
     if (expert < 0 || expert >= experts_) throw Error("replica expert " + std::to_string(expert) + " out of range");
     if (rank < 0 || rank >= ranks_) throw Error("replica rank " + std::to_string(rank) + " out of range 0.." + std::to_string(ranks_ - 1));
     auto& r = replicas_[idx(layer, expert)];
-    if (std::find(r.begin(), r.end(), rank) != r.end())
+    if (!allowSameRank && std::find(r.begin(), r.end(), rank) != r.end())
         throw Error("expert " + std::to_string(expert) + " of layer " + std::to_string(layer) +
                     " already has a replica on rank " + std::to_string(rank));
     r.push_back(rank);
+    shares_[idx(layer, expert)].assign(r.size(), 1.0 / static_cast<double>(r.size()));
+}
+
+void Placement::setShares(int layer, int expert, std::vector<double> shares) {
+    auto& r = replicas_[idx(layer, expert)];
+    if (shares.size() != r.size())
+        throw Error("expert " + std::to_string(expert) + " has " + std::to_string(r.size()) +
+                    " replicas but " + std::to_string(shares.size()) + " shares were given");
+    double sum = 0;
+    for (double v : shares) {
+        if (!(v >= 0)) throw Error("replica shares must be >= 0");
+        sum += v;
+    }
+    if (sum <= 0) throw Error("replica shares of expert " + std::to_string(expert) + " are all zero");
+    for (double& v : shares) v /= sum;
+    shares_[idx(layer, expert)] = std::move(shares);
+}
+
+long long Placement::boundary(int layer, int expert, size_t i, long long n) const {
+    const auto& s = shares_[idx(layer, expert)];
+    if (i >= s.size()) return n;
+    double c = 0;
+    for (size_t k = 0; k < i; ++k) c += s[k];
+    // Equal shares give ceil(i * n / count) exactly: compute that case in integers.
+    bool equal = true;
+    for (double v : s) equal &= v == s[0];
+    if (equal) return (static_cast<long long>(i) * n + static_cast<long long>(s.size()) - 1) /
+                      static_cast<long long>(s.size());
+    return std::min<long long>(n, static_cast<long long>(std::ceil(static_cast<double>(n) * c - 1e-9)));
+}
+
+std::vector<double> Placement::rankLoads(int layer, const std::vector<double>& load) const {
+    std::vector<double> out(ranks_, 0.0);
+    for (int e = 0; e < experts_; ++e) {
+        const auto& r = replicas_[idx(layer, e)];
+        const auto& s = shares_[idx(layer, e)];
+        for (size_t i = 0; i < r.size(); ++i) out[r[i]] += load[e] * s[i];
+    }
+    return out;
+}
+
+int Placement::movedExperts(const Placement& before, int layer) const {
+    int moved = 0;
+    for (int e = 0; e < experts_; ++e) {
+        auto a = replicas_[idx(layer, e)], b = before.replicas_[before.idx(layer, e)];
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        moved += a != b ? 1 : 0;
+    }
+    return moved;
+}
+
+int Placement::addedReplicas(const Placement& before, int layer) const {
+    int added = 0;
+    for (int e = 0; e < experts_; ++e) {
+        std::vector<int> old = before.replicas_[before.idx(layer, e)];
+        for (int r : replicas_[idx(layer, e)]) {
+            const auto it = std::find(old.begin(), old.end(), r);
+            if (it == old.end()) ++added;
+            else old.erase(it);  // a rank keeping a replica moves nothing
+        }
+    }
+    return added;
 }
 
 bool Placement::hosts(int layer, int expert, int rank) const {

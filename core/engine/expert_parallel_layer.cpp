@@ -82,7 +82,7 @@ long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& 
 
 // Rows this rank receives from rank s: for each expert e it holds, the part of s's pairs
 // [before_s[e], before_s[e] + count_s[e]) that lies under capacity and in this replica's
-// share [ceil(i n / c), ceil((i + 1) n / c)) of the n kept pairs (see Placement::rankForPair).
+// range [boundary(i), boundary(i + 1)) of the n kept pairs (see Placement).
 void ExpertParallelLayer::expectedReceives(const LayerInputs& in, long long cap) {
     const int E = in.config->experts, G = comm_.size(), me = comm_.rank();
     recvCount_.assign(G, 0);
@@ -96,10 +96,9 @@ void ExpertParallelLayer::expectedReceives(const LayerInputs& in, long long cap)
             const long long n = std::min<long long>(total[e], cap);
             for (size_t i = 0; i < reps.size(); ++i) {
                 if (reps[i] != me) continue;
-                const long long c = static_cast<long long>(reps.size());
-                const long long lo = std::max<long long>(before[e], (static_cast<long long>(i) * n + c - 1) / c);
+                const long long lo = std::max<long long>(before[e], in.placement->boundary(in.layer, e, i, n));
                 const long long hi = std::min<long long>({before[e] + row[e], n,
-                                                          ((static_cast<long long>(i) + 1) * n + c - 1) / c});
+                                                          in.placement->boundary(in.layer, e, i + 1, n)});
                 if (hi > lo) recvCount_[s] += static_cast<size_t>(hi - lo);
             }
             before[e] += row[e];

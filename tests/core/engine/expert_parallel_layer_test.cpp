@@ -121,6 +121,24 @@ TEST(ExpertParallelLayer, ReplicatedHotExpertIsSplitEvenlyAndResultUnchanged) {
     EXPECT_EQ(dup.stats[1].rowsProcessed - r.counts[2] - r.counts[3], 13);
 }
 
+TEST(ExpertParallelLayer, UnevenSharesAndTwoSlotsOnOneRankSplitAsPlanned) {
+    LayerFixture s(0, true);
+    LayerRouting r;
+    const auto ref = s.single(r);
+    Placement p = Placement::contiguous(1, s.c.experts, 4);
+    p.addReplica(0, 0, 2);
+    p.addReplica(0, 0, 2, true);  // EPLB may put two slots of one expert on a rank
+    p.setShares(0, 0, {0.5, 0.25, 0.25});
+    const auto par = runParallel(s.c, s.w->layer(0), p, s.x, s.T, s.forced.data());
+    EXPECT_LT(maxRelDiff(par.y, ref), 1e-6);
+    // 53 rows of expert 0: rank 0 takes [0, 27), rank 2 the rest ([27, 40) and [40, 53)).
+    EXPECT_EQ(par.stats[0].rowsProcessed, 27 + r.counts[1]);
+    EXPECT_EQ(par.stats[2].rowsProcessed, 26 + r.counts[4] + r.counts[5]);
+    const auto loads = p.rankLoads(0, std::vector<double>(8, 8.0));
+    EXPECT_DOUBLE_EQ(loads[0], 8 + 4);
+    EXPECT_DOUBLE_EQ(loads[2], 16 + 4);
+}
+
 TEST(ExpertParallelLayer, CapacityDropsAgreeWithSingleRank) {
     LayerFixture s(0.75, true);
     LayerRouting r;
