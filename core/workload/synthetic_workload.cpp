@@ -34,6 +34,8 @@ void validate(const SyntheticParams& p) {
     require(std::isfinite(p.burstFactor) && p.burstFactor > 0, "burst_factor",
             "must be greater than 0");
     require(p.burstLength >= 1, "burst_len", "must be at least 1 step");
+    require(p.hiddenDim >= 0 && p.hiddenDim <= 65536, "hidden", "must be 0 (none) to 65536");
+    require(std::isfinite(p.hiddenNoise) && p.hiddenNoise >= 0, "hidden_noise", "must be 0 or more");
     const double most = maxSkewness(p.experts, p.topK);
     std::ostringstream range;
     range << "must be between 1 (uniform) and experts/top_k = " << most << ", got " << p.skew;
@@ -60,6 +62,48 @@ SyntheticWorkload::SyntheticWorkload(const SyntheticParams& params) : params_(pa
         for (int r = e - 1; r > 0; --r) std::swap(order[r], order[uniformInt(r + 1)]);
         for (int r = 0; r < e; ++r) expertRank_[static_cast<size_t>(l) * e + order[r]] = r;
     }
+    if (params_.hiddenDim > 0) {
+        shape_.hiddenDim = params_.hiddenDim;
+        // Signatures come from their own stream so adding hidden states leaves routing as is.
+        std::mt19937_64 saved = rng_;
+        rng_.seed(params_.seed ^ 0x5bd1e995ULL);
+        const size_t D = params_.hiddenDim;
+        signatures_.resize(static_cast<size_t>(params_.layers) * e * D);
+        for (size_t row = 0; row < signatures_.size() / D; ++row) {
+            double norm = 0;
+            for (size_t d = 0; d < D; ++d) norm += std::pow(signatures_[row * D + d] = static_cast<float>(gaussian()), 2);
+            for (size_t d = 0; d < D; ++d) signatures_[row * D + d] /= static_cast<float>(std::sqrt(norm));
+        }
+        hiddenRng_ = rng_;
+        rng_ = saved;
+    }
+}
+
+// Box-Muller on the generator's own uniform draws (portable across standard libraries).
+double SyntheticWorkload::gaussian() {
+    const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+void SyntheticWorkload::fillHidden() {
+    const int L = params_.layers, T = params_.tokensPerStep, k = params_.topK, E = params_.experts;
+    const size_t D = params_.hiddenDim;
+    hidden_.assign(static_cast<size_t>(L) * T * D, 0.0f);
+    std::swap(rng_, hiddenRng_);  // noise from the hidden stream: routing stays reproducible
+    for (int l = 0; l < L; ++l)
+        for (int t = 0; t < T; ++t) {
+            float* h = hidden_.data() + (static_cast<size_t>(l) * T + t) * D;
+            const int32_t* ids = experts_.data() + (static_cast<size_t>(l) * T + t) * k;
+            for (int j = 0; j < k; ++j) {
+                const float w = std::max(0.2f, 1.0f - 0.2f * static_cast<float>(j));
+                const float* sig = signatures_.data() + (static_cast<size_t>(l) * E + ids[j]) * D;
+                for (size_t d = 0; d < D; ++d) h[d] += w * sig[d];
+            }
+            if (params_.hiddenNoise > 0)
+                for (size_t d = 0; d < D; ++d)
+                    h[d] += static_cast<float>(params_.hiddenNoise * gaussian() / std::sqrt(static_cast<double>(D)));
+        }
+    std::swap(rng_, hiddenRng_);
 }
 
 double SyntheticWorkload::expectedSkewness() const {
@@ -72,7 +116,9 @@ std::string SyntheticWorkload::describe() const {
       << ",top_k=" << params_.topK << ",tokens=" << params_.tokensPerStep
       << ",steps=" << params_.steps << ",skew=" << params_.skew << ",drift=" << params_.drift
       << ",burst_prob=" << params_.burstProb << ",burst_factor=" << params_.burstFactor
-      << ",burst_len=" << params_.burstLength << ",seed=" << params_.seed;
+      << ",burst_len=" << params_.burstLength;
+    if (params_.hiddenDim > 0) s << ",hidden=" << params_.hiddenDim << ",hidden_noise=" << params_.hiddenNoise;
+    s << ",seed=" << params_.seed;
     return s.str();
 }
 
@@ -162,6 +208,10 @@ bool SyntheticWorkload::next(Step& step) {
     step.index = stepIndex_++;
     step.tokens = params_.tokensPerStep;
     step.experts = experts_;
+    if (params_.hiddenDim > 0) {
+        fillHidden();
+        step.hidden = hidden_;
+    }
     return true;
 }
 

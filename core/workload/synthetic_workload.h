@@ -23,6 +23,13 @@ struct SyntheticParams {
     double burstProb = 0.0;    // per layer and step: chance that a burst starts
     double burstFactor = 4.0;  // a bursting expert's weight is multiplied by this
     int burstLength = 8;       // steps a burst lasts
+    // Router-input hidden states (0 = none). A token's state in layer l is the sum of fixed
+    // random "signature" vectors of the experts it picked (weights 1, 0.8, 0.6, ... by rank)
+    // plus Gaussian noise of this standard deviation per component: the routing is drawn
+    // first (so the skew dials still hold) and the state then carries it as a real router's
+    // input does, recoverable by a classifier up to the noise.
+    int hiddenDim = 0;
+    double hiddenNoise = 1.0;
     uint64_t seed = 1;
 };
 
@@ -52,6 +59,8 @@ private:
     void evolve();
     void layerWeights(int layer, std::vector<double>& cdf);
     void drawLayer(int layer, int32_t* out);
+    void fillHidden();
+    double gaussian();
 
     SyntheticParams params_;
     WorkloadShape shape_;
@@ -61,11 +70,14 @@ private:
     std::vector<int> rankExpert_;     // [layer * E + r] -> expert at rank r
     std::vector<Burst> bursts_;
     std::mt19937_64 rng_;
+    std::mt19937_64 hiddenRng_;  // noise of hidden states, apart from the routing stream
     int64_t stepIndex_ = 0;
 
     std::vector<double> cdf_;      // scratch: one layer's cumulative weights
     std::vector<double> weights_;  // scratch: one layer's weights
     std::vector<int32_t> experts_;
+    std::vector<float> signatures_;  // [layer][expert][hiddenDim], unit-norm rows
+    std::vector<float> hidden_;      // [layer][token][hiddenDim] of the current step
 };
 
 }  // namespace moe

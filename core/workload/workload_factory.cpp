@@ -76,12 +76,16 @@ void applySyntheticKey(SyntheticParams& p, const std::string& key, const std::st
         p.burstFactor = parseNumber<double>(key, value);
     else if (key == "burst_len")
         p.burstLength = parseNumber<int>(key, value);
+    else if (key == "hidden")
+        p.hiddenDim = parseNumber<int>(key, value);
+    else if (key == "hidden_noise")
+        p.hiddenNoise = parseNumber<double>(key, value);
     else if (key == "seed")
         p.seed = parseNumber<uint64_t>(key, value);
     else
         throw Error("synthetic workload: unknown key '" + key +
                     "' (known: layers, experts, top_k, tokens, steps, skew, drift, burst_prob, "
-                    "burst_factor, burst_len, seed)");
+                    "burst_factor, burst_len, hidden, hidden_noise, seed)");
 }
 
 }  // namespace

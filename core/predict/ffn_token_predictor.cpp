@@ -1,0 +1,156 @@
+// See ffn_token_predictor.h. Forward and backward written out with Eigen over row-major
+// batches; Adam with bias correction. Targets put 1/k on each of the router's k experts.
+#include "core/predict/ffn_token_predictor.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "core/common/error.h"
+
+namespace moe {
+namespace {
+using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Vec = Eigen::Matrix<float, 1, Eigen::Dynamic>;
+
+struct AdamParam {
+    Mat w, m, v;
+    void init(int rows, int cols, float scale, std::mt19937_64& rng) {
+        std::normal_distribution<float> n(0.0f, scale);
+        w.resize(rows, cols);
+        for (int i = 0; i < w.size(); ++i) w.data()[i] = n(rng);
+        m = Mat::Zero(rows, cols);
+        v = Mat::Zero(rows, cols);
+    }
+    void step(const Mat& g, float lr, int t) {
+        const float b1 = 0.9f, b2 = 0.999f;
+        m = b1 * m + (1 - b1) * g;
+        v = b2 * v + (1 - b2) * g.cwiseProduct(g);
+        const float c1 = 1 - std::pow(b1, static_cast<float>(t)), c2 = 1 - std::pow(b2, static_cast<float>(t));
+        w.array() -= lr * (m.array() / c1) / ((v.array() / c2).sqrt() + 1e-8f);
+    }
+};
+}  // namespace
+
+struct FfnTokenPredictor::Net {
+    AdamParam w1, b1, w2, b2, w3, b3;
+    int updates = 0;
+    Mat h1, h2, logits;
+
+    Net(int D, int H1, int H2, int E, uint64_t seed) {
+        std::mt19937_64 rng(seed);
+        w1.init(D, H1, std::sqrt(2.0f / D), rng);
+        w2.init(H1, H2, std::sqrt(2.0f / H1), rng);
+        w3.init(H2, E, std::sqrt(1.0f / H2), rng);
+        b1.init(1, H1, 0, rng);
+        b2.init(1, H2, 0, rng);
+        b3.init(1, E, 0, rng);
+    }
+    void forward(const Eigen::Map<const Mat>& x) {
+        h1 = ((x * w1.w).rowwise() + Vec(b1.w)).cwiseMax(0.0f);
+        h2 = ((h1 * w2.w).rowwise() + Vec(b2.w)).cwiseMax(0.0f);
+        logits = (h2 * w3.w).rowwise() + Vec(b3.w);
+    }
+    // One Adam update on rows x with target distributions y; returns the mean cross-entropy.
+    double train(const Eigen::Map<const Mat>& x, const Mat& y, float lr) {
+        forward(x);
+        const float n = static_cast<float>(x.rows());
+        Mat p = logits;
+        double loss = 0;
+        for (int r = 0; r < p.rows(); ++r) {
+            const float mx = p.row(r).maxCoeff();
+            p.row(r) = (p.row(r).array() - mx).exp();
+            const float sum = p.row(r).sum();
+            p.row(r) /= sum;
+            for (int e = 0; e < p.cols(); ++e)
+                if (y(r, e) > 0) loss -= y(r, e) * std::log(std::max(p(r, e), 1e-12f));
+        }
+        const Mat dz = (p - y) / n;
+        const Mat dh2 = (dz * w3.w.transpose()).cwiseProduct((h2.array() > 0).cast<float>().matrix());
+        const Mat dh1 = (dh2 * w2.w.transpose()).cwiseProduct((h1.array() > 0).cast<float>().matrix());
+        ++updates;
+        w3.step(h2.transpose() * dz, lr, updates);
+        b3.step(dz.colwise().sum(), lr, updates);
+        w2.step(h1.transpose() * dh2, lr, updates);
+        b2.step(dh2.colwise().sum(), lr, updates);
+        w1.step(x.transpose() * dh1, lr, updates);
+        b1.step(dh1.colwise().sum(), lr, updates);
+        return loss / n;
+    }
+};
+
+void FfnTokenOptions::validate() const {
+    auto need = [](bool ok, const std::string& what) {
+        if (!ok) throw Error("t2e_ffn: " + what);
+    };
+    need(hidden1 >= 1 && hidden2 >= 1, "hidden sizes must be >= 1");
+    need(learningRate > 0 && learningRate < 1, "lr must be in (0, 1)");
+    need(batch >= 1, "batch must be >= 1");
+    need(epochsPerStep >= 1, "epochs must be >= 1");
+}
+
+FfnTokenPredictor::FfnTokenPredictor(const FfnTokenOptions& options, const WorkloadShape& shape)
+    : options_(options), shape_(shape) {
+    options_.validate();
+    checkShape(shape);
+    for (int l = 0; l < shape.layers; ++l)
+        nets_.push_back(std::make_unique<Net>(shape.hiddenDim, options.hidden1, options.hidden2, shape.experts,
+                                              options.seed * 1000003ULL + static_cast<uint64_t>(l)));
+}
+
+FfnTokenPredictor::~FfnTokenPredictor() = default;
+
+std::string FfnTokenPredictor::parameters() const {
+    return "hidden1=" + std::to_string(options_.hidden1) + ",hidden2=" + std::to_string(options_.hidden2) +
+           ",lr=" + std::to_string(options_.learningRate) + ",batch=" + std::to_string(options_.batch) +
+           ",epochs=" + std::to_string(options_.epochsPerStep);
+}
+
+void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {
+    if (shape.hiddenDim <= 0)
+        throw Error("t2e_ffn needs the router's input hidden states, and this workload has none "
+                    "(a routing trace carries expert ids only; use the live training workload or "
+                    "synthetic:...,hidden=D)");
+}
+
+void FfnTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
+    const int T = step.tokens, D = shape_.hiddenDim, k = shape_.topK, E = shape_.experts;
+    Net& net = *nets_[layer];
+    net.forward(Eigen::Map<const Mat>(step.hidden.data() + static_cast<size_t>(layer) * T * D, T, D));
+    for (int t = 0; t < T; ++t) {
+        const float* z = net.logits.data() + static_cast<size_t>(t) * E;
+        int32_t* out = ids + static_cast<size_t>(t) * k;
+        for (int j = 0; j < k; ++j) {
+            int best = -1;
+            for (int e = 0; e < E; ++e) {
+                if (std::find(out, out + j, e) != out + j) continue;
+                if (best < 0 || z[e] > z[best]) best = e;
+            }
+            out[j] = best;
+        }
+    }
+}
+
+void FfnTokenPredictor::observe(const Step& step) {
+    const int T = step.tokens, D = shape_.hiddenDim, k = shape_.topK, E = shape_.experts;
+    const float lr = static_cast<float>(options_.learningRate);
+    double loss = 0;
+    int batches = 0;
+    for (int l = 0; l < shape_.layers; ++l) {
+        const auto truth = step.layerExperts(l, k);
+        for (int epoch = 0; epoch < options_.epochsPerStep; ++epoch)
+            for (int begin = 0; begin < T; begin += options_.batch) {
+                const int n = std::min(options_.batch, T - begin);
+                Mat y = Mat::Zero(n, E);
+                for (int t = 0; t < n; ++t)
+                    for (int j = 0; j < k; ++j) y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
+                const float* x = step.hidden.data() + (static_cast<size_t>(l) * T + begin) * D;
+                loss += nets_[l]->train(Eigen::Map<const Mat>(x, n, D), y, lr);
+                ++batches;
+            }
+    }
+    lastLoss_ = batches ? loss / batches : 0;
+}
+
+}  // namespace moe

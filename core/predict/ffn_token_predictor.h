@@ -1,0 +1,43 @@
+// MoE-GPS's Token-to-Expert family (c): a small FFN per layer on the token's router-input
+// hidden state (D -> 128 -> 64 -> E with ReLU in MoE-GPS, sizes configurable), trained online
+// on the true routing of each step after predicting it, with Adam and a cross-entropy against
+// the router's k choices. Needs a workload that carries hidden states.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/predict/token_predictors.h"
+
+namespace moe {
+
+struct FfnTokenOptions {
+    int hidden1 = 128;
+    int hidden2 = 64;
+    double learningRate = 1e-3;
+    int batch = 256;          // tokens per Adam update
+    int epochsPerStep = 1;    // passes over each observed step
+    uint64_t seed = 1;
+    void validate() const;
+};
+
+class FfnTokenPredictor final : public TokenPredictor {
+public:
+    FfnTokenPredictor(const FfnTokenOptions& options, const WorkloadShape& shape);
+    ~FfnTokenPredictor() override;
+    std::string name() const override { return "t2e_ffn"; }
+    std::string parameters() const override;
+    void checkShape(const WorkloadShape& shape) const override;
+    void predict(const Step& step, int layer, int32_t* ids) override;
+    void observe(const Step& step) override;
+    double lastLoss() const { return lastLoss_; }
+
+private:
+    struct Net;
+    FfnTokenOptions options_;
+    WorkloadShape shape_;
+    std::vector<std::unique_ptr<Net>> nets_;  // one per layer
+    double lastLoss_ = 0;
+};
+
+}  // namespace moe
