@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The one script to run on a GPU machine (H100/H200, root, no internet, maybe no apt): checks
+# the toolchain, builds with the `gpu` preset (or, lacking the core's libraries, the GPU-only
+# build in bench/gpu/standalone), runs the GPU tests and any bench_gpu_* executables, and
+# writes bench/results/<date>-<device>.md, copied to $OUT when set.
+# Usage: bash bench/gpu/run.sh            (from anywhere; exit status 0 only if all went well)
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+JOBS="$(nproc 2>/dev/null || echo 4)"
+STAMP="$(date -u +%Y-%m-%d)"
+LOGS="$ROOT/build/gpu-run-logs"
+mkdir -p "$LOGS" "$ROOT/bench/results"
+export PATH="$PATH:/usr/local/cuda/bin"
+
+say() { echo "gpu-run: $*"; }
+status=0
+
+# --- what this machine has -----------------------------------------------------------------
+# No apt here: report what is missing, so the next session knows what to carry or install.
+missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+tool_line() {  # name, version command
+    if have "$1"; then say "found $1: $($2 2>&1 | grep -Eo '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n1)"
+    else say "MISSING $1"; missing+=("$1"); fi
+}
+tool_line cmake "cmake --version"
+tool_line ninja "ninja --version"
+tool_line g++ "g++ --version"
+tool_line nvcc "nvcc --version"
+tool_line nvidia-smi "nvidia-smi --version"
+header_missing() {  # header, what provides it
+    for dir in /usr/include /usr/local/include /usr/include/eigen3; do
+        [[ -e "$dir/$1" ]] && return 1
+    done
+    say "MISSING header $1 ($2)"; missing+=("$2"); return 0
+}
+header_missing Eigen/Core libeigen3-dev
+header_missing CLI/CLI.hpp libcli11-dev
+header_missing nlohmann/json.hpp nlohmann-json3-dev
+header_missing zlib.h zlib1g-dev
+header_missing gtest/gtest.h libgtest-dev
+header_missing benchmark/benchmark.h libbenchmark-dev
+header_missing sqlite3.h libsqlite3-dev
+
+device="no-gpu"
+gpu_names=""
+if have nvidia-smi; then
+    gpu_names="$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null)"
+    first="$(head -n1 <<<"$gpu_names")"
+    if [[ -n "$first" ]]; then
+        device="$(tr '[:upper:]' '[:lower:]' <<<"$first" | sed -E 's/[^a-z0-9]+/-/g; s/^-+|-+$//g')"
+    fi
+    nvidia-smi --query-gpu=index,name,driver_version,memory.total,pci.bus_id \
+        --format=csv >"$LOGS/nvidia-smi.csv" 2>&1
+fi
+say "device: ${first:-none} -> $device"
+RESULT="$ROOT/bench/results/$STAMP-$device.md"
+
+# --- configure and build -------------------------------------------------------------------
+BUILD=""
+build_note=""
+configure_log=""
+if have cmake && have g++ && have nvcc; then
+    generator=(); have ninja || generator=(-G "Unix Makefiles")
+    if have ninja; then
+        say "configuring (gpu preset)..."
+        cmake --preset gpu -DMOE_BUILD_GUI=OFF >"$LOGS/configure.log" 2>&1 && BUILD=build/gpu
+        configure_log="$LOGS/configure.log"
+    else
+        say "configuring (no ninja: Unix Makefiles, same settings as the gpu preset)..."
+        cmake -S . -B build/gpu-make "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+            -DMOE_WITH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DMOE_BUILD_GUI=OFF \
+            >"$LOGS/configure.log" 2>&1 && BUILD=build/gpu-make
+        configure_log="$LOGS/configure.log"
+    fi
+    if [[ -n "$BUILD" ]]; then
+        build_note="full project"
+    else
+        tail -n 15 "$LOGS/configure.log"
+        say "full configure failed; trying the GPU-only build (bench/gpu/standalone)"
+        cmake -S bench/gpu/standalone -B build/gpu-only "${generator[@]}" \
+            -DCMAKE_CUDA_ARCHITECTURES=90 >"$LOGS/configure-gpu-only.log" 2>&1 &&
+            BUILD=build/gpu-only && build_note="GPU-only (full configure failed)"
+        configure_log="$LOGS/configure-gpu-only.log"
+        [[ -n "$BUILD" ]] || tail -n 15 "$LOGS/configure-gpu-only.log"
+    fi
+    grep -hE '^-- MoE' "$configure_log"
+    if [[ -n "$BUILD" ]]; then
+        say "building $BUILD with -j$JOBS..."
+        if ! cmake --build "$BUILD" -j "$JOBS" >"$LOGS/build.log" 2>&1; then
+            tail -n 30 "$LOGS/build.log"
+            say "full build failed; building only the GPU targets"
+            build_note="$build_note; full build failed, GPU targets only"
+            cmake --build "$BUILD" -j "$JOBS" --target moe_gpu_tests >>"$LOGS/build.log" 2>&1 ||
+                { tail -n 30 "$LOGS/build.log"; status=1; }
+        fi
+    else
+        status=1
+    fi
+else
+    say "cannot build here (missing: ${missing[*]})"
+    status=1
+fi
+# A build carried over from another machine still gets run.
+if [[ -z "$BUILD" ]]; then
+    for d in build/gpu build/gpu-only build/gpu-make; do
+        [[ -x "$d/tests/gpu/moe_gpu_tests" ]] && BUILD="$d" && build_note="prebuilt $d" && break
+    done
+fi
+
+# --- GPU tests -----------------------------------------------------------------------------
+test_rows=""
+passed=0; failed=0; skipped=0
+if [[ -n "$BUILD" ]]; then
+    for exe in "$BUILD"/tests/gpu/*_tests; do
+        [[ -x "$exe" ]] || continue
+        name="$(basename "$exe")"
+        say "running $name..."
+        timeout 300 "$exe" --gtest_color=no >"$LOGS/$name.log" 2>&1 || status=1
+        # One row per test from gtest's own result lines: OK, FAILED, SKIPPED.
+        while IFS=$'\t' read -r result test ms; do
+            test_rows+="| $name | $test | $result | $ms |"$'\n'
+            case "$result" in
+                passed) passed=$((passed + 1)) ;;
+                failed) failed=$((failed + 1)) ;;
+                skipped) skipped=$((skipped + 1)) ;;
+            esac
+        done < <(sed -nE 's/^\[ +(OK|FAILED|SKIPPED) +\] ([^ ]+) \(([0-9]+) ms\)$/\1\t\2\t\3/p' \
+                     "$LOGS/$name.log" | sed -E 's/^OK/passed/; s/^FAILED/failed/; s/^SKIPPED/skipped/')
+        grep -E '^(device [0-9]+:|no CUDA device:)' "$LOGS/$name.log" | sort -u
+    done
+fi
+((failed == 0)) || status=1
+say "tests: $passed passed, $failed failed, $skipped skipped"
+# nvidia-smi sees a GPU but the tests skipped: a driver/runtime mismatch, which is a failure.
+if [[ "$device" != no-gpu ]] && ((skipped > 0)); then
+    say "WARNING: nvidia-smi lists a GPU but $skipped tests skipped (driver older than the runtime?)"
+    status=1
+fi
+
+# --- GPU benchmarks ------------------------------------------------------------------------
+# ===== BENCHMARKS: every executable named bench_gpu_* in the build runs here, its output kept
+# ===== verbatim in the results file. Add a benchmark by adding such a target (bench/gpu/).
+bench_section=""
+if [[ -n "$BUILD" ]]; then
+    while IFS= read -r exe; do
+        name="$(basename "$exe")"
+        say "benchmark $name..."
+        timeout 300 "$exe" ${BENCH_ARGS:-} >"$LOGS/$name.log" 2>&1
+        rc=$?
+        if ((rc != 0)); then status=1; echo "(exit status $rc)" >>"$LOGS/$name.log"; fi
+        bench_section+="### $name"$'\n\n```\n'"$(cat "$LOGS/$name.log")"$'\n```\n\n'
+    done < <(find "$BUILD" -type f -executable -name 'bench_gpu_*' | sort)
+fi
+[[ -n "$bench_section" ]] || bench_section="No bench_gpu_* executables in the build yet."$'\n'
+
+# --- results file --------------------------------------------------------------------------
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+{
+    echo "# GPU run $STAMP on ${first:-no GPU}"
+    echo
+    echo "| what | value |"
+    echo "| --- | --- |"
+    echo "| devices | $(tr '\n' ';' <<<"${gpu_names:-none}" | sed 's/;$//; s/;/; /g') |"
+    if [[ -s "$LOGS/nvidia-smi.csv" ]]; then
+        echo "| driver | $(sed -n 2p "$LOGS/nvidia-smi.csv" | cut -d, -f3 | xargs) |"
+        echo "| memory | $(sed -n 2p "$LOGS/nvidia-smi.csv" | cut -d, -f4 | xargs) |"
+    fi
+    echo "| nvcc | $(nvcc --version 2>/dev/null | grep -Eo 'release [0-9.]+' || echo missing) |"
+    echo "| host | $(hostname 2>/dev/null), $JOBS CPUs |"
+    echo "| commit | $commit |"
+    echo "| build | ${BUILD:-none} (${build_note:-not built}) |"
+    echo "| missing tools/packages | ${missing[*]:-none} |"
+    echo
+    echo "## GPU tests"
+    echo
+    echo "$passed passed, $failed failed, $skipped skipped"
+    echo
+    if [[ -n "$test_rows" ]]; then
+        echo "| executable | test | result | time (ms) |"
+        echo "| --- | --- | --- | --- |"
+        printf '%s' "$test_rows"
+    fi
+    echo
+    echo "## GPU benchmarks"
+    echo
+    printf '%s' "$bench_section"
+} >"$RESULT"
+say "results: $RESULT"
+
+if [[ -n "${OUT:-}" ]]; then
+    mkdir -p "$OUT/logs"
+    cp "$RESULT" "$OUT/"
+    cp "$LOGS"/*.log "$LOGS"/*.csv "$OUT/logs/" 2>/dev/null
+    say "copied results and logs to $OUT"
+fi
+exit "$status"
