@@ -19,17 +19,17 @@ struct Cluster {
 };
 
 struct PolicyBudget {
-    int slots = 0;               // expert slots per layer over all ranks; 0 = one per expert
-    int maxCopiesPerExpert = 0;  // 0 = no cap
+    int slots = 0;                  // expert slots per layer over all ranks; 0 = one per expert
+    int maxCopiesPerExpert = 0;     // 0 = no cap
     double memoryPerRankBytes = 0;  // expert weights a rank may hold; 0 = no bound
-    int maxMovedExperts = -1;    // per layer and rebalance, against the current placement; -1 = any
-    int groups = 1;              // expert groups (EPLB's hierarchical policy)
+    int maxMovedExperts = -1;  // per layer and rebalance, against the current placement; -1 = any
+    int groups = 1;            // expert groups (EPLB's hierarchical policy)
 };
 
 struct PolicyInput {
     int layers = 0;
     int experts = 0;
-    std::vector<double> load;    // layers x experts: forecast tokens (or shares) per expert
+    std::vector<double> load;  // layers x experts: forecast tokens (or shares) per expert
     Cluster cluster;
     PolicyBudget budget;
     const Placement* current = nullptr;  // what runs now (for migration limits), or nullptr
