@@ -1,0 +1,142 @@
+// See predictor_factory.h. A spec is NAME or NAME:KEY=VALUE,KEY=VALUE,...
+#include "core/predict/predictor_factory.h"
+
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "core/common/error.h"
+#include "core/predict/arima_predictor.h"
+#include "core/predict/baseline_predictors.h"
+#include "core/predict/category_table.h"
+#include "core/predict/dist_only_predictor.h"
+#include "core/predict/ffn_token_predictor.h"
+#include "core/predict/lstm_predictor.h"
+
+namespace moe {
+namespace {
+
+class SpecArgs {
+public:
+    explicit SpecArgs(const std::string& spec) : spec_(spec) {
+        const auto colon = spec.find(':');
+        name_ = spec.substr(0, colon);
+        if (colon == std::string::npos) return;
+        std::string rest = spec.substr(colon + 1);
+        size_t start = 0;
+        while (start <= rest.size()) {
+            const size_t comma = rest.find(',', start);
+            const std::string item = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            const auto eq = item.find('=');
+            if (item.empty() || eq == std::string::npos || eq == 0)
+                throw Error("predictor '" + spec + "': expected KEY=VALUE, got '" + item + "'");
+            values_[item.substr(0, eq)] = item.substr(eq + 1);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    const std::string& name() const { return name_; }
+    bool has(const std::string& key) { used_.insert(key); return values_.count(key) > 0; }
+    std::string text(const std::string& key, const std::string& def) {
+        used_.insert(key);
+        const auto it = values_.find(key);
+        return it == values_.end() ? def : it->second;
+    }
+    template <typename T>
+    T number(const std::string& key, T def) {
+        used_.insert(key);
+        const auto it = values_.find(key);
+        if (it == values_.end()) return def;
+        T v{};
+        const std::string& s = it->second;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || p != s.data() + s.size())
+            throw Error("predictor '" + spec_ + "': bad value '" + s + "' for " + key);
+        return v;
+    }
+    // Rejects keys the predictor did not ask for.
+    void finish() const {
+        for (const auto& [k, v] : values_)
+            if (!used_.count(k)) throw Error("predictor '" + spec_ + "': unknown key '" + k + "'");
+    }
+
+private:
+    std::string spec_, name_;
+    std::map<std::string, std::string> values_;
+    std::set<std::string> used_;
+};
+
+std::unique_ptr<Predictor> distOnly(SpecArgs& a, const WorkloadShape& shape) {
+    if (a.has("table")) {
+        std::string path = a.text("table", "");
+        if (path.empty() || path == "gpt-oss-20b") path = defaultCategoryTablePath();
+        CategoryFilter f{a.text("dataset", ""), a.text("category", ""), a.text("phase", "")};
+        LoadShares profile = readCategoryDistribution(path, f, shape.layers, shape.experts);
+        return std::make_unique<DistOnlyPredictor>(std::move(profile), "table=" + path +
+                                                   (f.dataset.empty() ? "" : ",dataset=" + f.dataset) +
+                                                   (f.category.empty() ? "" : ",category=" + f.category) +
+                                                   (f.phase.empty() ? "" : ",phase=" + f.phase));
+    }
+    return std::make_unique<DistOnlyPredictor>(a.number<int>("profile_steps", 100));
+}
+
+}  // namespace
+
+void addPredictor(const std::string& spec, const WorkloadShape& shape, PredictorSet& set) {
+    SpecArgs a(spec);
+    const std::string& n = a.name();
+    using Key = FrequencyTokenPredictor::Key;
+    if (n == "oracle") set.load.push_back(std::make_unique<OraclePredictor>());
+    else if (n == "last") set.load.push_back(std::make_unique<LastValuePredictor>());
+    else if (n == "ema") set.load.push_back(std::make_unique<EmaPredictor>(a.number<double>("alpha", 0.1)));
+    else if (n == "sw_avg") set.load.push_back(std::make_unique<SlidingWindowPredictor>(a.number<int>("window", 100)));
+    else if (n == "dist_only") set.load.push_back(distOnly(a, shape));
+    else if (n == "arima") {
+        ArimaOptions o;
+        o.p = a.number<int>("p", o.p);
+        o.d = a.number<int>("d", o.d);
+        o.q = a.number<int>("q", o.q);
+        o.history = a.number<int>("history", o.history);
+        o.refitEvery = a.number<int>("refit", o.refitEvery);
+        o.maxIterations = a.number<int>("max_iterations", o.maxIterations);
+        o.validate();
+        set.load.push_back(std::make_unique<ArimaPredictor>(o));
+    } else if (n == "lstm") {
+        LstmOptions o;
+        o.hidden = a.number<int>("hidden", o.hidden);
+        o.layers = a.number<int>("layers", o.layers);
+        o.window = a.number<int>("window", o.window);
+        o.epochs = a.number<int>("epochs", o.epochs);
+        o.learningRate = a.number<double>("lr", o.learningRate);
+        o.trainSteps = a.number<int>("train_steps", o.trainSteps);
+        o.clip = a.number<double>("clip", o.clip);
+        o.seed = a.number<uint64_t>("seed", o.seed);
+        o.validate();
+        set.load.push_back(std::make_unique<LstmPredictor>(o));
+    } else if (n == "t2e_freq") set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::None, shape));
+    else if (n == "t2e_position") set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::Position, shape));
+    else if (n == "t2e_token") set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::TokenId, shape));
+    else if (n == "t2e_ffn") {
+        FfnTokenOptions o;
+        o.hidden1 = a.number<int>("hidden1", o.hidden1);
+        o.hidden2 = a.number<int>("hidden2", o.hidden2);
+        o.learningRate = a.number<double>("lr", o.learningRate);
+        o.batch = a.number<int>("batch", o.batch);
+        o.epochsPerStep = a.number<int>("epochs", o.epochsPerStep);
+        o.seed = a.number<uint64_t>("seed", o.seed);
+        set.token.push_back(std::make_unique<FfnTokenPredictor>(o, shape));
+    } else {
+        throw Error("unknown predictor '" + n + "'; known: " + predictorHelp());
+    }
+    a.finish();
+}
+
+std::string predictorHelp() {
+    return "oracle, last, ema[:alpha=0.1], sw_avg[:window=100], "
+           "arima[:p=5,d=1,q=5,history=200,refit=50,max_iterations=50], "
+           "lstm[:hidden=64,layers=1,window=32,epochs=20,lr=0.003,clip=1,train_steps=500,seed=1], "
+           "dist_only[:profile_steps=100 | :table[=PATH],dataset=D,category=C,phase=think|answer], "
+           "t2e_freq, t2e_position, t2e_token, t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1]";
+}
+
+}  // namespace moe
