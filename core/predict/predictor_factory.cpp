@@ -27,10 +27,12 @@ public:
         while (start <= rest.size()) {
             const size_t comma = rest.find(',', start);
             const std::string item = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            // A bare KEY means KEY= (e.g. dist_only:table takes the default table).
             const auto eq = item.find('=');
-            if (item.empty() || eq == std::string::npos || eq == 0)
+            if (item.empty() || eq == 0)
                 throw Error("predictor '" + spec + "': expected KEY=VALUE, got '" + item + "'");
-            values_[item.substr(0, eq)] = item.substr(eq + 1);
+            if (eq == std::string::npos) values_[item] = "";
+            else values_[item.substr(0, eq)] = item.substr(eq + 1);
             if (comma == std::string::npos) break;
             start = comma + 1;
         }
@@ -68,11 +70,14 @@ private:
 
 std::unique_ptr<Predictor> distOnly(SpecArgs& a, const WorkloadShape& shape) {
     if (a.has("table")) {
-        std::string path = a.text("table", "");
-        if (path.empty() || path == "gpt-oss-20b") path = defaultCategoryTablePath();
+        std::string path = a.text("table", ""), label = path;
+        if (path.empty() || path == "gpt-oss-20b") {
+            path = defaultCategoryTablePath();
+            label = "gpt-oss-20b";
+        }
         CategoryFilter f{a.text("dataset", ""), a.text("category", ""), a.text("phase", "")};
         LoadShares profile = readCategoryDistribution(path, f, shape.layers, shape.experts);
-        return std::make_unique<DistOnlyPredictor>(std::move(profile), "table=" + path +
+        return std::make_unique<DistOnlyPredictor>(std::move(profile), "table=" + label +
                                                    (f.dataset.empty() ? "" : ",dataset=" + f.dataset) +
                                                    (f.category.empty() ? "" : ",category=" + f.category) +
                                                    (f.phase.empty() ? "" : ",phase=" + f.phase));

@@ -40,7 +40,8 @@ TEST(PredictorFactory, RejectsTyposWithTheirNames) {
     EXPECT_NE(message("sw_avgg").find("unknown predictor 'sw_avgg'"), std::string::npos);
     EXPECT_NE(message("sw_avg:windw=3").find("unknown key 'windw'"), std::string::npos);
     EXPECT_NE(message("sw_avg:window=abc").find("bad value 'abc'"), std::string::npos);
-    EXPECT_NE(message("sw_avg:window").find("KEY=VALUE"), std::string::npos);
+    EXPECT_NE(message("sw_avg:window").find("bad value '' for window"), std::string::npos);
+    EXPECT_NE(message("sw_avg:,").find("KEY=VALUE"), std::string::npos);
     EXPECT_NE(message("arima:p=50").find("p"), std::string::npos);
     EXPECT_NE(message("t2e_token").find("token ids"), std::string::npos);
     EXPECT_NE(message("t2e_ffn").find("hidden states"), std::string::npos);
