@@ -5,13 +5,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
-cmake --build "$build" -j2 --target bench_moe_layer bench_trace_read bench_store >/dev/null
+cmake --build "$build" -j2 >/dev/null
+# Every CPU benchmark the build has (bench/cpu/bench_*.cpp), in name order.
+mapfile -t benches < <(cd "$build/bench" && ls bench_* | sort)
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 machine=$(echo "${cpu:-cpu}" | tr -cs 'A-Za-z0-9' '-' | sed 's/-$//' | cut -c1-40)
 out=$root/bench/results/$(date +%F)-$machine-cpu.md
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for b in bench_moe_layer bench_trace_read bench_store; do
+for b in "${benches[@]}"; do
   echo "== $b" | tee -a "$log"
   "$build/bench/$b" | tee -a "$log"
 done
