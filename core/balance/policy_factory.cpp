@@ -8,6 +8,7 @@
 #include "core/balance/gps_policy.h"
 #include "core/balance/harmoeny_policy.h"
 #include "core/balance/migration_limit.h"
+#include "core/balance/moetuner_policy.h"
 #include "core/balance/policy_spec.h"
 #include "core/balance/simple_policies.h"
 #include "core/common/error.h"
@@ -62,6 +63,16 @@ std::unique_ptr<Policy> makeHarmoeny(const PolicySpec& s) {
     return std::make_unique<HarmoenyPolicy>(o);
 }
 
+std::unique_ptr<Policy> makeMoeTuner(const PolicySpec& s) {
+    s.allowOnly({"gap", "time_limit", "mode", "max_moves"});
+    MoeTunerOptions o;
+    o.gap = s.number("gap", o.gap, 0, 1);
+    o.timeLimitSeconds = s.number("time_limit", o.timeLimitSeconds, 0.01, kHuge);
+    o.mode = s.choice("mode", "full", {"full", "balance"}) == "balance" ? MoeTunerMode::Balance
+                                                                        : MoeTunerMode::Full;
+    return std::make_unique<MoeTunerPolicy>(o);
+}
+
 }  // namespace
 
 std::unique_ptr<Policy> makePolicy(const std::string& spec) {
@@ -81,9 +92,11 @@ std::unique_ptr<Policy> makePolicy(const std::string& spec) {
         p = makeFasterMoe(s);
     } else if (s.name() == "harmoeny") {
         p = makeHarmoeny(s);
+    } else if (s.name() == "moetuner") {
+        p = makeMoeTuner(s);
     } else {
         throw Error("unknown policy '" + s.name() +
-                    "' (known: contiguous, round_robin, gps, eplb, fastermoe, harmoeny)");
+                    "' (known: contiguous, round_robin, gps, eplb, fastermoe, harmoeny, moetuner)");
     }
     // Always wrapped: without max_moves it defers to the budget's maxMovedExperts.
     return std::make_unique<MigrationLimitedPolicy>(std::move(p),
@@ -107,7 +120,11 @@ std::string policyHelp() {
            "               compare with the unshadowed latency)\n"
            "  harmoeny     HarMoEny token rescheduling with weight-fetch cost\n"
            "               token_us=1, fetch_gbs=0 (0 = cluster matrix, else 50),\n"
-           "               max_copies=0, min_tokens=1\n";
+           "               max_copies=0, min_tokens=1\n"
+           "  moetuner     MoETuner ILPs (COIN-OR CBC): ILP 1 balanced clusters per layer, ILP 2\n"
+           "               cluster-to-rank mapping against the slowest inter-layer transfer\n"
+           "               gap=0.025, time_limit=10 (seconds per ILP solve),\n"
+           "               mode=full|balance (full needs per-token traces; balance = ILP 1 only)\n";
 }
 
 }  // namespace moe

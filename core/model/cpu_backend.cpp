@@ -19,6 +19,7 @@ using ConstMap = Eigen::Map<const RowMat>;
 using MutMap = Eigen::Map<RowMat>;
 // Below this many rows an expert's products run row by row (see expertFfn).
 constexpr int kSmallRows = 8;
+constexpr size_t kCachedWeightBytes = 512 * 1024;  // one weight matrix small enough for L2
 
 void scoreRow(float* row, int E, ScoreFunction f) {
     if (f == ScoreFunction::Softmax) {
@@ -100,9 +101,11 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     up.resize(a.rows, F);
     const ConstMap x(a.x, a.rows, H);
     const ConstMap w1(a.weights->w1.data(), H, F), w3(a.weights->w3.data(), H, F);
-    if (a.rows <= kSmallRows) {
-        // A handful of rows (decode steps spread over many experts): row-times-matrix
-        // products stream the weights once and skip GEMM's packing of the whole weight matrix.
+    // A handful of rows (decode steps spread over many experts) whose weights sit in cache:
+    // row-times-matrix products skip GEMM's packing of the whole weight matrix. With weights
+    // beyond the cache each row would stream them from memory again, so GEMM wins there.
+    const bool rowByRow = a.rows <= kSmallRows && static_cast<size_t>(H) * F * sizeof(float) <= kCachedWeightBytes;
+    if (rowByRow) {
         for (int r = 0; r < a.rows; ++r) {
             gateAct.row(r).noalias() = x.row(r) * w1;
             up.row(r).noalias() = x.row(r) * w3;
@@ -115,7 +118,7 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     gateAct.array() = gateAct.array() / (1.0f + (-gateAct.array()).exp()) * up.array();
     const ConstMap w2(a.weights->w2.data(), F, H);
     MutMap y(a.out, a.rows, H);
-    if (a.rows <= kSmallRows) {
+    if (rowByRow) {
         for (int r = 0; r < a.rows; ++r) y.row(r).noalias() = gateAct.row(r) * w2;
     } else {
         y.noalias() = gateAct * w2;
