@@ -12,5 +12,8 @@ using Action = std::function<int()>;
 Action addRunCommand(CLI::App& app);
 Action addStatsCommand(CLI::App& app);
 Action addDevicesCommand(CLI::App& app);
+Action addRunsCommand(CLI::App& app);
+Action addCompareCommand(CLI::App& app);
+Action addExportCommand(CLI::App& app);
 
 }  // namespace moe::cli

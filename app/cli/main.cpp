@@ -7,8 +7,9 @@
 #include "core/common/error.h"
 
 int main(int argc, char** argv) {
-    CLI::App app{"MoE Workbench (headless): run MoE layers on real routing, measure expert load.\n"
-                 "Run `moe-workbench-cli COMMAND --help` for a command's options."};
+    CLI::App app{
+        "MoE Workbench (headless): run MoE layers on real routing, measure expert load.\n"
+        "Run `moe-workbench-cli COMMAND --help` for a command's options."};
     app.set_version_flag("--version", std::string("moe-workbench-cli ") + MOE_VERSION);
     app.require_subcommand(0, 1);
     std::map<CLI::App*, moe::cli::Action> actions;
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
     add(moe::cli::addRunCommand);
     add(moe::cli::addStatsCommand);
     add(moe::cli::addDevicesCommand);
+    add(moe::cli::addRunsCommand);
+    add(moe::cli::addCompareCommand);
+    add(moe::cli::addExportCommand);
 
     try {
         app.parse(argc, argv);

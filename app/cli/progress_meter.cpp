@@ -23,8 +23,10 @@ void ProgressMeter::update(long long done, long long total, const std::string& u
     drawn_ = true;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     std::string line = grouped(done);
-    if (total > 0) line += "/" + grouped(total) + " " + unit + " (" + fixed(100.0 * done / total, 0) + "%)";
-    else line += " " + unit;
+    if (total > 0)
+        line += "/" + grouped(total) + " " + unit + " (" + fixed(100.0 * done / total, 0) + "%)";
+    else
+        line += " " + unit;
     if (elapsed > 0) line += ", " + fixed(done / elapsed, 1) + " " + unit + "/s";
     if (!extra.empty()) line += ", " + extra;
     std::fprintf(stderr, "\r\033[K%s", line.c_str());

@@ -11,7 +11,8 @@ class ProgressMeter {
 public:
     explicit ProgressMeter(bool enabled);
     // `total` <= 0 when unknown. `extra` is appended (e.g. "skew 2.41").
-    void update(long long done, long long total, const std::string& unit, const std::string& extra = "");
+    void update(long long done, long long total, const std::string& unit,
+                const std::string& extra = "");
     void finish();
 
 private:

@@ -1,13 +1,19 @@
 // `run`: replay a workload through the MoE layers on in-process ranks, show progress, print
-// the run's summary (per-layer skewness, per-rank load and busy time, tokens/s).
-// Ctrl-C stops between steps and still prints the summary of what ran.
+// the run's summary (per-layer skewness, per-rank load and busy time, tokens/s), and record
+// everything into the experiment store unless --no-db.
+// Ctrl-C (or SIGTERM) stops between steps, still prints the summary of what ran and marks the
+// stored run interrupted; a moe::Error marks it failed with the message.
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "app/cli/commands.h"
 #include "app/cli/progress_meter.h"
+#include "app/cli/run_recording.h"
 #include "app/cli/run_report.h"
+#include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
 #include "core/common/error.h"
@@ -36,7 +42,58 @@ struct RunFlags {
     std::vector<std::string> replicas;
     std::string loadsCsv;
     bool quiet = false;
+    // The experiment store.
+    std::string db;
+    bool noDb = false;
+    std::string name, notes;
+    std::vector<std::string> tags;
+    double commitInterval = 1.0;
 };
+
+// Everything that decides what the run computes, so a stored run can be repeated.
+std::string configJson(const RunFlags& f, const WorkloadShape& shape) {
+    nlohmann::json j;
+    j["workload"] = {{"spec", f.workload.spec},
+                     {"batching", f.workload.batching},
+                     {"tokens_per_step", f.workload.tokensPerStep},
+                     {"batch", f.workload.batch},
+                     {"layers", shape.layers},
+                     {"experts", shape.experts},
+                     {"top_k", shape.topK}};
+    j["steps"] = f.steps;
+    j["ranks"] = f.ranks;
+    j["hidden"] = f.hidden;
+    j["ffn"] = f.ffn;
+    j["seed"] = f.seed;
+    j["threads"] = f.threads;
+    j["score"] = f.score;
+    j["renormalize"] = !f.noRenormalize;
+    j["capacity_factor"] = f.capacityFactor;
+    j["own_gate"] = f.ownGate;
+    j["share_weights"] = f.shareWeights;
+    j["replicas"] = f.replicas;
+    if (!f.loadsCsv.empty()) j["loads_csv"] = f.loadsCsv;
+    return j.dump();
+}
+
+RunRecording startRecording(const RunFlags& f, const Workload& workload, const MoeEngine& engine) {
+    if (f.noDb) return {};
+    store::RunInfo info;
+    const WorkloadShape& shape = workload.shape();
+    info.name = f.name.empty() ? f.workload.spec : f.name;
+    info.tags = f.tags;
+    info.notes = f.notes;
+    info.workload = workload.describe();
+    info.configJson = configJson(f, shape);
+    info.backend = engine.describe();
+    info.layers = shape.layers;
+    info.experts = shape.experts;
+    info.ranks = f.ranks;
+    store::RecorderOptions options;
+    options.batchInterval = std::chrono::milliseconds(
+        std::max<int64_t>(1, static_cast<int64_t>(f.commitInterval * 1000)));
+    return RunRecording(databasePath(f.db), info, options);
+}
 
 int execute(const RunFlags& f) {
     EngineConfig config;
@@ -58,37 +115,55 @@ int execute(const RunFlags& f) {
     const double gib = static_cast<double>(config.weightBytes(shape.layers)) / (1ull << 30);
     if (gib > 16)
         throw Error("the expert weights would take " + fixed(gib, 1) + " GiB (" +
-                    std::to_string(shape.layers) + " layers); lower --hidden/--ffn or add --share-weights");
+                    std::to_string(shape.layers) +
+                    " layers); lower --hidden/--ffn or add --share-weights");
     MoeEngine engine(config, shape);
     std::unique_ptr<LoadsCsvWriter> csv;
     if (!f.loadsCsv.empty()) csv = std::make_unique<LoadsCsvWriter>(f.loadsCsv);
+    // Last of the set-up, so a bad flag or file never leaves a run behind in the store.
+    RunRecording recording = startRecording(f, *workload, engine);
 
     if (!f.quiet) {
         std::cout << "workload: " << workload->describe() << "\n"
                   << "engine:   " << engine.describe() << "\n";
     }
+    // Even with --quiet: the id is what `runs show` and `compare` take, and it is wanted
+    // while the run is still going.
+    if (recording.active())
+        std::cout << "run " << recording.runId() << ": recording to " << recording.path() << "\n";
+    std::cout << std::flush;
     ProgressMeter meter(!f.quiet && stderrIsTerminal());
     RunSummary summary;
     gStop = false;
-    auto previous = std::signal(SIGINT, onInterrupt);
-    try {
-        runLoop(*workload, engine, f.steps, [&](const StepTelemetry& t) {
-            summary.add(t);
-            if (csv) csv->write(t.step, t.loads);
-            meter.update(summary.steps(), f.steps, "steps",
-                         fixed(summary.tokensPerSecond(), 0) + " tok/s");
-        }, &gStop);
-    } catch (...) {
-        std::signal(SIGINT, previous);
+    auto previousInt = std::signal(SIGINT, onInterrupt);
+    auto previousTerm = std::signal(SIGTERM, onInterrupt);
+    auto restore = [&] {
+        std::signal(SIGINT, previousInt);
+        std::signal(SIGTERM, previousTerm);
         meter.finish();
+    };
+    try {
+        runLoop(
+            *workload, engine, f.steps,
+            [&](const StepTelemetry& t) {
+                summary.add(t);
+                recording.record(t);
+                if (csv) csv->write(t.step, t.loads);
+                meter.update(summary.steps(), f.steps, "steps",
+                             fixed(summary.tokensPerSecond(), 0) + " tok/s");
+            },
+            &gStop);
+        if (csv) csv->close();
+    } catch (const std::exception& e) {
+        restore();
+        recording.fail(e.what());
         throw;
     }
-    std::signal(SIGINT, previous);
-    meter.finish();
-    if (csv) csv->close();
+    restore();
     if (gStop) std::cout << "interrupted after " << summary.steps() << " steps\n";
     printRunReport(std::cout, summary, engine);
     if (csv) std::cout << "\nloads written to " << f.loadsCsv << "\n";
+    recording.finish(std::cout, gStop, summary.steps());
     return gStop ? 130 : 0;
 }
 
@@ -96,29 +171,55 @@ int execute(const RunFlags& f) {
 
 Action addRunCommand(CLI::App& app) {
     auto f = std::make_shared<RunFlags>();
-    CLI::App* cmd = app.add_subcommand("run", "Run MoE layers on in-process ranks, driven by a workload's routing");
+    CLI::App* cmd = app.add_subcommand(
+        "run", "Run MoE layers on in-process ranks, driven by a workload's routing");
     f->workload.addTo(*cmd, "continuous");
     cmd->add_option("-n,--steps", f->steps, "Steps to run (0 = the whole workload)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("-G,--ranks", f->ranks, "In-process ranks (expert-parallel)")
-        ->check(CLI::Range(1, 1024))->capture_default_str();
-    cmd->add_option("--hidden", f->hidden, "Model width H")->check(CLI::Range(1, 65536))->capture_default_str();
-    cmd->add_option("--ffn", f->ffn, "Expert inner width F")->check(CLI::Range(1, 262144))->capture_default_str();
-    cmd->add_option("--seed", f->seed, "Seed of weights, activations and synthetic routing")->capture_default_str();
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    cmd->add_option("--hidden", f->hidden, "Model width H")
+        ->check(CLI::Range(1, 65536))
+        ->capture_default_str();
+    cmd->add_option("--ffn", f->ffn, "Expert inner width F")
+        ->check(CLI::Range(1, 262144))
+        ->capture_default_str();
+    cmd->add_option("--seed", f->seed, "Seed of weights, activations and synthetic routing")
+        ->capture_default_str();
     cmd->add_option("--threads", f->threads, "Compute threads in all (0 = all cores)")
-        ->check(CLI::Range(0, 1024))->capture_default_str();
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
     cmd->add_option("--score", f->score, "Router score function")
-        ->check(CLI::IsMember({"softmax", "sigmoid"}))->capture_default_str();
-    cmd->add_flag("--no-renormalize", f->noRenormalize, "Do not renormalise the top-k router weights");
-    cmd->add_option("--capacity-factor", f->capacityFactor,
-                    "Expert capacity = ceil(cf * T * k / E); pairs beyond it are dropped (0 = unlimited)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
-    cmd->add_flag("--own-gate", f->ownGate, "Route with the layer's own (random) gate instead of the workload's routing");
-    cmd->add_flag("--share-weights", f->shareWeights, "One set of expert weights for all layers (saves memory)");
+        ->check(CLI::IsMember({"softmax", "sigmoid"}))
+        ->capture_default_str();
+    cmd->add_flag("--no-renormalize", f->noRenormalize,
+                  "Do not renormalise the top-k router weights");
+    cmd->add_option(
+           "--capacity-factor", f->capacityFactor,
+           "Expert capacity = ceil(cf * T * k / E); pairs beyond it are dropped (0 = unlimited)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_flag("--own-gate", f->ownGate,
+                  "Route with the layer's own (random) gate instead of the workload's routing");
+    cmd->add_flag("--share-weights", f->shareWeights,
+                  "One set of expert weights for all layers (saves memory)");
     cmd->add_option("--replica", f->replicas,
-                    "Extra replica LAYER:EXPERT:RANK (LAYER may be *); repeat. A replicated expert's tokens are split evenly");
-    cmd->add_option("--loads-csv", f->loadsCsv, "Write per-step loads as CSV rows step,layer,expert,tokens");
+                    "Extra replica LAYER:EXPERT:RANK (LAYER may be *); repeat. A replicated "
+                    "expert's tokens are split evenly");
+    cmd->add_option("--loads-csv", f->loadsCsv,
+                    "Write per-step loads as CSV rows step,layer,expert,tokens");
     cmd->add_flag("-q,--quiet", f->quiet, "No header lines or progress");
+    addDbOption(*cmd, f->db);
+    cmd->add_flag("--no-db", f->noDb, "Do not record the run in the experiment database");
+    cmd->add_option("--name", f->name, "Name of the recorded run (default: the workload spec)");
+    cmd->add_option("--tag", f->tags, "Tag of the recorded run; repeat for several");
+    cmd->add_option("--note", f->notes, "Notes of the recorded run");
+    cmd->add_option("--commit-interval", f->commitInterval,
+                    "Seconds between the recorder's commits (a crash loses at most this much)")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->capture_default_str();
     return [f] { return execute(*f); };
 }
 

@@ -18,7 +18,10 @@ void printRunReport(std::ostream& out, const RunSummary& s, const MoeEngine& eng
         const LayerLoadStats st = layerLoadStats(s.totals().layer(l));
         long long hottest = 0;
         for (int e = 0; e < s.totals().experts(); ++e)
-            if (s.totals().at(l, e) == st.max) { hottest = e; break; }
+            if (s.totals().at(l, e) == st.max) {
+                hottest = e;
+                break;
+            }
         layers.addRow({std::to_string(l), fixed(st.skewness, 2), fixed(s.meanStepSkewness(l), 2),
                        fixed(st.cv, 3), std::to_string(hottest), grouped(s.dropped(l))});
     }
@@ -38,10 +41,11 @@ void printRunReport(std::ostream& out, const RunSummary& s, const MoeEngine& eng
         std::string held;
         for (int e : p.expertsOnRank(0, r)) held += (held.empty() ? "" : ",") + std::to_string(e);
         if (held.size() > 24) held = held.substr(0, 21) + "...";
-        ranks.addRow({std::to_string(r), held, grouped(s.rankRows(r)),
-                      fixed(totalRows ? 100.0 * s.rankRows(r) / totalRows : 0, 1) + "%",
-                      seconds(s.rankBusySeconds(r)),
-                      fixed(totalBusy > 0 ? 100.0 * s.rankBusySeconds(r) / totalBusy : 0, 1) + "%"});
+        ranks.addRow(
+            {std::to_string(r), held, grouped(s.rankRows(r)),
+             fixed(totalRows ? 100.0 * s.rankRows(r) / totalRows : 0, 1) + "%",
+             seconds(s.rankBusySeconds(r)),
+             fixed(totalBusy > 0 ? 100.0 * s.rankBusySeconds(r) / totalBusy : 0, 1) + "%"});
     }
     ranks.print(out);
     out << "\nbalancedness (mean/max rows per rank, averaged over steps and layers): "

@@ -24,12 +24,13 @@ struct StatsFlags {
 };
 
 void writeCsv(std::ostream& o, const WorkloadStats& st) {
-    o << "layer,tokens,assignments,skewness,cv,min,median,p95,max,step_skewness_mean,step_skewness_max\n";
+    o << "layer,tokens,assignments,skewness,cv,min,median,p95,max,step_skewness_mean,step_skewness_"
+         "max\n";
     for (const auto& l : st.layers)
-        o << l.layer << ',' << st.tokens << ',' << l.whole.assignments << ',' << fixed(l.whole.skewness, 6)
-          << ',' << fixed(l.whole.cv, 6) << ',' << l.whole.min << ',' << fixed(l.whole.median, 1) << ','
-          << fixed(l.whole.p95, 2) << ',' << l.whole.max << ',' << fixed(l.stepSkewnessMean, 6) << ','
-          << fixed(l.stepSkewnessMax, 6) << '\n';
+        o << l.layer << ',' << st.tokens << ',' << l.whole.assignments << ','
+          << fixed(l.whole.skewness, 6) << ',' << fixed(l.whole.cv, 6) << ',' << l.whole.min << ','
+          << fixed(l.whole.median, 1) << ',' << fixed(l.whole.p95, 2) << ',' << l.whole.max << ','
+          << fixed(l.stepSkewnessMean, 6) << ',' << fixed(l.stepSkewnessMax, 6) << '\n';
 }
 
 void writeJson(std::ostream& o, const WorkloadStats& st, const std::string& describe) {
@@ -38,20 +39,28 @@ void writeJson(std::ostream& o, const WorkloadStats& st, const std::string& desc
     j["steps"] = st.steps;
     j["tokens"] = st.tokens;
     for (const auto& l : st.layers) {
-        std::vector<int64_t> counts(st.totals.layer(l.layer).begin(), st.totals.layer(l.layer).end());
-        j["layers"].push_back({{"layer", l.layer}, {"assignments", l.whole.assignments},
-                               {"skewness", l.whole.skewness}, {"cv", l.whole.cv},
-                               {"min", l.whole.min}, {"median", l.whole.median},
-                               {"p95", l.whole.p95}, {"max", l.whole.max},
+        std::vector<int64_t> counts(st.totals.layer(l.layer).begin(),
+                                    st.totals.layer(l.layer).end());
+        j["layers"].push_back({{"layer", l.layer},
+                               {"assignments", l.whole.assignments},
+                               {"skewness", l.whole.skewness},
+                               {"cv", l.whole.cv},
+                               {"min", l.whole.min},
+                               {"median", l.whole.median},
+                               {"p95", l.whole.p95},
+                               {"max", l.whole.max},
                                {"step_skewness_mean", l.stepSkewnessMean},
-                               {"step_skewness_max", l.stepSkewnessMax}, {"expert_loads", counts}});
+                               {"step_skewness_max", l.stepSkewnessMax},
+                               {"expert_loads", counts}});
     }
     o << j.dump(2) << '\n';
 }
 
 void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& describe) {
-    o << "workload: " << describe << "\nsteps " << grouped(st.steps) << ", tokens " << grouped(st.tokens) << "\n\n";
-    TextTable t({"layer", "skewness", "cv", "min", "median", "p95", "max", "step skew avg", "step skew max"});
+    o << "workload: " << describe << "\nsteps " << grouped(st.steps) << ", tokens "
+      << grouped(st.tokens) << "\n\n";
+    TextTable t({"layer", "skewness", "cv", "min", "median", "p95", "max", "step skew avg",
+                 "step skew max"});
     std::vector<double> skews;
     for (const auto& l : st.layers) {
         skews.push_back(l.whole.skewness);
@@ -64,11 +73,13 @@ void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& des
     if (!skews.empty()) {
         const size_t n = skews.size();
         const double median = n % 2 ? skews[n / 2] : (skews[n / 2 - 1] + skews[n / 2]) / 2;
-        o << "\nper-layer skewness: min " << fixed(skews.front(), 2) << ", median " << fixed(median, 2);
+        o << "\nper-layer skewness: min " << fixed(skews.front(), 2) << ", median "
+          << fixed(median, 2);
         // With an even count, show the two middle values too: published figures often quote
         // one of them (the GPT-OSS README's 2.54 is the upper one).
         if (n % 2 == 0 && n > 1)
-            o << " (middle values " << fixed(skews[n / 2 - 1], 2) << " and " << fixed(skews[n / 2], 2) << ")";
+            o << " (middle values " << fixed(skews[n / 2 - 1], 2) << " and "
+              << fixed(skews[n / 2], 2) << ")";
         o << ", max " << fixed(skews.back(), 2) << "\n";
     }
 }
@@ -76,9 +87,10 @@ void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& des
 int execute(const StatsFlags& f) {
     auto workload = openWorkload(f.workload.options(f.steps, f.seed));
     ProgressMeter meter(stderrIsTerminal());
-    const WorkloadStats st = computeWorkloadStats(*workload, f.steps, [&](int64_t steps, int64_t tokens) {
-        meter.update(tokens, 0, "tokens", grouped(steps) + " steps");
-    });
+    const WorkloadStats st =
+        computeWorkloadStats(*workload, f.steps, [&](int64_t steps, int64_t tokens) {
+            meter.update(tokens, 0, "tokens", grouped(steps) + " steps");
+        });
     meter.finish();
     std::ofstream file;
     if (!f.out.empty()) {
@@ -86,9 +98,12 @@ int execute(const StatsFlags& f) {
         if (!file) throw Error::inFile(f.out, 0, "cannot write");
     }
     std::ostream& o = f.out.empty() ? std::cout : file;
-    if (f.format == "csv") writeCsv(o, st);
-    else if (f.format == "json") writeJson(o, st, workload->describe());
-    else writeTable(o, st, workload->describe());
+    if (f.format == "csv")
+        writeCsv(o, st);
+    else if (f.format == "json")
+        writeJson(o, st, workload->describe());
+    else
+        writeTable(o, st, workload->describe());
     if (!f.out.empty() && !(file.flush())) throw Error::inFile(f.out, 0, "write failed");
     return 0;
 }
@@ -97,13 +112,16 @@ int execute(const StatsFlags& f) {
 
 Action addStatsCommand(CLI::App& app) {
     auto f = std::make_shared<StatsFlags>();
-    CLI::App* cmd = app.add_subcommand("stats", "Whole-workload expert-load statistics (no layers executed)");
+    CLI::App* cmd =
+        app.add_subcommand("stats", "Whole-workload expert-load statistics (no layers executed)");
     f->workload.addTo(*cmd, "tokens");
     cmd->add_option("-n,--steps", f->steps, "Read at most this many steps (0 = all)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads")->capture_default_str();
     cmd->add_option("--format", f->format, "Output format")
-        ->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
+        ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
     cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout");
     return [f] { return execute(*f); };
 }

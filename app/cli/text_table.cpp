@@ -10,13 +10,16 @@ void TextTable::print(std::ostream& out, const std::string& indent) const {
     std::vector<size_t> width(header_.size(), 0);
     for (size_t c = 0; c < header_.size(); ++c) width[c] = header_[c].size();
     for (const auto& r : rows_)
-        for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+        for (size_t c = 0; c < r.size() && c < width.size(); ++c)
+            width[c] = std::max(width[c], r[c].size());
     auto line = [&](const std::vector<std::string>& r) {
         out << indent;
         for (size_t c = 0; c < width.size(); ++c) {
             const std::string cell = c < r.size() ? r[c] : "";
             const std::string pad(width[c] - cell.size(), ' ');
-            out << (c == 0 ? cell + pad : pad + cell) << (c + 1 < width.size() ? "  " : "");
+            const bool left = c == 0 || (c < left_.size() && left_[c]);
+            const bool last = c + 1 == width.size();
+            out << (left ? cell + (last ? "" : pad) : pad + cell) << (last ? "" : "  ");
         }
         out << '\n';
     };

@@ -5,10 +5,12 @@ namespace moe::cli {
 
 void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
     batching = defaultBatching;
-    app.add_option("-w,--workload", spec,
-                   "Where routing comes from: trace:PATH (a .tsv.gz trace), trace:gpt-oss-20b (the "
-                   "bundled GPT-OSS-20B decode trace), or synthetic:KEY=VALUE,... with keys layers, "
-                   "experts, top_k, tokens, steps, skew (max/mean, 1..E/k), drift, burst_prob, burst_factor, burst_len, seed")
+    app.add_option(
+           "-w,--workload", spec,
+           "Where routing comes from: trace:PATH (a .tsv.gz trace), trace:gpt-oss-20b (the "
+           "bundled GPT-OSS-20B decode trace), or synthetic:KEY=VALUE,... with keys layers, "
+           "experts, top_k, tokens, steps, skew (max/mean, 1..E/k), drift, burst_prob, "
+           "burst_factor, burst_len, seed")
         ->capture_default_str();
     app.add_option("--batching", batching,
                    "How tokens form steps: tokens (consecutive T tokens), sequence (one sequence "
@@ -23,9 +25,11 @@ void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
         ->capture_default_str();
     app.add_option("--layers", layers, "Trace shape: MoE layers (default: from the .shape file)")
         ->check(CLI::PositiveNumber);
-    app.add_option("--experts", experts, "Trace shape: experts per layer (default: from the .shape file)")
+    app.add_option("--experts", experts,
+                   "Trace shape: experts per layer (default: from the .shape file)")
         ->check(CLI::PositiveNumber);
-    app.add_option("--top-k", topK, "Trace shape: experts per token (default: from the .shape file)")
+    app.add_option("--top-k", topK,
+                   "Trace shape: experts per token (default: from the .shape file)")
         ->check(CLI::PositiveNumber);
 }
 

@@ -1,47 +1,20 @@
 // Runs the real moe-workbench-cli binary as a user would: on the bundled trace, on synthetic
 // routing, and on broken files, checking exit codes, messages and written CSV.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "cli_support.h"
+
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Result {
-    int code = -1;
-    std::string out;  // stdout and stderr together
-};
-
-Result cli(const std::string& args) {
-    const std::string cmd = std::string("'") + MOE_CLI_PATH + "' " + args + " 2>&1";
-    Result r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
-
-fs::path tempDir() {
-    fs::path d = fs::temp_directory_path() / ("moe_cli_test_" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-}
-
-void writeFile(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+using namespace cli_test;
 
 TEST(Cli, HelpOnEveryCommand) {
-    for (const char* c : {"", "run ", "stats ", "devices "}) {
+    for (const char* c : {"", "run ", "stats ", "devices ", "runs ", "runs list ", "runs show ",
+                          "runs delete ", "runs tag ", "runs note ", "compare ", "export "}) {
         const Result r = cli(std::string(c) + "--help");
         EXPECT_EQ(r.code, 0) << c;
         EXPECT_NE(r.out.find("Usage"), std::string::npos) << c << r.out;
@@ -65,7 +38,8 @@ TEST(Cli, RejectsUnknownOptionsAndBadValues) {
 
 TEST(Cli, RunOnBundledTraceWritesLoadsCsvAndSummary) {
     const fs::path csv = tempDir() / "loads.csv";
-    const Result r = cli("run --steps 5 --ranks 2 --hidden 32 --ffn 64 --batch 8 --loads-csv '" + csv.string() + "'");
+    const Result r = cli("run --steps 5 --ranks 2 --hidden 32 --ffn 64 --batch 8 --loads-csv '" +
+                         csv.string() + "'");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("tokens/s"), std::string::npos);
     EXPECT_NE(r.out.find("Per rank"), std::string::npos);
@@ -83,7 +57,9 @@ TEST(Cli, RunOnBundledTraceWritesLoadsCsvAndSummary) {
 }
 
 TEST(Cli, StatsCsvHasOneRowPerLayer) {
-    const Result r = cli("stats --workload synthetic:layers=3,experts=8,top_k=2,tokens=512,steps=20,skew=2 --format csv");
+    const Result r =
+        cli("stats --workload synthetic:layers=3,experts=8,top_k=2,tokens=512,steps=20,skew=2 "
+            "--format csv");
     ASSERT_EQ(r.code, 0) << r.out;
     std::istringstream in(r.out);
     std::string header, line;
