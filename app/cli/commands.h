@@ -15,5 +15,8 @@ Action addDevicesCommand(CLI::App& app);
 Action addRunsCommand(CLI::App& app);
 Action addCompareCommand(CLI::App& app);
 Action addExportCommand(CLI::App& app);
+Action addPredictCommand(CLI::App& app);
+Action addPlanCommand(CLI::App& app);
+Action addSweepCommand(CLI::App& app);
 
 }  // namespace moe::cli

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
     add(moe::cli::addRunsCommand);
     add(moe::cli::addCompareCommand);
     add(moe::cli::addExportCommand);
+    add(moe::cli::addPredictCommand);
+    add(moe::cli::addPlanCommand);
+    add(moe::cli::addSweepCommand);
 
     try {
         app.parse(argc, argv);

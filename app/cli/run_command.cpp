@@ -16,9 +16,12 @@
 #include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
+#include "core/balance/policy_factory.h"
 #include "core/common/error.h"
+#include "core/engine/rebalance_controller.h"
 #include "core/engine/run_loop.h"
 #include "core/engine/run_summary.h"
+#include "core/balance/perf_sweep.h"
 #include "core/stats/loads_csv_writer.h"
 
 namespace moe::cli {
@@ -48,7 +51,54 @@ struct RunFlags {
     std::string name, notes;
     std::vector<std::string> tags;
     double commitInterval = 1.0;
+    // Rebalancing (issue 5): off unless a policy is named.
+    RebalanceOptions rebalance;
+    bool rebalancing = false;
 };
+
+// The decision of one layer as the store keeps it: replica counts and the rank of each slot.
+store::DecisionRecord decisionRecord(const Placement& p, int layer, const RebalanceEvent& ev,
+                                     const std::string& policy, int layers) {
+    store::DecisionRecord d;
+    d.step = ev.step;
+    d.layer = layer;
+    d.policy = policy;
+    for (int e = 0; e < p.experts(); ++e) {
+        d.replicas.push_back(static_cast<int32_t>(p.replicas(layer, e).size()));
+        for (int r : p.replicas(layer, e)) d.slotRanks.push_back(r);
+    }
+    d.balancednessBefore = ev.balancednessBefore;
+    d.balancednessAfter = ev.balancednessAfter;
+    d.movedExperts = layer == 0 ? ev.movedExperts : 0;  // whole-rebalance totals on layer 0
+    d.movedBytes = layer == 0 ? static_cast<int64_t>(ev.movedBytes) : 0;
+    (void)layers;
+    return d;
+}
+
+void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
+    out << "\nRebalancing (" << rc.describe() << "): " << rc.events().size() << " rebalances";
+    if (!rc.events().empty()) {
+        double before = 0, after = 0;
+        for (const auto& ev : rc.events()) {
+            before += ev.balancednessBefore;
+            after += ev.balancednessAfter;
+        }
+        const double n = static_cast<double>(rc.events().size());
+        out << ", predicted balancedness " << fixed(before / n, 3) << " -> " << fixed(after / n, 3) << " on average";
+    }
+    out << "\n\nSlowest rank per layer, summed over the run: measured busy time vs the model's figure\n"
+           "(the slowest rank's rows x 6*H*F FLOPs at "
+        << fixed(rc.flopRate() / 1e9, 1) << " GFLOP/s, this machine's single-thread expert rate)\n";
+    TextTable t({"layer", "measured", "model", "model/measured"});
+    const auto& m = rc.measuredSlowest();
+    const auto& mod = rc.modelledSlowest();
+    for (size_t l = 0; l < m.size(); ++l)
+        t.addRow({std::to_string(l), seconds(m[l]), seconds(mod[l]), m[l] > 0 ? fixed(mod[l] / m[l], 3) : "-"});
+    t.print(out);
+    const Calibration c = calibrate(m, mod);
+    out << "model calibration error: " << fixed(100 * c.meanRelativeError, 1) << "% mean |model - measured| / measured"
+        << " (" << fixed(100 * c.errorAfterScale, 1) << "% after the best single scale factor " << fixed(c.scale, 3) << ")\n";
+}
 
 // Everything that decides what the run computes, so a stored run can be repeated.
 std::string configJson(const RunFlags& f, const WorkloadShape& shape) {
@@ -72,6 +122,11 @@ std::string configJson(const RunFlags& f, const WorkloadShape& shape) {
     j["own_gate"] = f.ownGate;
     j["share_weights"] = f.shareWeights;
     j["replicas"] = f.replicas;
+    if (f.rebalancing)
+        j["rebalance"] = {{"policy", f.rebalance.policy}, {"predictor", f.rebalance.predictor},
+                          {"slots", f.rebalance.slots}, {"every", f.rebalance.every},
+                          {"threshold", f.rebalance.threshold}, {"horizon", f.rebalance.horizon},
+                          {"max_moves", f.rebalance.maxMoves}};
     if (!f.loadsCsv.empty()) j["loads_csv"] = f.loadsCsv;
     return j.dump();
 }
@@ -118,6 +173,8 @@ int execute(const RunFlags& f) {
                     std::to_string(shape.layers) +
                     " layers); lower --hidden/--ffn or add --share-weights");
     MoeEngine engine(config, shape);
+    std::unique_ptr<RebalanceController> rebalancer;
+    if (f.rebalancing) rebalancer = std::make_unique<RebalanceController>(f.rebalance, shape, engine);
     std::unique_ptr<LoadsCsvWriter> csv;
     if (!f.loadsCsv.empty()) csv = std::make_unique<LoadsCsvWriter>(f.loadsCsv);
     // Last of the set-up, so a bad flag or file never leaves a run behind in the store.
@@ -149,6 +206,11 @@ int execute(const RunFlags& f) {
                 summary.add(t);
                 recording.record(t);
                 if (csv) csv->write(t.step, t.loads);
+                if (rebalancer && rebalancer->afterStep(t)) {
+                    const RebalanceEvent& ev = rebalancer->events().back();
+                    for (int l = 0; l < t.layers; ++l)
+                        recording.record(decisionRecord(engine.placement(), l, ev, f.rebalance.policy, t.layers));
+                }
                 meter.update(summary.steps(), f.steps, "steps",
                              fixed(summary.tokensPerSecond(), 0) + " tok/s");
             },
@@ -162,6 +224,7 @@ int execute(const RunFlags& f) {
     restore();
     if (gStop) std::cout << "interrupted after " << summary.steps() << " steps\n";
     printRunReport(std::cout, summary, engine);
+    if (rebalancer) printRebalanceReport(std::cout, *rebalancer);
     if (csv) std::cout << "\nloads written to " << f.loadsCsv << "\n";
     recording.finish(std::cout, gStop, summary.steps());
     return gStop ? 130 : 0;
@@ -211,6 +274,22 @@ Action addRunCommand(CLI::App& app) {
     cmd->add_option("--loads-csv", f->loadsCsv,
                     "Write per-step loads as CSV rows step,layer,expert,tokens");
     cmd->add_flag("-q,--quiet", f->quiet, "No header lines or progress");
+    auto* policy = cmd->add_option("--policy", f->rebalance.policy,
+                                   "Rebalance with this duplication/placement policy: " + policyHelp());
+    cmd->add_option("--predictor", f->rebalance.predictor,
+                    "Load predictor whose forecast the policy plans for (default sw_avg)")
+        ->needs(policy);
+    cmd->add_option("--slots", f->rebalance.slots, "Expert slots per layer over all ranks (0 = one per expert)")
+        ->check(CLI::NonNegativeNumber)->needs(policy);
+    cmd->add_option("--rebalance-every", f->rebalance.every, "Check for a rebalance every N steps")
+        ->check(CLI::PositiveNumber)->capture_default_str()->needs(policy);
+    cmd->add_option("--rebalance-threshold", f->rebalance.threshold,
+                    "Rebalance only when predicted balancedness (mean/max) is under this (0 = always)")
+        ->check(CLI::Range(0.0, 1.0))->needs(policy);
+    cmd->add_option("--horizon", f->rebalance.horizon, "Steps of forecast the policy plans for")
+        ->check(CLI::PositiveNumber)->capture_default_str()->needs(policy);
+    cmd->add_option("--max-moves", f->rebalance.maxMoves, "Move at most this many experts per layer per rebalance")
+        ->needs(policy);
     addDbOption(*cmd, f->db);
     cmd->add_flag("--no-db", f->noDb, "Do not record the run in the experiment database");
     cmd->add_option("--name", f->name, "Name of the recorded run (default: the workload spec)");
@@ -220,7 +299,10 @@ Action addRunCommand(CLI::App& app) {
                     "Seconds between the recorder's commits (a crash loses at most this much)")
         ->check(CLI::Range(0.001, 3600.0))
         ->capture_default_str();
-    return [f] { return execute(*f); };
+    return [f, policy] {
+        f->rebalancing = policy->count() > 0;
+        return execute(*f);
+    };
 }
 
 }  // namespace moe::cli

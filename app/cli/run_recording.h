@@ -25,6 +25,12 @@ public:
     void record(const StepTelemetry& t) {
         if (recorder_) recorder_->record(t);
     }
+    void record(store::DecisionRecord d) {
+        if (recorder_) recorder_->record(std::move(d));
+    }
+    void record(store::PredictionRecord p) {
+        if (recorder_) recorder_->record(std::move(p));
+    }
     // Commits the rest and stores the status; prints "run N saved ..." to `out`.
     void finish(std::ostream& out, bool interrupted, int64_t steps);
     // On an error path: marks the run failed with `message` as far as the file allows; never

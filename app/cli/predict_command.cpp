@@ -1,0 +1,94 @@
+// `predict`: run any set of load predictors (and token-to-expert predictors) side by side over
+// a workload's routing and compare their errors and costs; optionally split each layer into
+// transient and stable phases. No layer is executed: predictions need routing only.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/cli/commands.h"
+#include "app/cli/predict_report.h"
+#include "app/cli/progress_meter.h"
+#include "app/cli/text_table.h"
+#include "app/cli/workload_flags.h"
+#include "core/common/error.h"
+#include "core/predict/prediction_suite.h"
+
+namespace moe::cli {
+namespace {
+
+struct PredictFlags {
+    WorkloadFlags workload;
+    std::vector<std::string> predictors;
+    int64_t steps = 0;
+    uint64_t seed = 1;
+    int horizon = 1;
+    int forecastEvery = 1;
+    int64_t warmup = 0;
+    bool perLayer = false;
+    std::string csv, json;
+    bool phases = false;
+    PhaseOptions phase;
+};
+
+int execute(PredictFlags& f) {
+    if (f.predictors.empty()) f.predictors = {"last", "ema", "sw_avg", "dist_only"};
+    auto workload = openWorkload(f.workload.options(f.steps, f.seed));
+    const WorkloadShape& shape = workload->shape();
+    PredictionSuiteOptions o;
+    o.predictors = f.predictors;
+    o.evaluator = {f.horizon, f.forecastEvery, f.warmup};
+    if (f.phases) o.phases = f.phase;
+    PredictionSuite suite(o, shape);
+
+    std::cout << "workload: " << workload->describe() << "\nhorizon " << f.horizon << " steps, forecast every "
+              << f.forecastEvery << ", warm-up " << f.warmup << " steps\n";
+    ProgressMeter meter(stderrIsTerminal());
+    Step step;
+    LoadMatrix loads(shape.layers, shape.experts);
+    while ((f.steps <= 0 || suite.steps() < f.steps) && workload->next(step)) {
+        loads.clear();
+        loads.accumulate(step, shape.topK);
+        suite.push(step, loads);
+        meter.update(suite.steps(), f.steps, "steps");
+    }
+    meter.finish();
+    std::cout << "steps " << suite.steps() << "\n";
+    printPredictionReport(std::cout, suite, f.perLayer);
+    if (!f.csv.empty()) writePredictionCsv(f.csv, suite);
+    if (!f.json.empty()) writePredictionJson(f.json, suite, workload->describe());
+    return 0;
+}
+
+}  // namespace
+
+Action addPredictCommand(CLI::App& app) {
+    auto f = std::make_shared<PredictFlags>();
+    CLI::App* cmd = app.add_subcommand("predict", "Compare load predictors (errors and cost) over a workload");
+    f->workload.addTo(*cmd, "continuous");
+    cmd->add_option("-p,--predictor", f->predictors,
+                    "A predictor to run; repeat for several. NAME[:KEY=VALUE,...] with NAME one of: " +
+                        predictorHelp() + " (default: last, ema, sw_avg, dist_only)");
+    cmd->add_option("-H,--horizon", f->horizon, "Steps ahead each forecast covers; errors average over them")
+        ->check(CLI::Range(1, 100000))->capture_default_str();
+    cmd->add_option("--forecast-every", f->forecastEvery, "Score a forecast every N steps")
+        ->check(CLI::Range(1, 1000000))->capture_default_str();
+    cmd->add_option("--warmup", f->warmup, "Steps observed before the first scored forecast")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_option("-n,--steps", f->steps, "Steps to read (0 = the whole workload)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_option("--seed", f->seed, "Seed for synthetic workloads")->capture_default_str();
+    cmd->add_flag("--per-layer", f->perLayer, "Also print each predictor's errors per layer");
+    cmd->add_option("--csv", f->csv, "Write the comparison as CSV (a predictor column, one column per metric)");
+    cmd->add_option("--json", f->json, "Write the comparison as JSON");
+    cmd->add_flag("--phases", f->phases, "Detect transient and stable phases per layer");
+    cmd->add_option("--phase-window", f->phase.window, "Phase detector window W")->capture_default_str();
+    cmd->add_option("--phase-variance", f->phase.varianceThreshold, "Stable when every expert's windowed variance of its share is under this")
+        ->capture_default_str();
+    cmd->add_option("--phase-range", f->phase.rangeThreshold, "... and its windowed range (max - min) under this")
+        ->capture_default_str();
+    cmd->add_option("--phase-hold", f->phase.hold, "... for this many consecutive steps")->capture_default_str();
+    return [f] { return execute(*f); };
+}
+
+}  // namespace moe::cli

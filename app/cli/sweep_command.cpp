@@ -1,0 +1,107 @@
+// `sweep`: the MoE-GPS-style performance model over skewness x bandwidth x strategy: which
+// strategy (no duplication, distribution-only duplication, token-to-expert prediction) wins
+// where, as a table and CSV, every term of one point on request, and the gap between the
+// strategies at MMLU-like skewness next to the paper's 23%.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "app/cli/commands.h"
+#include "app/cli/text_table.h"
+#include "core/balance/perf_sweep.h"
+#include "core/common/error.h"
+
+namespace moe::cli {
+namespace {
+
+struct SweepFlags {
+    std::vector<double> skews{1.2, 1.4, 1.6, 1.8, 2.0};
+    std::vector<double> bandwidths{600, 200, 64, 32};
+    int ranks = 4;
+    int64_t tokens = 512;
+    int layers = 32, hidden = 4096, ffn = 14336, experts = 8, topK = 2;
+    int bytes = 2;
+    double tflops = 312;
+    double gapSkew = kMmluLikeSkew;
+    double termsSkew = 0, termsBandwidth = 0;
+    std::string csv;
+};
+
+void printTerms(const SweepSpec& spec, double skew, double gbs) {
+    std::cout << "\nEvery term of one layer at skewness " << fixed(skew, 2) << ", " << fixed(gbs, 0) << " GB/s:\n";
+    TextTable t({"strategy", "pred", "attn", "scatter", "ffn (slowest)", "gather", "copy", "total/layer", "model"});
+    PerfConfig c = spec.base;
+    c.skew = skew;
+    c.linkGBs = gbs;
+    for (const Strategy& s : defaultStrategies(c)) {
+        const LayerTimes lt = modelLayer(c, s);
+        std::vector<std::string> row{s.name};
+        for (const auto& [name, sec] : lt.terms()) row.push_back(seconds(sec));
+        row.push_back(seconds(lt.total()));
+        row.push_back(seconds(lt.total() * c.model.layers));
+        t.addRow(row);
+    }
+    t.print(std::cout);
+}
+
+int execute(const SweepFlags& f) {
+    SweepSpec spec = SweepSpec::moeGpsFigure();
+    spec.skews = f.skews;
+    spec.bandwidthsGBs = f.bandwidths;
+    spec.base.ranks = f.ranks;
+    spec.base.tokens = f.tokens;
+    spec.base.model.layers = f.layers;
+    spec.base.model.hidden = f.hidden;
+    spec.base.model.ffn = f.ffn;
+    spec.base.model.experts = f.experts;
+    spec.base.model.topK = f.topK;
+    spec.base.bytesPerElement = f.bytes;
+    spec.base.flopRate = f.tflops * 1e12;
+    validatePerfConfig(spec.base);
+    const auto rows = sweep(spec);
+    std::cout << "Model: " << f.layers << " layers, hidden " << f.hidden << ", ffn " << f.ffn << ", " << f.experts
+              << " experts, top-" << f.topK << "; " << f.ranks << " GPUs at " << fixed(f.tflops, 0) << " TFLOP/s, "
+              << f.tokens << " tokens, " << f.bytes << " bytes per element\n\nWinner (and its margin over the next) "
+                 "per skewness x link bandwidth:\n"
+              << sweepTable(rows);
+    const StrategyGap g = distributionVsTokenGap(spec, f.gapSkew, f.bandwidths.front());
+    std::cout << "\nAt skewness " << fixed(g.skew, 2) << " and " << fixed(g.bandwidthGBs, 0)
+              << " GB/s: distribution-only " << seconds(g.distributionSeconds) << ", best token-to-expert ("
+              << g.bestToken << ") " << seconds(g.tokenSeconds) << ": distribution-only faster by "
+              << fixed(g.gapPercent, 1) << "% (MoE-GPS reports more than " << fixed(g.paperGapPercent, 0)
+              << "% on Mixtral 8x7B with MMLU)\n";
+    if (f.termsSkew > 0) printTerms(spec, f.termsSkew, f.termsBandwidth > 0 ? f.termsBandwidth : f.bandwidths.front());
+    if (!f.csv.empty()) {
+        std::ofstream out(f.csv);
+        if (!out) throw Error::inFile(f.csv, 0, "cannot write");
+        out << sweepCsv(rows);
+        if (!out.flush()) throw Error::inFile(f.csv, 0, "write failed");
+        std::cout << "\nCSV written to " << f.csv << "\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+Action addSweepCommand(CLI::App& app) {
+    auto f = std::make_shared<SweepFlags>();
+    CLI::App* cmd = app.add_subcommand("sweep", "Model which load strategy wins over skewness x bandwidth (MoE-GPS style)");
+    cmd->add_option("--skews", f->skews, "Skewness values (max/mean expert load)")->delimiter(',')->capture_default_str();
+    cmd->add_option("--bandwidths", f->bandwidths, "Link bandwidths in GB/s")->delimiter(',')->capture_default_str();
+    cmd->add_option("-G,--ranks", f->ranks, "GPUs")->check(CLI::Range(2, 4096))->capture_default_str();
+    cmd->add_option("--tokens", f->tokens, "Tokens per step (a prefill of 512 in the paper)")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--layers", f->layers, "MoE layers")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--hidden", f->hidden, "Model width")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--ffn", f->ffn, "Expert inner width")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--experts", f->experts, "Experts per layer")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--top-k", f->topK, "Experts per token")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--bytes", f->bytes, "Bytes per element (2 = fp16/bf16)")->check(CLI::Range(1, 8))->capture_default_str();
+    cmd->add_option("--tflops", f->tflops, "FLOP rate per GPU in TFLOP/s")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--gap-skew", f->gapSkew, "Skewness at which to report the strategy gap (MMLU-like)")->capture_default_str();
+    cmd->add_option("--terms", f->termsSkew, "Print every term of the model at this skewness");
+    cmd->add_option("--terms-bandwidth", f->termsBandwidth, "... and this bandwidth (default: the first)");
+    cmd->add_option("--csv", f->csv, "Write every point as CSV");
+    return [f] { return execute(*f); };
+}
+
+}  // namespace moe::cli

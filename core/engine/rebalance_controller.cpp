@@ -1,0 +1,115 @@
+// See rebalance_controller.h.
+#include "core/engine/rebalance_controller.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/balance/policy_factory.h"
+#include "core/common/error.h"
+#include "core/model/cpu_backend.h"
+#include "core/predict/predictor_factory.h"
+
+namespace moe {
+
+double measureExpertFlopRate(int hidden, int ffn, int rows) {
+    MoeLayerConfig c;
+    c.hidden = hidden;
+    c.ffn = ffn;
+    c.experts = 1;
+    c.topK = 1;
+    ModelWeights w(c, 1, 3);
+    std::vector<float> x(static_cast<size_t>(rows) * hidden), y(x.size());
+    ModelWeights::fill(x, x.size(), 1, 9);
+    CpuBackend backend;
+    setComputeThreadsForThisThread(1);
+    const FfnArgs args{&w.layer(0).experts[0], hidden, ffn, x.data(), rows, y.data()};
+    backend.expertFfn(args);  // warm
+    int reps = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    while (elapsed < 0.2) {
+        backend.expertFfn(args);
+        ++reps;
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    return 6.0 * hidden * ffn * rows * reps / elapsed;
+}
+
+RebalanceController::RebalanceController(const RebalanceOptions& o, const WorkloadShape& shape, MoeEngine& engine)
+    : options_(o), shape_(shape), engine_(engine), schedule_(o.every, o.threshold) {
+    if (o.horizon < 1) throw Error("rebalance horizon must be >= 1");
+    PredictorSet set;
+    addPredictor(o.predictor, shape, set);
+    if (set.load.size() != 1)
+        throw Error("--predictor for rebalancing must be a load predictor (not token-to-expert): " + o.predictor);
+    predictor_ = std::move(set.load[0]);
+    if (predictor_->wantsFuture()) throw Error("the oracle cannot drive a live run: it needs the future");
+    policy_ = makePolicy(o.policy);
+    const MoeLayerConfig& lc = engine.layerConfig();
+    flopRate_ = o.flopRate > 0 ? o.flopRate : measureExpertFlopRate(lc.hidden, lc.ffn, 64);
+    measured_.assign(shape.layers, 0);
+    modelled_.assign(shape.layers, 0);
+}
+
+RebalanceController::~RebalanceController() = default;
+
+std::string RebalanceController::describe() const {
+    return "policy " + options_.policy + ", predictor " + predictor_->name() +
+           (predictor_->parameters().empty() ? "" : ":" + predictor_->parameters()) + ", every " +
+           std::to_string(options_.every) + " steps" +
+           (options_.threshold > 0 ? " when predicted balancedness < " + std::to_string(options_.threshold) : "") +
+           (options_.slots ? ", " + std::to_string(options_.slots) + " slots" : "");
+}
+
+bool RebalanceController::afterStep(const StepTelemetry& t) {
+    const MoeLayerConfig& lc = engine_.layerConfig();
+    for (int l = 0; l < t.layers; ++l) {
+        int64_t maxRows = 0;
+        double maxBusy = 0;
+        for (int r = 0; r < t.ranks; ++r) {
+            maxRows = std::max(maxRows, t.rankRowsAt(l, r));
+            maxBusy = std::max(maxBusy, t.busyAt(l, r));
+        }
+        measured_[l] += maxBusy;
+        modelled_[l] += 6.0 * lc.hidden * lc.ffn * static_cast<double>(maxRows) / flopRate_;
+    }
+    predictor_->observe(t.step, sharesOf(t.loads, t.tokens, shape_.topK));
+    ++observed_;
+    meanTokens_ += (t.tokens - meanTokens_) / static_cast<double>(observed_);
+
+    Forecast f;
+    predictor_->forecast(options_.horizon, f);
+    PolicyInput in;
+    in.layers = shape_.layers;
+    in.experts = shape_.experts;
+    in.load.assign(static_cast<size_t>(in.layers) * in.experts, 0.0);
+    // Mean forecast shares over the horizon, in expected pairs per step (policies that move
+    // whole tokens need token units).
+    const double pairs = meanTokens_ * shape_.topK;
+    for (int h = 1; h <= f.horizon(); ++h)
+        for (int l = 0; l < in.layers; ++l)
+            for (int e = 0; e < in.experts; ++e)
+                in.load[static_cast<size_t>(l) * in.experts + e] += f.at(h, l, e) * pairs / f.horizon();
+    const Placement current = engine_.placement();
+    const double before = predictedBalancedness(current, in.load);
+    if (!schedule_.due(t.step + 1, before)) return false;
+    in.cluster.ranks = current.ranks();
+    in.budget.slots = options_.slots;
+    in.budget.maxMovedExperts = options_.maxMoves;
+    in.current = &current;
+    in.expertBytes = 3ull * lc.hidden * lc.ffn * sizeof(float);
+    in.tokensPerLayer = pairs;
+    PolicyResult r = policy_->plan(in);
+    engine_.setPlacement(r.placement);
+    RebalanceEvent ev;
+    ev.step = t.step + 1;
+    ev.balancednessBefore = before;
+    ev.balancednessAfter = predictedBalancedness(r.placement, in.load);
+    for (int m : r.movedExperts) ev.movedExperts += m;
+    ev.movedBytes = r.movedBytes;
+    ev.notes = r.notes;
+    events_.push_back(ev);
+    return true;
+}
+
+}  // namespace moe

@@ -1,0 +1,74 @@
+// Closes the loop of issue 5 on the running engine: a predictor watches every step's loads,
+// a schedule says when to rebalance, a policy turns the forecast into a placement, and the
+// engine switches to it for the next step, so replicated experts' tokens are split for real.
+// It also keeps, per layer, the measured slowest-rank busy time next to the performance
+// model's figure for the same rows, for the model's calibration error.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/balance/policy.h"
+#include "core/balance/rebalance_schedule.h"
+#include "core/engine/moe_engine.h"
+#include "core/engine/telemetry.h"
+#include "core/predict/predictor.h"
+
+namespace moe {
+
+struct RebalanceOptions {
+    std::string policy = "eplb";      // policy spec (core/balance/policy_factory.h)
+    std::string predictor = "sw_avg";  // load predictor spec (core/predict/predictor_factory.h)
+    int slots = 0;                    // expert slots per layer over all ranks (0 = E)
+    int64_t every = 100;              // rebalance check every N steps
+    double threshold = 0;             // ... only when predicted balancedness is under this (0 = always)
+    int horizon = 100;                // forecast steps averaged into the policy's input
+    int maxMoves = -1;                // experts moved per layer per rebalance (-1 = any)
+    double flopRate = 0;              // per-rank FLOP/s for the model's FFN figure (0 = measure)
+};
+
+struct RebalanceEvent {
+    int64_t step = 0;
+    double balancednessBefore = 0, balancednessAfter = 0;  // predicted, mean over layers
+    int movedExperts = 0;
+    size_t movedBytes = 0;
+    std::string notes;
+};
+
+class RebalanceController {
+public:
+    RebalanceController(const RebalanceOptions& options, const WorkloadShape& shape, MoeEngine& engine);
+    ~RebalanceController();
+
+    // After each step: feeds the predictor and, when due, installs a new placement in the
+    // engine. Returns true when it rebalanced.
+    bool afterStep(const StepTelemetry& t);
+
+    const std::vector<RebalanceEvent>& events() const { return events_; }
+    // Per layer over the run: measured slowest-rank busy seconds and the model's figure for
+    // the slowest rank's rows at the FLOP rate.
+    const std::vector<double>& measuredSlowest() const { return measured_; }
+    const std::vector<double>& modelledSlowest() const { return modelled_; }
+    double flopRate() const { return flopRate_; }
+    std::string describe() const;
+
+private:
+    RebalanceOptions options_;
+    WorkloadShape shape_;
+    MoeEngine& engine_;
+    std::unique_ptr<Predictor> predictor_;
+    std::unique_ptr<Policy> policy_;
+    RebalanceSchedule schedule_;
+    std::vector<RebalanceEvent> events_;
+    std::vector<double> measured_, modelled_;
+    double flopRate_ = 0;
+    int64_t observed_ = 0;
+    double meanTokens_ = 0;
+};
+
+// Single-thread FLOP rate of the SwiGLU expert product at these dimensions on this machine
+// (what one in-process rank with one thread achieves), measured in about 0.2 s.
+double measureExpertFlopRate(int hidden, int ffn, int rows);
+
+}  // namespace moe
