@@ -9,6 +9,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/predict_report.h"
 #include "app/cli/progress_meter.h"
+#include "app/cli/run_recording.h"
+#include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
 #include "core/common/error.h"
@@ -29,7 +31,31 @@ struct PredictFlags {
     std::string csv, json;
     bool phases = false;
     PhaseOptions phase;
+    std::string db;
+    bool noDb = false;
+    std::string name;
+    std::vector<std::string> tags;
 };
+
+// A predict run in the store: its loads as steps of one pseudo-rank (no layer executed, no
+// time measured) and every scored forecast as a prediction record.
+RunRecording startRecording(const PredictFlags& f, const Workload& w) {
+    if (f.noDb) return {};
+    store::RunInfo info;
+    info.name = f.name.empty() ? "predict " + f.workload.spec : f.name;
+    info.tags = f.tags;
+    info.workload = w.describe();
+    nlohmann::json cfg{{"command", "predict"}, {"workload", f.workload.spec}, {"batching", f.workload.batching},
+                       {"batch", f.workload.batch}, {"tokens_per_step", f.workload.tokensPerStep},
+                       {"predictors", f.predictors}, {"horizon", f.horizon}, {"forecast_every", f.forecastEvery},
+                       {"warmup", f.warmup}, {"steps", f.steps}};
+    info.configJson = cfg.dump();
+    info.backend = "predict: routing only, no layers executed";
+    info.layers = w.shape().layers;
+    info.experts = w.shape().experts;
+    info.ranks = 1;
+    return RunRecording(databasePath(f.db), info, store::RecorderOptions{});
+}
 
 int execute(PredictFlags& f) {
     if (f.predictors.empty()) f.predictors = {"last", "ema", "sw_avg", "dist_only"};
@@ -40,6 +66,22 @@ int execute(PredictFlags& f) {
     o.evaluator = {f.horizon, f.forecastEvery, f.warmup};
     if (f.phases) o.phases = f.phase;
     PredictionSuite suite(o, shape);
+    RunRecording recording = startRecording(f, *workload);
+    if (recording.active()) {
+        suite.setErrorSink([&recording, &suite](const PredictionError& e) {
+            store::PredictionRecord r;
+            const auto& s = suite.loadEvaluator()->scores()[e.predictor];
+            r.predictor = s.parameters.empty() ? s.name : s.name + ":" + s.parameters;
+            r.horizon = e.horizon;
+            r.layer = e.layer;
+            r.step = e.step;
+            r.relativeError = e.metrics.relative;
+            r.absoluteError = e.metrics.absolute;
+            r.gpsError = e.metrics.gps;
+            r.maxExpertError = e.metrics.maxLoad;
+            recording.record(std::move(r));
+        });
+    }
 
     std::cout << "workload: " << workload->describe() << "\nhorizon " << f.horizon << " steps, forecast every "
               << f.forecastEvery << ", warm-up " << f.warmup << " steps\n";
@@ -50,6 +92,18 @@ int execute(PredictFlags& f) {
         loads.clear();
         loads.accumulate(step, shape.topK);
         suite.push(step, loads);
+        if (recording.active()) {
+            StepTelemetry t;
+            t.step = step.index;
+            t.tokens = step.tokens;
+            t.layers = shape.layers;
+            t.ranks = 1;
+            t.loads = loads;
+            t.dropped.assign(shape.layers, 0);
+            t.rankRows.assign(shape.layers, static_cast<int64_t>(step.tokens) * shape.topK);
+            t.rankBusySeconds.assign(shape.layers, 0.0);
+            recording.record(t);
+        }
         meter.update(suite.steps(), f.steps, "steps");
     }
     meter.finish();
@@ -57,6 +111,7 @@ int execute(PredictFlags& f) {
     printPredictionReport(std::cout, suite, f.perLayer);
     if (!f.csv.empty()) writePredictionCsv(f.csv, suite);
     if (!f.json.empty()) writePredictionJson(f.json, suite, workload->describe());
+    recording.finish(std::cout, false, suite.steps());
     return 0;
 }
 
@@ -81,6 +136,10 @@ Action addPredictCommand(CLI::App& app) {
     cmd->add_flag("--per-layer", f->perLayer, "Also print each predictor's errors per layer");
     cmd->add_option("--csv", f->csv, "Write the comparison as CSV (a predictor column, one column per metric)");
     cmd->add_option("--json", f->json, "Write the comparison as JSON");
+    addDbOption(*cmd, f->db);
+    cmd->add_flag("--no-db", f->noDb, "Do not record into the experiment database");
+    cmd->add_option("--name", f->name, "Name of the recorded run");
+    cmd->add_option("--tag", f->tags, "Tag of the recorded run; repeat for several");
     cmd->add_flag("--phases", f->phases, "Detect transient and stable phases per layer");
     cmd->add_option("--phase-window", f->phase.window, "Phase detector window W")->capture_default_str();
     cmd->add_option("--phase-variance", f->phase.varianceThreshold, "Stable when every expert's windowed variance of its share is under this")
