@@ -40,25 +40,30 @@ std::string rankExperts(const Placement& p, int layer, int rank) {
         for (int r : p.replicas(layer, e)) copies += r == rank ? 1 : 0;
         if (!copies) continue;
         const size_t reps = p.replicas(layer, e).size();
-        s += (s.empty() ? "" : " ") + std::to_string(e) + (reps > 1 ? "x" + std::to_string(reps) : "") +
+        s += (s.empty() ? "" : " ") + std::to_string(e) +
+             (reps > 1 ? "x" + std::to_string(reps) : "") +
              (copies > 1 ? "(" + std::to_string(copies) + " here)" : "");
     }
     return s;
 }
 
-void writeTable(std::ostream& o, const PolicyInput& in, const Placement& before, const PolicyResult& r, int showLayer) {
+void writeTable(std::ostream& o, const PolicyInput& in, const Placement& before,
+                const PolicyResult& r, int showLayer) {
     TextTable t({"layer", "balancedness before", "after", "replicas", "moved experts"});
     double sumB = 0, sumA = 0;
     for (int l = 0; l < in.layers; ++l) {
         const auto load = layerLoads(in, l);
-        const double b = balancedness(before.rankLoads(l, load)), a = balancedness(r.placement.rankLoads(l, load));
+        const double b = balancedness(before.rankLoads(l, load)),
+                     a = balancedness(r.placement.rankLoads(l, load));
         sumB += b;
         sumA += a;
-        t.addRow({std::to_string(l), fixed(b, 3), fixed(a, 3), std::to_string(r.placement.totalReplicas(l)),
+        t.addRow({std::to_string(l), fixed(b, 3), fixed(a, 3),
+                  std::to_string(r.placement.totalReplicas(l)),
                   std::to_string(r.movedExperts.empty() ? 0 : r.movedExperts[l])});
     }
     t.print(o);
-    o << "\nmean balancedness: " << fixed(sumB / in.layers, 3) << " (contiguous) -> " << fixed(sumA / in.layers, 3)
+    o << "\nmean balancedness: " << fixed(sumB / in.layers, 3) << " (contiguous) -> "
+      << fixed(sumA / in.layers, 3)
       << "; weight bytes to move: " << grouped(static_cast<long long>(r.movedBytes)) << "\n";
     if (!r.notes.empty()) o << "notes: " << r.notes << "\n";
     for (int l = 0; l < in.layers; ++l) {
@@ -80,11 +85,13 @@ void writeCsv(std::ostream& o, const PolicyInput& in, const PolicyResult& r) {
             const auto& reps = r.placement.replicas(l, e);
             const auto& shares = r.placement.shares(l, e);
             for (size_t i = 0; i < reps.size(); ++i)
-                o << l << ',' << e << ',' << i << ',' << reps[i] << ',' << shares[i] << ',' << in.loadAt(l, e) << '\n';
+                o << l << ',' << e << ',' << i << ',' << reps[i] << ',' << shares[i] << ','
+                  << in.loadAt(l, e) << '\n';
         }
 }
 
-void writeJson(std::ostream& o, const PolicyInput& in, const Placement& before, const PolicyResult& r, const std::string& policy) {
+void writeJson(std::ostream& o, const PolicyInput& in, const Placement& before,
+               const PolicyResult& r, const std::string& policy) {
     nlohmann::json j;
     j["policy"] = policy;
     j["ranks"] = in.cluster.ranks;
@@ -92,11 +99,14 @@ void writeJson(std::ostream& o, const PolicyInput& in, const Placement& before, 
     j["notes"] = r.notes;
     for (int l = 0; l < in.layers; ++l) {
         const auto load = layerLoads(in, l);
-        nlohmann::json layer{{"layer", l}, {"balancedness_before", balancedness(before.rankLoads(l, load))},
+        nlohmann::json layer{{"layer", l},
+                             {"balancedness_before", balancedness(before.rankLoads(l, load))},
                              {"balancedness_after", balancedness(r.placement.rankLoads(l, load))},
                              {"moved_experts", r.movedExperts.empty() ? 0 : r.movedExperts[l]}};
         for (int e = 0; e < in.experts; ++e)
-            layer["experts"].push_back({{"expert", e}, {"ranks", r.placement.replicas(l, e)}, {"shares", r.placement.shares(l, e)}});
+            layer["experts"].push_back({{"expert", e},
+                                        {"ranks", r.placement.replicas(l, e)},
+                                        {"shares", r.placement.shares(l, e)}});
         j["layers"].push_back(layer);
     }
     o << j.dump(2) << '\n';
@@ -116,14 +126,17 @@ int execute(const PlanFlags& f) {
     in.load.assign(loads.all().begin(), loads.all().end());
     in.cluster.ranks = f.ranks;
     in.cluster.nodes = f.nodes;
-    if (!f.bandwidth.empty()) in.cluster.bandwidthGBs = BandwidthMatrix::preset(f.bandwidth, f.ranks).values();
+    if (!f.bandwidth.empty())
+        in.cluster.bandwidthGBs = BandwidthMatrix::preset(f.bandwidth, f.ranks).values();
     in.budget.slots = f.slots;
     in.budget.groups = f.groups;
     in.budget.maxMovedExperts = f.maxMoves;
     in.budget.maxCopiesPerExpert = f.maxCopies;
     in.expertBytes = static_cast<size_t>(f.expertMiB * 1024 * 1024);
     in.budget.memoryPerRankBytes = f.memoryMiB * 1024 * 1024;
-    if (f.ranks > in.experts) throw Error(std::to_string(f.ranks) + " ranks but only " + std::to_string(in.experts) + " experts");
+    if (f.ranks > in.experts)
+        throw Error(std::to_string(f.ranks) + " ranks but only " + std::to_string(in.experts) +
+                    " experts");
     const Placement before = Placement::contiguous(in.layers, in.experts, f.ranks);
     in.current = &before;
     auto policy = makePolicy(f.policy);
@@ -135,12 +148,14 @@ int execute(const PlanFlags& f) {
         if (!file) throw Error::inFile(f.out, 0, "cannot write");
     }
     std::ostream& o = f.out.empty() ? std::cout : file;
-    if (f.format == "json") writeJson(o, in, before, r, f.policy);
-    else if (f.format == "csv") writeCsv(o, in, r);
+    if (f.format == "json")
+        writeJson(o, in, before, r, f.policy);
+    else if (f.format == "csv")
+        writeCsv(o, in, r);
     else {
-        o << "policy " << f.policy << " on " << f.ranks << " ranks (" << f.nodes << " node" << (f.nodes > 1 ? "s" : "")
-          << "), " << in.layers << " layers x " << in.experts << " experts"
-          << (f.slots ? ", " + std::to_string(f.slots) + " slots" : "") << "\n\n";
+        o << "policy " << f.policy << " on " << f.ranks << " ranks (" << f.nodes << " node"
+          << (f.nodes > 1 ? "s" : "") << "), " << in.layers << " layers x " << in.experts
+          << " experts" << (f.slots ? ", " + std::to_string(f.slots) + " slots" : "") << "\n\n";
         writeTable(o, in, before, r, f.showLayer);
     }
     if (!f.out.empty() && !file.flush()) throw Error::inFile(f.out, 0, "write failed");
@@ -151,24 +166,45 @@ int execute(const PlanFlags& f) {
 
 Action addPlanCommand(CLI::App& app) {
     auto f = std::make_shared<PlanFlags>();
-    CLI::App* cmd = app.add_subcommand("plan", "Decide expert placement and duplication with a policy");
+    CLI::App* cmd =
+        app.add_subcommand("plan", "Decide expert placement and duplication with a policy");
     f->workload.addTo(*cmd, "tokens");
-    cmd->add_option("--loads", f->loadsCsv, "Plan from a CSV of loads (rows layer,expert,tokens or step,layer,expert,tokens) instead of a workload");
+    cmd->add_option("--loads", f->loadsCsv,
+                    "Plan from a CSV of loads (rows layer,expert,tokens or "
+                    "step,layer,expert,tokens) instead of a workload");
     cmd->add_option("-P,--policy", f->policy, "Policy: " + policyHelp())->capture_default_str();
-    cmd->add_option("-G,--ranks", f->ranks, "Ranks (GPUs)")->check(CLI::Range(1, 65536))->capture_default_str();
-    cmd->add_option("--slots", f->slots, "Expert slots per layer over all ranks (0 = one per expert)")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--nodes", f->nodes, "Nodes the ranks are spread over")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--groups", f->groups, "Expert groups (EPLB is hierarchical when groups divide evenly over nodes)")
-        ->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--max-moves", f->maxMoves, "Move at most this many experts per layer (-1 = any)")->capture_default_str();
-    cmd->add_option("--max-copies", f->maxCopies, "Replicas per expert at most (0 = no cap)")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--expert-mib", f->expertMiB, "Weights of one expert in MiB (for moved bytes and memory bounds)")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--memory-mib", f->memoryMiB, "Expert weights a rank may hold, MiB (0 = no bound)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("-G,--ranks", f->ranks, "Ranks (GPUs)")
+        ->check(CLI::Range(1, 65536))
+        ->capture_default_str();
+    cmd->add_option("--slots", f->slots,
+                    "Expert slots per layer over all ranks (0 = one per expert)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--nodes", f->nodes, "Nodes the ranks are spread over")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--groups", f->groups,
+                    "Expert groups (EPLB is hierarchical when groups divide evenly over nodes)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--max-moves", f->maxMoves,
+                    "Move at most this many experts per layer (-1 = any)")
+        ->capture_default_str();
+    cmd->add_option("--max-copies", f->maxCopies, "Replicas per expert at most (0 = no cap)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--expert-mib", f->expertMiB,
+                    "Weights of one expert in MiB (for moved bytes and memory bounds)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--memory-mib", f->memoryMiB,
+                    "Expert weights a rank may hold, MiB (0 = no bound)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--bandwidth", f->bandwidth, "Link preset: " + BandwidthMatrix::presetHelp());
-    cmd->add_option("-n,--steps", f->steps, "Steps of the workload to sum (0 = all)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("-n,--steps", f->steps, "Steps of the workload to sum (0 = all)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads");
     cmd->add_option("--layer", f->showLayer, "Show this layer's placement (default: layer 0)");
-    cmd->add_option("--format", f->format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}))->capture_default_str();
+    cmd->add_option("--format", f->format, "Output format")
+        ->check(CLI::IsMember({"table", "json", "csv"}))
+        ->capture_default_str();
     cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout");
     return [f] { return execute(*f); };
 }

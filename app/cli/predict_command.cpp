@@ -45,10 +45,16 @@ RunRecording startRecording(const PredictFlags& f, const Workload& w) {
     info.name = f.name.empty() ? "predict " + f.workload.spec : f.name;
     info.tags = f.tags;
     info.workload = w.describe();
-    nlohmann::json cfg{{"command", "predict"}, {"workload", f.workload.spec}, {"batching", f.workload.batching},
-                       {"batch", f.workload.batch}, {"tokens_per_step", f.workload.tokensPerStep},
-                       {"predictors", f.predictors}, {"horizon", f.horizon}, {"forecast_every", f.forecastEvery},
-                       {"warmup", f.warmup}, {"steps", f.steps}};
+    nlohmann::json cfg{{"command", "predict"},
+                       {"workload", f.workload.spec},
+                       {"batching", f.workload.batching},
+                       {"batch", f.workload.batch},
+                       {"tokens_per_step", f.workload.tokensPerStep},
+                       {"predictors", f.predictors},
+                       {"horizon", f.horizon},
+                       {"forecast_every", f.forecastEvery},
+                       {"warmup", f.warmup},
+                       {"steps", f.steps}};
     info.configJson = cfg.dump();
     info.backend = "predict: routing only, no layers executed";
     info.layers = w.shape().layers;
@@ -83,8 +89,9 @@ int execute(PredictFlags& f) {
         });
     }
 
-    std::cout << "workload: " << workload->describe() << "\nhorizon " << f.horizon << " steps, forecast every "
-              << f.forecastEvery << ", warm-up " << f.warmup << " steps\n";
+    std::cout << "workload: " << workload->describe() << "\nhorizon " << f.horizon
+              << " steps, forecast every " << f.forecastEvery << ", warm-up " << f.warmup
+              << " steps\n";
     ProgressMeter meter(stderrIsTerminal());
     Step step;
     LoadMatrix loads(shape.layers, shape.experts);
@@ -119,34 +126,46 @@ int execute(PredictFlags& f) {
 
 Action addPredictCommand(CLI::App& app) {
     auto f = std::make_shared<PredictFlags>();
-    CLI::App* cmd = app.add_subcommand("predict", "Compare load predictors (errors and cost) over a workload");
+    CLI::App* cmd =
+        app.add_subcommand("predict", "Compare load predictors (errors and cost) over a workload");
     f->workload.addTo(*cmd, "continuous");
-    cmd->add_option("-p,--predictor", f->predictors,
-                    "A predictor to run; repeat for several. NAME[:KEY=VALUE,...] with NAME one of: " +
-                        predictorHelp() + " (default: last, ema, sw_avg, dist_only)");
-    cmd->add_option("-H,--horizon", f->horizon, "Steps ahead each forecast covers; errors average over them")
-        ->check(CLI::Range(1, 100000))->capture_default_str();
+    cmd->add_option(
+        "-p,--predictor", f->predictors,
+        "A predictor to run; repeat for several. NAME[:KEY=VALUE,...] with NAME one of: " +
+            predictorHelp() + " (default: last, ema, sw_avg, dist_only)");
+    cmd->add_option("-H,--horizon", f->horizon,
+                    "Steps ahead each forecast covers; errors average over them")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
     cmd->add_option("--forecast-every", f->forecastEvery, "Score a forecast every N steps")
-        ->check(CLI::Range(1, 1000000))->capture_default_str();
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
     cmd->add_option("--warmup", f->warmup, "Steps observed before the first scored forecast")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("-n,--steps", f->steps, "Steps to read (0 = the whole workload)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads")->capture_default_str();
     cmd->add_flag("--per-layer", f->perLayer, "Also print each predictor's errors per layer");
-    cmd->add_option("--csv", f->csv, "Write the comparison as CSV (a predictor column, one column per metric)");
+    cmd->add_option("--csv", f->csv,
+                    "Write the comparison as CSV (a predictor column, one column per metric)");
     cmd->add_option("--json", f->json, "Write the comparison as JSON");
     addDbOption(*cmd, f->db);
     cmd->add_flag("--no-db", f->noDb, "Do not record into the experiment database");
     cmd->add_option("--name", f->name, "Name of the recorded run");
     cmd->add_option("--tag", f->tags, "Tag of the recorded run; repeat for several");
     cmd->add_flag("--phases", f->phases, "Detect transient and stable phases per layer");
-    cmd->add_option("--phase-window", f->phase.window, "Phase detector window W")->capture_default_str();
-    cmd->add_option("--phase-variance", f->phase.varianceThreshold, "Stable when every expert's windowed variance of its share is under this")
+    cmd->add_option("--phase-window", f->phase.window, "Phase detector window W")
         ->capture_default_str();
-    cmd->add_option("--phase-range", f->phase.rangeThreshold, "... and its windowed range (max - min) under this")
+    cmd->add_option("--phase-variance", f->phase.varianceThreshold,
+                    "Stable when every expert's windowed variance of its share is under this")
         ->capture_default_str();
-    cmd->add_option("--phase-hold", f->phase.hold, "... for this many consecutive steps")->capture_default_str();
+    cmd->add_option("--phase-range", f->phase.rangeThreshold,
+                    "... and its windowed range (max - min) under this")
+        ->capture_default_str();
+    cmd->add_option("--phase-hold", f->phase.hold, "... for this many consecutive steps")
+        ->capture_default_str();
     return [f] { return execute(*f); };
 }
 

@@ -26,21 +26,24 @@ std::vector<Row> rows(const PredictionSuite& suite, bool perLayer) {
     std::vector<Row> out;
     if (const auto* ev = suite.loadEvaluator())
         for (const auto& s : ev->scores()) {
-            out.push_back({s.name, s.parameters, "load", "all", ev->options().horizon, s.overall.mean(), -1, -1,
-                           s.microsecondsPerForecastPerLayer(), s.forecasts});
+            out.push_back({s.name, s.parameters, "load", "all", ev->options().horizon,
+                           s.overall.mean(), -1, -1, s.microsecondsPerForecastPerLayer(),
+                           s.forecasts});
             if (perLayer)
                 for (size_t l = 0; l < s.perLayer.size(); ++l)
-                    out.push_back({s.name, s.parameters, "load", std::to_string(l), ev->options().horizon,
-                                   s.perLayer[l].mean(), -1, -1, s.microsecondsPerForecastPerLayer(), s.perLayer[l].count()});
+                    out.push_back({s.name, s.parameters, "load", std::to_string(l),
+                                   ev->options().horizon, s.perLayer[l].mean(), -1, -1,
+                                   s.microsecondsPerForecastPerLayer(), s.perLayer[l].count()});
         }
     if (const auto* tv = suite.tokenEvaluator())
         for (const auto& s : tv->scores()) {
-            out.push_back({s.name, s.parameters, "token", "all", 1, s.loads.mean(), s.accuracy(), s.topKOverlap(),
-                           s.microsecondsPerLayer(), s.predictions});
+            out.push_back({s.name, s.parameters, "token", "all", 1, s.loads.mean(), s.accuracy(),
+                           s.topKOverlap(), s.microsecondsPerLayer(), s.predictions});
             if (perLayer)
                 for (size_t l = 0; l < s.loadsPerLayer.size(); ++l)
-                    out.push_back({s.name, s.parameters, "token", std::to_string(l), 1, s.loadsPerLayer[l].mean(), -1, -1,
-                                   s.microsecondsPerLayer(), s.loadsPerLayer[l].count()});
+                    out.push_back({s.name, s.parameters, "token", std::to_string(l), 1,
+                                   s.loadsPerLayer[l].mean(), -1, -1, s.microsecondsPerLayer(),
+                                   s.loadsPerLayer[l].count()});
         }
     return out;
 }
@@ -49,11 +52,12 @@ std::vector<Row> rows(const PredictionSuite& suite, bool perLayer) {
 void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool perLayer) {
     out << "\nLoad errors (relative: mean |p^-p|/p over experts with p>0; absolute: mean |p^-p|;\n"
            "gps: |p^-p|/(1/E); max-load: error of the hottest expert's share)\n";
-    TextTable t({"predictor", "layer", "relative", "absolute", "gps", "max-load", "accuracy", "top-k overlap",
-                 "us/forecast/layer", "forecasts"});
+    TextTable t({"predictor", "layer", "relative", "absolute", "gps", "max-load", "accuracy",
+                 "top-k overlap", "us/forecast/layer", "forecasts"});
     for (const Row& r : rows(suite, perLayer))
-        t.addRow({label(r.predictor, r.parameters), r.layer, pct(r.m.relative), fixed(r.m.absolute, 5), pct(r.m.gps),
-                  pct(r.m.maxLoad), r.accuracy < 0 ? "-" : pct(r.accuracy), r.overlap < 0 ? "-" : pct(r.overlap),
+        t.addRow({label(r.predictor, r.parameters), r.layer, pct(r.m.relative),
+                  fixed(r.m.absolute, 5), pct(r.m.gps), pct(r.m.maxLoad),
+                  r.accuracy < 0 ? "-" : pct(r.accuracy), r.overlap < 0 ? "-" : pct(r.overlap),
                   fixed(r.us, 2), grouped(r.forecasts)});
     t.print(out);
     if (const auto* ph = suite.phases()) {
@@ -62,8 +66,8 @@ void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool
         for (size_t l = 0; l < segs.size(); ++l) {
             std::string line;
             for (const auto& s : segs[l])
-                line += std::string(line.empty() ? "" : " ") + (s.stable ? "S" : "T") + "[" + std::to_string(s.begin) +
-                        "," + std::to_string(s.end) + ")";
+                line += std::string(line.empty() ? "" : " ") + (s.stable ? "S" : "T") + "[" +
+                        std::to_string(s.begin) + "," + std::to_string(s.end) + ")";
             out << "  layer " << l << ": " << line << "\n";
         }
     }
@@ -72,25 +76,34 @@ void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool
 void writePredictionCsv(const std::string& path, const PredictionSuite& suite) {
     std::ofstream f(path);
     if (!f) throw Error::inFile(path, 0, "cannot write");
-    f << "predictor,parameters,kind,layer,horizon,relative_error,absolute_error,gps_error,max_load_error,"
+    f << "predictor,parameters,kind,layer,horizon,relative_error,absolute_error,gps_error,max_load_"
+         "error,"
          "accuracy,topk_overlap,us_per_forecast_per_layer,forecasts\n";
     for (const Row& r : rows(suite, true))
-        f << r.predictor << ",\"" << r.parameters << "\"," << r.kind << ',' << r.layer << ',' << r.horizon << ','
-          << r.m.relative << ',' << r.m.absolute << ',' << r.m.gps << ',' << r.m.maxLoad << ','
-          << (r.accuracy < 0 ? "" : std::to_string(r.accuracy)) << ','
-          << (r.overlap < 0 ? "" : std::to_string(r.overlap)) << ',' << r.us << ',' << r.forecasts << '\n';
+        f << r.predictor << ",\"" << r.parameters << "\"," << r.kind << ',' << r.layer << ','
+          << r.horizon << ',' << r.m.relative << ',' << r.m.absolute << ',' << r.m.gps << ','
+          << r.m.maxLoad << ',' << (r.accuracy < 0 ? "" : std::to_string(r.accuracy)) << ','
+          << (r.overlap < 0 ? "" : std::to_string(r.overlap)) << ',' << r.us << ',' << r.forecasts
+          << '\n';
     if (!f.flush()) throw Error::inFile(path, 0, "write failed");
 }
 
-void writePredictionJson(const std::string& path, const PredictionSuite& suite, const std::string& workload) {
+void writePredictionJson(const std::string& path, const PredictionSuite& suite,
+                         const std::string& workload) {
     nlohmann::json j;
     j["workload"] = workload;
     j["steps"] = suite.steps();
     for (const Row& r : rows(suite, true)) {
-        nlohmann::json row = {{"predictor", r.predictor}, {"parameters", r.parameters}, {"kind", r.kind},
-                              {"layer", r.layer}, {"horizon", r.horizon}, {"relative_error", r.m.relative},
-                              {"absolute_error", r.m.absolute}, {"gps_error", r.m.gps},
-                              {"max_load_error", r.m.maxLoad}, {"us_per_forecast_per_layer", r.us},
+        nlohmann::json row = {{"predictor", r.predictor},
+                              {"parameters", r.parameters},
+                              {"kind", r.kind},
+                              {"layer", r.layer},
+                              {"horizon", r.horizon},
+                              {"relative_error", r.m.relative},
+                              {"absolute_error", r.m.absolute},
+                              {"gps_error", r.m.gps},
+                              {"max_load_error", r.m.maxLoad},
+                              {"us_per_forecast_per_layer", r.us},
                               {"forecasts", r.forecasts}};
         if (r.accuracy >= 0) row["accuracy"] = r.accuracy;
         if (r.overlap >= 0) row["topk_overlap"] = r.overlap;
@@ -100,7 +113,8 @@ void writePredictionJson(const std::string& path, const PredictionSuite& suite, 
         const auto segs = ph->segments();
         for (size_t l = 0; l < segs.size(); ++l)
             for (const auto& s : segs[l])
-                j["phases"].push_back({{"layer", l}, {"begin", s.begin}, {"end", s.end}, {"stable", s.stable}});
+                j["phases"].push_back(
+                    {{"layer", l}, {"begin", s.begin}, {"end", s.end}, {"stable", s.stable}});
     }
     std::ofstream f(path);
     if (!f) throw Error::inFile(path, 0, "cannot write");

@@ -13,6 +13,7 @@ void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool
 // CSV rows: predictor,parameters,kind,layer,horizon,relative_error,absolute_error,gps_error,
 // max_load_error,accuracy,topk_overlap,us_per_forecast_per_layer,forecasts ("all" = overall).
 void writePredictionCsv(const std::string& path, const PredictionSuite& suite);
-void writePredictionJson(const std::string& path, const PredictionSuite& suite, const std::string& workload);
+void writePredictionJson(const std::string& path, const PredictionSuite& suite,
+                         const std::string& workload);
 
 }  // namespace moe::cli

@@ -16,12 +16,12 @@
 #include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
+#include "core/balance/perf_sweep.h"
 #include "core/balance/policy_factory.h"
 #include "core/common/error.h"
 #include "core/engine/rebalance_controller.h"
 #include "core/engine/run_loop.h"
 #include "core/engine/run_summary.h"
-#include "core/balance/perf_sweep.h"
 #include "core/stats/loads_csv_writer.h"
 
 namespace moe::cli {
@@ -84,20 +84,25 @@ void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
             after += ev.balancednessAfter;
         }
         const double n = static_cast<double>(rc.events().size());
-        out << ", predicted balancedness " << fixed(before / n, 3) << " -> " << fixed(after / n, 3) << " on average";
+        out << ", predicted balancedness " << fixed(before / n, 3) << " -> " << fixed(after / n, 3)
+            << " on average";
     }
-    out << "\n\nSlowest rank per layer, summed over the run: measured busy time vs the model's figure\n"
+    out << "\n\nSlowest rank per layer, summed over the run: measured busy time vs the model's "
+           "figure\n"
            "(the slowest rank's rows x 6*H*F FLOPs at "
         << fixed(rc.flopRate() / 1e9, 1) << " GFLOP/s, this machine's single-thread expert rate)\n";
     TextTable t({"layer", "measured", "model", "model/measured"});
     const auto& m = rc.measuredSlowest();
     const auto& mod = rc.modelledSlowest();
     for (size_t l = 0; l < m.size(); ++l)
-        t.addRow({std::to_string(l), seconds(m[l]), seconds(mod[l]), m[l] > 0 ? fixed(mod[l] / m[l], 3) : "-"});
+        t.addRow({std::to_string(l), seconds(m[l]), seconds(mod[l]),
+                  m[l] > 0 ? fixed(mod[l] / m[l], 3) : "-"});
     t.print(out);
     const Calibration c = calibrate(m, mod);
-    out << "model calibration error: " << fixed(100 * c.meanRelativeError, 1) << "% mean |model - measured| / measured"
-        << " (" << fixed(100 * c.errorAfterScale, 1) << "% after the best single scale factor " << fixed(c.scale, 3) << ")\n";
+    out << "model calibration error: " << fixed(100 * c.meanRelativeError, 1)
+        << "% mean |model - measured| / measured"
+        << " (" << fixed(100 * c.errorAfterScale, 1) << "% after the best single scale factor "
+        << fixed(c.scale, 3) << ")\n";
 }
 
 // Everything that decides what the run computes, so a stored run can be repeated.
@@ -123,10 +128,11 @@ std::string configJson(const RunFlags& f, const WorkloadShape& shape) {
     j["share_weights"] = f.shareWeights;
     j["replicas"] = f.replicas;
     if (f.rebalancing)
-        j["rebalance"] = {{"policy", f.rebalance.policy}, {"predictor", f.rebalance.predictor},
-                          {"slots", f.rebalance.slots}, {"every", f.rebalance.every},
-                          {"threshold", f.rebalance.threshold}, {"horizon", f.rebalance.horizon},
-                          {"max_moves", f.rebalance.maxMoves}};
+        j["rebalance"] = {
+            {"policy", f.rebalance.policy},       {"predictor", f.rebalance.predictor},
+            {"slots", f.rebalance.slots},         {"every", f.rebalance.every},
+            {"threshold", f.rebalance.threshold}, {"horizon", f.rebalance.horizon},
+            {"max_moves", f.rebalance.maxMoves}};
     if (!f.loadsCsv.empty()) j["loads_csv"] = f.loadsCsv;
     return j.dump();
 }
@@ -174,7 +180,8 @@ int execute(const RunFlags& f) {
                     " layers); lower --hidden/--ffn or add --share-weights");
     MoeEngine engine(config, shape);
     std::unique_ptr<RebalanceController> rebalancer;
-    if (f.rebalancing) rebalancer = std::make_unique<RebalanceController>(f.rebalance, shape, engine);
+    if (f.rebalancing)
+        rebalancer = std::make_unique<RebalanceController>(f.rebalance, shape, engine);
     std::unique_ptr<LoadsCsvWriter> csv;
     if (!f.loadsCsv.empty()) csv = std::make_unique<LoadsCsvWriter>(f.loadsCsv);
     // Last of the set-up, so a bad flag or file never leaves a run behind in the store.
@@ -209,7 +216,8 @@ int execute(const RunFlags& f) {
                 if (rebalancer && rebalancer->afterStep(t)) {
                     const RebalanceEvent& ev = rebalancer->events().back();
                     for (int l = 0; l < t.layers; ++l)
-                        recording.record(decisionRecord(engine.placement(), l, ev, f.rebalance.policy, t.layers));
+                        recording.record(decisionRecord(engine.placement(), l, ev,
+                                                        f.rebalance.policy, t.layers));
                 }
                 meter.update(summary.steps(), f.steps, "steps",
                              fixed(summary.tokensPerSecond(), 0) + " tok/s");
@@ -274,21 +282,31 @@ Action addRunCommand(CLI::App& app) {
     cmd->add_option("--loads-csv", f->loadsCsv,
                     "Write per-step loads as CSV rows step,layer,expert,tokens");
     cmd->add_flag("-q,--quiet", f->quiet, "No header lines or progress");
-    auto* policy = cmd->add_option("--policy", f->rebalance.policy,
-                                   "Rebalance with this duplication/placement policy: " + policyHelp());
+    auto* policy =
+        cmd->add_option("--policy", f->rebalance.policy,
+                        "Rebalance with this duplication/placement policy: " + policyHelp());
     cmd->add_option("--predictor", f->rebalance.predictor,
                     "Load predictor whose forecast the policy plans for (default sw_avg)")
         ->needs(policy);
-    cmd->add_option("--slots", f->rebalance.slots, "Expert slots per layer over all ranks (0 = one per expert)")
-        ->check(CLI::NonNegativeNumber)->needs(policy);
+    cmd->add_option("--slots", f->rebalance.slots,
+                    "Expert slots per layer over all ranks (0 = one per expert)")
+        ->check(CLI::NonNegativeNumber)
+        ->needs(policy);
     cmd->add_option("--rebalance-every", f->rebalance.every, "Check for a rebalance every N steps")
-        ->check(CLI::PositiveNumber)->capture_default_str()->needs(policy);
-    cmd->add_option("--rebalance-threshold", f->rebalance.threshold,
-                    "Rebalance only when predicted balancedness (mean/max) is under this (0 = always)")
-        ->check(CLI::Range(0.0, 1.0))->needs(policy);
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str()
+        ->needs(policy);
+    cmd->add_option(
+           "--rebalance-threshold", f->rebalance.threshold,
+           "Rebalance only when predicted balancedness (mean/max) is under this (0 = always)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->needs(policy);
     cmd->add_option("--horizon", f->rebalance.horizon, "Steps of forecast the policy plans for")
-        ->check(CLI::PositiveNumber)->capture_default_str()->needs(policy);
-    cmd->add_option("--max-moves", f->rebalance.maxMoves, "Move at most this many experts per layer per rebalance")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str()
+        ->needs(policy);
+    cmd->add_option("--max-moves", f->rebalance.maxMoves,
+                    "Move at most this many experts per layer per rebalance")
         ->needs(policy);
     addDbOption(*cmd, f->db);
     cmd->add_flag("--no-db", f->noDb, "Do not record the run in the experiment database");

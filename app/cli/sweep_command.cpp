@@ -28,8 +28,10 @@ struct SweepFlags {
 };
 
 void printTerms(const SweepSpec& spec, double skew, double gbs) {
-    std::cout << "\nEvery term of one layer at skewness " << fixed(skew, 2) << ", " << fixed(gbs, 0) << " GB/s:\n";
-    TextTable t({"strategy", "pred", "attn", "scatter", "ffn (slowest)", "gather", "copy", "total/layer", "model"});
+    std::cout << "\nEvery term of one layer at skewness " << fixed(skew, 2) << ", " << fixed(gbs, 0)
+              << " GB/s:\n";
+    TextTable t({"strategy", "pred", "attn", "scatter", "ffn (slowest)", "gather", "copy",
+                 "total/layer", "model"});
     PerfConfig c = spec.base;
     c.skew = skew;
     c.linkGBs = gbs;
@@ -59,18 +61,22 @@ int execute(const SweepFlags& f) {
     spec.base.flopRate = f.tflops * 1e12;
     validatePerfConfig(spec.base);
     const auto rows = sweep(spec);
-    std::cout << "Model: " << f.layers << " layers, hidden " << f.hidden << ", ffn " << f.ffn << ", " << f.experts
-              << " experts, top-" << f.topK << "; " << f.ranks << " GPUs at " << fixed(f.tflops, 0) << " TFLOP/s, "
-              << f.tokens << " tokens, " << f.bytes << " bytes per element\n\nWinner (and its margin over the next) "
+    std::cout << "Model: " << f.layers << " layers, hidden " << f.hidden << ", ffn " << f.ffn
+              << ", " << f.experts << " experts, top-" << f.topK << "; " << f.ranks << " GPUs at "
+              << fixed(f.tflops, 0) << " TFLOP/s, " << f.tokens << " tokens, " << f.bytes
+              << " bytes per element\n\nWinner (and its margin over the next) "
                  "per skewness x link bandwidth:\n"
               << sweepTable(rows);
     const StrategyGap g = distributionVsTokenGap(spec, f.gapSkew, f.bandwidths.front());
     std::cout << "\nAt skewness " << fixed(g.skew, 2) << " and " << fixed(g.bandwidthGBs, 0)
-              << " GB/s: distribution-only " << seconds(g.distributionSeconds) << ", best token-to-expert ("
-              << g.bestToken << ") " << seconds(g.tokenSeconds) << ": distribution-only faster by "
-              << fixed(g.gapPercent, 1) << "% (MoE-GPS reports more than " << fixed(g.paperGapPercent, 0)
+              << " GB/s: distribution-only " << seconds(g.distributionSeconds)
+              << ", best token-to-expert (" << g.bestToken << ") " << seconds(g.tokenSeconds)
+              << ": distribution-only faster by " << fixed(g.gapPercent, 1)
+              << "% (MoE-GPS reports more than " << fixed(g.paperGapPercent, 0)
               << "% on Mixtral 8x7B with MMLU)\n";
-    if (f.termsSkew > 0) printTerms(spec, f.termsSkew, f.termsBandwidth > 0 ? f.termsBandwidth : f.bandwidths.front());
+    if (f.termsSkew > 0)
+        printTerms(spec, f.termsSkew,
+                   f.termsBandwidth > 0 ? f.termsBandwidth : f.bandwidths.front());
     if (!f.csv.empty()) {
         std::ofstream out(f.csv);
         if (!out) throw Error::inFile(f.csv, 0, "cannot write");
@@ -85,21 +91,47 @@ int execute(const SweepFlags& f) {
 
 Action addSweepCommand(CLI::App& app) {
     auto f = std::make_shared<SweepFlags>();
-    CLI::App* cmd = app.add_subcommand("sweep", "Model which load strategy wins over skewness x bandwidth (MoE-GPS style)");
-    cmd->add_option("--skews", f->skews, "Skewness values (max/mean expert load)")->delimiter(',')->capture_default_str();
-    cmd->add_option("--bandwidths", f->bandwidths, "Link bandwidths in GB/s")->delimiter(',')->capture_default_str();
-    cmd->add_option("-G,--ranks", f->ranks, "GPUs")->check(CLI::Range(2, 4096))->capture_default_str();
-    cmd->add_option("--tokens", f->tokens, "Tokens per step (a prefill of 512 in the paper)")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--layers", f->layers, "MoE layers")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--hidden", f->hidden, "Model width")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--ffn", f->ffn, "Expert inner width")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--experts", f->experts, "Experts per layer")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--top-k", f->topK, "Experts per token")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--bytes", f->bytes, "Bytes per element (2 = fp16/bf16)")->check(CLI::Range(1, 8))->capture_default_str();
-    cmd->add_option("--tflops", f->tflops, "FLOP rate per GPU in TFLOP/s")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--gap-skew", f->gapSkew, "Skewness at which to report the strategy gap (MMLU-like)")->capture_default_str();
+    CLI::App* cmd = app.add_subcommand(
+        "sweep", "Model which load strategy wins over skewness x bandwidth (MoE-GPS style)");
+    cmd->add_option("--skews", f->skews, "Skewness values (max/mean expert load)")
+        ->delimiter(',')
+        ->capture_default_str();
+    cmd->add_option("--bandwidths", f->bandwidths, "Link bandwidths in GB/s")
+        ->delimiter(',')
+        ->capture_default_str();
+    cmd->add_option("-G,--ranks", f->ranks, "GPUs")
+        ->check(CLI::Range(2, 4096))
+        ->capture_default_str();
+    cmd->add_option("--tokens", f->tokens, "Tokens per step (a prefill of 512 in the paper)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--layers", f->layers, "MoE layers")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--hidden", f->hidden, "Model width")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--ffn", f->ffn, "Expert inner width")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--experts", f->experts, "Experts per layer")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--top-k", f->topK, "Experts per token")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--bytes", f->bytes, "Bytes per element (2 = fp16/bf16)")
+        ->check(CLI::Range(1, 8))
+        ->capture_default_str();
+    cmd->add_option("--tflops", f->tflops, "FLOP rate per GPU in TFLOP/s")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--gap-skew", f->gapSkew,
+                    "Skewness at which to report the strategy gap (MMLU-like)")
+        ->capture_default_str();
     cmd->add_option("--terms", f->termsSkew, "Print every term of the model at this skewness");
-    cmd->add_option("--terms-bandwidth", f->termsBandwidth, "... and this bandwidth (default: the first)");
+    cmd->add_option("--terms-bandwidth", f->termsBandwidth,
+                    "... and this bandwidth (default: the first)");
     cmd->add_option("--csv", f->csv, "Write every point as CSV");
     return [f] { return execute(*f); };
 }

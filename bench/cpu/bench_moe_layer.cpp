@@ -18,7 +18,8 @@
 using namespace moe;
 
 int main(int argc, char** argv) {
-    const int T = 4096, H = argc > 1 ? std::atoi(argv[1]) : 1024, F = argc > 2 ? std::atoi(argv[2]) : 2816;
+    const int T = 4096, H = argc > 1 ? std::atoi(argv[1]) : 1024,
+              F = argc > 2 ? std::atoi(argv[2]) : 2816;
     const int layer = argc > 3 ? std::atoi(argv[3]) : 0;
     const int repeats = 5;
     try {
@@ -28,7 +29,8 @@ int main(int argc, char** argv) {
         wo.tokensPerStep = T;
         auto workload = openWorkload(wo);
         Step step;
-        if (!workload->next(step) || step.tokens != T) throw Error("trace has fewer than 4096 tokens");
+        if (!workload->next(step) || step.tokens != T)
+            throw Error("trace has fewer than 4096 tokens");
         MoeLayerConfig c;
         c.hidden = H;
         c.ffn = F;
@@ -36,8 +38,8 @@ int main(int argc, char** argv) {
         c.topK = workload->shape().topK;
         const std::vector<int32_t> forced(step.layerExperts(layer, c.topK).begin(),
                                           step.layerExperts(layer, c.topK).end());
-        std::printf("MoE layer: T=%d H=%d F=%d E=%d k=%d, routing of %s layer %d, %u threads\n", T, H, F,
-                    c.experts, c.topK, workload->describe().c_str(), layer,
+        std::printf("MoE layer: T=%d H=%d F=%d E=%d k=%d, routing of %s layer %d, %u threads\n", T,
+                    H, F, c.experts, c.topK, workload->describe().c_str(), layer,
                     std::thread::hardware_concurrency());
         ModelWeights w(c, 1, 1);
         std::vector<float> x(static_cast<size_t>(T) * H), y(x.size());
@@ -50,17 +52,21 @@ int main(int argc, char** argv) {
         const double flops = 6.0 * T * c.topK * static_cast<double>(H) * F;
 
         using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-        RowMat a = RowMat::Random(static_cast<long>(T) * c.topK, H), b = RowMat::Random(H, 3L * F), out;
+        RowMat a = RowMat::Random(static_cast<long>(T) * c.topK, H), b = RowMat::Random(H, 3L * F),
+               out;
         out.resize(a.rows(), b.cols());
         const double denseSec = bench::medianSeconds([&] { out.noalias() = a * b; }, repeats);
 
         const double layerGf = flops / layerSec / 1e9, denseGf = flops / denseSec / 1e9;
-        std::printf("  expert FLOPs %.1f G; layer forward %.3f s = %.1f GFLOP/s; dense product %.3f s = %.1f GFLOP/s\n",
-                    flops / 1e9, layerSec, layerGf, denseSec, denseGf);
+        std::printf(
+            "  expert FLOPs %.1f G; layer forward %.3f s = %.1f GFLOP/s; dense product %.3f s = "
+            "%.1f GFLOP/s\n",
+            flops / 1e9, layerSec, layerGf, denseSec, denseGf);
         int64_t maxLoad = 0;
         for (auto n : routing.counts) maxLoad = std::max(maxLoad, n);
-        std::printf("  routing: hottest expert %lld of %d pairs (skewness %.2f)\n", static_cast<long long>(maxLoad),
-                    T * c.topK, maxLoad / (double(T) * c.topK / c.experts));
+        std::printf("  routing: hottest expert %lld of %d pairs (skewness %.2f)\n",
+                    static_cast<long long>(maxLoad), T * c.topK,
+                    maxLoad / (double(T) * c.topK / c.experts));
         bench::report("moe_layer_cpu_gflops_ratio", layerGf / denseGf, "x_dense", ">=0.7");
         bench::report("moe_layer_cpu_gflops", layerGf, "GFLOP/s", "-");
         bench::report("dense_gemm_cpu_gflops", denseGf, "GFLOP/s", "-");

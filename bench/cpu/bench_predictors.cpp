@@ -13,8 +13,8 @@
 
 #include "bench/cpu/bench_util.h"
 #include "core/common/error.h"
-#include "core/predict/predictor_factory.h"
 #include "core/predict/prediction_suite.h"
+#include "core/predict/predictor_factory.h"
 #include "core/workload/workload_factory.h"
 
 using namespace moe;
@@ -42,11 +42,18 @@ void costs(int L, int E, bool quick) {
     const auto series = randomShares(L, E, 400, 7);
     // Reference: one copy of the L x E shares, the least any predictor must touch.
     std::vector<float> sink(series[0].p.size());
-    const double copyUs = 1e6 * bench::medianSeconds([&] {
-        for (const auto& s : series) std::memcpy(sink.data(), s.p.data(), sink.size() * sizeof(float));
-    }, 5) / series.size() / L;
+    const double copyUs =
+        1e6 *
+        bench::medianSeconds(
+            [&] {
+                for (const auto& s : series)
+                    std::memcpy(sink.data(), s.p.data(), sink.size() * sizeof(float));
+            },
+            5) /
+        series.size() / L;
     const std::string shapeName = std::to_string(L) + "x" + std::to_string(E);
-    std::vector<std::string> specs = {"last", "ema:alpha=0.1", "sw_avg:window=100", "dist_only:profile_steps=100"};
+    std::vector<std::string> specs = {"last", "ema:alpha=0.1", "sw_avg:window=100",
+                                      "dist_only:profile_steps=100"};
     if (!quick) specs.push_back("lstm:hidden=64,epochs=2,train_steps=200");
     for (const auto& spec : specs) {
         PredictorSet set;
@@ -59,9 +66,11 @@ void costs(int L, int E, bool quick) {
             p.observe(s, series[s]);
             p.forecast(1, f);
         }
-        const double us = 1e6 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 150 / L;
-        std::printf("  %-40s %s: %8.3f us per forecast per layer (%.1fx a copy of the shares)\n", spec.c_str(),
-                    shapeName.c_str(), us, us / copyUs);
+        const double us =
+            1e6 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+            150 / L;
+        std::printf("  %-40s %s: %8.3f us per forecast per layer (%.1fx a copy of the shares)\n",
+                    spec.c_str(), shapeName.c_str(), us, us / copyUs);
         const std::string name = p.name();
         bench::report("predict_cost_us_per_layer_" + name + "_" + shapeName, us, "us",
                       name == "sw_avg" || name == "ema" ? "<5" : "-");
@@ -76,8 +85,13 @@ void accuracy(int horizon, bool quick) {
     wo.batch = 256;
     auto w = openWorkload(wo);
     PredictionSuiteOptions o;
-    o.predictors = {"oracle", "last", "ema:alpha=0.1", "sw_avg:window=10", "sw_avg:window=100",
-                    "dist_only:profile_steps=100", "dist_only:table"};
+    o.predictors = {"oracle",
+                    "last",
+                    "ema:alpha=0.1",
+                    "sw_avg:window=10",
+                    "sw_avg:window=100",
+                    "dist_only:profile_steps=100",
+                    "dist_only:table"};
     if (!quick) {
         o.predictors.push_back("arima:p=5,d=1,q=5");
         o.predictors.push_back("lstm:train_steps=300");
@@ -93,18 +107,26 @@ void accuracy(int horizon, bool quick) {
         suite.push(s, loads);
         tokens += s.tokens;
     }
-    std::printf("\nGPT-OSS-20B, continuous batching B=256: %lld steps, %.0f tokens per step on average; H=%d\n",
-                static_cast<long long>(suite.steps()), tokens / suite.steps(), horizon);
-    std::printf("  %-36s %10s %10s %8s %10s %12s\n", "predictor", "relative", "absolute", "gps", "max-load", "us/fc/layer");
+    std::printf(
+        "\nGPT-OSS-20B, continuous batching B=256: %lld steps, %.0f tokens per step on average; "
+        "H=%d\n",
+        static_cast<long long>(suite.steps()), tokens / suite.steps(), horizon);
+    std::printf("  %-36s %10s %10s %8s %10s %12s\n", "predictor", "relative", "absolute", "gps",
+                "max-load", "us/fc/layer");
     for (const auto& sc : suite.loadEvaluator()->scores()) {
         const ErrorMetrics m = sc.overall.mean();
         const std::string label = sc.parameters.empty() ? sc.name : sc.name + ":" + sc.parameters;
-        std::printf("  %-36.36s %9.2f%% %10.5f %7.2f%% %9.2f%% %12.2f\n", label.c_str(), 100 * m.relative, m.absolute,
-                    100 * m.gps, 100 * m.maxLoad, sc.microsecondsPerForecastPerLayer());
+        std::printf("  %-36.36s %9.2f%% %10.5f %7.2f%% %9.2f%% %12.2f\n", label.c_str(),
+                    100 * m.relative, m.absolute, 100 * m.gps, 100 * m.maxLoad,
+                    sc.microsecondsPerForecastPerLayer());
         if (sc.name != "oracle")
-            bench::report("gptoss_b256_H" + std::to_string(horizon) + "_relative_error_" + sc.name +
-                              (sc.parameters.empty() ? "" : "_" + sc.parameters.substr(0, sc.parameters.find_first_of(",:"))),
-                          100 * m.relative, "percent", sc.name == "sw_avg" ? "paper_1.3%_at_H=1000_in_training" : "-");
+            bench::report(
+                "gptoss_b256_H" + std::to_string(horizon) + "_relative_error_" + sc.name +
+                    (sc.parameters.empty()
+                         ? ""
+                         : "_" + sc.parameters.substr(0, sc.parameters.find_first_of(",:"))),
+                100 * m.relative, "percent",
+                sc.name == "sw_avg" ? "paper_1.3%_at_H=1000_in_training" : "-");
     }
 }
 

@@ -20,7 +20,8 @@ double medianSeconds(const std::function<void()>& fn, int repeats, int warmup) {
     return t[t.size() / 2];
 }
 
-void report(const std::string& name, double value, const std::string& unit, const std::string& goal) {
+void report(const std::string& name, double value, const std::string& unit,
+            const std::string& goal) {
     std::printf("RESULT %s %.4g %s %s\n", name.c_str(), value, unit.c_str(), goal.c_str());
     std::fflush(stdout);
 }

@@ -11,6 +11,7 @@ namespace moe::bench {
 double medianSeconds(const std::function<void()>& fn, int repeats, int warmup = 1);
 
 // Prints "RESULT <name> <value> <unit> <goal>" for the collecting script, plus a human line.
-void report(const std::string& name, double value, const std::string& unit, const std::string& goal);
+void report(const std::string& name, double value, const std::string& unit,
+            const std::string& goal);
 
 }  // namespace moe::bench

@@ -10,8 +10,11 @@
 namespace moe {
 
 Placement::Placement(int layers, int experts, int ranks)
-    : layers_(layers), experts_(experts), ranks_(ranks),
-      replicas_(static_cast<size_t>(layers) * experts), shares_(replicas_.size()) {
+    : layers_(layers),
+      experts_(experts),
+      ranks_(ranks),
+      replicas_(static_cast<size_t>(layers) * experts),
+      shares_(replicas_.size()) {
     if (layers <= 0 || experts <= 0 || ranks <= 0)
         throw Error("placement needs positive layers, experts and ranks");
 }
@@ -31,9 +34,13 @@ Placement Placement::contiguous(int layers, int experts, int ranks) {
 }
 
 void Placement::addReplica(int layer, int expert, int rank, bool allowSameRank) {
-    if (layer < 0 || layer >= layers_) throw Error("replica layer " + std::to_string(layer) + " out of range");
-    if (expert < 0 || expert >= experts_) throw Error("replica expert " + std::to_string(expert) + " out of range");
-    if (rank < 0 || rank >= ranks_) throw Error("replica rank " + std::to_string(rank) + " out of range 0.." + std::to_string(ranks_ - 1));
+    if (layer < 0 || layer >= layers_)
+        throw Error("replica layer " + std::to_string(layer) + " out of range");
+    if (expert < 0 || expert >= experts_)
+        throw Error("replica expert " + std::to_string(expert) + " out of range");
+    if (rank < 0 || rank >= ranks_)
+        throw Error("replica rank " + std::to_string(rank) + " out of range 0.." +
+                    std::to_string(ranks_ - 1));
     auto& r = replicas_[idx(layer, expert)];
     if (!allowSameRank && std::find(r.begin(), r.end(), rank) != r.end())
         throw Error("expert " + std::to_string(expert) + " of layer " + std::to_string(layer) +
@@ -52,7 +59,8 @@ void Placement::setShares(int layer, int expert, std::vector<double> shares) {
         if (!(v >= 0)) throw Error("replica shares must be >= 0");
         sum += v;
     }
-    if (sum <= 0) throw Error("replica shares of expert " + std::to_string(expert) + " are all zero");
+    if (sum <= 0)
+        throw Error("replica shares of expert " + std::to_string(expert) + " are all zero");
     for (double& v : shares) v /= sum;
     shares_[idx(layer, expert)] = std::move(shares);
 }
@@ -65,9 +73,11 @@ long long Placement::boundary(int layer, int expert, size_t i, long long n) cons
     // Equal shares give ceil(i * n / count) exactly: compute that case in integers.
     bool equal = true;
     for (double v : s) equal &= v == s[0];
-    if (equal) return (static_cast<long long>(i) * n + static_cast<long long>(s.size()) - 1) /
-                      static_cast<long long>(s.size());
-    return std::min<long long>(n, static_cast<long long>(std::ceil(static_cast<double>(n) * c - 1e-9)));
+    if (equal)
+        return (static_cast<long long>(i) * n + static_cast<long long>(s.size()) - 1) /
+               static_cast<long long>(s.size());
+    return std::min<long long>(
+        n, static_cast<long long>(std::ceil(static_cast<double>(n) * c - 1e-9)));
 }
 
 std::vector<double> Placement::rankLoads(int layer, const std::vector<double>& load) const {
@@ -97,8 +107,10 @@ int Placement::addedReplicas(const Placement& before, int layer) const {
         std::vector<int> old = before.replicas_[before.idx(layer, e)];
         for (int r : replicas_[idx(layer, e)]) {
             const auto it = std::find(old.begin(), old.end(), r);
-            if (it == old.end()) ++added;
-            else old.erase(it);  // a rank keeping a replica moves nothing
+            if (it == old.end())
+                ++added;
+            else
+                old.erase(it);  // a rank keeping a replica moves nothing
         }
     }
     return added;
@@ -134,7 +146,8 @@ void Placement::validate() const {
                 throw Error("expert " + std::to_string(e) + " of layer " + std::to_string(l) +
                             " is on no rank");
             for (int rank : r)
-                if (rank < 0 || rank >= ranks_) throw Error("placement names rank " + std::to_string(rank));
+                if (rank < 0 || rank >= ranks_)
+                    throw Error("placement names rank " + std::to_string(rank));
         }
 }
 
@@ -150,7 +163,8 @@ std::string Placement::describeLayer(int layer) const {
 
 void addReplicaSpec(Placement& placement, const std::string& spec) {
     auto fail = [&](const std::string& why) {
-        throw Error("bad replica '" + spec + "': " + why + " (expected LAYER:EXPERT:RANK, LAYER may be *)");
+        throw Error("bad replica '" + spec + "': " + why +
+                    " (expected LAYER:EXPERT:RANK, LAYER may be *)");
     };
     const auto c1 = spec.find(':'), c2 = spec.find(':', c1 == std::string::npos ? 0 : c1 + 1);
     if (c1 == std::string::npos || c2 == std::string::npos) fail("need three fields");

@@ -22,9 +22,13 @@ public:
     int experts() const { return experts_; }
     int ranks() const { return ranks_; }
 
-    const std::vector<int>& replicas(int layer, int expert) const { return replicas_[idx(layer, expert)]; }
+    const std::vector<int>& replicas(int layer, int expert) const {
+        return replicas_[idx(layer, expert)];
+    }
     // Token shares of the replicas, same order as replicas(); they sum to 1.
-    const std::vector<double>& shares(int layer, int expert) const { return shares_[idx(layer, expert)]; }
+    const std::vector<double>& shares(int layer, int expert) const {
+        return shares_[idx(layer, expert)];
+    }
     // Adds a replica of (layer, expert) on `rank`; all replicas then share tokens equally.
     // A second replica on the same rank is an error unless `allowSameRank`.
     void addReplica(int layer, int expert, int rank, bool allowSameRank = false);
@@ -60,7 +64,7 @@ public:
 private:
     size_t idx(int l, int e) const { return static_cast<size_t>(l) * experts_ + e; }
     int layers_ = 0, experts_ = 0, ranks_ = 0;
-    std::vector<std::vector<int>> replicas_;  // [layer * E + expert] -> ranks, first = home
+    std::vector<std::vector<int>> replicas_;   // [layer * E + expert] -> ranks, first = home
     std::vector<std::vector<double>> shares_;  // same shape: token share of each replica
 };
 

@@ -20,7 +20,8 @@ void AbortableBarrier::arriveAndWait() {
         if (generation_.load(std::memory_order_acquire) != gen) break;
         if (spin > 50) std::this_thread::yield();
     }
-    while (generation_.load(std::memory_order_acquire) == gen) generation_.wait(gen, std::memory_order_acquire);
+    while (generation_.load(std::memory_order_acquire) == gen)
+        generation_.wait(gen, std::memory_order_acquire);
     if (aborted()) throw PeerFailure();
 }
 

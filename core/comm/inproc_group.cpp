@@ -30,9 +30,9 @@ public:
             for (int d = 0; d < rank_; ++d) offset += slot.sendBytes[d];
             const size_t n = slot.sendBytes[rank_];
             if (n != recvBytes[s])
-                throw Error("allToAllV: rank " + std::to_string(s) + " sends " +
-                            std::to_string(n) + " bytes to rank " + std::to_string(rank_) +
-                            ", which expects " + std::to_string(recvBytes[s]));
+                throw Error("allToAllV: rank " + std::to_string(s) + " sends " + std::to_string(n) +
+                            " bytes to rank " + std::to_string(rank_) + ", which expects " +
+                            std::to_string(recvBytes[s]));
             if (n) std::memcpy(out, static_cast<const char*>(slot.send) + offset, n);
             out += n;
         }
@@ -81,7 +81,8 @@ private:
 InProcessGroup::InProcessGroup(int size)
     : size_(size), barrier_(size > 0 ? size : 1), slots_(size > 0 ? size : 0) {
     if (size <= 0) throw Error("rank count must be positive, got " + std::to_string(size));
-    for (int r = 0; r < size; ++r) ranks_.push_back(std::make_unique<InProcessCommunicator>(*this, r));
+    for (int r = 0; r < size; ++r)
+        ranks_.push_back(std::make_unique<InProcessCommunicator>(*this, r));
 }
 
 InProcessGroup::~InProcessGroup() = default;

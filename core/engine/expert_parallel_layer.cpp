@@ -25,7 +25,8 @@ double nowSeconds(BusyClock clock) {
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
         return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
     }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 std::vector<size_t> scaled(const std::vector<size_t>& rows, size_t bytesPerRow) {
@@ -72,7 +73,8 @@ long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& 
             destOfPair_[p] = -1;
             continue;
         }
-        destOfPair_[p] = in.placement->rankForPair(in.layer, e, j, std::min<long long>(total[e], cap));
+        destOfPair_[p] =
+            in.placement->rankForPair(in.layer, e, j, std::min<long long>(total[e], cap));
     }
     if (out.globalCounts) out.globalCounts->assign(total.begin(), total.end());
     for (int e = 0; e < E; ++e) dropped += std::max<int64_t>(0, total[e] - cap);
@@ -96,9 +98,10 @@ void ExpertParallelLayer::expectedReceives(const LayerInputs& in, long long cap)
             const long long n = std::min<long long>(total[e], cap);
             for (size_t i = 0; i < reps.size(); ++i) {
                 if (reps[i] != me) continue;
-                const long long lo = std::max<long long>(before[e], in.placement->boundary(in.layer, e, i, n));
-                const long long hi = std::min<long long>({before[e] + row[e], n,
-                                                          in.placement->boundary(in.layer, e, i + 1, n)});
+                const long long lo =
+                    std::max<long long>(before[e], in.placement->boundary(in.layer, e, i, n));
+                const long long hi = std::min<long long>(
+                    {before[e] + row[e], n, in.placement->boundary(in.layer, e, i + 1, n)});
                 if (hi > lo) recvCount_[s] += static_cast<size_t>(hi - lo);
             }
             before[e] += row[e];
@@ -110,7 +113,8 @@ void ExpertParallelLayer::computeExperts(const LayerInputs& in, RankLayerStats& 
     const int H = in.config->hidden, E = in.config->experts, stride = H + 1;
     const int rows = static_cast<int>(recvRows_.size() / stride);
     recvMeta_.resize(rows);
-    for (int i = 0; i < rows; ++i) std::memcpy(&recvMeta_[i], &recvRows_[static_cast<size_t>(i) * stride], 4);
+    for (int i = 0; i < rows; ++i)
+        std::memcpy(&recvMeta_[i], &recvRows_[static_cast<size_t>(i) * stride], 4);
     const ExpertGrouping g = groupByExpert(recvMeta_.data(), rows, E);
     expertIn_.resize(static_cast<size_t>(rows) * H);
     expertOut_.resize(static_cast<size_t>(rows) * H);

@@ -29,8 +29,8 @@ struct LayerInputs {
     const LayerWeights* weights = nullptr;
     const Placement* placement = nullptr;
     int layer = 0;
-    const float* x = nullptr;          // this rank's tokens x H
-    int tokens = 0;                    // this rank's token count
+    const float* x = nullptr;            // this rank's tokens x H
+    int tokens = 0;                      // this rank's token count
     const int32_t* forcedIds = nullptr;  // this rank's tokens x k, or nullptr
     BusyClock clock = BusyClock::ThreadCpu;
 };
@@ -56,7 +56,8 @@ private:
     Communicator& comm_;
     Backend& backend_;
     std::vector<int32_t> ids_, destOfPair_, recvMeta_;
-    std::vector<float> weights_, sendRows_, recvRows_, expertIn_, expertOut_, resultRows_, returnRows_;
+    std::vector<float> weights_, sendRows_, recvRows_, expertIn_, expertOut_, resultRows_,
+        returnRows_;
     std::vector<int32_t> sendPair_;  // pair index of each sent row, in send order
     std::vector<size_t> sendCount_, recvCount_;
     std::vector<int64_t> allCounts_;

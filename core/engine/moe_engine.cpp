@@ -118,15 +118,15 @@ std::string MoeEngine::describe() const {
     return "cpu, " + std::to_string(c.ranks) + " in-process ranks x " +
            std::to_string(impl_->threadsPerRank) + " threads, H=" + std::to_string(c.layer.hidden) +
            " F=" + std::to_string(c.layer.ffn) + " E=" + std::to_string(c.layer.experts) +
-           " k=" + std::to_string(c.layer.topK) + (c.forcedRouting ? ", forced routing" : ", own gate");
+           " k=" + std::to_string(c.layer.topK) +
+           (c.forcedRouting ? ", forced routing" : ", own gate");
 }
 
 void MoeEngine::runStep(const Step& step, StepTelemetry& out) {
     auto& m = *impl_;
     const int L = m.shape.layers, G = m.config.ranks, T = step.tokens, k = m.shape.topK;
     const int H = m.config.layer.hidden;
-    if (m.config.forcedRouting &&
-        step.experts.size() < static_cast<size_t>(L) * T * k)
+    if (m.config.forcedRouting && step.experts.size() < static_cast<size_t>(L) * T * k)
         throw Error("step " + std::to_string(step.index) + " carries too few expert ids");
     // Validate forced ids here, on the calling thread: a rank that threw mid-collective
     // would leave its peers waiting at a barrier.
@@ -159,8 +159,10 @@ void MoeEngine::runStep(const Step& step, StepTelemetry& out) {
         fillActivations(m.config.seed, step.index, first, count, H, x.data());
         std::vector<int64_t> counts;
         for (int l = 0; l < L; ++l) {
-            LayerInputs in{&m.config.layer, &m.weights->layer(l), &m.placement, l, x.data(), count,
-                           nullptr, clock};
+            LayerInputs in{&m.config.layer, &m.weights->layer(l),
+                           &m.placement,    l,
+                           x.data(),        count,
+                           nullptr,         clock};
             if (m.config.forcedRouting)
                 in.forcedIds = step.layerExperts(l, k).data() + static_cast<size_t>(first) * k;
             RankLayerStats stats;

@@ -16,12 +16,12 @@
 namespace moe {
 
 struct EngineConfig {
-    MoeLayerConfig layer;         // experts and top-k are taken from the workload's shape
+    MoeLayerConfig layer;  // experts and top-k are taken from the workload's shape
     int ranks = 4;
-    int threads = 0;              // compute threads in all; 0 = all hardware threads
+    int threads = 0;  // compute threads in all; 0 = all hardware threads
     uint64_t seed = 1;
-    bool forcedRouting = true;    // follow the workload's routing instead of the own gate
-    bool shareWeights = false;    // one set of expert weights for all layers (saves memory)
+    bool forcedRouting = true;          // follow the workload's routing instead of the own gate
+    bool shareWeights = false;          // one set of expert weights for all layers (saves memory)
     std::vector<std::string> replicas;  // extra replicas, "LAYER:EXPERT:RANK" (LAYER may be *)
 
     // Bytes of weights the engine will allocate for this shape.

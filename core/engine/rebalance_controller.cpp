@@ -35,15 +35,18 @@ double measureExpertFlopRate(int hidden, int ffn, int rows) {
     return 6.0 * hidden * ffn * rows * reps / elapsed;
 }
 
-RebalanceController::RebalanceController(const RebalanceOptions& o, const WorkloadShape& shape, MoeEngine& engine)
+RebalanceController::RebalanceController(const RebalanceOptions& o, const WorkloadShape& shape,
+                                         MoeEngine& engine)
     : options_(o), shape_(shape), engine_(engine), schedule_(o.every, o.threshold) {
     if (o.horizon < 1) throw Error("rebalance horizon must be >= 1");
     PredictorSet set;
     addPredictor(o.predictor, shape, set);
     if (set.load.size() != 1)
-        throw Error("--predictor for rebalancing must be a load predictor (not token-to-expert): " + o.predictor);
+        throw Error("--predictor for rebalancing must be a load predictor (not token-to-expert): " +
+                    o.predictor);
     predictor_ = std::move(set.load[0]);
-    if (predictor_->wantsFuture()) throw Error("the oracle cannot drive a live run: it needs the future");
+    if (predictor_->wantsFuture())
+        throw Error("the oracle cannot drive a live run: it needs the future");
     policy_ = makePolicy(o.policy);
     const MoeLayerConfig& lc = engine.layerConfig();
     flopRate_ = o.flopRate > 0 ? o.flopRate : measureExpertFlopRate(lc.hidden, lc.ffn, 64);
@@ -57,7 +60,9 @@ std::string RebalanceController::describe() const {
     return "policy " + options_.policy + ", predictor " + predictor_->name() +
            (predictor_->parameters().empty() ? "" : ":" + predictor_->parameters()) + ", every " +
            std::to_string(options_.every) + " steps" +
-           (options_.threshold > 0 ? " when predicted balancedness < " + std::to_string(options_.threshold) : "") +
+           (options_.threshold > 0
+                ? " when predicted balancedness < " + std::to_string(options_.threshold)
+                : "") +
            (options_.slots ? ", " + std::to_string(options_.slots) + " slots" : "");
 }
 
@@ -89,7 +94,8 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     for (int h = 1; h <= f.horizon(); ++h)
         for (int l = 0; l < in.layers; ++l)
             for (int e = 0; e < in.experts; ++e)
-                in.load[static_cast<size_t>(l) * in.experts + e] += f.at(h, l, e) * pairs / f.horizon();
+                in.load[static_cast<size_t>(l) * in.experts + e] +=
+                    f.at(h, l, e) * pairs / f.horizon();
     const Placement current = engine_.placement();
     const double before = predictedBalancedness(current, in.load);
     if (!schedule_.due(t.step + 1, before)) return false;

@@ -18,14 +18,14 @@
 namespace moe {
 
 struct RebalanceOptions {
-    std::string policy = "eplb";      // policy spec (core/balance/policy_factory.h)
+    std::string policy = "eplb";       // policy spec (core/balance/policy_factory.h)
     std::string predictor = "sw_avg";  // load predictor spec (core/predict/predictor_factory.h)
-    int slots = 0;                    // expert slots per layer over all ranks (0 = E)
-    int64_t every = 100;              // rebalance check every N steps
-    double threshold = 0;             // ... only when predicted balancedness is under this (0 = always)
-    int horizon = 100;                // forecast steps averaged into the policy's input
-    int maxMoves = -1;                // experts moved per layer per rebalance (-1 = any)
-    double flopRate = 0;              // per-rank FLOP/s for the model's FFN figure (0 = measure)
+    int slots = 0;                     // expert slots per layer over all ranks (0 = E)
+    int64_t every = 100;               // rebalance check every N steps
+    double threshold = 0;  // ... only when predicted balancedness is under this (0 = always)
+    int horizon = 100;     // forecast steps averaged into the policy's input
+    int maxMoves = -1;     // experts moved per layer per rebalance (-1 = any)
+    double flopRate = 0;   // per-rank FLOP/s for the model's FFN figure (0 = measure)
 };
 
 struct RebalanceEvent {
@@ -38,7 +38,8 @@ struct RebalanceEvent {
 
 class RebalanceController {
 public:
-    RebalanceController(const RebalanceOptions& options, const WorkloadShape& shape, MoeEngine& engine);
+    RebalanceController(const RebalanceOptions& options, const WorkloadShape& shape,
+                        MoeEngine& engine);
     ~RebalanceController();
 
     // After each step: feeds the predictor and, when due, installs a new placement in the

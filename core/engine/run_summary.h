@@ -24,7 +24,7 @@ public:
     int layers() const { return totals_.layers(); }
     int ranks() const { return ranks_; }
     const LoadMatrix& totals() const { return totals_; }  // pairs per expert over the run
-    double meanStepSkewness(int layer) const;            // mean over steps of max/mean
+    double meanStepSkewness(int layer) const;             // mean over steps of max/mean
     int64_t dropped(int layer) const { return dropped_[layer]; }
     int64_t rankRows(int rank) const { return rankRows_[rank]; }        // all layers
     double rankBusySeconds(int rank) const { return rankBusy_[rank]; }  // all layers

@@ -14,14 +14,18 @@ struct StepTelemetry {
     int tokens = 0;
     int layers = 0;
     int ranks = 0;
-    LoadMatrix loads;                      // L x E pairs routed per expert (before drops)
-    std::vector<int64_t> dropped;          // L: pairs over capacity
-    std::vector<int64_t> rankRows;         // L x G: rows each rank's experts computed
-    std::vector<double> rankBusySeconds;   // L x G: expert FFN time per rank
-    double wallSeconds = 0;                // the whole step, all layers, all ranks
+    LoadMatrix loads;                     // L x E pairs routed per expert (before drops)
+    std::vector<int64_t> dropped;         // L: pairs over capacity
+    std::vector<int64_t> rankRows;        // L x G: rows each rank's experts computed
+    std::vector<double> rankBusySeconds;  // L x G: expert FFN time per rank
+    double wallSeconds = 0;               // the whole step, all layers, all ranks
 
-    int64_t rankRowsAt(int layer, int rank) const { return rankRows[static_cast<size_t>(layer) * ranks + rank]; }
-    double busyAt(int layer, int rank) const { return rankBusySeconds[static_cast<size_t>(layer) * ranks + rank]; }
+    int64_t rankRowsAt(int layer, int rank) const {
+        return rankRows[static_cast<size_t>(layer) * ranks + rank];
+    }
+    double busyAt(int layer, int rank) const {
+        return rankBusySeconds[static_cast<size_t>(layer) * ranks + rank];
+    }
 };
 
 }  // namespace moe

@@ -13,14 +13,14 @@ namespace moe {
 
 struct GateArgs {
     const MoeLayerConfig* config = nullptr;
-    const float* x = nullptr;         // tokens x H, row-major
+    const float* x = nullptr;  // tokens x H, row-major
     int tokens = 0;
-    const float* gate = nullptr;      // H x E router weights
+    const float* gate = nullptr;  // H x E router weights
     // Forced routing: tokens x k expert ids from the workload; the gate then only supplies
     // the combine weights of those experts. nullptr = the layer's own top-k.
     const int32_t* forcedIds = nullptr;
-    int32_t* outIds = nullptr;        // tokens x k, best first, ties to the lowest expert id
-    float* outWeights = nullptr;      // tokens x k combine weights
+    int32_t* outIds = nullptr;    // tokens x k, best first, ties to the lowest expert id
+    float* outWeights = nullptr;  // tokens x k combine weights
 };
 
 struct FfnArgs {
@@ -29,7 +29,7 @@ struct FfnArgs {
     int ffn = 0;
     const float* x = nullptr;  // rows x H, the tokens routed to this expert
     int rows = 0;
-    float* out = nullptr;      // rows x H: w2 * (silu(x w1) .* (x w3))
+    float* out = nullptr;  // rows x H: w2 * (silu(x w1) .* (x w3))
 };
 
 class Backend {

@@ -104,7 +104,8 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     // A handful of rows (decode steps spread over many experts) whose weights sit in cache:
     // row-times-matrix products skip GEMM's packing of the whole weight matrix. With weights
     // beyond the cache each row would stream them from memory again, so GEMM wins there.
-    const bool rowByRow = a.rows <= kSmallRows && static_cast<size_t>(H) * F * sizeof(float) <= kCachedWeightBytes;
+    const bool rowByRow =
+        a.rows <= kSmallRows && static_cast<size_t>(H) * F * sizeof(float) <= kCachedWeightBytes;
     if (rowByRow) {
         for (int r = 0; r < a.rows; ++r) {
             gateAct.row(r).noalias() = x.row(r) * w1;

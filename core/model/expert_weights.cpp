@@ -17,7 +17,8 @@ uint64_t splitmix64(uint64_t& state) {
 uint64_t ModelWeights::streamSeed(uint64_t seed, int layer, int expert, int matrix) {
     uint64_t s = seed ^ 0x6a09e667f3bcc909ULL;
     splitmix64(s);
-    s ^= static_cast<uint64_t>(layer) * 0x100000001b3ULL + 0x1000193ULL * static_cast<uint64_t>(expert + 1);
+    s ^= static_cast<uint64_t>(layer) * 0x100000001b3ULL +
+         0x1000193ULL * static_cast<uint64_t>(expert + 1);
     splitmix64(s);
     s ^= static_cast<uint64_t>(matrix) * 0x9e3779b97f4a7c15ULL;
     return splitmix64(s);

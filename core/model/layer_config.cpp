@@ -15,7 +15,9 @@ ScoreFunction parseScoreFunction(const std::string& name) {
     throw Error("unknown score function '" + name + "' (expected softmax or sigmoid)");
 }
 
-std::string toString(ScoreFunction f) { return f == ScoreFunction::Softmax ? "softmax" : "sigmoid"; }
+std::string toString(ScoreFunction f) {
+    return f == ScoreFunction::Softmax ? "softmax" : "sigmoid";
+}
 
 void MoeLayerConfig::validate() const {
     auto need = [](bool ok, const std::string& what) {
@@ -24,8 +26,8 @@ void MoeLayerConfig::validate() const {
     need(hidden > 0, "hidden must be positive, got " + std::to_string(hidden));
     need(ffn > 0, "ffn must be positive, got " + std::to_string(ffn));
     need(experts > 0, "experts must be positive, got " + std::to_string(experts));
-    need(topK > 0 && topK <= experts, "top-k must be in 1.." + std::to_string(experts) +
-                                          ", got " + std::to_string(topK));
+    need(topK > 0 && topK <= experts,
+         "top-k must be in 1.." + std::to_string(experts) + ", got " + std::to_string(topK));
     need(capacityFactor >= 0 && std::isfinite(capacityFactor),
          "capacity factor must be >= 0 (0 = unlimited)");
 }

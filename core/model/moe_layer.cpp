@@ -35,14 +35,14 @@ void MoeLayer::forward(const float* x, int tokens, const int32_t* forcedIds, flo
     r.ids.resize(pairs);
     r.weights.resize(pairs);
     r.counts.assign(E, 0);
-    backend_.gateTopK({&config_, x, tokens, weights_.gate.data(), forcedIds, r.ids.data(),
-                       r.weights.data()});
+    backend_.gateTopK(
+        {&config_, x, tokens, weights_.gate.data(), forcedIds, r.ids.data(), r.weights.data()});
     backend_.expertHistogram(r.ids.data(), pairs, E, r.counts.data());
 
     std::vector<int32_t> kept(pairs);
     const std::vector<int64_t> zero(E, 0);
-    r.dropped = applyCapacity(r.ids.data(), pairs, config_.capacity(tokens), zero.data(), E,
-                              kept.data());
+    r.dropped =
+        applyCapacity(r.ids.data(), pairs, config_.capacity(tokens), zero.data(), E, kept.data());
 
     // Row p of the pair list is token p / k; gather those token rows grouped by expert.
     const ExpertGrouping g = groupByExpert(kept.data(), pairs, E);

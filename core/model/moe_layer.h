@@ -11,10 +11,10 @@
 namespace moe {
 
 struct LayerRouting {
-    std::vector<int32_t> ids;      // tokens x k
-    std::vector<float> weights;    // tokens x k
-    std::vector<int64_t> counts;   // E: pairs routed to each expert (before dropping)
-    int64_t dropped = 0;           // pairs beyond an expert's capacity
+    std::vector<int32_t> ids;     // tokens x k
+    std::vector<float> weights;   // tokens x k
+    std::vector<int64_t> counts;  // E: pairs routed to each expert (before dropping)
+    int64_t dropped = 0;          // pairs beyond an expert's capacity
 };
 
 // Marks pairs beyond each expert's capacity with -1 in `keptExpert` (tokens x k), scanning

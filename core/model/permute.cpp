@@ -21,8 +21,8 @@ ExpertGrouping groupByExpert(const int32_t* expertOfRow, int rows, int experts) 
 void gatherRows(const float* src, const int32_t* order, int count, int width, float* dst) {
     const size_t bytes = static_cast<size_t>(width) * sizeof(float);
     for (int i = 0; i < count; ++i)
-        std::memcpy(dst + static_cast<size_t>(i) * width, src + static_cast<size_t>(order[i]) * width,
-                    bytes);
+        std::memcpy(dst + static_cast<size_t>(i) * width,
+                    src + static_cast<size_t>(order[i]) * width, bytes);
 }
 
 }  // namespace moe

@@ -8,8 +8,9 @@
 namespace moe {
 
 struct ExpertGrouping {
-    std::vector<int32_t> offsets;  // E + 1 entries: rows of expert e are order[offsets[e]..offsets[e+1])
-    std::vector<int32_t> order;    // row indices, stable (original order kept within an expert)
+    std::vector<int32_t>
+        offsets;  // E + 1 entries: rows of expert e are order[offsets[e]..offsets[e+1])
+    std::vector<int32_t> order;  // row indices, stable (original order kept within an expert)
 };
 
 // Rows whose expert is negative (dropped) are left out.

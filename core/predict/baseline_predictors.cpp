@@ -21,7 +21,8 @@ void LastValuePredictor::observe(int64_t, const LoadShares& shares) { last_ = sh
 void LastValuePredictor::forecast(int horizon, Forecast& out) { out.setFlat(horizon, last_); }
 
 EmaPredictor::EmaPredictor(double alpha) : alpha_(alpha) {
-    if (!(alpha > 0 && alpha <= 1)) throw Error("ema: alpha must be in (0, 1], got " + number(alpha));
+    if (!(alpha > 0 && alpha <= 1))
+        throw Error("ema: alpha must be in (0, 1], got " + number(alpha));
 }
 
 std::string EmaPredictor::parameters() const { return "alpha=" + number(alpha_); }
@@ -42,7 +43,9 @@ SlidingWindowPredictor::SlidingWindowPredictor(int window) : window_(window) {
     if (window < 1) throw Error("sw_avg: window must be >= 1, got " + std::to_string(window));
 }
 
-std::string SlidingWindowPredictor::parameters() const { return "window=" + std::to_string(window_); }
+std::string SlidingWindowPredictor::parameters() const {
+    return "window=" + std::to_string(window_);
+}
 
 void SlidingWindowPredictor::observe(int64_t, const LoadShares& shares) {
     if (sum_.empty()) {
@@ -68,7 +71,8 @@ void OraclePredictor::forecast(int horizon, Forecast& out) {
                     " future steps for a horizon of " + std::to_string(horizon));
     const LoadShares& first = future_[0];
     out.resizeSteps(horizon, first.layers, first.experts);
-    for (int h = 1; h <= horizon; ++h) std::copy(future_[h - 1].p.begin(), future_[h - 1].p.end(), out.step(h));
+    for (int h = 1; h <= horizon; ++h)
+        std::copy(future_[h - 1].p.begin(), future_[h - 1].p.end(), out.step(h));
 }
 
 }  // namespace moe

@@ -30,7 +30,8 @@ std::vector<std::string_view> splitCsv(std::string_view line) {
     while (i <= line.size()) {
         if (i < line.size() && line[i] == '"') {
             size_t end = i + 1;
-            while (end < line.size() && !(line[end] == '"' && (end + 1 == line.size() || line[end + 1] == ',')))
+            while (end < line.size() &&
+                   !(line[end] == '"' && (end + 1 == line.size() || line[end + 1] == ',')))
                 ++end;
             out.push_back(line.substr(i + 1, end - i - 1));
             i = end + 2;
@@ -54,7 +55,8 @@ double toDouble(std::string_view s, const std::string& path, int64_t line, const
 
 std::string defaultCategoryTablePath() {
     std::vector<std::filesystem::path> candidates;
-    if (const char* dir = std::getenv("MOE_DATA_DIR")) candidates.push_back(std::filesystem::path(dir) / kFolder / kFile);
+    if (const char* dir = std::getenv("MOE_DATA_DIR"))
+        candidates.push_back(std::filesystem::path(dir) / kFolder / kFile);
     const std::filesystem::path source(MOE_SOURCE_DIR);
     candidates.push_back(source / ".." / "shared" / "data" / kFolder / kFile);
     candidates.push_back(source / "data" / kFolder / kFile);
@@ -64,8 +66,8 @@ std::string defaultCategoryTablePath() {
                 ") was not found; pass its path with table=PATH");
 }
 
-LoadShares readCategoryDistribution(const std::string& path, const CategoryFilter& filter, int layers,
-                                    int experts) {
+LoadShares readCategoryDistribution(const std::string& path, const CategoryFilter& filter,
+                                    int layers, int experts) {
     gzFile f = gzopen(path.c_str(), "rb");
     if (!f) throw Error::inFile(path, 0, "cannot open");
     std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(f, gzclose);
@@ -79,33 +81,44 @@ LoadShares readCategoryDistribution(const std::string& path, const CategoryFilte
         const auto cols = splitCsv(row);
         if (line == 1) {
             if (cols.size() != 11 || cols[0] != "dataset" || cols[9] != "count_frequency")
-                throw Error::inFile(path, 1, "not a GPT-OSS category load table (unexpected header)");
+                throw Error::inFile(path, 1,
+                                    "not a GPT-OSS category load table (unexpected header)");
             continue;
         }
-        if (cols.size() != 11) throw Error::inFile(path, line, "expected 11 columns, got " + std::to_string(cols.size()));
+        if (cols.size() != 11)
+            throw Error::inFile(path, line,
+                                "expected 11 columns, got " + std::to_string(cols.size()));
         if (!filter.dataset.empty() && cols[0] != filter.dataset) continue;
         if (!filter.category.empty() && cols[1] != filter.category) continue;
         if (!filter.phase.empty() && cols[5] != filter.phase) continue;
         const int l = static_cast<int>(toDouble(cols[7], path, line, "layer"));
         const int e = static_cast<int>(toDouble(cols[8], path, line, "expert"));
         if (l < 0 || l >= layers || e < 0 || e >= experts)
-            throw Error::inFile(path, line, "layer/expert " + std::to_string(l) + "/" + std::to_string(e) + " out of range");
-        const double tokens = toDouble(cols[4], path, line, "sample_count") * toDouble(cols[6], path, line, "phase_tokens_per_sample");
-        weight[static_cast<size_t>(l) * experts + e] += tokens * toDouble(cols[9], path, line, "count_frequency");
+            throw Error::inFile(
+                path, line,
+                "layer/expert " + std::to_string(l) + "/" + std::to_string(e) + " out of range");
+        const double tokens = toDouble(cols[4], path, line, "sample_count") *
+                              toDouble(cols[6], path, line, "phase_tokens_per_sample");
+        weight[static_cast<size_t>(l) * experts + e] +=
+            tokens * toDouble(cols[9], path, line, "count_frequency");
         ++matched;
     }
     int err = Z_OK;
     const char* msg = gzerror(f, &err);
-    if (err != Z_OK && err != Z_STREAM_END) throw Error::inFile(path, line + 1, std::string("read error: ") + msg);
+    if (err != Z_OK && err != Z_STREAM_END)
+        throw Error::inFile(path, line + 1, std::string("read error: ") + msg);
     if (matched == 0)
-        throw Error::inFile(path, 0, "no rows match dataset='" + filter.dataset + "' category='" + filter.category +
-                                         "' phase='" + filter.phase + "'");
+        throw Error::inFile(path, 0,
+                            "no rows match dataset='" + filter.dataset + "' category='" +
+                                filter.category + "' phase='" + filter.phase + "'");
     LoadShares out(layers, experts);
     for (int l = 0; l < layers; ++l) {
         double sum = 0;
         for (int e = 0; e < experts; ++e) sum += weight[static_cast<size_t>(l) * experts + e];
         for (int e = 0; e < experts; ++e)
-            out.at(l, e) = sum > 0 ? static_cast<float>(weight[static_cast<size_t>(l) * experts + e] / sum) : 1.0f / experts;
+            out.at(l, e) =
+                sum > 0 ? static_cast<float>(weight[static_cast<size_t>(l) * experts + e] / sum)
+                        : 1.0f / experts;
     }
     return out;
 }

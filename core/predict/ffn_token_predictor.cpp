@@ -27,7 +27,8 @@ struct AdamParam {
         const float b1 = 0.9f, b2 = 0.999f;
         m = b1 * m + (1 - b1) * g;
         v = b2 * v + (1 - b2) * g.cwiseProduct(g);
-        const float c1 = 1 - std::pow(b1, static_cast<float>(t)), c2 = 1 - std::pow(b2, static_cast<float>(t));
+        const float c1 = 1 - std::pow(b1, static_cast<float>(t)),
+                    c2 = 1 - std::pow(b2, static_cast<float>(t));
         w.array() -= lr * (m.array() / c1) / ((v.array() / c2).sqrt() + 1e-8f);
     }
 };
@@ -67,8 +68,10 @@ struct FfnTokenPredictor::Net {
                 if (y(r, e) > 0) loss -= y(r, e) * std::log(std::max(p(r, e), 1e-12f));
         }
         const Mat dz = (p - y) / n;
-        const Mat dh2 = (dz * w3.w.transpose()).cwiseProduct((h2.array() > 0).cast<float>().matrix());
-        const Mat dh1 = (dh2 * w2.w.transpose()).cwiseProduct((h1.array() > 0).cast<float>().matrix());
+        const Mat dh2 =
+            (dz * w3.w.transpose()).cwiseProduct((h2.array() > 0).cast<float>().matrix());
+        const Mat dh1 =
+            (dh2 * w2.w.transpose()).cwiseProduct((h1.array() > 0).cast<float>().matrix());
         ++updates;
         w3.step(h2.transpose() * dz, lr, updates);
         b3.step(dz.colwise().sum(), lr, updates);
@@ -95,29 +98,34 @@ FfnTokenPredictor::FfnTokenPredictor(const FfnTokenOptions& options, const Workl
     options_.validate();
     checkShape(shape);
     for (int l = 0; l < shape.layers; ++l)
-        nets_.push_back(std::make_unique<Net>(shape.hiddenDim, options.hidden1, options.hidden2, shape.experts,
-                                              options.seed * 1000003ULL + static_cast<uint64_t>(l)));
+        nets_.push_back(
+            std::make_unique<Net>(shape.hiddenDim, options.hidden1, options.hidden2, shape.experts,
+                                  options.seed * 1000003ULL + static_cast<uint64_t>(l)));
 }
 
 FfnTokenPredictor::~FfnTokenPredictor() = default;
 
 std::string FfnTokenPredictor::parameters() const {
-    return "hidden1=" + std::to_string(options_.hidden1) + ",hidden2=" + std::to_string(options_.hidden2) +
-           ",lr=" + std::to_string(options_.learningRate) + ",batch=" + std::to_string(options_.batch) +
+    return "hidden1=" + std::to_string(options_.hidden1) +
+           ",hidden2=" + std::to_string(options_.hidden2) +
+           ",lr=" + std::to_string(options_.learningRate) +
+           ",batch=" + std::to_string(options_.batch) +
            ",epochs=" + std::to_string(options_.epochsPerStep);
 }
 
 void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {
     if (shape.hiddenDim <= 0)
-        throw Error("t2e_ffn needs the router's input hidden states, and this workload has none "
-                    "(a routing trace carries expert ids only; use the live training workload or "
-                    "synthetic:...,hidden=D)");
+        throw Error(
+            "t2e_ffn needs the router's input hidden states, and this workload has none "
+            "(a routing trace carries expert ids only; use the live training workload or "
+            "synthetic:...,hidden=D)");
 }
 
 void FfnTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
     const int T = step.tokens, D = shape_.hiddenDim, k = shape_.topK, E = shape_.experts;
     Net& net = *nets_[layer];
-    net.forward(Eigen::Map<const Mat>(step.hidden.data() + static_cast<size_t>(layer) * T * D, T, D));
+    net.forward(
+        Eigen::Map<const Mat>(step.hidden.data() + static_cast<size_t>(layer) * T * D, T, D));
     for (int t = 0; t < T; ++t) {
         const float* z = net.logits.data() + static_cast<size_t>(t) * E;
         int32_t* out = ids + static_cast<size_t>(t) * k;
@@ -144,7 +152,8 @@ void FfnTokenPredictor::observe(const Step& step) {
                 const int n = std::min(options_.batch, T - begin);
                 Mat y = Mat::Zero(n, E);
                 for (int t = 0; t < n; ++t)
-                    for (int j = 0; j < k; ++j) y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
+                    for (int j = 0; j < k; ++j)
+                        y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
                 const float* x = step.hidden.data() + (static_cast<size_t>(l) * T + begin) * D;
                 loss += nets_[l]->train(Eigen::Map<const Mat>(x, n, D), y, lr);
                 ++batches;

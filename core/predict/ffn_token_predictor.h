@@ -15,8 +15,8 @@ struct FfnTokenOptions {
     int hidden1 = 128;
     int hidden2 = 64;
     double learningRate = 1e-3;
-    int batch = 256;          // tokens per Adam update
-    int epochsPerStep = 1;    // passes over each observed step
+    int batch = 256;        // tokens per Adam update
+    int epochsPerStep = 1;  // passes over each observed step
     uint64_t seed = 1;
     void validate() const;
 };

@@ -12,10 +12,13 @@ namespace moe {
 void PhaseOptions::validate() const {
     if (window < 2) throw Error("phase window must be >= 2, got " + std::to_string(window));
     if (hold < 1) throw Error("phase hold must be >= 1, got " + std::to_string(hold));
-    if (varianceThreshold <= 0 || rangeThreshold <= 0) throw Error("phase thresholds must be positive");
+    if (varianceThreshold <= 0 || rangeThreshold <= 0)
+        throw Error("phase thresholds must be positive");
 }
 
-PhaseDetector::PhaseDetector(const PhaseOptions& options) : options_(options) { options_.validate(); }
+PhaseDetector::PhaseDetector(const PhaseOptions& options) : options_(options) {
+    options_.validate();
+}
 
 void PhaseDetector::push(int64_t step, const LoadShares& shares) {
     if (state_.empty()) {
@@ -53,7 +56,8 @@ void PhaseDetector::updateLayer(int l, int64_t step) {
     }
     s.variance = maxVar;
     s.range = maxRange;
-    const bool calm = full && maxVar < options_.varianceThreshold && maxRange < options_.rangeThreshold;
+    const bool calm =
+        full && maxVar < options_.varianceThreshold && maxRange < options_.rangeThreshold;
     if (!calm) {
         s.calmSince = -1;
         if (s.stable) {  // stable -> transient at this step

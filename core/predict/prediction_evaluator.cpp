@@ -14,18 +14,23 @@ double since(std::chrono::steady_clock::time_point t0) {
 
 double PredictorScore::microsecondsPerForecastPerLayer() const {
     const size_t layers = perLayer.empty() ? 1 : perLayer.size();
-    return forecasts ? 1e6 * forecastSeconds / static_cast<double>(forecasts) / static_cast<double>(layers) : 0;
+    return forecasts ? 1e6 * forecastSeconds / static_cast<double>(forecasts) /
+                           static_cast<double>(layers)
+                     : 0;
 }
 
 double PredictorScore::microsecondsPerObservePerLayer() const {
     const size_t layers = perLayer.empty() ? 1 : perLayer.size();
-    return observations ? 1e6 * observeSeconds / static_cast<double>(observations) / static_cast<double>(layers) : 0;
+    return observations ? 1e6 * observeSeconds / static_cast<double>(observations) /
+                              static_cast<double>(layers)
+                        : 0;
 }
 
 PredictionEvaluator::PredictionEvaluator(std::vector<std::unique_ptr<Predictor>> predictors,
                                          const EvaluatorOptions& options)
     : predictors_(std::move(predictors)), options_(options) {
-    if (options.horizon < 1) throw Error("horizon must be >= 1, got " + std::to_string(options.horizon));
+    if (options.horizon < 1)
+        throw Error("horizon must be >= 1, got " + std::to_string(options.horizon));
     if (options.forecastEvery < 1) throw Error("forecast-every must be >= 1");
     if (predictors_.empty()) throw Error("no predictor to evaluate");
     for (const auto& p : predictors_) scores_.push_back({p->name(), p->parameters()});
@@ -42,7 +47,8 @@ void PredictionEvaluator::push(int64_t step, const LoadShares& shares) {
 void PredictionEvaluator::evaluateFront() {
     const auto& [step, shares] = window_.front();
     const int H = options_.horizon, L = shares.layers;
-    const bool scored = observed_ >= options_.warmup && (observed_ - options_.warmup) % options_.forecastEvery == 0;
+    const bool scored =
+        observed_ >= options_.warmup && (observed_ - options_.warmup) % options_.forecastEvery == 0;
     ++observed_;
     for (size_t i = 0; i < predictors_.size(); ++i) {
         Predictor& p = *predictors_[i];
@@ -62,13 +68,16 @@ void PredictionEvaluator::evaluateFront() {
         p.forecast(H, forecast_);
         score.forecastSeconds += since(t0);
         ++score.forecasts;
-        if (forecast_.horizon() != H || forecast_.layers() != L || forecast_.experts() != shares.experts)
+        if (forecast_.horizon() != H || forecast_.layers() != L ||
+            forecast_.experts() != shares.experts)
             throw Error(p.name() + ": forecast has the wrong shape");
         for (int l = 0; l < L; ++l) {
             MetricAccumulator overH;
             for (int h = 1; h <= H; ++h) {
-                const float* predicted = forecast_.block(h) + static_cast<size_t>(l) * shares.experts;
-                overH.add(layerErrors({predicted, static_cast<size_t>(shares.experts)}, window_[h].second.layer(l)));
+                const float* predicted =
+                    forecast_.block(h) + static_cast<size_t>(l) * shares.experts;
+                overH.add(layerErrors({predicted, static_cast<size_t>(shares.experts)},
+                                      window_[h].second.layer(l)));
             }
             const ErrorMetrics m = overH.mean();
             score.perLayer[l].add(m);

@@ -16,9 +16,9 @@
 namespace moe {
 
 struct EvaluatorOptions {
-    int horizon = 1;         // H: forecasts cover the next H steps; errors average over them
-    int forecastEvery = 1;   // score a forecast every N observed steps
-    int64_t warmup = 0;      // steps observed before the first scored forecast
+    int horizon = 1;        // H: forecasts cover the next H steps; errors average over them
+    int forecastEvery = 1;  // score a forecast every N observed steps
+    int64_t warmup = 0;     // steps observed before the first scored forecast
 };
 
 struct PredictionError {
@@ -43,7 +43,8 @@ struct PredictorScore {
 class PredictionEvaluator {
 public:
     using Sink = std::function<void(const PredictionError&)>;
-    PredictionEvaluator(std::vector<std::unique_ptr<Predictor>> predictors, const EvaluatorOptions& options);
+    PredictionEvaluator(std::vector<std::unique_ptr<Predictor>> predictors,
+                        const EvaluatorOptions& options);
 
     void setSink(Sink sink) { sink_ = std::move(sink); }
     // One actual step, in order.

@@ -10,7 +10,8 @@ PredictionSuite::PredictionSuite(const PredictionSuiteOptions& options, const Wo
     PredictorSet set;
     for (const auto& spec : options.predictors) addPredictor(spec, shape, set);
     if (set.load.empty() && set.token.empty()) throw Error("no predictor given");
-    if (!set.load.empty()) load_ = std::make_unique<PredictionEvaluator>(std::move(set.load), options.evaluator);
+    if (!set.load.empty())
+        load_ = std::make_unique<PredictionEvaluator>(std::move(set.load), options.evaluator);
     if (!set.token.empty()) token_ = std::make_unique<TokenEvaluator>(std::move(set.token), shape);
     if (options.phases) phases_.emplace(*options.phases);
 }

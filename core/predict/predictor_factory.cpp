@@ -26,19 +26,25 @@ public:
         size_t start = 0;
         while (start <= rest.size()) {
             const size_t comma = rest.find(',', start);
-            const std::string item = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            const std::string item =
+                rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
             // A bare KEY means KEY= (e.g. dist_only:table takes the default table).
             const auto eq = item.find('=');
             if (item.empty() || eq == 0)
                 throw Error("predictor '" + spec + "': expected KEY=VALUE, got '" + item + "'");
-            if (eq == std::string::npos) values_[item] = "";
-            else values_[item.substr(0, eq)] = item.substr(eq + 1);
+            if (eq == std::string::npos)
+                values_[item] = "";
+            else
+                values_[item.substr(0, eq)] = item.substr(eq + 1);
             if (comma == std::string::npos) break;
             start = comma + 1;
         }
     }
     const std::string& name() const { return name_; }
-    bool has(const std::string& key) { used_.insert(key); return values_.count(key) > 0; }
+    bool has(const std::string& key) {
+        used_.insert(key);
+        return values_.count(key) > 0;
+    }
     std::string text(const std::string& key, const std::string& def) {
         used_.insert(key);
         const auto it = values_.find(key);
@@ -77,10 +83,11 @@ std::unique_ptr<Predictor> distOnly(SpecArgs& a, const WorkloadShape& shape) {
         }
         CategoryFilter f{a.text("dataset", ""), a.text("category", ""), a.text("phase", "")};
         LoadShares profile = readCategoryDistribution(path, f, shape.layers, shape.experts);
-        return std::make_unique<DistOnlyPredictor>(std::move(profile), "table=" + label +
-                                                   (f.dataset.empty() ? "" : ",dataset=" + f.dataset) +
-                                                   (f.category.empty() ? "" : ",category=" + f.category) +
-                                                   (f.phase.empty() ? "" : ",phase=" + f.phase));
+        return std::make_unique<DistOnlyPredictor>(
+            std::move(profile), "table=" + label +
+                                    (f.dataset.empty() ? "" : ",dataset=" + f.dataset) +
+                                    (f.category.empty() ? "" : ",category=" + f.category) +
+                                    (f.phase.empty() ? "" : ",phase=" + f.phase));
     }
     return std::make_unique<DistOnlyPredictor>(a.number<int>("profile_steps", 100));
 }
@@ -91,11 +98,16 @@ void addPredictor(const std::string& spec, const WorkloadShape& shape, Predictor
     SpecArgs a(spec);
     const std::string& n = a.name();
     using Key = FrequencyTokenPredictor::Key;
-    if (n == "oracle") set.load.push_back(std::make_unique<OraclePredictor>());
-    else if (n == "last") set.load.push_back(std::make_unique<LastValuePredictor>());
-    else if (n == "ema") set.load.push_back(std::make_unique<EmaPredictor>(a.number<double>("alpha", 0.1)));
-    else if (n == "sw_avg") set.load.push_back(std::make_unique<SlidingWindowPredictor>(a.number<int>("window", 100)));
-    else if (n == "dist_only") set.load.push_back(distOnly(a, shape));
+    if (n == "oracle")
+        set.load.push_back(std::make_unique<OraclePredictor>());
+    else if (n == "last")
+        set.load.push_back(std::make_unique<LastValuePredictor>());
+    else if (n == "ema")
+        set.load.push_back(std::make_unique<EmaPredictor>(a.number<double>("alpha", 0.1)));
+    else if (n == "sw_avg")
+        set.load.push_back(std::make_unique<SlidingWindowPredictor>(a.number<int>("window", 100)));
+    else if (n == "dist_only")
+        set.load.push_back(distOnly(a, shape));
     else if (n == "arima") {
         ArimaOptions o;
         o.p = a.number<int>("p", o.p);
@@ -118,9 +130,12 @@ void addPredictor(const std::string& spec, const WorkloadShape& shape, Predictor
         o.seed = a.number<uint64_t>("seed", o.seed);
         o.validate();
         set.load.push_back(std::make_unique<LstmPredictor>(o));
-    } else if (n == "t2e_freq") set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::None, shape));
-    else if (n == "t2e_position") set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::Position, shape));
-    else if (n == "t2e_token") set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::TokenId, shape));
+    } else if (n == "t2e_freq")
+        set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::None, shape));
+    else if (n == "t2e_position")
+        set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::Position, shape));
+    else if (n == "t2e_token")
+        set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::TokenId, shape));
     else if (n == "t2e_ffn") {
         FfnTokenOptions o;
         o.hidden1 = a.number<int>("hidden1", o.hidden1);
@@ -141,7 +156,8 @@ std::string predictorHelp() {
            "arima[:p=5,d=1,q=5,history=200,refit=50,max_iterations=50], "
            "lstm[:hidden=64,layers=1,window=32,epochs=20,lr=0.003,clip=1,train_steps=500,seed=1], "
            "dist_only[:profile_steps=100 | :table[=PATH],dataset=D,category=C,phase=think|answer], "
-           "t2e_freq, t2e_position, t2e_token, t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1]";
+           "t2e_freq, t2e_position, t2e_token, "
+           "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1]";
 }
 
 }  // namespace moe

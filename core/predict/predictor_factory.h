@@ -14,8 +14,8 @@
 namespace moe {
 
 struct PredictorSet {
-    std::vector<std::unique_ptr<Predictor>> load;         // forecast shares over H steps
-    std::vector<std::unique_ptr<TokenPredictor>> token;   // per-token expert guesses
+    std::vector<std::unique_ptr<Predictor>> load;        // forecast shares over H steps
+    std::vector<std::unique_ptr<TokenPredictor>> token;  // per-token expert guesses
 };
 
 // Adds the predictor `spec` describes to `set`. Throws moe::Error on a bad spec.

@@ -6,7 +6,8 @@
 
 namespace moe {
 
-TokenEvaluator::TokenEvaluator(std::vector<std::unique_ptr<TokenPredictor>> predictors, const WorkloadShape& shape)
+TokenEvaluator::TokenEvaluator(std::vector<std::unique_ptr<TokenPredictor>> predictors,
+                               const WorkloadShape& shape)
     : predictors_(std::move(predictors)), shape_(shape) {
     for (const auto& p : predictors_) {
         p->checkShape(shape);
@@ -28,7 +29,8 @@ void TokenEvaluator::push(const Step& step) {
         for (int l = 0; l < shape_.layers; ++l) {
             const auto t0 = std::chrono::steady_clock::now();
             predictors_[i]->predict(step, l, ids_.data());
-            s.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            s.seconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             ++s.predictions;
             const auto truth = step.layerExperts(l, k);
             std::fill(predictedShares.begin(), predictedShares.end(), 0.0f);

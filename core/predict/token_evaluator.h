@@ -14,22 +14,25 @@ namespace moe {
 
 struct TokenScore {
     std::string name, parameters;
-    int64_t tokens = 0;        // (token, layer) pairs scored
-    double top1Hits = 0;       // of those, first expert right
-    double overlapSum = 0;     // sum of |pred ∩ true| / k
-    MetricAccumulator loads;   // predicted loads vs true loads, per (step, layer)
+    int64_t tokens = 0;       // (token, layer) pairs scored
+    double top1Hits = 0;      // of those, first expert right
+    double overlapSum = 0;    // sum of |pred ∩ true| / k
+    MetricAccumulator loads;  // predicted loads vs true loads, per (step, layer)
     std::vector<MetricAccumulator> loadsPerLayer;
-    double seconds = 0;        // time in predict()
-    int64_t predictions = 0;   // predict() calls (one per layer per step)
+    double seconds = 0;       // time in predict()
+    int64_t predictions = 0;  // predict() calls (one per layer per step)
 
     double accuracy() const { return tokens ? top1Hits / static_cast<double>(tokens) : 0; }
     double topKOverlap() const { return tokens ? overlapSum / static_cast<double>(tokens) : 0; }
-    double microsecondsPerLayer() const { return predictions ? 1e6 * seconds / static_cast<double>(predictions) : 0; }
+    double microsecondsPerLayer() const {
+        return predictions ? 1e6 * seconds / static_cast<double>(predictions) : 0;
+    }
 };
 
 class TokenEvaluator {
 public:
-    TokenEvaluator(std::vector<std::unique_ptr<TokenPredictor>> predictors, const WorkloadShape& shape);
+    TokenEvaluator(std::vector<std::unique_ptr<TokenPredictor>> predictors,
+                   const WorkloadShape& shape);
     void push(const Step& step);
     const std::vector<TokenScore>& scores() const { return scores_; }
 

@@ -11,16 +11,23 @@ namespace moe {
 void TokenPredictor::checkShape(const WorkloadShape&) const {}
 
 FrequencyTokenPredictor::FrequencyTokenPredictor(Key key, const WorkloadShape& shape)
-    : key_(key), layers_(shape.layers), experts_(shape.experts), topK_(shape.topK),
-      global_(shape.layers, std::vector<int64_t>(shape.experts, 0)), byKey_(shape.layers) {
+    : key_(key),
+      layers_(shape.layers),
+      experts_(shape.experts),
+      topK_(shape.topK),
+      global_(shape.layers, std::vector<int64_t>(shape.experts, 0)),
+      byKey_(shape.layers) {
     checkShape(shape);
 }
 
 std::string FrequencyTokenPredictor::name() const {
     switch (key_) {
-        case Key::Position: return "t2e_position";
-        case Key::TokenId: return "t2e_token";
-        default: return "t2e_freq";
+        case Key::Position:
+            return "t2e_position";
+        case Key::TokenId:
+            return "t2e_token";
+        default:
+            return "t2e_freq";
     }
 }
 
@@ -28,8 +35,9 @@ void FrequencyTokenPredictor::checkShape(const WorkloadShape& shape) const {
     if (key_ == Key::Position && !shape.hasPositions)
         throw Error(name() + " needs token positions, and this workload has none");
     if (key_ == Key::TokenId && !shape.hasTokenIds)
-        throw Error(name() + " needs token ids, and this workload has none (a routing trace carries "
-                             "expert ids only; the live training workload has token ids)");
+        throw Error(name() +
+                    " needs token ids, and this workload has none (a routing trace carries "
+                    "expert ids only; the live training workload has token ids)");
 }
 
 int32_t FrequencyTokenPredictor::keyOf(const Step& step, int t) const {

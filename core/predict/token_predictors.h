@@ -41,7 +41,7 @@ private:
     void topK(const std::vector<int64_t>& counts, int32_t* ids) const;
     Key key_;
     int layers_, experts_, topK_;
-    std::vector<std::vector<int64_t>> global_;  // [layer][expert]
+    std::vector<std::vector<int64_t>> global_;                              // [layer][expert]
     std::vector<std::unordered_map<int32_t, std::vector<int64_t>>> byKey_;  // [layer][key][expert]
 };
 

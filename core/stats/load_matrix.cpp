@@ -66,7 +66,8 @@ LayerLoadStats layerLoadStats(std::span<const int64_t> counts) {
     if (s.mean > 0) {
         s.skewness = static_cast<double>(s.max) / s.mean;
         double var = 0;
-        for (int64_t c : sorted) var += (static_cast<double>(c) - s.mean) * (static_cast<double>(c) - s.mean);
+        for (int64_t c : sorted)
+            var += (static_cast<double>(c) - s.mean) * (static_cast<double>(c) - s.mean);
         var /= static_cast<double>(sorted.size());
         s.cv = std::sqrt(var) / s.mean;
     }

@@ -42,11 +42,11 @@ private:
 struct LayerLoadStats {
     int64_t assignments = 0;  // sum over experts (= tokens * k without drops)
     double mean = 0;
-    double skewness = 0;      // max / mean; 0 when the layer saw no tokens
-    double cv = 0;            // population std / mean
+    double skewness = 0;  // max / mean; 0 when the layer saw no tokens
+    double cv = 0;        // population std / mean
     int64_t min = 0;
     double median = 0;
-    double p95 = 0;           // linear interpolation between order statistics
+    double p95 = 0;  // linear interpolation between order statistics
     int64_t max = 0;
 };
 

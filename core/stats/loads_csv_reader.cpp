@@ -35,8 +35,10 @@ LoadMatrix readLoadsCsv(const std::string& path) {
     const auto header = split(line);
     const bool withStep = header.size() == 4 && header[0] == "step";
     if (!(withStep && header[1] == "layer" && header[2] == "expert" && header[3] == "tokens") &&
-        !(header.size() == 3 && header[0] == "layer" && header[1] == "expert" && header[2] == "tokens"))
-        throw Error::inFile(path, 1, "expected the header 'layer,expert,tokens' or 'step,layer,expert,tokens'");
+        !(header.size() == 3 && header[0] == "layer" && header[1] == "expert" &&
+          header[2] == "tokens"))
+        throw Error::inFile(
+            path, 1, "expected the header 'layer,expert,tokens' or 'step,layer,expert,tokens'");
     std::map<std::pair<int, int>, int64_t> sums;
     int layers = 0, experts = 0;
     while (std::getline(in, line)) {
@@ -44,15 +46,19 @@ LoadMatrix readLoadsCsv(const std::string& path) {
         if (line.empty() || line == "\r") continue;
         const auto f = split(line);
         if (f.size() != header.size())
-            throw Error::inFile(path, n, "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(f.size()));
+            throw Error::inFile(path, n,
+                                "expected " + std::to_string(header.size()) + " fields, got " +
+                                    std::to_string(f.size()));
         int64_t v[4] = {0, 0, 0, 0};
         for (size_t i = 0; i < f.size(); ++i) {
             auto [p, ec] = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v[i]);
             if (ec != std::errc() || p != f[i].data() + f[i].size() || v[i] < 0)
-                throw Error::inFile(path, n, "bad " + header[i] + " '" + f[i] + "' (a whole number >= 0)");
+                throw Error::inFile(path, n,
+                                    "bad " + header[i] + " '" + f[i] + "' (a whole number >= 0)");
         }
         const int off = withStep ? 1 : 0;
-        if (v[off] > 100000 || v[off + 1] > 1000000) throw Error::inFile(path, n, "layer or expert id implausibly large");
+        if (v[off] > 100000 || v[off + 1] > 1000000)
+            throw Error::inFile(path, n, "layer or expert id implausibly large");
         const int l = static_cast<int>(v[off]), e = static_cast<int>(v[off + 1]);
         sums[{l, e}] += v[off + 2];
         layers = std::max(layers, l + 1);

@@ -25,7 +25,8 @@ void LoadsCsvWriter::write(int64_t step, const LoadMatrix& loads) {
         for (int e = 0; e < loads.experts(); ++e)
             std::fprintf(file_, "%lld,%d,%d,%lld\n", static_cast<long long>(step), l, e,
                          static_cast<long long>(loads.at(l, e)));
-    if (std::ferror(file_)) throw Error::inFile(path_, 0, std::string("write failed: ") + std::strerror(errno));
+    if (std::ferror(file_))
+        throw Error::inFile(path_, 0, std::string("write failed: ") + std::strerror(errno));
 }
 
 void LoadsCsvWriter::close() {

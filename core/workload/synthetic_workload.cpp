@@ -35,7 +35,8 @@ void validate(const SyntheticParams& p) {
             "must be greater than 0");
     require(p.burstLength >= 1, "burst_len", "must be at least 1 step");
     require(p.hiddenDim >= 0 && p.hiddenDim <= 65536, "hidden", "must be 0 (none) to 65536");
-    require(std::isfinite(p.hiddenNoise) && p.hiddenNoise >= 0, "hidden_noise", "must be 0 or more");
+    require(std::isfinite(p.hiddenNoise) && p.hiddenNoise >= 0, "hidden_noise",
+            "must be 0 or more");
     const double most = maxSkewness(p.experts, p.topK);
     std::ostringstream range;
     range << "must be between 1 (uniform) and experts/top_k = " << most << ", got " << p.skew;
@@ -71,8 +72,10 @@ SyntheticWorkload::SyntheticWorkload(const SyntheticParams& params) : params_(pa
         signatures_.resize(static_cast<size_t>(params_.layers) * e * D);
         for (size_t row = 0; row < signatures_.size() / D; ++row) {
             double norm = 0;
-            for (size_t d = 0; d < D; ++d) norm += std::pow(signatures_[row * D + d] = static_cast<float>(gaussian()), 2);
-            for (size_t d = 0; d < D; ++d) signatures_[row * D + d] /= static_cast<float>(std::sqrt(norm));
+            for (size_t d = 0; d < D; ++d)
+                norm += std::pow(signatures_[row * D + d] = static_cast<float>(gaussian()), 2);
+            for (size_t d = 0; d < D; ++d)
+                signatures_[row * D + d] /= static_cast<float>(std::sqrt(norm));
         }
         hiddenRng_ = rng_;
         rng_ = saved;
@@ -101,7 +104,8 @@ void SyntheticWorkload::fillHidden() {
             }
             if (params_.hiddenNoise > 0)
                 for (size_t d = 0; d < D; ++d)
-                    h[d] += static_cast<float>(params_.hiddenNoise * gaussian() / std::sqrt(static_cast<double>(D)));
+                    h[d] += static_cast<float>(params_.hiddenNoise * gaussian() /
+                                               std::sqrt(static_cast<double>(D)));
         }
     std::swap(rng_, hiddenRng_);
 }
@@ -117,7 +121,8 @@ std::string SyntheticWorkload::describe() const {
       << ",steps=" << params_.steps << ",skew=" << params_.skew << ",drift=" << params_.drift
       << ",burst_prob=" << params_.burstProb << ",burst_factor=" << params_.burstFactor
       << ",burst_len=" << params_.burstLength;
-    if (params_.hiddenDim > 0) s << ",hidden=" << params_.hiddenDim << ",hidden_noise=" << params_.hiddenNoise;
+    if (params_.hiddenDim > 0)
+        s << ",hidden=" << params_.hiddenDim << ",hidden_noise=" << params_.hiddenNoise;
     s << ",seed=" << params_.seed;
     return s.str();
 }

@@ -10,15 +10,17 @@ using namespace cli_test;
 
 TEST(AnalysisCli, PredictComparesPredictorsAndWritesCsvWithOneColumnPerMetric) {
     const fs::path csv = tempDir() / "predict.csv";
-    const Result r = cli("predict --steps 120 -p last -p sw_avg:window=20 -p ema -p oracle -p t2e_freq -H 5 --csv " +
-                         quoted(csv.string()) + " --no-db");
+    const Result r = cli(
+        "predict --steps 120 -p last -p sw_avg:window=20 -p ema -p oracle -p t2e_freq -H 5 --csv " +
+        quoted(csv.string()) + " --no-db");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("sw_avg:window=20"), std::string::npos);
     std::ifstream in(csv);
     std::string header, line;
     std::getline(in, header);
     EXPECT_EQ(header.rfind("predictor,", 0), 0u) << header;
-    for (const char* col : {"relative_error", "absolute_error", "gps_error", "max_load_error", "accuracy"})
+    for (const char* col :
+         {"relative_error", "absolute_error", "gps_error", "max_load_error", "accuracy"})
         EXPECT_NE(header.find(col), std::string::npos) << col;
     int oracleRows = 0;
     while (std::getline(in, line))
@@ -33,8 +35,8 @@ TEST(AnalysisCli, PredictRecordsPredictionsIntoTheStore) {
     const fs::path db = tempDir() / "predict.sqlite";
     ASSERT_EQ(cli("predict --steps 40 -p last -H 2 --db " + quoted(db.string())).code, 0);
     const fs::path out = tempDir() / "pred.csv";
-    const Result r = cli("export last --what predictions --format csv --db " + quoted(db.string()) + " --out " +
-                         quoted(out.string()));
+    const Result r = cli("export last --what predictions --format csv --db " + quoted(db.string()) +
+                         " --out " + quoted(out.string()));
     ASSERT_EQ(r.code, 0) << r.out;
     std::ifstream in(out);
     std::string line;
@@ -51,13 +53,15 @@ TEST(AnalysisCli, PredictRejectsAnUnknownPredictor) {
 
 TEST(AnalysisCli, PlanWithEplbImprovesBalancednessAndWritesJson) {
     const fs::path json = tempDir() / "plan.json";
-    const Result r = cli("plan --steps 5 --policy eplb --slots 40 --ranks 4 --format json --out " + quoted(json.string()));
+    const Result r = cli("plan --steps 5 --policy eplb --slots 40 --ranks 4 --format json --out " +
+                         quoted(json.string()));
     ASSERT_EQ(r.code, 0) << r.out;
     std::ifstream in(json);
     const auto j = nlohmann::json::parse(in);
     ASSERT_EQ(j["layers"].size(), 24u);
     for (const auto& layer : j["layers"]) {
-        EXPECT_GE(layer["balancedness_after"].get<double>(), layer["balancedness_before"].get<double>() - 1e-9);
+        EXPECT_GE(layer["balancedness_after"].get<double>(),
+                  layer["balancedness_before"].get<double>() - 1e-9);
         int replicas = 0;
         for (const auto& e : layer["experts"]) replicas += static_cast<int>(e["ranks"].size());
         EXPECT_EQ(replicas, 40);
@@ -95,14 +99,19 @@ TEST(AnalysisCli, SweepReportsTheStrategyGapAndEveryTerm) {
 
 TEST(AnalysisCli, RunWithRebalancingRecordsDecisionsAndCalibration) {
     const fs::path db = tempDir() / "rebalance.sqlite";
-    const Result r = cli("run --steps 30 --hidden 32 --ffn 64 --batch 16 --policy eplb --slots 36 --rebalance-every 10 "
-                         "--db " + quoted(db.string()));
+    const Result r =
+        cli("run --steps 30 --hidden 32 --ffn 64 --batch 16 --policy eplb --slots 36 "
+            "--rebalance-every 10 "
+            "--db " +
+            quoted(db.string()));
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("3 rebalances"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("model calibration error"), std::string::npos);
     const fs::path out = tempDir() / "decisions.csv";
-    ASSERT_EQ(cli("export last --what decisions --format csv --db " + quoted(db.string()) + " --out " +
-                  quoted(out.string())).code, 0);
+    ASSERT_EQ(cli("export last --what decisions --format csv --db " + quoted(db.string()) +
+                  " --out " + quoted(out.string()))
+                  .code,
+              0);
     std::ifstream in(out);
     std::string line;
     int rows = -1;

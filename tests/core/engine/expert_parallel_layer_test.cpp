@@ -35,10 +35,15 @@ ParallelRun runParallel(const MoeLayerConfig& c, const LayerWeights& w, const Pl
         ExpertParallelLayer layer(group.rank(r), backends[r]);
         std::vector<int64_t> counts;
         int64_t dropped = 0;
-        LayerInputs in{&c, &w, &p, 0, x.data() + static_cast<size_t>(first) * H, count,
+        LayerInputs in{&c,
+                       &w,
+                       &p,
+                       0,
+                       x.data() + static_cast<size_t>(first) * H,
+                       count,
                        forced ? forced + static_cast<size_t>(first) * k : nullptr};
-        layer.forward(in, {out.y.data() + static_cast<size_t>(first) * H, &counts, &dropped,
-                           &out.stats[r]});
+        layer.forward(
+            in, {out.y.data() + static_cast<size_t>(first) * H, &counts, &dropped, &out.stats[r]});
         if (r == 0) {
             out.counts = counts;
             out.dropped = dropped;

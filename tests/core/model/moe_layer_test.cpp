@@ -7,7 +7,6 @@
 #include <random>
 
 #include "core/common/error.h"
-
 #include "core/model/cpu_backend.h"
 #include "reference_moe.h"
 
@@ -60,7 +59,8 @@ TEST_P(MoeLayerVsReference, MatchesDoublePrecisionWithin1e5) {
     layer.forward(x.data(), T, p.forced ? forced.data() : nullptr, y.data(), routing);
 
     std::vector<int> forcedInt(forced.begin(), forced.end());
-    const auto ref = testing::referenceMoe(c, w.layer(0), x, T, p.forced ? forcedInt.data() : nullptr);
+    const auto ref =
+        testing::referenceMoe(c, w.layer(0), x, T, p.forced ? forcedInt.data() : nullptr);
     EXPECT_EQ(std::vector<int>(routing.ids.begin(), routing.ids.end()), ref.ids);
     EXPECT_EQ(routing.dropped, ref.dropped);
     EXPECT_LT(testing::relativeError(y, ref.y), 1e-5);
@@ -69,15 +69,14 @@ TEST_P(MoeLayerVsReference, MatchesDoublePrecisionWithin1e5) {
     EXPECT_EQ(total, T * c.topK);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Variants, MoeLayerVsReference,
-    ::testing::Values(Case{ScoreFunction::Softmax, true, 2, 0, false},
-                      Case{ScoreFunction::Softmax, false, 1, 0, false},
-                      Case{ScoreFunction::Sigmoid, true, 4, 0, false},
-                      Case{ScoreFunction::Sigmoid, false, 2, 0, false},
-                      Case{ScoreFunction::Softmax, true, 2, 1.0, false},
-                      Case{ScoreFunction::Softmax, true, 4, 0.5, true},
-                      Case{ScoreFunction::Softmax, true, 4, 0, true}));
+INSTANTIATE_TEST_SUITE_P(Variants, MoeLayerVsReference,
+                         ::testing::Values(Case{ScoreFunction::Softmax, true, 2, 0, false},
+                                           Case{ScoreFunction::Softmax, false, 1, 0, false},
+                                           Case{ScoreFunction::Sigmoid, true, 4, 0, false},
+                                           Case{ScoreFunction::Sigmoid, false, 2, 0, false},
+                                           Case{ScoreFunction::Softmax, true, 2, 1.0, false},
+                                           Case{ScoreFunction::Softmax, true, 4, 0.5, true},
+                                           Case{ScoreFunction::Softmax, true, 4, 0, true}));
 
 TEST(MoeLayerTopK, TiesGoToTheLowestExpertId) {
     MoeLayerConfig c;
@@ -86,12 +85,14 @@ TEST(MoeLayerTopK, TiesGoToTheLowestExpertId) {
     c.experts = 6;
     c.topK = 3;
     ModelWeights w(c, 1, 1);
-    std::fill(w.mutableLayer(0).gate.begin(), w.mutableLayer(0).gate.end(), 0.0f);  // all scores equal
+    std::fill(w.mutableLayer(0).gate.begin(), w.mutableLayer(0).gate.end(),
+              0.0f);  // all scores equal
     CpuBackend backend;
     std::vector<float> x(2 * 4, 1.0f);
     std::vector<int32_t> ids(6);
     std::vector<float> weights(6);
-    backend.gateTopK({&c, x.data(), 2, w.layer(0).gate.data(), nullptr, ids.data(), weights.data()});
+    backend.gateTopK(
+        {&c, x.data(), 2, w.layer(0).gate.data(), nullptr, ids.data(), weights.data()});
     EXPECT_EQ(ids, (std::vector<int32_t>{0, 1, 2, 0, 1, 2}));
     for (float v : weights) EXPECT_NEAR(v, 1.0f / 3.0f, 1e-7);
 }

@@ -1,11 +1,12 @@
 // Known-answer tests of the simple predictors and of the evaluator that scores them: constant,
 // linear trend, periodic and step-change series with errors worked out by hand.
+#include "core/predict/baseline_predictors.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "core/common/error.h"
-#include "core/predict/baseline_predictors.h"
 #include "core/predict/dist_only_predictor.h"
 #include "core/predict/prediction_evaluator.h"
 
@@ -21,7 +22,8 @@ LoadShares pair(double x) {
 }
 
 template <typename P, typename... Args>
-PredictorScore evaluate(const std::vector<double>& series, int horizon, int64_t warmup, Args... args) {
+PredictorScore evaluate(const std::vector<double>& series, int horizon, int64_t warmup,
+                        Args... args) {
     std::vector<std::unique_ptr<Predictor>> ps;
     ps.push_back(std::make_unique<P>(args...));
     PredictionEvaluator ev(std::move(ps), {horizon, 1, warmup});
@@ -36,7 +38,7 @@ TEST(ErrorMetrics, HandComputedExample) {
     EXPECT_NEAR(m.absolute, (0.1 + 0.1 + 0 + 0) / 4, 1e-6);
     EXPECT_NEAR(m.relative, (0.1 / 0.4 + 0.1 / 0.4 + 0) / 3, 1e-6);  // expert 3 has p = 0
     EXPECT_EQ(m.zeroShareExperts, 1);
-    EXPECT_NEAR(m.gps, 0.2, 1e-6);                // |p^-p| / (1/E) averaged = E * absolute
+    EXPECT_NEAR(m.gps, 0.2, 1e-6);  // |p^-p| / (1/E) averaged = E * absolute
     EXPECT_NEAR(m.maxLoad, (0.5 - 0.4) / 0.4, 1e-6);
 }
 
@@ -57,17 +59,19 @@ TEST(BaselinePredictors, LinearTrendLagsByTheExpectedAmount) {
     EXPECT_NEAR(evaluate<LastValuePredictor>(trend, 1, 0).overall.mean().absolute, d, 1e-6);
     EXPECT_NEAR(evaluate<LastValuePredictor>(trend, 9, 0).overall.mean().absolute, d * 5, 1e-6);
     // SW_Avg(W) lags the newest value by d(W-1)/2, so at H=1 by d(W+1)/2 (once the window is full).
-    EXPECT_NEAR(evaluate<SlidingWindowPredictor>(trend, 1, 20, 20).overall.mean().absolute, d * 10.5, 1e-5);
+    EXPECT_NEAR(evaluate<SlidingWindowPredictor>(trend, 1, 20, 20).overall.mean().absolute,
+                d * 10.5, 1e-5);
     EXPECT_NEAR(evaluate<OraclePredictor>(trend, 9, 0).overall.mean().absolute, 0, 1e-7);
 }
 
 TEST(BaselinePredictors, PeriodicSeriesFavoursAWindowOfOnePeriod) {
     std::vector<double> periodic;
-    for (int t = 0; t < 401; ++t) periodic.push_back(0.25 + 0.1 * ((t % 4) < 2 ? 1 : -1));  // 0.35,0.35,0.15,0.15
+    for (int t = 0; t < 401; ++t)
+        periodic.push_back(0.25 + 0.1 * ((t % 4) < 2 ? 1 : -1));  // 0.35,0.35,0.15,0.15
     const double sw = evaluate<SlidingWindowPredictor>(periodic, 1, 8, 4).overall.mean().absolute;
     const double last = evaluate<LastValuePredictor>(periodic, 1, 8).overall.mean().absolute;
-    EXPECT_NEAR(sw, 0.1, 1e-6);     // always predicts the mean 0.25, off by 0.1
-    EXPECT_NEAR(last, 0.1, 1e-6);   // right half the time, off by 0.2 the other half
+    EXPECT_NEAR(sw, 0.1, 1e-6);    // always predicts the mean 0.25, off by 0.1
+    EXPECT_NEAR(last, 0.1, 1e-6);  // right half the time, off by 0.2 the other half
     const double sw2 = evaluate<SlidingWindowPredictor>(periodic, 4, 8, 4).overall.mean().absolute;
     const double last4 = evaluate<LastValuePredictor>(periodic, 4, 8).overall.mean().absolute;
     EXPECT_NEAR(sw2, 0.1, 1e-6);
@@ -78,7 +82,8 @@ TEST(BaselinePredictors, StepChangeIsForgottenAfterTheWindow) {
     std::vector<double> stepChange(100, 0.2);
     stepChange.resize(200, 0.6);
     // Forecasts made from step 100 + W onwards see only the new level.
-    EXPECT_NEAR(evaluate<SlidingWindowPredictor>(stepChange, 1, 110, 10).overall.mean().absolute, 0, 1e-6);
+    EXPECT_NEAR(evaluate<SlidingWindowPredictor>(stepChange, 1, 110, 10).overall.mean().absolute, 0,
+                1e-6);
     const auto before = evaluate<SlidingWindowPredictor>(stepChange, 1, 95, 10);
     EXPECT_GT(before.overall.mean().absolute, 0.01);
     // Distribution-Only profiled on the first 50 steps never adapts: error 0.4 on the new level.

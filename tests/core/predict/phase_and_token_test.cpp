@@ -7,8 +7,8 @@
 
 #include "core/common/error.h"
 #include "core/predict/category_table.h"
-#include "core/predict/phase_detector.h"
 #include "core/predict/ffn_token_predictor.h"
+#include "core/predict/phase_detector.h"
 #include "core/predict/token_evaluator.h"
 #include "core/workload/synthetic_workload.h"
 
@@ -94,8 +94,10 @@ struct HandRouting {
 TEST(TokenPredictors, PositionKeyLearnsPositionalRoutingFrequencyDoesNot) {
     HandRouting r;
     std::vector<std::unique_ptr<TokenPredictor>> ps;
-    ps.push_back(std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::Position, r.shape));
-    ps.push_back(std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::None, r.shape));
+    ps.push_back(
+        std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::Position, r.shape));
+    ps.push_back(
+        std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::None, r.shape));
     TokenEvaluator ev(std::move(ps), r.shape);
     ev.push(r.step(0, 8));  // learning step: nothing known yet
     for (int s = 1; s <= 10; ++s) ev.push(r.step(s, 8));
@@ -163,7 +165,8 @@ TEST(FfnTokenPredictor, LearnsRoutingFromSyntheticHiddenStates) {
     o.learningRate = 3e-3;
     o.batch = 64;
     ps.push_back(std::make_unique<FfnTokenPredictor>(o, w.shape()));
-    ps.push_back(std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::None, w.shape()));
+    ps.push_back(
+        std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::None, w.shape()));
     TokenEvaluator ev(std::move(ps), w.shape());
     Step s;
     for (int i = 0; i < 40; ++i) {

@@ -15,8 +15,9 @@ WorkloadShape gptOssShape() { return {24, 32, 4, false, true, true, false, 0}; }
 
 TEST(PredictorFactory, BuildsEveryNamedPredictor) {
     PredictorSet set;
-    for (const char* spec : {"oracle", "last", "ema:alpha=0.3", "sw_avg:window=50", "arima:p=1,d=1,q=1",
-                             "lstm:hidden=8,epochs=1,train_steps=10", "dist_only:profile_steps=5"})
+    for (const char* spec :
+         {"oracle", "last", "ema:alpha=0.3", "sw_avg:window=50", "arima:p=1,d=1,q=1",
+          "lstm:hidden=8,epochs=1,train_steps=10", "dist_only:profile_steps=5"})
         addPredictor(spec, gptOssShape(), set);
     addPredictor("t2e_freq", gptOssShape(), set);
     addPredictor("t2e_position", gptOssShape(), set);
@@ -54,7 +55,8 @@ TEST(PredictionSuite, ComparesPredictorsOnTheRealTrace) {
     wo.batch = 64;
     auto w = openWorkload(wo);
     PredictionSuiteOptions o;
-    o.predictors = {"oracle", "last", "sw_avg:window=20", "dist_only:profile_steps=50", "t2e_position"};
+    o.predictors = {"oracle", "last", "sw_avg:window=20", "dist_only:profile_steps=50",
+                    "t2e_position"};
     o.evaluator = {5, 1, 50};
     o.phases = PhaseOptions{};
     PredictionSuite suite(o, w->shape());
