@@ -28,15 +28,7 @@ std::vector<LoadShares> collectShares(const std::string& spec, int steps, std::s
     wo.batch = 64;
     wo.maxSteps = steps;
     auto workload = openWorkload(wo);
-    const WorkloadShape shape = workload->shape();
-    LoadMatrix loads(shape.layers, shape.experts);
-    std::vector<LoadShares> out;
-    Step step;
-    while (static_cast<int>(out.size()) < steps && workload->next(step)) {
-        loads.clear();
-        loads.accumulate(step, shape.topK);
-        out.push_back(sharesOf(loads, step.tokens, shape.topK));
-    }
+    std::vector<LoadShares> out = readShareSeries(*workload, steps);
     source = workload->describe();
     if (static_cast<int>(out.size()) < steps)
         throw Error(spec + " gave only " + std::to_string(out.size()) + " steps");

@@ -13,4 +13,17 @@ LoadShares sharesOf(const LoadMatrix& loads, int tokens, int topK) {
     return s;
 }
 
+std::vector<LoadShares> readShareSeries(Workload& workload, int64_t maxSteps) {
+    const WorkloadShape& shape = workload.shape();
+    LoadMatrix loads(shape.layers, shape.experts);
+    std::vector<LoadShares> out;
+    Step step;
+    while ((maxSteps <= 0 || static_cast<int64_t>(out.size()) < maxSteps) && workload.next(step)) {
+        loads.clear();
+        loads.accumulate(step, shape.topK);
+        out.push_back(sharesOf(loads, step.tokens, shape.topK));
+    }
+    return out;
+}
+
 }  // namespace moe

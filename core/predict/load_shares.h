@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/stats/load_matrix.h"
+#include "core/workload/workload.h"
 
 namespace moe {
 
@@ -28,5 +29,9 @@ struct LoadShares {
 
 // Shares of one step's loads; `tokens` x `topK` pairs per layer (uniform when tokens = 0).
 LoadShares sharesOf(const LoadMatrix& loads, int tokens, int topK);
+
+// The share series of up to `maxSteps` steps of a workload (0 = all), for training and
+// benchmarking predictors outside a run.
+std::vector<LoadShares> readShareSeries(Workload& workload, int64_t maxSteps = 0);
 
 }  // namespace moe

@@ -25,15 +25,7 @@ std::vector<LoadShares> traceShares(int steps, WorkloadShape& shape, std::string
     auto workload = openWorkload(wo);
     shape = workload->shape();
     describe = workload->describe();
-    LoadMatrix loads(shape.layers, shape.experts);
-    std::vector<LoadShares> out;
-    Step step;
-    while (static_cast<int>(out.size()) < steps && workload->next(step)) {
-        loads.clear();
-        loads.accumulate(step, shape.topK);
-        out.push_back(sharesOf(loads, step.tokens, shape.topK));
-    }
-    return out;
+    return readShareSeries(*workload, steps);
 }
 
 // Largest |sum of a layer's shares - 1| over every step and layer of `f`; infinity when a
