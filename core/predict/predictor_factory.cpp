@@ -12,6 +12,7 @@
 #include "core/predict/dist_only_predictor.h"
 #include "core/predict/ffn_token_predictor.h"
 #include "core/predict/lstm_predictor.h"
+#include "core/stats/loads_csv_reader.h"
 
 namespace moe {
 namespace {
@@ -89,6 +90,26 @@ std::unique_ptr<Predictor> distOnly(SpecArgs& a, const WorkloadShape& shape) {
                                     (f.category.empty() ? "" : ",category=" + f.category) +
                                     (f.phase.empty() ? "" : ",phase=" + f.phase));
     }
+    if (a.has("profile")) {
+        // Another workload's recorded loads: `run --loads-csv` or `export --what loads` output.
+        const std::string path = a.text("profile", "");
+        const LoadMatrix m = readLoadsCsv(path);
+        if (m.layers() != shape.layers || m.experts() != shape.experts)
+            throw Error::inFile(path, 0,
+                                "profile has " + std::to_string(m.layers()) + " layers x " +
+                                    std::to_string(m.experts()) + " experts, the workload " +
+                                    std::to_string(shape.layers) + " x " +
+                                    std::to_string(shape.experts));
+        LoadShares profile(m.layers(), m.experts());
+        for (int l = 0; l < m.layers(); ++l) {
+            double sum = 0;
+            for (int e = 0; e < m.experts(); ++e) sum += static_cast<double>(m.at(l, e));
+            for (int e = 0; e < m.experts(); ++e)
+                profile.at(l, e) =
+                    sum > 0 ? static_cast<float>(m.at(l, e) / sum) : 1.0f / m.experts();
+        }
+        return std::make_unique<DistOnlyPredictor>(std::move(profile), "profile=" + path);
+    }
     return std::make_unique<DistOnlyPredictor>(a.number<int>("profile_steps", 100));
 }
 
@@ -155,7 +176,8 @@ std::string predictorHelp() {
     return "oracle, last, ema[:alpha=0.1], sw_avg[:window=100], "
            "arima[:p=5,d=1,q=5,history=200,refit=50,max_iterations=50], "
            "lstm[:hidden=64,layers=1,window=32,epochs=20,lr=0.003,clip=1,train_steps=500,seed=1], "
-           "dist_only[:profile_steps=100 | :table[=PATH],dataset=D,category=C,phase=think|answer], "
+           "dist_only[:profile_steps=100 | :profile=LOADS.csv | "
+           ":table[=PATH],dataset=D,category=C,phase=think|answer], "
            "t2e_freq, t2e_position, t2e_token, "
            "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1]";
 }

@@ -45,6 +45,26 @@ TEST(AnalysisCli, PredictRecordsPredictionsIntoTheStore) {
     EXPECT_EQ(rows, (40 - 2) * 24);  // one record per scored forecast and layer
 }
 
+TEST(AnalysisCli, DistributionOnlyProfiledOnAnotherWorkloadsLoads) {
+    // Profile: the synthetic workload's own loads from one run; predict on a second run of it.
+    const fs::path loads = tempDir() / "profile.csv";
+    const std::string w =
+        "--workload synthetic:layers=2,experts=8,top_k=2,tokens=512,skew=2,seed=5";
+    ASSERT_EQ(cli("run " + w + " --steps 20 --hidden 8 --ffn 8 --no-db --loads-csv " +
+                  quoted(loads.string()))
+                  .code,
+              0);
+    const Result r =
+        cli("predict " + w + " --steps 50 -p dist_only:profile=" + quoted(loads.string()) +
+            " -p dist_only:profile_steps=1 --no-db");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("dist_only:profile="), std::string::npos) << r.out;
+    const Result bad =
+        cli("predict --steps 5 -p dist_only:profile=" + quoted(loads.string()) + " --no-db");
+    EXPECT_NE(bad.code, 0);  // 2 x 8 profile for the 24 x 32 trace
+    EXPECT_NE(bad.out.find("profile.csv"), std::string::npos) << bad.out;
+}
+
 TEST(AnalysisCli, PredictRejectsAnUnknownPredictor) {
     const Result r = cli("predict --steps 5 -p sw_avgg --no-db");
     EXPECT_NE(r.code, 0);
