@@ -7,5 +7,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 bash scripts/setup.sh
+# ctest does not show why a test skipped, so say it first: GPU tests skip without a device.
+gpu_tests="$ROOT/build/${MOE_PRESET:-release}/tests/gpu/moe_gpu_tests"
+if [[ -x "$gpu_tests" ]]; then
+    reasons="$("$gpu_tests" 2>&1 | grep -A1 ': Skipped$' | grep -v -e ': Skipped$' -e '^--$' | sort | uniq -c || true)"
+    [[ -n "$reasons" ]] && echo "test: GPU tests will skip:" && echo "$reasons"
+else
+    echo "test: no GPU test binary (built without CUDA): GPU tests are not part of this run"
+fi
 echo "test: running ctest (release preset)..."
 exec ctest --preset release -j "${CTEST_PARALLEL_LEVEL:-2}" "$@"
