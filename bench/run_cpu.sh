@@ -32,5 +32,5 @@ done
   echo '```'
   grep -v '^RESULT' "$log"
   echo '```'
-} > "$out"
+} | sed "s|$(dirname "$root")/|../|g" > "$out"
 echo "written: $out"
