@@ -33,7 +33,12 @@ PredictionEvaluator::PredictionEvaluator(std::vector<std::unique_ptr<Predictor>>
         throw Error("horizon must be >= 1, got " + std::to_string(options.horizon));
     if (options.forecastEvery < 1) throw Error("forecast-every must be >= 1");
     if (predictors_.empty()) throw Error("no predictor to evaluate");
-    for (const auto& p : predictors_) scores_.push_back({p->name(), p->parameters()});
+    for (const auto& p : predictors_) {
+        PredictorScore score;
+        score.name = p->name();
+        score.parameters = p->parameters();
+        scores_.push_back(std::move(score));
+    }
 }
 
 void PredictionEvaluator::push(int64_t step, const LoadShares& shares) {
