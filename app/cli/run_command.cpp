@@ -58,7 +58,7 @@ struct RunFlags {
 
 // The decision of one layer as the store keeps it: replica counts and the rank of each slot.
 store::DecisionRecord decisionRecord(const Placement& p, int layer, const RebalanceEvent& ev,
-                                     const std::string& policy, int layers) {
+                                     const std::string& policy) {
     store::DecisionRecord d;
     d.step = ev.step;
     d.layer = layer;
@@ -71,7 +71,6 @@ store::DecisionRecord decisionRecord(const Placement& p, int layer, const Rebala
     d.balancednessAfter = ev.balancednessAfter;
     d.movedExperts = layer == 0 ? ev.movedExperts : 0;  // whole-rebalance totals on layer 0
     d.movedBytes = layer == 0 ? static_cast<int64_t>(ev.movedBytes) : 0;
-    (void)layers;
     return d;
 }
 
@@ -216,8 +215,8 @@ int execute(const RunFlags& f) {
                 if (rebalancer && rebalancer->afterStep(t)) {
                     const RebalanceEvent& ev = rebalancer->events().back();
                     for (int l = 0; l < t.layers; ++l)
-                        recording.record(decisionRecord(engine.placement(), l, ev,
-                                                        f.rebalance.policy, t.layers));
+                        recording.record(
+                            decisionRecord(engine.placement(), l, ev, f.rebalance.policy));
                 }
                 meter.update(summary.steps(), f.steps, "steps",
                              fixed(summary.tokensPerSecond(), 0) + " tok/s");
