@@ -1,0 +1,50 @@
+// The experiment panel: edits an ExperimentConfig (workload, batching, ranks, model size,
+// seed, steps) and offers Start / Pause / Stop. Loads and saves itself through QSettings.
+#pragma once
+
+#include <QWidget>
+
+#include "app/gui/experiment_config.h"
+
+class QComboBox;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QSettings;
+
+namespace moe::gui {
+
+class ExperimentPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExperimentPanel(QWidget* parent = nullptr);
+
+    ExperimentConfig config() const;
+    void setConfig(const ExperimentConfig& config);
+    void load(QSettings& settings);
+    void save(QSettings& settings) const;
+    // Enables the buttons that make sense while a run is (or is not) live.
+    void setRunning(bool live, bool paused);
+
+signals:
+    void startRequested();
+    void pauseRequested();
+    void stopRequested();
+
+private:
+    void browseTrace();
+
+    QComboBox* workload_;
+    QComboBox* batching_;
+    QSpinBox* batchSize_;
+    QSpinBox* ranks_;
+    QSpinBox* hidden_;
+    QSpinBox* ffn_;
+    QSpinBox* seed_;
+    QSpinBox* steps_;
+    QPushButton* start_;
+    QPushButton* pause_;
+    QPushButton* stop_;
+};
+
+}  // namespace moe::gui

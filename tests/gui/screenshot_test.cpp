@@ -1,0 +1,48 @@
+// Runs `moe-workbench --demo --steps 20 --screenshot FILE` offscreen, the scripted check the
+// issue asks for, and verifies the process exits 0 and the PNG is a real, multi-coloured image.
+#include <gtest/gtest.h>
+
+#include <QDir>
+#include <QFileInfo>
+#include <QImage>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QSet>
+#include <QTemporaryDir>
+
+TEST(WorkbenchScreenshot, DemoRunSavesANonTrivialPng) {
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QString png = dir.filePath("out.png");
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", dir.path());  // never touch the user's settings
+    env.insert("XDG_RUNTIME_DIR", dir.path());
+    process.setProcessEnvironment(env);
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(MOE_WORKBENCH_BINARY, {"--demo", "--steps", "20", "--screenshot", png});
+    ASSERT_TRUE(process.waitForFinished(120000)) << "moe-workbench did not finish";
+    EXPECT_EQ(process.exitStatus(), QProcess::NormalExit);
+    EXPECT_EQ(process.exitCode(), 0) << process.readAll().toStdString();
+
+    const QFileInfo info(png);
+    ASSERT_TRUE(info.exists());
+    EXPECT_GT(info.size(), 20 * 1024);
+    QImage image(png);
+    ASSERT_FALSE(image.isNull());
+    EXPECT_GE(image.width(), 640);
+    EXPECT_GE(image.height(), 400);
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+        for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+    EXPECT_GT(colours.size(), 50) << "the screenshot is (almost) a single colour";
+}
+
+TEST(WorkbenchScreenshot, HelpExitsZero) {
+    QProcess process;
+    process.start(MOE_WORKBENCH_BINARY, {"--help"});
+    ASSERT_TRUE(process.waitForFinished(30000));
+    EXPECT_EQ(process.exitCode(), 0);
+    EXPECT_TRUE(process.readAllStandardOutput().contains("--screenshot"));
+}
