@@ -4,12 +4,32 @@
 #include <QCommandLineParser>
 #include <QTimer>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "app/gui/experiment_config.h"
 #include "app/gui/experiment_panel.h"
 #include "app/gui/main_window.h"
 
+namespace {
+// With no display at all (a server, CI), options that need no window (--help, --version,
+// --screenshot) still work: fall back to Qt's offscreen platform instead of aborting.
+void offscreenWithoutDisplay(int argc, char** argv) {
+    if (std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") || std::getenv("QT_QPA_PLATFORM"))
+        return;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h" || a == "--version" || a == "-v" ||
+            a.rfind("--screenshot", 0) == 0) {
+            setenv("QT_QPA_PLATFORM", "offscreen", 1);
+            return;
+        }
+    }
+}
+}  // namespace
+
 int main(int argc, char** argv) {
+    offscreenWithoutDisplay(argc, argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName("MoE Workbench");
     QApplication::setApplicationName("moe-workbench");
