@@ -7,15 +7,24 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "core/predict/predictor_factory.h"
+
 namespace moe::gui {
 
 namespace {
+QStringList toList(const std::vector<std::string>& v) {
+    QStringList out;
+    for (const auto& s : v) out << QString::fromStdString(s);
+    return out;
+}
+
 QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
     auto* box = new QSpinBox(parent);
     box->setRange(lo, hi);
@@ -59,6 +68,30 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     steps_ = spin(this, 0, 1 << 30, static_cast<int>(d.steps));
     steps_->setSpecialValueText(tr("all"));
     form->addRow(tr("Steps"), steps_);
+    predictors_ = new QPlainTextEdit(this);
+    predictors_->setPlainText(toList(d.predictors).join('\n'));
+    predictors_->setToolTip(tr("Load predictors, one spec per line (empty: no prediction).\n\n") +
+                            QString::fromStdString(predictorHelp()));
+    predictors_->setFixedHeight(predictors_->fontMetrics().lineSpacing() * 4 + 12);
+    predictors_->setLineWrapMode(QPlainTextEdit::NoWrap);
+    form->addRow(tr("Predictors"), predictors_);
+    horizon_ = spin(this, 1, 10000, d.horizon);
+    horizon_->setToolTip(tr("Forecast steps ahead that errors average over"));
+    form->addRow(tr("Horizon"), horizon_);
+    policy_ = new QComboBox(this);
+    policy_->setEditable(true);
+    policy_->addItems({"none", "contiguous", "round_robin", "gps", "eplb", "fastermoe", "harmoeny",
+                       "moetuner:mode=balance"});
+    policy_->setToolTip(tr("Rebalance policy spec; none = keep the contiguous placement"));
+    form->addRow(tr("Policy"), policy_);
+    slots_ = spin(this, 0, 4096, d.extraSlots);
+    slots_->setPrefix(tr("experts + "));
+    slots_->setToolTip(tr("Expert slots per layer over all ranks, beyond one per expert"));
+    form->addRow(tr("Slots"), slots_);
+    every_ = spin(this, 1, 1 << 30, static_cast<int>(d.rebalanceEvery));
+    every_->setSuffix(tr(" steps"));
+    form->addRow(tr("Rebalance every"), every_);
+    policy_->setCurrentText(QString::fromStdString(d.policy));
     layout->addLayout(form);
 
     start_ = new QPushButton(tr("Start (Ctrl+R)"), this);
@@ -94,6 +127,13 @@ ExperimentConfig ExperimentPanel::config() const {
     c.ffn = ffn_->value();
     c.seed = static_cast<uint64_t>(seed_->value());
     c.steps = steps_->value();
+    c.predictors.clear();
+    for (const QString& line : predictors_->toPlainText().split('\n', Qt::SkipEmptyParts))
+        if (!line.trimmed().isEmpty()) c.predictors.push_back(line.trimmed().toStdString());
+    c.horizon = horizon_->value();
+    c.policy = policy_->currentText().trimmed().toStdString();
+    c.extraSlots = slots_->value();
+    c.rebalanceEvery = every_->value();
     return c;
 }
 
@@ -106,6 +146,11 @@ void ExperimentPanel::setConfig(const ExperimentConfig& c) {
     ffn_->setValue(c.ffn);
     seed_->setValue(static_cast<int>(c.seed));
     steps_->setValue(static_cast<int>(c.steps));
+    predictors_->setPlainText(toList(c.predictors).join('\n'));
+    horizon_->setValue(c.horizon);
+    policy_->setCurrentText(QString::fromStdString(c.policy));
+    slots_->setValue(c.extraSlots);
+    every_->setValue(static_cast<int>(c.rebalanceEvery));
 }
 
 void ExperimentPanel::load(QSettings& s) {
@@ -120,6 +165,14 @@ void ExperimentPanel::load(QSettings& s) {
     c.ffn = s.value("ffn", d.ffn).toInt();
     c.seed = s.value("seed", static_cast<qulonglong>(d.seed)).toULongLong();
     c.steps = s.value("steps", static_cast<qlonglong>(d.steps)).toLongLong();
+    c.predictors.clear();
+    for (const QString& p : s.value("predictors", toList(d.predictors)).toStringList())
+        c.predictors.push_back(p.toStdString());
+    c.horizon = s.value("horizon", d.horizon).toInt();
+    c.policy = s.value("policy", QString::fromStdString(d.policy)).toString().toStdString();
+    c.extraSlots = s.value("extraSlots", d.extraSlots).toInt();
+    c.rebalanceEvery =
+        s.value("rebalanceEvery", static_cast<qlonglong>(d.rebalanceEvery)).toLongLong();
     s.endGroup();
     setConfig(c);
 }
@@ -135,6 +188,11 @@ void ExperimentPanel::save(QSettings& s) const {
     s.setValue("ffn", c.ffn);
     s.setValue("seed", static_cast<qulonglong>(c.seed));
     s.setValue("steps", static_cast<qlonglong>(c.steps));
+    s.setValue("predictors", toList(c.predictors));
+    s.setValue("horizon", c.horizon);
+    s.setValue("policy", QString::fromStdString(c.policy));
+    s.setValue("extraSlots", c.extraSlots);
+    s.setValue("rebalanceEvery", static_cast<qlonglong>(c.rebalanceEvery));
     s.endGroup();
 }
 

@@ -1,5 +1,6 @@
 // The experiment panel: edits an ExperimentConfig (workload, batching, ranks, model size,
-// seed, steps) and offers Start / Pause / Stop. Loads and saves itself through QSettings.
+// seed, steps, predictors, horizon, rebalance policy and schedule) and offers Start / Pause /
+// Stop. Loads and saves itself through QSettings.
 #pragma once
 
 #include <QWidget>
@@ -8,6 +9,7 @@
 
 class QComboBox;
 class QLineEdit;
+class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QSettings;
@@ -42,6 +44,11 @@ private:
     QSpinBox* ffn_;
     QSpinBox* seed_;
     QSpinBox* steps_;
+    QPlainTextEdit* predictors_;
+    QSpinBox* horizon_;
+    QComboBox* policy_;
+    QSpinBox* slots_;
+    QSpinBox* every_;
     QPushButton* start_;
     QPushButton* pause_;
     QPushButton* stop_;

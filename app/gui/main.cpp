@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     QCommandLineOption demo("demo",
                             "Start the default experiment at once (GPT-OSS-20B trace replay on "
-                            "4 ranks).");
+                            "4 ranks, SW_Avg, ARIMA and Distribution-Only predictors, EPLB "
+                            "duplication every 50 steps).");
     QCommandLineOption steps("steps", "Run N steps (0 = the whole workload).", "N", "0");
     QCommandLineOption screenshot(
         "screenshot", "When the run ends, save the window to FILE (PNG) and exit.", "FILE");

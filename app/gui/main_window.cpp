@@ -17,13 +17,15 @@
 #include "app/gui/experiment_panel.h"
 #include "core/stats/load_matrix.h"
 #include "widgets/load_heatmap_view.h"
+#include "widgets/placement_view.h"
+#include "widgets/prediction_error_view.h"
 #include "widgets/rank_balance_view.h"
 
 namespace moe::gui {
 
 MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), persist_(persist) {
     setWindowTitle(tr("MoE Workbench"));
-    resize(1280, 760);
+    resize(1440, 900);
     heatmap_ = new widgets::LoadHeatmapView(this);
     setCentralWidget(heatmap_);
 
@@ -39,7 +41,20 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     balanceDock->setObjectName("rankBalanceDock");
     balanceDock->setWidget(balance_);
     addDockWidget(Qt::RightDockWidgetArea, balanceDock);
-    resizeDocks({panelDock, balanceDock}, {300, 380}, Qt::Horizontal);
+    errors_ = new widgets::PredictionErrorView(this);
+    auto* errorsDock = new QDockWidget(tr("Prediction error"), this);
+    errorsDock->setObjectName("predictionErrorDock");
+    errorsDock->setWidget(errors_);
+    addDockWidget(Qt::RightDockWidgetArea, errorsDock);
+
+    placement_ = new widgets::PlacementView(this);
+    auto* placementDock = new QDockWidget(tr("Placement"), this);
+    placementDock->setObjectName("placementDock");
+    placementDock->setWidget(placement_);
+    addDockWidget(Qt::BottomDockWidgetArea, placementDock);
+    resizeDocks({panelDock, balanceDock}, {300, 420}, Qt::Horizontal);
+    resizeDocks({balanceDock, errorsDock}, {330, 330}, Qt::Vertical);
+    resizeDocks({placementDock}, {190}, Qt::Vertical);
 
     stateLabel_ = new QLabel(tr("idle"), this);
     stepsLabel_ = new QLabel(this);
@@ -88,6 +103,10 @@ void MainWindow::startRun() {
     if (runner_.live()) return;
     heatmap_->clear();
     balance_->clear();
+    errors_->clear();
+    placement_->clear();
+    predictorsKnown_ = placementKnown_ = false;
+    horizon_ = panel_->config().horizon;
     steps_ = tokens_ = dropped_ = rateSteps_ = rateTokens_ = 0;
     stepsPerSecond_ = tokensPerSecond_ = 0;
     rateStart_ = runStart_ = clock_.elapsed();
@@ -118,10 +137,11 @@ void MainWindow::stopRun() {
 
 void MainWindow::poll() {
     dropped_ += runner_.drain(frames_);
-    for (const StepTelemetry& t : frames_) consume(t);
+    for (const Frame& f : frames_) consume(f);
     if (!frames_.empty()) {
         heatmap_->refresh();
         balance_->refresh();
+        errors_->refresh();
     }
     const qint64 now = clock_.elapsed();
     if (now - rateStart_ >= 1000) {
@@ -135,7 +155,28 @@ void MainWindow::poll() {
     if (!runner_.live()) runEnded();
 }
 
-void MainWindow::consume(const StepTelemetry& t) {
+void MainWindow::consume(const Frame& f) {
+    const StepTelemetry& t = f.telemetry;
+    if (!predictorsKnown_) {
+        predictorsKnown_ = true;
+        QStringList names;
+        for (const auto& n : runner_.predictorNames()) names << QString::fromStdString(n);
+        errors_->setPredictors(names, horizon_, t.layers);
+    }
+    if (!placementKnown_) {
+        placementKnown_ = true;
+        int experts = 0;
+        std::vector<int> counts = runner_.initialReplicaCounts(experts);
+        if (experts > 0) placement_->setPlacement(t.layers, t.ranks, experts, counts, {});
+    }
+    for (const PredictionPoint& p : f.errors) errors_->appendError(p.predictor, p.step, p.relative);
+    errors_->appendPhase(t.step, f.stable);
+    if (f.rebalanced) {
+        placement_->setPlacement(t.layers, t.ranks, f.experts, f.replicaCounts, f.changed);
+        placement_->setRebalance({f.event.step, f.event.balancednessBefore,
+                                  f.event.balancednessAfter, f.event.movedExperts,
+                                  f.event.movedBytes});
+    }
     ++steps_;
     ++rateSteps_;
     tokens_ += t.tokens;
@@ -182,6 +223,7 @@ void MainWindow::runEnded() {
         }
         heatmap_->refresh();
         balance_->refresh();
+        errors_->refresh();
         // Draw everything now (queued replots included) before grabbing.
         QApplication::processEvents();
         const bool ok = grab().save(screenshotPath_);

@@ -1,6 +1,7 @@
 // The workbench's main window and controller: experiment panel and views as docks, the engine
 // runner, and the ~30 Hz timer that drains telemetry, coalesces it into the views and updates
-// the status bar. Optionally saves a screenshot and quits when the run ends (scripted checks).
+// the status bar; prediction error and placement views as docks on the right and bottom. Optionally
+// saves a screenshot and quits when the run ends (scripted checks).
 #pragma once
 
 #include <QElapsedTimer>
@@ -17,6 +18,8 @@ class QLabel;
 
 namespace moe::widgets {
 class LoadHeatmapView;
+class PlacementView;
+class PredictionErrorView;
 class RankBalanceView;
 }  // namespace moe::widgets
 
@@ -45,7 +48,7 @@ protected:
 
 private:
     void poll();
-    void consume(const StepTelemetry& t);
+    void consume(const Frame& f);
     void updateStatus();
     void runEnded();
 
@@ -54,12 +57,16 @@ private:
     ExperimentPanel* panel_;
     widgets::LoadHeatmapView* heatmap_;
     widgets::RankBalanceView* balance_;
+    widgets::PredictionErrorView* errors_;
+    widgets::PlacementView* placement_;
+    bool predictorsKnown_ = false, placementKnown_ = false;
+    int horizon_ = 1;
     QLabel* stepsLabel_;
     QLabel* rateLabel_;
     QLabel* stateLabel_;
     QTimer timer_;
     QElapsedTimer clock_;
-    std::vector<StepTelemetry> frames_;
+    std::vector<Frame> frames_;
     int64_t steps_ = 0, tokens_ = 0, dropped_ = 0;
     int64_t rateSteps_ = 0, rateTokens_ = 0;  // counted since rateStart_
     qint64 rateStart_ = 0, runStart_ = 0;

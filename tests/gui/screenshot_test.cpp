@@ -1,5 +1,6 @@
-// Runs `moe-workbench --demo --steps 20 --screenshot FILE` offscreen, the scripted check the
-// issue asks for, and verifies the process exits 0 and the PNG is a real, multi-coloured image.
+// Runs `moe-workbench --demo --steps 120 --screenshot FILE` offscreen, the scripted check the
+// issue asks for (120 steps: past the first two rebalances at steps 50 and 100 and ARIMA's
+// first refit), and verifies the process exits 0 and the PNG is a real, multi-coloured image.
 #include <gtest/gtest.h>
 
 #include <QDir>
@@ -21,7 +22,7 @@ TEST(WorkbenchScreenshot, DemoRunSavesANonTrivialPng) {
     env.insert("XDG_RUNTIME_DIR", dir.path());
     process.setProcessEnvironment(env);
     process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(MOE_WORKBENCH_BINARY, {"--demo", "--steps", "20", "--screenshot", png});
+    process.start(MOE_WORKBENCH_BINARY, {"--demo", "--steps", "120", "--screenshot", png});
     ASSERT_TRUE(process.waitForFinished(120000)) << "moe-workbench did not finish";
     EXPECT_EQ(process.exitStatus(), QProcess::NormalExit);
     EXPECT_EQ(process.exitCode(), 0) << process.readAll().toStdString();
