@@ -19,7 +19,7 @@ RebalanceSchedule::RebalanceSchedule(int64_t everySteps, double threshold)
 }
 
 bool RebalanceSchedule::due(int64_t step, double predictedBalancedness) const {
-    if (step < 0 || step % every_ != 0) return false;
+    if (!checkPoint(step)) return false;
     return threshold_ <= 0 || predictedBalancedness < threshold_;
 }
 

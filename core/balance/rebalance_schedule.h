@@ -20,6 +20,8 @@ public:
     // a threshold, `predictedBalancedness` is below it.
     bool due(int64_t step, double predictedBalancedness) const;
 
+    // A check point (a multiple of everySteps): only there is a forecast worth making.
+    bool checkPoint(int64_t step) const { return step >= 0 && step % every_ == 0; }
     int64_t everySteps() const { return every_; }
     double threshold() const { return threshold_; }
 

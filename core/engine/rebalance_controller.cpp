@@ -81,6 +81,9 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     predictor_->observe(t.step, sharesOf(t.loads, t.tokens, shape_.topK));
     ++observed_;
     meanTokens_ += (t.tokens - meanTokens_) / static_cast<double>(observed_);
+    // Between check points the schedule never acts: skip the forecast (an H-step rollout for
+    // ARIMA or the LSTM) and the policy input instead of building them every step.
+    if (!schedule_.checkPoint(t.step + 1)) return false;
 
     Forecast f;
     predictor_->forecast(options_.horizon, f);
