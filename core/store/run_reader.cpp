@@ -39,25 +39,34 @@ LayerHistory RunReader::layerLoads(int layer, int64_t from, int64_t to) {
     return h;
 }
 
-void RunReader::forEachStep(const std::function<void(const StepTelemetry&)>& fn) {
+std::vector<int64_t> RunReader::stepNumbers() {
+    std::vector<int64_t> out;
+    SqliteStatement q(db_, "SELECT step FROM steps WHERE run_id = ? ORDER BY step");
+    q.bind(1, run_.id);
+    while (q.step()) out.push_back(q.integer(0));
+    return out;
+}
+
+void RunReader::forEachStep(const std::function<void(const StepTelemetry&)>& fn, int64_t from,
+                            int64_t to) {
     const int L = run_.layers, E = run_.experts, G = run_.ranks;
     ReadTransaction snapshot(db_);
     SqliteStatement steps(db_,
                           "SELECT step, tokens, wall_seconds FROM steps WHERE run_id = ? "
-                          "ORDER BY step");
-    steps.bind(1, run_.id);
+                          "AND step BETWEEN ? AND ? ORDER BY step");
+    steps.bind(1, run_.id).bind(2, from).bind(3, to);
     std::vector<std::unique_ptr<SqliteStatement>> loads, ranks;
     for (int l = 0; l < L; ++l) {
         loads.push_back(std::make_unique<SqliteStatement>(
             db_,
             "SELECT step, counts, dropped FROM loads WHERE run_id = ? AND layer = ? "
-            "ORDER BY step"));
-        loads.back()->bind(1, run_.id).bind(2, l);
+            "AND step BETWEEN ? AND ? ORDER BY step"));
+        loads.back()->bind(1, run_.id).bind(2, l).bind(3, from).bind(4, to);
         ranks.push_back(std::make_unique<SqliteStatement>(
             db_,
             "SELECT step, rows, busy FROM rank_stats WHERE run_id = ? AND layer = ? "
-            "ORDER BY step"));
-        ranks.back()->bind(1, run_.id).bind(2, l);
+            "AND step BETWEEN ? AND ? ORDER BY step"));
+        ranks.back()->bind(1, run_.id).bind(2, l).bind(3, from).bind(4, to);
     }
     StepTelemetry t;
     t.layers = L;

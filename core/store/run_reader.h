@@ -54,7 +54,11 @@ public:
 
     // Every recorded step in order, rebuilt as the telemetry frame it came from (loads, drops,
     // per-rank rows and busy time, tokens, wall time), all read from one snapshot.
-    void forEachStep(const std::function<void(const StepTelemetry&)>& fn);
+    // Steps in [from, to] only (the GUI's scrubbing reads a window around the slider).
+    void forEachStep(const std::function<void(const StepTelemetry&)>& fn, int64_t from = 0,
+                     int64_t to = std::numeric_limits<int64_t>::max());
+    // The recorded step numbers, ascending.
+    std::vector<int64_t> stepNumbers();
 
     void forEachPrediction(const std::function<void(const PredictionRecord&)>& fn);
     void forEachDecision(const std::function<void(const DecisionRecord&)>& fn);

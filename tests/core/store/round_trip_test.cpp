@@ -233,5 +233,36 @@ TEST(StoreRoundTrip, NewFileUsesTheCurrentSchemaAndWal) {
     EXPECT_EQ(raw.text("SELECT status FROM experiments WHERE id = 1"), "finished");
 }
 
+TEST(StoreRoundTrip, StepWindowsAndStepNumbers) {
+    // The GUI's scrubbing reads a window of steps; it must get exactly those, intact.
+    test::ScratchDir dir;
+    const std::string path = dir.path("runs.sqlite").string();
+    int64_t id = 0;
+    {
+        RunRecorder recorder(path, test::testRunInfo());
+        id = recorder.runId();
+        for (int64_t s = 0; s < 40; s += 2) recorder.record(makeFrame(s));  // even steps only
+        recorder.finish(RunStatus::Finished);
+    }
+    ExperimentStore store(path);
+    RunReader reader(store.connection(), store.run(id));
+    const std::vector<int64_t> steps = reader.stepNumbers();
+    ASSERT_EQ(steps.size(), 20u);
+    EXPECT_EQ(steps.front(), 0);
+    EXPECT_EQ(steps.back(), 38);
+    std::vector<int64_t> seen;
+    reader.forEachStep(
+        [&](const StepTelemetry& t) {
+            seen.push_back(t.step);
+            EXPECT_EQ(t.loads.at(2, 4), test::expectedLoad(t.step, 2, 4));
+            EXPECT_EQ(t.rankRowsAt(1, 1), t.step * 100 + 11);
+        },
+        11, 20);
+    EXPECT_EQ(seen, (std::vector<int64_t>{12, 14, 16, 18, 20}));
+    seen.clear();
+    reader.forEachStep([&](const StepTelemetry& t) { seen.push_back(t.step); }, 100, 200);
+    EXPECT_TRUE(seen.empty());
+}
+
 }  // namespace
 }  // namespace moe::store
