@@ -1,3 +1,6 @@
+// See export_util.h. Whole views are painted widget by widget rather than with one
+// QWidget::render call, because QCustomPlot paints from cached pixmaps: rendered that way a plot
+// would be a bitmap in PDF/SVG and stale (or empty) for a view that was never shown.
 #include "widgets/export_util.h"
 
 #include <qcustomplot.h>
@@ -5,9 +8,13 @@
 #include <QAction>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QImage>
+#include <QLayout>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPdfWriter>
 #include <QPointer>
+#include <algorithm>
 
 #ifdef MOE_HAVE_QT_SVG
 #include <QSvgGenerator>
@@ -44,6 +51,44 @@ bool saveSvg(QCustomPlot* plot, const QString& path, QString* error) {
     return true;
 }
 #endif
+
+// A view that was never shown has its size but not its children's geometry: lay it out top-down
+// (each child's layout needs its parent's layout to have sized it first).
+void layOut(QWidget* w) {
+    w->ensurePolished();
+    if (w->layout()) w->layout()->activate();
+    for (QWidget* child : w->findChildren<QWidget*>(Qt::FindDirectChildrenOnly))
+        if (!child->isWindow() && !child->isHidden()) layOut(child);
+}
+
+// Paints `w` and its visible descendants at `offset`; each QCustomPlot through toPainter.
+void paintTree(QWidget* w, QCPPainter* painter, const QPoint& offset) {
+    if (auto* plot = qobject_cast<QCustomPlot*>(w)) {
+        painter->save();
+        painter->translate(offset);
+        plot->toPainter(painter, plot->width(), plot->height());
+        painter->restore();
+        return;
+    }
+    w->render(painter, offset, QRegion(), QWidget::DrawWindowBackground);
+    for (QWidget* child : w->findChildren<QWidget*>(Qt::FindDirectChildrenOnly))
+        if (!child->isWindow() && !child->isHidden())
+            paintTree(child, painter, offset + child->pos());
+}
+
+// Starts `painter` on `device`, paints the tree, ends; false when the device cannot be opened.
+bool paintWidget(QWidget* w, QPaintDevice* device, bool vector) {
+    QCPPainter painter;
+    if (!painter.begin(device)) return false;
+    if (vector) {
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+    } else {
+        painter.setRenderHint(QPainter::Antialiasing);
+    }
+    paintTree(w, &painter, QPoint(0, 0));
+    return painter.end();
+}
 
 }  // namespace
 
@@ -85,6 +130,64 @@ bool exportPlot(QCustomPlot* plot, const QString& path, QString* error) {
         return false;
     }
     if (!ok) {
+        setError(error, QStringLiteral("cannot write %1").arg(path));
+        return false;
+    }
+    return true;
+}
+
+bool exportWidget(QWidget* widget, const QString& path, QString* error) {
+    if (auto* plot = qobject_cast<QCustomPlot*>(widget)) return exportPlot(plot, path, error);
+    if (!widget) {
+        setError(error, QStringLiteral("no view to export"));
+        return false;
+    }
+    if (path.isEmpty()) {
+        setError(error, QStringLiteral("no file name given"));
+        return false;
+    }
+    const QString ext = QFileInfo(path).suffix().toLower();
+    layOut(widget);
+    const QSize size(std::max(1, widget->width()), std::max(1, widget->height()));
+    bool ok = false;
+    if (ext == QLatin1String("png")) {
+        // Twice the pixels, so text stays sharp when the picture is scaled into a document.
+        const qreal ratio = 2;
+        QImage image(size * ratio, QImage::Format_ARGB32_Premultiplied);
+        image.setDevicePixelRatio(ratio);
+        image.fill(Qt::white);
+        ok = paintWidget(widget, &image, false) && image.save(path, "PNG");
+    } else if (ext == QLatin1String("pdf")) {
+        QPdfWriter writer(path);
+        writer.setTitle(widget->windowTitle());
+        writer.setCreator(QStringLiteral("MoE Workbench"));
+        // One page the size of the widget, no margins: the picture is the page. The painter works
+        // in 1/96 in (screen pixels), page sizes are in points (1/72 in).
+        writer.setResolution(96);
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        writer.setPageSize(QPageSize(QSizeF(size.width() * 72.0 / 96, size.height() * 72.0 / 96),
+                                     QPageSize::Point, QString(), QPageSize::ExactMatch));
+        ok = paintWidget(widget, &writer, true);
+    } else if (ext == QLatin1String("svg")) {
+#ifdef MOE_HAVE_QT_SVG
+        QSvgGenerator generator;
+        generator.setFileName(path);
+        generator.setSize(size);
+        generator.setViewBox(QRect(QPoint(0, 0), size));
+        generator.setTitle(widget->windowTitle());
+        ok = paintWidget(widget, &generator, true);
+#else
+        setError(error, QStringLiteral("SVG export is not supported by this build (Qt 6 Svg "
+                                       "was not found); use .png or .pdf"));
+        return false;
+#endif
+    } else {
+        setError(error, QStringLiteral("unknown image format \"%1\" for %2: use .png, .pdf or "
+                                       ".svg")
+                            .arg(ext, path));
+        return false;
+    }
+    if (!ok || QFileInfo(path).size() <= 0) {
         setError(error, QStringLiteral("cannot write %1").arg(path));
         return false;
     }

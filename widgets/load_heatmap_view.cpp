@@ -1,5 +1,7 @@
-// See load_heatmap_view.h. Stores relative loads per step and rebuilds the colour map only on
-// refresh(), so the GUI's timer decides how often the (comparatively costly) replot happens.
+// See load_heatmap_view.h. Stores raw counts per step (the tooltip answers in tokens) and
+// rebuilds the colour maps only on refresh(), so the GUI's timer decides how often the
+// (comparatively costly) replot happens. Both maps live in one QCustomPlot so they share one
+// colour scale and one export.
 #include "widgets/load_heatmap_view.h"
 
 #include <qcustomplot.h>
@@ -7,13 +9,34 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSpinBox>
+#include <QToolTip>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "widgets/export_util.h"
+#include "widgets/plot_util.h"
 
 namespace moe::widgets {
 
 namespace {
-constexpr double kScaleMax = 4.0;  // load / mean; above it the colour saturates
+
+// Diverging around 1 = the layer's mean: under-loaded experts blue, even white, hot red. A
+// thermal scale would make "even" a mid-red that reads as a warning.
+QCPColorGradient loadGradient() {
+    QCPColorGradient g;
+    g.setColorInterpolation(QCPColorGradient::ciRGB);
+    const double one = 1.0 / LoadHeatmapView::kScaleMax;
+    g.setColorStopAt(0, QColor(49, 54, 149));
+    g.setColorStopAt(one * 0.5, QColor(116, 173, 209));
+    g.setColorStopAt(one, QColor(247, 247, 247));
+    g.setColorStopAt(one + (1 - one) * 0.35, QColor(253, 174, 97));
+    g.setColorStopAt(one + (1 - one) * 0.7, QColor(215, 48, 39));
+    g.setColorStopAt(1, QColor(120, 0, 30));
+    return g;
 }
+
+}  // namespace
 
 LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -22,37 +45,112 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
     bar->addWidget(new QLabel(tr("Layer"), this));
     layerBox_ = new QSpinBox(this);
     layerBox_->setRange(0, 0);
+    layerBox_->setToolTip(tr("Layer shown over time (click a column of the right map, too)"));
     bar->addWidget(layerBox_);
     info_ = new QLabel(this);
     bar->addWidget(info_, 1);
     layout->addLayout(bar);
 
     plot_ = new QCustomPlot(this);
-    plot_->setMinimumSize(320, 200);
+    plot_->setMinimumSize(360, 200);
+    plot_->setMouseTracking(true);
+    QFont titleFont = font();
+    titleFont.setBold(true);
+
+    // Row 0: titles; row 1: steps map | snapshot | colour scale.
+    QCPLayoutGrid* grid = plot_->plotLayout();
+    QCPAxisRect* stepsRect = plot_->axisRect();
+    grid->insertRow(0);
+    stepsTitle_ = new QCPTextElement(plot_, tr("layer 0 over time"), titleFont);
+    snapTitle_ = new QCPTextElement(plot_, tr("all layers, latest step"), titleFont);
+    grid->addElement(0, 0, stepsTitle_);
+    grid->addElement(0, 1, snapTitle_);
+    snapRect_ = new QCPAxisRect(plot_);
+    grid->addElement(1, 1, snapRect_);
+    scale_ = new QCPColorScale(plot_);
+    grid->addElement(1, 2, scale_);
+    grid->setColumnStretchFactor(0, 3);
+    grid->setColumnStretchFactor(1, 2);
+    grid->setColumnStretchFactor(2, 0.01);
+    grid->setRowStretchFactor(0, 0.01);
+    grid->setColumnSpacing(4);
+
     plot_->xAxis->setLabel(tr("step"));
     plot_->yAxis->setLabel(tr("expert"));
+    plot_->yAxis->setTicker(plotutil::wholeTicker());
+    plot_->xAxis->setTicker(plotutil::wholeTicker());
+    QCPAxis* snapX = snapRect_->axis(QCPAxis::atBottom);
+    QCPAxis* snapY = snapRect_->axis(QCPAxis::atLeft);
+    snapX->setLabel(tr("layer"));
+    snapX->setTicker(plotutil::wholeTicker());
+    snapY->setTicker(plotutil::wholeTicker());
+    // Same experts as the left map's rows: the left axis already names them.
+    snapY->setTickLabels(false);
+
     map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
-    scale_ = new QCPColorScale(plot_);
-    plot_->plotLayout()->addElement(0, 1, scale_);
+    snapshot_ = new QCPColorMap(snapX, snapY);
     scale_->setType(QCPAxis::atRight);
-    scale_->axis()->setLabel(tr("load / mean"));
-    map_->setColorScale(scale_);
-    map_->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
-    map_->setDataRange(QCPRange(0, kScaleMax));
-    map_->setInterpolate(false);
+    scale_->setBarWidth(12);
+    scale_->axis()->setLabel(tr("load / layer mean"));
+    QSharedPointer<QCPAxisTickerText> scaleTicks(new QCPAxisTickerText);
+    scaleTicks->addTick(0, QStringLiteral("0"));
+    scaleTicks->addTick(1, QStringLiteral("1 (even)"));
+    scaleTicks->addTick(2, QStringLiteral("2"));
+    scaleTicks->addTick(kScaleMax, QStringLiteral("%1+").arg(kScaleMax));
+    scale_->axis()->setTicker(scaleTicks);
+    for (QCPColorMap* m : {map_, snapshot_}) {
+        m->setColorScale(scale_);
+        m->setGradient(loadGradient());
+        m->setDataRange(QCPRange(0, kScaleMax));
+        m->setInterpolate(false);
+    }
+    scale_->setDataRange(QCPRange(0, kScaleMax));
+
+    layerMark_ = new QCPItemRect(plot_);
+    layerMark_->setClipAxisRect(snapRect_);
+    layerMark_->setClipToAxisRect(true);
+    for (QCPItemPosition* p : {layerMark_->topLeft, layerMark_->bottomRight}) {
+        p->setAxisRect(snapRect_);
+        p->setAxes(snapX, snapY);
+    }
+    layerMark_->setPen(QPen(QColor(20, 20, 20), 1.5));
+    layerMark_->setBrush(Qt::NoBrush);
+    layerMark_->setVisible(false);
+
     auto* group = new QCPMarginGroup(plot_);
-    plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    stepsRect->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    snapRect_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     layout->addWidget(plot_, 1);
+    addExportContextMenu(plot_);
+    setMinimumSize(380, 240);
 
     connect(layerBox_, &QSpinBox::valueChanged, this, [this] {
         dirty_ = true;
         refresh();
     });
+    connect(plot_, &QCustomPlot::mouseMove, this,
+            [this](QMouseEvent* e) { mouseMoved(e->position()); });
+    connect(plot_, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
+        if (e->button() != Qt::LeftButton || !snapRect_->rect().contains(e->pos())) return;
+        const double x = snapRect_->axis(QCPAxis::atBottom)->pixelToCoord(e->position().x());
+        setLayer(static_cast<int>(std::lround(x)));
+    });
+}
+
+int LoadHeatmapView::layer() const { return layerBox_->value(); }
+
+void LoadHeatmapView::setLayer(int layer) { layerBox_->setValue(layer); }
+
+int64_t LoadHeatmapView::currentStep() const {
+    return columns_.empty() ? -1 : columns_.back().step;
 }
 
 void LoadHeatmapView::appendStep(int64_t step, int layers, int experts,
                                  std::span<const int64_t> counts) {
+    if (layers <= 0 || experts <= 0 ||
+        counts.size() < static_cast<size_t>(layers) * static_cast<size_t>(experts))
+        return;
     if (layers != layers_ || experts != experts_) {
         columns_.clear();
         layers_ = layers;
@@ -61,14 +159,12 @@ void LoadHeatmapView::appendStep(int64_t step, int layers, int experts,
     }
     Column c;
     c.step = step;
-    c.relative.resize(static_cast<size_t>(layers) * experts);
+    c.counts.assign(counts.begin(), counts.begin() + static_cast<size_t>(layers) * experts);
+    c.means.resize(layers);
     for (int l = 0; l < layers; ++l) {
         double sum = 0;
         for (int e = 0; e < experts; ++e) sum += static_cast<double>(counts[l * experts + e]);
-        const double mean = experts > 0 ? sum / experts : 0;
-        for (int e = 0; e < experts; ++e)
-            c.relative[l * experts + e] =
-                mean > 0 ? static_cast<float>(counts[l * experts + e] / mean) : 0.f;
+        c.means[l] = sum / experts;
     }
     columns_.push_back(std::move(c));
     while (static_cast<int>(columns_.size()) > window_) columns_.pop_front();
@@ -77,7 +173,9 @@ void LoadHeatmapView::appendStep(int64_t step, int layers, int experts,
 
 void LoadHeatmapView::clear() {
     columns_.clear();
+    layers_ = experts_ = 0;
     map_->data()->clear();
+    snapshot_->data()->clear();
     dirty_ = true;
     refresh();
 }
@@ -88,32 +186,109 @@ void LoadHeatmapView::setWindow(int steps) {
     dirty_ = true;
 }
 
+double LoadHeatmapView::relative(const Column& c, int layer, int expert) const {
+    const double mean = c.means[layer];
+    return mean > 0
+               ? static_cast<double>(c.counts[static_cast<size_t>(layer) * experts_ + expert]) /
+                     mean
+               : 0.0;
+}
+
 void LoadHeatmapView::refresh() {
     if (!dirty_) return;
     dirty_ = false;
     const int n = static_cast<int>(columns_.size());
     if (n == 0 || experts_ == 0) {
         info_->setText(tr("no data"));
+        layerMark_->setVisible(false);
+        stepsTitle_->setText(tr("layer %1 over time").arg(layer()));
+        snapTitle_->setText(tr("all layers, latest step"));
         plot_->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
-    const int layer = std::min(layerBox_->value(), layers_ - 1);
+    const int l = std::min(layer(), layers_ - 1);
     const int64_t first = columns_.front().step, last = columns_.back().step;
     map_->data()->setSize(n, experts_);
     map_->data()->setRange(QCPRange(static_cast<double>(first), static_cast<double>(last)),
                            QCPRange(0, experts_ - 1));
-    float peak = 0;
-    for (int x = 0; x < n; ++x) {
-        const float* row = columns_[x].relative.data() + static_cast<size_t>(layer) * experts_;
+    double peak = 0;
+    for (int x = 0; x < n; ++x)
         for (int e = 0; e < experts_; ++e) {
-            map_->data()->setCell(x, e, row[e]);
-            peak = std::max(peak, row[e]);
+            const double r = relative(columns_[x], l, e);
+            map_->data()->setCell(x, e, r);
+            peak = std::max(peak, r);
         }
-    }
+    // QCPColorMapData needs two cells to span a range: one step or one layer gets a
+    // half-cell-wide range either side instead.
+    if (n == 1)
+        map_->data()->setRange(QCPRange(first - 0.5, first + 0.5), QCPRange(0, experts_ - 1));
     plot_->xAxis->setRange(first - 0.5, std::max<double>(last, first + 1) + 0.5);
     plot_->yAxis->setRange(-0.5, experts_ - 0.5);
-    info_->setText(tr("steps %1-%2, peak %3x mean").arg(first).arg(last).arg(peak, 0, 'f', 2));
+
+    const Column& now = columns_.back();
+    snapshot_->data()->setSize(layers_, experts_);
+    snapshot_->data()->setRange(layers_ > 1 ? QCPRange(0, layers_ - 1) : QCPRange(-0.5, 0.5),
+                                QCPRange(0, experts_ - 1));
+    double snapPeak = 0;
+    for (int ly = 0; ly < layers_; ++ly)
+        for (int e = 0; e < experts_; ++e) {
+            const double r = relative(now, ly, e);
+            snapshot_->data()->setCell(ly, e, r);
+            snapPeak = std::max(snapPeak, r);
+        }
+    snapRect_->axis(QCPAxis::atBottom)->setRange(-0.5, layers_ - 0.5);
+    snapRect_->axis(QCPAxis::atLeft)->setRange(-0.5, experts_ - 0.5);
+    layerMark_->topLeft->setCoords(l - 0.5, experts_ - 0.5);
+    layerMark_->bottomRight->setCoords(l + 0.5, -0.5);
+    layerMark_->setVisible(true);
+
+    stepsTitle_->setText(tr("layer %1, last %2 steps").arg(l).arg(n));
+    snapTitle_->setText(tr("all layers at step %1").arg(last));
+    info_->setText(tr("step %1; layer %2 peak %3x mean over the window; all-layer peak now %4x")
+                       .arg(last)
+                       .arg(l)
+                       .arg(peak, 0, 'f', 2)
+                       .arg(snapPeak, 0, 'f', 2));
     plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString LoadHeatmapView::cellText(int64_t step, int layer, int expert) const {
+    if (layer < 0 || layer >= layers_ || expert < 0 || expert >= experts_) return {};
+    auto it = std::lower_bound(columns_.begin(), columns_.end(), step,
+                               [](const Column& c, int64_t s) { return c.step < s; });
+    if (it == columns_.end() || it->step != step) return {};
+    const int64_t count = it->counts[static_cast<size_t>(layer) * experts_ + expert];
+    return tr("step %1, layer %2, expert %3: %4 tokens (%5 of mean)")
+        .arg(step)
+        .arg(layer)
+        .arg(expert)
+        .arg(count)
+        .arg(relative(*it, layer, expert), 0, 'f', 2);
+}
+
+QString LoadHeatmapView::hoverText(QPointF pixel, bool snapshotPlot) const {
+    if (columns_.empty() || experts_ == 0) return {};
+    QCPAxisRect* rect = snapshotPlot ? snapRect_ : plot_->axisRect(0);
+    if (!rect->rect().contains(pixel.toPoint())) return {};
+    const double x = rect->axis(QCPAxis::atBottom)->pixelToCoord(pixel.x());
+    const int expert =
+        static_cast<int>(std::lround(rect->axis(QCPAxis::atLeft)->pixelToCoord(pixel.y())));
+    if (snapshotPlot)
+        return cellText(columns_.back().step, static_cast<int>(std::lround(x)), expert);
+    // Steps need not be consecutive (a run may be sampled): take the cell the map drew there.
+    int key = 0, value = 0;
+    map_->data()->coordToCell(x, 0, &key, &value);
+    if (key < 0 || key >= static_cast<int>(columns_.size())) return {};
+    return cellText(columns_[key].step, std::min(layer(), layers_ - 1), expert);
+}
+
+void LoadHeatmapView::mouseMoved(QPointF pos) {
+    QString text = hoverText(pos, false);
+    if (text.isEmpty()) text = hoverText(pos, true);
+    if (text.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(plot_->mapToGlobal(pos.toPoint()), text, plot_);
 }
 
 }  // namespace moe::widgets

@@ -1,8 +1,13 @@
 // Load heatmap: experts x steps of one chosen layer over a scrolling window of the last steps,
-// coloured by load relative to the layer's mean (a fixed, labelled scale, so colours compare
-// across steps and runs). Takes plain counts; knows nothing of the engine.
+// and beside it every layer's experts at the latest step, both coloured by load relative to the
+// layer's mean on one fixed, labelled scale (so colours compare across steps, layers and runs).
+// Experts run along the same vertical axis in both, so a hot expert's row lines up across them.
+// Hovering a cell names its step, layer, expert and raw token count. Plain counts in; knows
+// nothing of the engine.
 #pragma once
 
+#include <QPointF>
+#include <QString>
 #include <QWidget>
 #include <cstdint>
 #include <deque>
@@ -10,8 +15,11 @@
 #include <vector>
 
 class QCustomPlot;
+class QCPAxisRect;
 class QCPColorMap;
 class QCPColorScale;
+class QCPItemRect;
+class QCPTextElement;
 class QSpinBox;
 class QLabel;
 
@@ -22,23 +30,53 @@ class LoadHeatmapView : public QWidget {
 public:
     explicit LoadHeatmapView(QWidget* parent = nullptr);
 
-    // One step's L x E counts, layer-major. Cheap: the plot is rebuilt in refresh().
+    // One step's L x E counts, layer-major. Cheap: the plot is rebuilt in refresh(). A new
+    // shape (L or E changed) starts the window afresh.
     void appendStep(int64_t step, int layers, int experts, std::span<const int64_t> counts);
     void clear();
     void setWindow(int steps);
     int window() const { return window_; }
     int columns() const { return static_cast<int>(columns_.size()); }
-    // Rebuilds the colour map from the stored columns and queues a replot.
+    // Rebuilds both colour maps from the stored columns and queues a replot.
     void refresh();
+
+    // The layer shown over time (and outlined in the snapshot).
+    int layer() const;
+    void setLayer(int layer);
+    // The latest appended step (-1 before any).
+    int64_t currentStep() const;
+
+    // What the tooltip says at `plotPixel` (pixel coordinates of plot()) over the steps map
+    // (snapshotPlot false) or the all-layers snapshot (true); empty off the data. After
+    // refresh(), since it reads the axes' current ranges.
+    QString hoverText(QPointF plotPixel, bool snapshotPlot) const;
+    // The same text for a stored cell; empty if that step is no longer in the window.
+    QString cellText(int64_t step, int layer, int expert) const;
+
+    // The one QCustomPlot holding both maps and the colour scale (export, tests).
+    QCustomPlot* plot() const { return plot_; }
+    QCPColorMap* stepsMap() const { return map_; }
+    QCPColorMap* snapshotMap() const { return snapshot_; }
+    // The colour scale's fixed range: load / layer mean from 0 to this (saturates above).
+    static constexpr double kScaleMax = 3.0;
 
 private:
     struct Column {
         int64_t step = 0;
-        std::vector<float> relative;  // L x E, load / layer mean
+        std::vector<int64_t> counts;  // L x E
+        std::vector<double> means;    // per layer, tokens / expert
     };
+    double relative(const Column& c, int layer, int expert) const;
+    void mouseMoved(QPointF pos);
+
     QCustomPlot* plot_;
+    QCPAxisRect* snapRect_;
     QCPColorMap* map_;
+    QCPColorMap* snapshot_;
     QCPColorScale* scale_;
+    QCPTextElement* stepsTitle_;
+    QCPTextElement* snapTitle_;
+    QCPItemRect* layerMark_;
     QSpinBox* layerBox_;
     QLabel* info_;
     std::deque<Column> columns_;

@@ -10,6 +10,8 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "widgets/export_util.h"
+
 namespace moe::widgets {
 
 PlacementView::PlacementView(QWidget* parent) : QWidget(parent) {
@@ -41,6 +43,8 @@ PlacementView::PlacementView(QWidget* parent) : QWidget(parent) {
     plot_->yAxis->setTicker(ticker);
     plot_->yAxis->setRangeReversed(true);
     layout->addWidget(plot_, 1);
+    addExportContextMenu(plot_);
+    setMinimumSize(260, 160);
     connect(layer_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
 }
 

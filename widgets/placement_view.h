@@ -35,6 +35,7 @@ public:
     void clear();
     QString summaryText() const;
     int layer() const;
+    QCustomPlot* plot() const { return plot_; }
 
 private:
     void redraw();

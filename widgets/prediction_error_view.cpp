@@ -1,6 +1,9 @@
-// See prediction_error_view.h. Curves keep only the last `window_` steps so memory stays flat;
-// shading is rebuilt on each refresh from the phase history of the same window (a handful of
-// QCPItemRect per transient segment, drawn on the background layer).
+// See prediction_error_view.h. Every (predictor, horizon) keeps its own data container; the
+// live graph of a predictor shares the container of the shown horizon, so switching horizons is
+// a pointer swap and appends to the shown horizon need no copy. Containers keep only the last
+// `window_` steps so memory stays flat; shading is rebuilt on each refresh from the phase
+// history of the same window (a handful of QCPItemRect per transient segment, drawn on the
+// background layer).
 #include "widgets/prediction_error_view.h"
 
 #include <qcustomplot.h>
@@ -10,21 +13,23 @@
 #include <QLabel>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "widgets/export_util.h"
+#include "widgets/palette.h"
 
 namespace moe::widgets {
-
-namespace {
-const QColor kColours[] = {QColor(31, 119, 180),  QColor(214, 39, 40),   QColor(44, 160, 44),
-                           QColor(255, 127, 14),  QColor(148, 103, 189), QColor(140, 86, 75),
-                           QColor(227, 119, 194), QColor(127, 127, 127)};
-}
 
 PredictionErrorView::PredictionErrorView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     auto* row = new QHBoxLayout;
-    horizon_ = new QLabel(tr("horizon: -"), this);
-    row->addWidget(horizon_);
+    row->addWidget(new QLabel(tr("Horizon"), this));
+    horizonBox_ = new QComboBox(this);
+    horizonBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    horizonBox_->setToolTip(tr("How many steps ahead the shown forecasts were made"));
+    row->addWidget(horizonBox_);
     row->addStretch(1);
     row->addWidget(new QLabel(tr("grey = transient phase of"), this));
     layer_ = new QComboBox(this);
@@ -34,52 +39,89 @@ PredictionErrorView::PredictionErrorView(QWidget* parent) : QWidget(parent) {
     layout->addLayout(row);
 
     plot_ = new QCustomPlot(this);
-    plot_->setMinimumSize(240, 160);
+    plot_->setMinimumSize(300, 180);
     plot_->plotLayout()->insertRow(0);
-    plot_->plotLayout()->addElement(
-        0, 0, new QCPTextElement(plot_, tr("relative load error (mean over layers)")));
+    QFont titleFont = font();
+    titleFont.setBold(true);
+    title_ = new QCPTextElement(plot_, tr("relative load error (mean over layers)"), titleFont);
+    plot_->plotLayout()->addElement(0, 0, title_);
     plot_->xAxis->setLabel(tr("step"));
-    plot_->yAxis->setLabel(tr("relative error"));
+    plot_->yAxis->setLabel(tr("relative error (0.1 = 10%)"));
     plot_->legend->setVisible(true);
-    plot_->legend->setFont(QFont(font().family(), 7));
+    QFont legendFont = font();
+    legendFont.setPointSizeF(std::max(7.0, legendFont.pointSizeF() - 1));
+    plot_->legend->setFont(legendFont);
     plot_->legend->setRowSpacing(0);
     plot_->legend->setBrush(QColor(255, 255, 255, 210));
     plot_->legend->setSelectableParts(QCPLegend::spItems);
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     plot_->setInteractions(QCP::iSelectLegend);
     layout->addWidget(plot_, 1);
+    addExportContextMenu(plot_);
+    setMinimumSize(320, 220);
     connect(plot_, &QCustomPlot::legendClick, this, &PredictionErrorView::legendClick);
     connect(layer_, &QComboBox::currentIndexChanged, this, [this] {
         dirty_ = true;
         refresh();
     });
+    connect(horizonBox_, &QComboBox::currentIndexChanged, this,
+            [this](int index) { setHorizonIndex(index); });
+    updateTitle();
 }
 
-void PredictionErrorView::setPredictors(const QStringList& names, int horizon, int layers) {
+void PredictionErrorView::setPredictors(const QStringList& names, const std::vector<int>& horizons,
+                                        int layers) {
     clear();
+    horizons_ = horizons.empty() ? std::vector<int>{1} : horizons;
+    horizonIndex_ = 0;
     for (int i = 0; i < names.size(); ++i) {
         QCPGraph* g = plot_->addGraph();
         g->setName(names[i]);
-        g->setPen(QPen(kColours[i % 8], 1.3));
+        g->setPen(palette::seriesPen(i));
+        live_.push_back(g);
+        std::vector<QSharedPointer<QCPGraphDataContainer>> perHorizon;
+        for (size_t h = 0; h < horizons_.size(); ++h)
+            perHorizon.emplace_back(new QCPGraphDataContainer);
+        g->setData(perHorizon[0]);
+        data_.push_back(std::move(perHorizon));
     }
-    horizon_->setText(tr("horizon: %1 step(s) ahead").arg(horizon));
+    {
+        const QSignalBlocker block(horizonBox_);
+        horizonBox_->clear();
+        for (int h : horizons_)
+            horizonBox_->addItem(h == 1 ? tr("1 step ahead") : tr("%1 steps ahead").arg(h));
+        horizonBox_->setCurrentIndex(0);
+        horizonBox_->setEnabled(horizons_.size() > 1);
+    }
     const QSignalBlocker block(layer_);
     layer_->clear();
     layer_->addItem(tr("most layers"), -1);  // transient where most layers are
     for (int l = 0; l < layers; ++l) layer_->addItem(tr("layer %1").arg(l), l);
+    updateTitle();
+    dirty_ = true;
+}
+
+void PredictionErrorView::setPredictors(const QStringList& names, int horizon, int layers) {
+    setPredictors(names, std::vector<int>{horizon}, layers);
+}
+
+void PredictionErrorView::appendError(int predictor, int horizonIndex, int64_t step,
+                                      double relative) {
+    if (predictor < 0 || predictor >= static_cast<int>(data_.size())) return;
+    if (horizonIndex < 0 || horizonIndex >= static_cast<int>(horizons_.size())) return;
+    data_[predictor][horizonIndex]->add(QCPGraphData(static_cast<double>(step), relative));
+    lastStep_ = haveLive_ ? std::max(lastStep_, step) : step;
+    haveLive_ = true;
     dirty_ = true;
 }
 
 void PredictionErrorView::appendError(int predictor, int64_t step, double relative) {
-    if (predictor < 0 || predictor >= plot_->graphCount()) return;
-    QCPGraph* g = plot_->graph(predictor);
-    g->addData(static_cast<double>(step), relative);
-    lastStep_ = std::max(lastStep_, step);
-    dirty_ = true;
+    appendError(predictor, 0, step, relative);
 }
 
 void PredictionErrorView::appendPhase(int64_t step, const std::vector<uint8_t>& stable) {
-    lastStep_ = std::max(lastStep_, step);
+    lastStep_ = haveLive_ ? std::max(lastStep_, step) : step;
+    haveLive_ = true;
     if (stable.empty()) return;
     phases_.emplace_back(step, stable);
     while (!phases_.empty() && phases_.front().first < step - window_ + 1) phases_.pop_front();
@@ -87,20 +129,72 @@ void PredictionErrorView::appendPhase(int64_t step, const std::vector<uint8_t>& 
 }
 
 void PredictionErrorView::clear() {
-    plot_->clearGraphs();
+    for (QCPGraph* g : live_) plot_->removeGraph(g);
+    live_.clear();
+    data_.clear();
     plot_->clearItems();
     phases_.clear();
     lastStep_ = 0;
-    peak_ = 0;
+    haveLive_ = false;
     dirty_ = true;
     refresh();
 }
 
-int PredictionErrorView::curves() const { return plot_->graphCount(); }
+void PredictionErrorView::setHorizonIndex(int index) {
+    if (index < 0 || index >= static_cast<int>(horizons_.size())) return;
+    horizonIndex_ = index;
+    for (size_t p = 0; p < live_.size(); ++p) live_[p]->setData(data_[p][index]);
+    if (horizonBox_->currentIndex() != index) {
+        const QSignalBlocker block(horizonBox_);
+        horizonBox_->setCurrentIndex(index);
+    }
+    updateTitle();
+    dirty_ = true;
+    refresh();
+}
+
+void PredictionErrorView::updateTitle() {
+    if (horizons_.empty()) {
+        title_->setText(tr("relative load error (mean over layers)"));
+        return;
+    }
+    const int h = horizons_[horizonIndex_];
+    title_->setText(tr("relative load error (mean over layers), forecasts %1 step%2 ahead")
+                        .arg(h)
+                        .arg(h == 1 ? QString() : QStringLiteral("s")));
+}
 
 int PredictionErrorView::points(int predictor) const {
-    return predictor >= 0 && predictor < plot_->graphCount() ? plot_->graph(predictor)->dataCount()
-                                                             : 0;
+    return predictor >= 0 && predictor < curves() ? live_[predictor]->dataCount() : 0;
+}
+
+void PredictionErrorView::setOverlay(const QString& name, const std::vector<int64_t>& steps,
+                                     const std::vector<double>& values) {
+    QCPGraph* g = nullptr;
+    for (auto& [n, graph] : overlays_)
+        if (n == name) g = graph;
+    if (!g) {
+        g = plot_->addGraph();
+        g->setName(name);
+        g->setPen(palette::overlayPen(static_cast<int>(overlays_.size())));
+        overlays_.emplace_back(name, g);
+    }
+    QVector<double> keys, vals;
+    const size_t n = std::min(steps.size(), values.size());
+    for (size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(values[i])) continue;
+        keys << static_cast<double>(steps[i]);
+        vals << values[i];
+    }
+    g->setData(keys, vals);
+    dirty_ = true;
+}
+
+void PredictionErrorView::clearOverlays() {
+    for (auto& overlay : overlays_) plot_->removeGraph(overlay.second);
+    overlays_.clear();
+    dirty_ = true;
+    refresh();
 }
 
 void PredictionErrorView::legendClick(QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {
@@ -147,15 +241,38 @@ void PredictionErrorView::rebuildShading() {
 void PredictionErrorView::refresh() {
     if (!dirty_) return;
     dirty_ = false;
-    const double first = static_cast<double>(std::max<int64_t>(0, lastStep_ - window_ + 1));
+    double first = 0, last = 1;
+    bool haveRange = false;
+    if (haveLive_) {
+        first = static_cast<double>(std::max<int64_t>(0, lastStep_ - window_ + 1));
+        last = std::max(first + 1, static_cast<double>(lastStep_));
+        haveRange = true;
+        for (auto& perHorizon : data_)
+            for (auto& container : perHorizon) container->removeBefore(first);
+    } else {
+        // No live run: the stored runs decide what is worth showing.
+        double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
+        for (auto& overlay : overlays_) {
+            if (overlay.second->data()->isEmpty()) continue;
+            lo = std::min(lo, overlay.second->data()->constBegin()->key);
+            hi = std::max(hi, (overlay.second->data()->constEnd() - 1)->key);
+        }
+        if (lo <= hi) {
+            first = lo;
+            last = std::max(lo + 1, hi);
+            haveRange = true;
+        }
+    }
     double peak = 0;
     for (int i = 0; i < plot_->graphCount(); ++i) {
         QCPGraph* g = plot_->graph(i);
-        g->data()->removeBefore(first);
-        for (const auto& d : *g->data()) peak = std::max(peak, d.value);
+        for (auto it = g->data()->findBegin(first, false); it != g->data()->constEnd(); ++it) {
+            if (it->key > last) break;
+            if (std::isfinite(it->value)) peak = std::max(peak, it->value);
+        }
     }
     rebuildShading();
-    plot_->xAxis->setRange(first, std::max(first + 1, static_cast<double>(lastStep_)));
+    plot_->xAxis->setRange(first, haveRange ? last : first + 1);
     plot_->yAxis->setRange(0, peak > 0 ? std::min(peak, 10.0) * 1.1 : 1);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -1,82 +1,312 @@
-// See rank_balance_view.h. The line keeps only the last `window_` points so memory stays flat
-// however long a run goes; both plots replot through QCustomPlot's queued replot.
+// See rank_balance_view.h. Four panels in one QCustomPlot (one export, one replot): the latest
+// step's bars on the left, the time series on the right. Panels for data a run does not have
+// (busy times, modelled/measured times) are taken out of the layout rather than left empty.
+// Series keep only the last `window_` points so memory stays flat however long a run goes.
 #include "widgets/rank_balance_view.h"
 
 #include <qcustomplot.h>
 
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "widgets/export_util.h"
+#include "widgets/palette.h"
+#include "widgets/plot_util.h"
 
 namespace moe::widgets {
+
+namespace {
+
+bool holds(QCPLayoutGrid* grid, QCPLayoutElement* element) {
+    for (int i = 0; i < grid->elementCount(); ++i)
+        if (grid->elementAt(i) == element) return true;
+    return false;
+}
+
+QCPItemStraightLine* meanLine(QCustomPlot* plot, QCPAxisRect* rect) {
+    auto* line = new QCPItemStraightLine(plot);
+    line->setClipAxisRect(rect);
+    line->setClipToAxisRect(true);
+    for (QCPItemPosition* p : {line->point1, line->point2}) {
+        p->setAxisRect(rect);
+        p->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+    }
+    QPen pen(QColor(60, 60, 60), 1, Qt::DashLine);
+    line->setPen(pen);
+    line->setVisible(false);
+    return line;
+}
+
+void setBarsData(QCPBars* bars, QCPItemStraightLine* mean, const std::vector<double>& values,
+                 double scale) {
+    QVector<double> keys, vals;
+    double peak = 0, sum = 0;
+    for (size_t r = 0; r < values.size(); ++r) {
+        const double v = std::isfinite(values[r]) ? values[r] * scale : 0.0;
+        keys << static_cast<double>(r);
+        vals << v;
+        peak = std::max(peak, v);
+        sum += v;
+    }
+    bars->setData(keys, vals, true);
+    QCPAxis* x = bars->keyAxis();
+    x->setRange(-0.6, std::max<double>(1, static_cast<double>(values.size())) - 0.4);
+    bars->valueAxis()->setRange(0, peak > 0 ? peak * 1.12 : 1);
+    const double m = values.empty() ? 0 : sum / static_cast<double>(values.size());
+    mean->point1->setCoords(0, m);
+    mean->point2->setCoords(1, m);
+    mean->setVisible(!values.empty());
+}
+
+}  // namespace
 
 RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
-    barsPlot_ = new QCustomPlot(this);
-    barsPlot_->setMinimumSize(240, 140);
-    barsPlot_->plotLayout()->insertRow(0);
-    barsPlot_->plotLayout()->addElement(
-        0, 0, new QCPTextElement(barsPlot_, tr("rows per rank, latest step")));
-    bars_ = new QCPBars(barsPlot_->xAxis, barsPlot_->yAxis);
-    bars_->setBrush(QColor(70, 130, 180));
-    bars_->setPen(QPen(QColor(40, 80, 120)));
-    barsPlot_->xAxis->setLabel(tr("rank"));
-    barsPlot_->yAxis->setLabel(tr("rows"));
-    layout->addWidget(barsPlot_, 1);
+    plot_ = new QCustomPlot(this);
+    plot_->setMinimumSize(360, 220);
+    plot_->setAutoAddPlottableToLegend(false);
+    const QFont small = plotutil::smaller(font());
+    const QFont tiny = plotutil::smaller(font(), 1.5);
 
-    linePlot_ = new QCustomPlot(this);
-    linePlot_->setMinimumSize(240, 140);
-    linePlot_->plotLayout()->insertRow(0);
-    linePlot_->plotLayout()->addElement(
-        0, 0, new QCPTextElement(linePlot_, tr("balancedness (mean/max), 1 = even")));
-    line_ = linePlot_->addGraph();
-    line_->setPen(QPen(QColor(200, 80, 40), 1.5));
-    linePlot_->xAxis->setLabel(tr("step"));
-    linePlot_->yAxis->setRange(0, 1.05);
-    layout->addWidget(linePlot_, 1);
+    // The default axis rect becomes the balancedness panel (plot_->xAxis is its step axis).
+    // (Moved in one go: QCustomPlot warns when it is asked for an axis rect while it has none.)
+    QCPLayoutGrid* main = plot_->plotLayout();
+    balanceRect_ = plot_->axisRect();
+    left_ = new QCPLayoutGrid;
+    right_ = new QCPLayoutGrid;
+    main->addElement(0, 1, left_);
+    main->addElement(0, 2, right_);
+    main->take(balanceRect_);
+    right_->addElement(0, 0, balanceRect_);
+    main->simplify();
+    main->setColumnStretchFactor(0, 1);
+    main->setColumnStretchFactor(1, 2);
+    main->setColumnSpacing(0);
+    left_->setRowSpacing(0);
+    right_->setRowSpacing(0);
+    rowsRect_ = new QCPAxisRect(plot_);
+    busyRect_ = new QCPAxisRect(plot_);
+    timeRect_ = new QCPAxisRect(plot_);
+
+    auto barsPanel = [&](QCPAxisRect* rect, const QString& title, const QString& unit,
+                         const QColor& colour) {
+        plotutil::setRectTitle(rect, title, small);
+        QCPAxis* x = rect->axis(QCPAxis::atBottom);
+        x->setLabel(tr("rank"));
+        x->setTicker(plotutil::wholeTicker());
+        x->grid()->setVisible(false);
+        rect->axis(QCPAxis::atLeft)->setLabel(unit);
+        auto* bars = new QCPBars(x, rect->axis(QCPAxis::atLeft));
+        bars->setWidth(0.7);
+        bars->setBrush(colour);
+        bars->setPen(QPen(colour.darker(140)));
+        return bars;
+    };
+    rowBars_ =
+        barsPanel(rowsRect_, tr("tokens per rank, latest step"), tr("tokens"), palette::rows());
+    busyBars_ = barsPanel(busyRect_, tr("busy time per rank"), tr("busy (ms)"), palette::busy());
+    rowsMean_ = meanLine(plot_, rowsRect_);
+    busyMean_ = meanLine(plot_, busyRect_);
+
+    plotutil::setRectTitle(balanceRect_, tr("balance over steps"), small);
+    plot_->xAxis->setLabel(tr("step"));
+    plot_->xAxis->setTicker(plotutil::wholeTicker());
+    plot_->yAxis->setLabel(tr("balancedness (1 = even)"));
+    plot_->yAxis->setLabelColor(palette::balancedness());
+    plot_->yAxis->setRange(0, 1.05);
+    plot_->yAxis2->setVisible(true);
+    plot_->yAxis2->setLabel(tr("skew (max/mean)"));
+    plot_->yAxis2->setLabelColor(palette::skewness());
+    plot_->yAxis2->setTickLabelColor(palette::skewness());
+    balance_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+    balance_->setName(tr("balancedness"));
+    balance_->setPen(QPen(palette::balancedness(), 1.6));
+    skew_ = plot_->addGraph(plot_->xAxis, plot_->yAxis2);
+    skew_->setName(tr("expert skew"));
+    skew_->setPen(QPen(palette::skewness(), 1.2));
+    balance_->addToLegend();
+    plot_->legend->setVisible(true);
+    plot_->legend->setFont(tiny);
+    plot_->legend->setRowSpacing(-2);
+    plot_->legend->setBrush(QColor(255, 255, 255, 210));
+    plot_->legend->setBorderPen(QPen(QColor(180, 180, 180)));
+    balanceRect_->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+
+    plotutil::setRectTitle(timeRect_, tr("slowest rank per step"), small);
+    QCPAxis* tx = timeRect_->axis(QCPAxis::atBottom);
+    tx->setLabel(tr("step"));
+    tx->setTicker(plotutil::wholeTicker());
+    timeRect_->axis(QCPAxis::atLeft)->setLabel(tr("time (ms)"));
+    modelled_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
+    modelled_->setName(tr("modelled"));
+    modelled_->setPen(QPen(palette::modelled(), 1.4));
+    measured_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
+    measured_->setName(tr("measured"));
+    measured_->setPen(QPen(palette::measured(), 1.4));
+    timeLegend_ = new QCPLegend;
+    timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignTop | Qt::AlignRight);
+    timeLegend_->setLayer(QStringLiteral("legend"));
+    timeLegend_->setFont(tiny);
+    timeLegend_->setRowSpacing(-2);
+    timeLegend_->setBrush(QColor(255, 255, 255, 210));
+    timeLegend_->setBorderPen(QPen(QColor(180, 180, 180)));
+    modelled_->addToLegend(timeLegend_);
+    measured_->addToLegend(timeLegend_);
+
+    // Line the panels of each column up on their left edge, so the axes read as one column.
+    auto* leftGroup = new QCPMarginGroup(plot_);
+    rowsRect_->setMarginGroup(QCP::msLeft | QCP::msRight, leftGroup);
+    busyRect_->setMarginGroup(QCP::msLeft | QCP::msRight, leftGroup);
+    auto* rightGroup = new QCPMarginGroup(plot_);
+    balanceRect_->setMarginGroup(QCP::msLeft | QCP::msRight, rightGroup);
+    timeRect_->setMarginGroup(QCP::msLeft | QCP::msRight, rightGroup);
+
+    arrange();
+    layout->addWidget(plot_, 1);
+    addExportContextMenu(plot_);
+    setMinimumSize(380, 240);
+}
+
+void RankBalanceView::arrange() {
+    for (QCPLayoutGrid* grid : {left_, right_})
+        for (QCPAxisRect* rect : {rowsRect_, busyRect_, balanceRect_, timeRect_})
+            if (holds(grid, rect)) grid->take(rect);
+    left_->simplify();
+    right_->simplify();
+    left_->addElement(0, 0, rowsRect_);
+    if (showBusy_) left_->addElement(1, 0, busyRect_);
+    right_->addElement(0, 0, balanceRect_);
+    if (showTimes_) right_->addElement(1, 0, timeRect_);
+    busyRect_->setVisible(showBusy_);
+    timeRect_->setVisible(showTimes_);
+    plot_->yAxis2->setVisible(showSkew_);
+    skew_->setVisible(showSkew_);
+    if (showSkew_ && !plot_->legend->hasItemWithPlottable(skew_)) skew_->addToLegend();
+}
+
+void RankBalanceView::appendStep(const RankStep& s) {
+    latestRows_ = s.rankRows;
+    latestBusy_ = s.rankBusySeconds;
+    lastStep_ = s.step;
+    haveLive_ = true;
+    const double key = static_cast<double>(s.step);
+    if (std::isfinite(s.balancedness)) balance_->addData(key, s.balancedness);
+    if (std::isfinite(s.skewness)) skew_->addData(key, s.skewness);
+    if (std::isfinite(s.modelledSeconds)) modelled_->addData(key, s.modelledSeconds * 1e3);
+    if (std::isfinite(s.measuredSeconds)) measured_->addData(key, s.measuredSeconds * 1e3);
+    const bool busy = showBusy_ || !s.rankBusySeconds.empty();
+    const bool times =
+        showTimes_ || std::isfinite(s.modelledSeconds) || std::isfinite(s.measuredSeconds);
+    const bool skew = showSkew_ || std::isfinite(s.skewness);
+    if (busy != showBusy_ || times != showTimes_ || skew != showSkew_) {
+        showBusy_ = busy;
+        showTimes_ = times;
+        showSkew_ = skew;
+        arrange();
+    }
+    dirty_ = true;
 }
 
 void RankBalanceView::appendStep(int64_t step, const std::vector<double>& rankRows,
                                  double balancedness) {
-    latest_ = rankRows;
-    lastStep_ = step;
-    line_->addData(static_cast<double>(step), balancedness);
-    line_->data()->removeBefore(static_cast<double>(step - window_ + 1));
-    dirty_ = true;
+    RankStep s;
+    s.step = step;
+    s.rankRows = rankRows;
+    s.balancedness = balancedness;
+    appendStep(s);
 }
 
 void RankBalanceView::clear() {
-    latest_.clear();
-    line_->data()->clear();
-    bars_->data()->clear();
+    latestRows_.clear();
+    latestBusy_.clear();
+    for (QCPGraph* g : {balance_, skew_, modelled_, measured_}) g->data()->clear();
+    rowBars_->data()->clear();
+    busyBars_->data()->clear();
+    haveLive_ = false;
+    lastStep_ = 0;
+    showBusy_ = showTimes_ = showSkew_ = false;
+    skew_->removeFromLegend();
+    arrange();
     dirty_ = true;
     refresh();
 }
 
-int RankBalanceView::points() const { return line_->dataCount(); }
+int RankBalanceView::points() const { return balance_->dataCount(); }
+
+void RankBalanceView::setOverlay(const QString& name, const std::vector<int64_t>& steps,
+                                 const std::vector<double>& balancedness) {
+    QCPGraph* g = nullptr;
+    for (auto& [n, graph] : overlays_)
+        if (n == name) g = graph;
+    if (!g) {
+        g = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+        g->setName(name);
+        g->setPen(palette::overlayPen(static_cast<int>(overlays_.size()), 1.3));
+        g->addToLegend();
+        overlays_.emplace_back(name, g);
+    }
+    QVector<double> keys, vals;
+    const size_t n = std::min(steps.size(), balancedness.size());
+    for (size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(balancedness[i])) continue;
+        keys << static_cast<double>(steps[i]);
+        vals << balancedness[i];
+    }
+    g->setData(keys, vals);
+    dirty_ = true;
+}
+
+void RankBalanceView::clearOverlays() {
+    for (auto& overlay : overlays_) plot_->removeGraph(overlay.second);
+    overlays_.clear();
+    dirty_ = true;
+    refresh();
+}
 
 void RankBalanceView::refresh() {
     if (!dirty_) return;
     dirty_ = false;
-    QVector<double> keys, values;
-    double peak = 0;
-    for (size_t r = 0; r < latest_.size(); ++r) {
-        keys << static_cast<double>(r);
-        values << latest_[r];
-        peak = std::max(peak, latest_[r]);
-    }
-    bars_->setData(keys, values, true);
-    const int ranks = static_cast<int>(latest_.size());
-    barsPlot_->xAxis->setRange(-0.6, std::max(1, ranks) - 0.4);
-    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
-    ticker->setTickStep(1);
-    barsPlot_->xAxis->setTicker(ticker);
-    barsPlot_->yAxis->setRange(0, peak > 0 ? peak * 1.1 : 1);
-    barsPlot_->replot(QCustomPlot::rpQueuedReplot);
+    setBarsData(rowBars_, rowsMean_, latestRows_, 1.0);
+    setBarsData(busyBars_, busyMean_, latestBusy_, 1e3);
+    plotutil::setRectTitle(
+        rowsRect_,
+        haveLive_ ? tr("tokens per rank, step %1").arg(lastStep_) : tr("tokens per rank"),
+        plotutil::smaller(font()));
 
-    const double first = static_cast<double>(std::max<int64_t>(0, lastStep_ - window_ + 1));
-    linePlot_->xAxis->setRange(first, std::max(first + 1, static_cast<double>(lastStep_)));
-    linePlot_->replot(QCustomPlot::rpQueuedReplot);
+    double first = 0, last = 1;
+    if (haveLive_) {
+        first = static_cast<double>(std::max<int64_t>(0, lastStep_ - window_ + 1));
+        last = std::max(first + 1, static_cast<double>(lastStep_));
+        for (QCPGraph* g : {balance_, skew_, modelled_, measured_}) g->data()->removeBefore(first);
+    } else {
+        double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
+        for (auto& overlay : overlays_) {
+            if (overlay.second->data()->isEmpty()) continue;
+            lo = std::min(lo, overlay.second->data()->constBegin()->key);
+            hi = std::max(hi, (overlay.second->data()->constEnd() - 1)->key);
+        }
+        if (lo <= hi) {
+            first = lo;
+            last = std::max(lo + 1, hi);
+        }
+    }
+    plot_->xAxis->setRange(first, last);
+    timeRect_->axis(QCPAxis::atBottom)->setRange(first, last);
+
+    bool found = false;
+    const QCPRange skewRange = skew_->data()->valueRange(found);
+    plot_->yAxis2->setRange(std::min(1.0, found ? skewRange.lower : 1.0),
+                            found ? std::max(2.0, skewRange.upper * 1.1) : 2.0);
+    double peakTime = 0;
+    for (QCPGraph* g : {modelled_, measured_}) {
+        const QCPRange r = g->data()->valueRange(found);
+        if (found) peakTime = std::max(peakTime, r.upper);
+    }
+    timeRect_->axis(QCPAxis::atLeft)->setRange(0, peakTime > 0 ? peakTime * 1.15 : 1);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 }  // namespace moe::widgets
