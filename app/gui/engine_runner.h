@@ -1,10 +1,12 @@
-// The engine thread: opens the workload, builds the MoeEngine, the prediction suite and the
-// rebalance controller, and runs core's runLoop on a std::thread that never touches Qt. Frames
-// (plain structs, no core pointers) go into a bounded, mutex-protected queue (the lock is held
-// only to push or swap); the GUI drains it on a timer. Pause blocks between steps.
+// The engine thread: opens the workload, builds the MoeEngine, the prediction suite (one
+// forecast scored at every horizon) and the rebalance controller, records the run into the store,
+// and runs core's runLoop on a std::thread that never touches Qt. Frames (plain structs, no
+// core pointers) go into a bounded, mutex-protected queue (the lock is held only to push or
+// swap); the GUI drains it on a timer. Pause blocks between steps.
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -23,7 +25,26 @@ enum class RunState { Idle, Running, Paused, Finished, Failed };
 struct PredictionPoint {
     int64_t step = 0;  // the last step the predictor had seen
     int predictor = 0;
+    int horizonIndex = 0;  // into ExperimentConfig::horizons
     double relative = 0;
+};
+
+// A predictor's score so far at one horizon, for the comparison table.
+struct PredictorScoreRow {
+    std::string name;
+    int horizon = 1;
+    double meanRelative = 0;  // mean over (forecast, layer)
+    int64_t samples = 0;
+    double microsPerForecast = 0;  // per layer
+};
+
+// The rebalancing policy's figures so far, for the comparison table.
+struct PolicyScoreRow {
+    std::string name;
+    int rebalances = 0;
+    double balancednessBefore = NAN, balancednessAfter = NAN;  // means over rebalances
+    int64_t movedExperts = 0;
+    double modelledSlowestSeconds = NAN, measuredSlowestSeconds = NAN;  // summed over layers
 };
 
 // A copy of core's RebalanceEvent (whose header Qt's `slots` macro cannot see).
@@ -38,6 +59,9 @@ struct Frame {
     StepTelemetry telemetry;
     std::vector<PredictionPoint> errors;  // scored during this step (they lag by the horizon)
     std::vector<uint8_t> stable;          // per layer: 1 = stable phase (empty: detector off)
+    // Slowest rank's expert time summed over layers: measured, and the performance model's
+    // figure for the same rows (NaN without a rebalancer, which owns the model).
+    double measuredSlowest = NAN, modelledSlowest = NAN;
     bool rebalanced = false;
     RebalanceInfo event;  // when rebalanced
     int experts = 0;
@@ -74,17 +98,26 @@ public:
     std::vector<std::string> predictorNames() const;
     // The first placement (L x G x E replica counts) before any rebalance, once known.
     std::vector<int> initialReplicaCounts(int& experts) const;
+    // The stored run's id once recording started (0 = not recorded) and its database.
+    int64_t runId() const { return runId_.load(); }
+    std::string databasePath() const;
+    // Scores so far (refreshed every 25 steps and at the end).
+    std::vector<PredictorScoreRow> predictorScores() const;
+    PolicyScoreRow policyScore() const;
+    // Problems that did not stop the run (e.g. the store could not be opened), once each.
+    std::vector<std::string> takeWarnings();
 
 private:
     void run(ExperimentConfig config);
     void push(Frame&& f);
+    void warn(const std::string& message);
 
     size_t capacity_;
     std::thread thread_;
     std::atomic<RunState> state_{RunState::Idle};
     std::atomic<bool> stop_{false};
     std::atomic<bool> paused_{false};
-    mutable std::mutex mutex_;  // guards queue_, dropped_, error_, description_, names_
+    mutable std::mutex mutex_;  // guards everything below but the atomics
     std::condition_variable pauseCv_;
     std::vector<Frame> queue_;
     int64_t dropped_ = 0;
@@ -92,6 +125,11 @@ private:
     std::vector<std::string> names_;
     std::vector<int> initialCounts_;
     int experts_ = 0;
+    std::atomic<int64_t> runId_{0};
+    std::string databasePath_;
+    std::vector<PredictorScoreRow> scores_;
+    PolicyScoreRow policy_;
+    std::vector<std::string> warnings_;
 };
 
 }  // namespace moe::gui

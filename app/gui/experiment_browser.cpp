@@ -1,3 +1,5 @@
+// See experiment_browser.h. The store is reached through core/store only; every call is
+// wrapped so a store error becomes a warning instead of an exception in the event loop.
 #include "app/gui/experiment_browser.h"
 
 #include <QAction>
@@ -12,6 +14,7 @@
 #include <QRegularExpression>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <set>
@@ -89,6 +92,14 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     auto* tagsButton = new QPushButton(QStringLiteral("Tags..."), this);
     auto* notesButton = new QPushButton(QStringLiteral("Notes..."), this);
     auto* deleteButton = new QPushButton(QStringLiteral("Delete"), this);
+    auto* openButton = new QPushButton(QStringLiteral("Open"), this);
+    openButton->setToolTip(QStringLiteral("Open the selected run and scrub through it"));
+    auto* overlayButton = new QPushButton(QStringLiteral("Overlay"), this);
+    overlayButton->setToolTip(
+        QStringLiteral("Overlay the selected runs in the error and balance views"));
+    auto* compareButton = new QPushButton(QStringLiteral("Compare"), this);
+    compareButton->setToolTip(
+        QStringLiteral("Add the selected runs' predictors and policies to the comparison table"));
 
     table_ = new QTableWidget(0, ColumnCount, this);
     table_->setHorizontalHeaderLabels({QStringLiteral("Id"), QStringLiteral("Name"),
@@ -106,11 +117,14 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     auto* bar = new QHBoxLayout;
     bar->addWidget(search_, 1);
     bar->addWidget(refreshButton);
-    bar->addWidget(tagsButton);
-    bar->addWidget(notesButton);
-    bar->addWidget(deleteButton);
+    auto* actions = new QHBoxLayout;
+    for (QPushButton* b :
+         {openButton, overlayButton, compareButton, tagsButton, notesButton, deleteButton})
+        actions->addWidget(b);
+    actions->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
+    layout->addLayout(actions);
     layout->addWidget(table_, 1);
     layout->addWidget(status_);
 
@@ -126,6 +140,15 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
         if (int64_t id = currentRunId()) editNotesInteractive(id);
     });
     connect(deleteButton, &QPushButton::clicked, this, [this] { deleteSelectedInteractive(); });
+    connect(openButton, &QPushButton::clicked, this, [this] {
+        if (int64_t id = currentRunId()) emit runOpened(id);
+    });
+    connect(overlayButton, &QPushButton::clicked, this, [this] {
+        if (!selectedRunIds().empty()) emit overlayRequested(selectedRunIds());
+    });
+    connect(compareButton, &QPushButton::clicked, this, [this] {
+        if (!selectedRunIds().empty()) emit compareRequested(selectedRunIds());
+    });
     connect(search_, &QLineEdit::textChanged, this, [this] { applyFilter(); });
     connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
         if (QTableWidgetItem* item = table_->item(row, IdColumn))
@@ -398,6 +421,12 @@ void ExperimentBrowser::showContextMenu(const QPoint& pos) {
     const int64_t id = item->data(Qt::DisplayRole).toLongLong();
     QMenu menu(this);
     menu.addAction(QStringLiteral("Open"), this, [this, id] { emit runOpened(id); });
+    std::vector<int64_t> ids = selectedRunIds();
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids = {id};
+    menu.addAction(QStringLiteral("Overlay in error and balance views"), this,
+                   [this, ids] { emit overlayRequested(ids); });
+    menu.addAction(QStringLiteral("Compare predictors and policies"), this,
+                   [this, ids] { emit compareRequested(ids); });
     menu.addAction(QStringLiteral("Edit tags..."), this, [this, id] { editTagsInteractive(id); });
     menu.addAction(QStringLiteral("Edit notes..."), this, [this, id] { editNotesInteractive(id); });
     menu.addSeparator();

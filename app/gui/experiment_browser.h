@@ -107,6 +107,8 @@ public:
 signals:
     void runOpened(int64_t runId);
     void runsChanged();
+    void overlayRequested(std::vector<int64_t> runIds);
+    void compareRequested(std::vector<int64_t> runIds);
 
 private:
     void warn(const QString& title, const QString& text);

@@ -23,13 +23,29 @@ struct ExperimentConfig {
     std::vector<std::string> predictors = {"sw_avg:window=100",
                                            "arima:p=5,d=1,q=5,history=100,refit=100",
                                            "dist_only:profile_steps=50"};
-    int horizon = 1;
+    // Forecast horizons in steps, each scored on its own (errors average over the H steps
+    // ahead); the error view switches between them. Longer ones forecast every H/10 steps.
+    std::vector<int> horizons = {1, 10, 100};
     bool phases = true;
     // Rebalancing: policy spec ("none" = off), extra slots over one per expert, schedule.
     std::string policy = "eplb";
     int extraSlots = 8;  // slots per layer = experts + extraSlots
     int64_t rebalanceEvery = 50;
     std::string rebalancePredictor = "sw_avg";
+
+    // The experiment store: every GUI run is recorded unless `record` is off. An empty
+    // database means core/store's default ($MOE_DB, else the XDG data folder).
+    bool record = true;
+    std::string database;
+    std::string runName;  // empty: "gui: WORKLOAD"
 };
+
+// --bench-ui's experiment: 24 layers x 32 experts of synthetic routing at a rate the views
+// must keep up with (at least 2,000 steps/s), six cheap predictor curves, no recording.
+ExperimentConfig uiBenchConfig(int64_t steps);
+
+// "1, 10, 100" -> {1, 10, 100}; throws moe::Error naming the bad entry.
+std::vector<int> parseHorizons(const std::string& text);
+std::string formatHorizons(const std::vector<int>& horizons);
 
 }  // namespace moe::gui

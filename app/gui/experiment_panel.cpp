@@ -2,6 +2,7 @@
 // trace file (trace:PATH), or type synthetic:KEY=VALUE,... directly.
 #include "app/gui/experiment_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -75,9 +76,11 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     predictors_->setFixedHeight(predictors_->fontMetrics().lineSpacing() * 4 + 12);
     predictors_->setLineWrapMode(QPlainTextEdit::NoWrap);
     form->addRow(tr("Predictors"), predictors_);
-    horizon_ = spin(this, 1, 10000, d.horizon);
-    horizon_->setToolTip(tr("Forecast steps ahead that errors average over"));
-    form->addRow(tr("Horizon"), horizon_);
+    horizons_ = new QLineEdit(QString::fromStdString(formatHorizons(d.horizons)), this);
+    horizons_->setToolTip(
+        tr("Forecast horizons in steps, comma-separated; each is scored on its own (errors "
+           "average over the H steps ahead) and the error view switches between them"));
+    form->addRow(tr("Horizons"), horizons_);
     policy_ = new QComboBox(this);
     policy_->setEditable(true);
     policy_->addItems({"none", "contiguous", "round_robin", "gps", "eplb", "fastermoe", "harmoeny",
@@ -92,6 +95,15 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     every_->setSuffix(tr(" steps"));
     form->addRow(tr("Rebalance every"), every_);
     policy_->setCurrentText(QString::fromStdString(d.policy));
+    record_ = new QCheckBox(tr("Record to the experiment store"), this);
+    record_->setChecked(d.record);
+    record_->setToolTip(
+        tr("Save loads, rank times, prediction errors and decisions of this run "
+           "to the database shown in the Experiments browser"));
+    form->addRow(QString(), record_);
+    runName_ = new QLineEdit(this);
+    runName_->setPlaceholderText(tr("gui: workload (automatic)"));
+    form->addRow(tr("Run name"), runName_);
     layout->addLayout(form);
 
     start_ = new QPushButton(tr("Start (Ctrl+R)"), this);
@@ -130,7 +142,13 @@ ExperimentConfig ExperimentPanel::config() const {
     c.predictors.clear();
     for (const QString& line : predictors_->toPlainText().split('\n', Qt::SkipEmptyParts))
         if (!line.trimmed().isEmpty()) c.predictors.push_back(line.trimmed().toStdString());
-    c.horizon = horizon_->value();
+    try {
+        c.horizons = parseHorizons(horizons_->text().toStdString());
+    } catch (const std::exception&) {
+        // Checked by validate() before a run starts; keep the defaults meanwhile.
+    }
+    c.record = record_->isChecked();
+    c.runName = runName_->text().trimmed().toStdString();
     c.policy = policy_->currentText().trimmed().toStdString();
     c.extraSlots = slots_->value();
     c.rebalanceEvery = every_->value();
@@ -147,7 +165,9 @@ void ExperimentPanel::setConfig(const ExperimentConfig& c) {
     seed_->setValue(static_cast<int>(c.seed));
     steps_->setValue(static_cast<int>(c.steps));
     predictors_->setPlainText(toList(c.predictors).join('\n'));
-    horizon_->setValue(c.horizon);
+    horizons_->setText(QString::fromStdString(formatHorizons(c.horizons)));
+    record_->setChecked(c.record);
+    runName_->setText(QString::fromStdString(c.runName));
     policy_->setCurrentText(QString::fromStdString(c.policy));
     slots_->setValue(c.extraSlots);
     every_->setValue(static_cast<int>(c.rebalanceEvery));
@@ -168,7 +188,15 @@ void ExperimentPanel::load(QSettings& s) {
     c.predictors.clear();
     for (const QString& p : s.value("predictors", toList(d.predictors)).toStringList())
         c.predictors.push_back(p.toStdString());
-    c.horizon = s.value("horizon", d.horizon).toInt();
+    try {
+        c.horizons =
+            parseHorizons(s.value("horizons", QString::fromStdString(formatHorizons(d.horizons)))
+                              .toString()
+                              .toStdString());
+    } catch (const std::exception&) {
+        c.horizons = d.horizons;  // a hand-edited settings file: fall back quietly
+    }
+    c.record = s.value("record", d.record).toBool();
     c.policy = s.value("policy", QString::fromStdString(d.policy)).toString().toStdString();
     c.extraSlots = s.value("extraSlots", d.extraSlots).toInt();
     c.rebalanceEvery =
@@ -189,11 +217,23 @@ void ExperimentPanel::save(QSettings& s) const {
     s.setValue("seed", static_cast<qulonglong>(c.seed));
     s.setValue("steps", static_cast<qlonglong>(c.steps));
     s.setValue("predictors", toList(c.predictors));
-    s.setValue("horizon", c.horizon);
+    s.setValue("horizons", QString::fromStdString(formatHorizons(c.horizons)));
+    s.setValue("record", c.record);
     s.setValue("policy", QString::fromStdString(c.policy));
     s.setValue("extraSlots", c.extraSlots);
     s.setValue("rebalanceEvery", static_cast<qlonglong>(c.rebalanceEvery));
     s.endGroup();
+}
+
+QString ExperimentPanel::validate() const {
+    try {
+        parseHorizons(horizons_->text().toStdString());
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    if (workload_->currentText().trimmed().isEmpty())
+        return tr("workload: choose the bundled trace, a trace file or a synthetic spec");
+    return {};
 }
 
 void ExperimentPanel::setRunning(bool live, bool paused) {

@@ -7,6 +7,7 @@
 
 #include "app/gui/experiment_config.h"
 
+class QCheckBox;
 class QComboBox;
 class QLineEdit;
 class QPlainTextEdit;
@@ -27,6 +28,8 @@ public:
     void save(QSettings& settings) const;
     // Enables the buttons that make sense while a run is (or is not) live.
     void setRunning(bool live, bool paused);
+    // Why the current form cannot run (empty when it can): shown before a run starts.
+    QString validate() const;
 
 signals:
     void startRequested();
@@ -45,7 +48,9 @@ private:
     QSpinBox* seed_;
     QSpinBox* steps_;
     QPlainTextEdit* predictors_;
-    QSpinBox* horizon_;
+    QLineEdit* horizons_;
+    QCheckBox* record_;
+    QLineEdit* runName_;
     QComboBox* policy_;
     QSpinBox* slots_;
     QSpinBox* every_;

@@ -1,5 +1,6 @@
 // moe-workbench: the Qt 6 desktop front end. Parses the command line (--demo, --steps,
-// --screenshot), opens the main window and, for --demo, starts the default experiment at once.
+// --screenshot, --bench-ui), opens the main window and, for --demo, starts the default
+// experiment at once.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
@@ -20,7 +21,7 @@ void offscreenWithoutDisplay(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h" || a == "--version" || a == "-v" ||
-            a.rfind("--screenshot", 0) == 0) {
+            a.rfind("--screenshot", 0) == 0 || a.rfind("--bench-ui", 0) == 0) {
             setenv("QT_QPA_PLATFORM", "offscreen", 1);
             return;
         }
@@ -48,7 +49,18 @@ int main(int argc, char** argv) {
     QCommandLineOption steps("steps", "Run N steps (0 = the whole workload).", "N", "0");
     QCommandLineOption screenshot(
         "screenshot", "When the run ends, save the window to FILE (PNG) and exit.", "FILE");
-    parser.addOptions({demo, steps, screenshot});
+    QCommandLineOption benchUi(
+        "bench-ui",
+        "Responsiveness benchmark: 24 layers x 32 experts (synthetic), a 2,000-step window, 6 "
+        "predictor curves, no recording; runs --steps steps (default 20,000), prints frame-time "
+        "percentiles, frame rate, engine rate and memory, writes them to FILE, and exits.",
+        "FILE");
+    QCommandLineOption database(
+        "db",
+        "Experiment database to record to and browse (default: $MOE_DB or the XDG data "
+        "folder).",
+        "FILE");
+    parser.addOptions({demo, steps, screenshot, benchUi, database});
     parser.process(app);
 
     bool ok = false;
@@ -57,15 +69,20 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "moe-workbench: --steps wants a number >= 0\n");
         return 2;
     }
-    const bool scripted = parser.isSet(screenshot);
-    if (scripted && !parser.isSet(demo)) {
+    const bool scripted = parser.isSet(screenshot) || parser.isSet(benchUi);
+    if (parser.isSet(screenshot) && !parser.isSet(demo)) {
         std::fprintf(stderr, "moe-workbench: --screenshot needs --demo\n");
         return 2;
     }
 
+    if (parser.isSet(database)) setenv("MOE_DB", qPrintable(parser.value(database)), 1);
     // Scripted and demo runs use the defaults and leave the remembered settings alone.
-    moe::gui::MainWindow window(!parser.isSet(demo));
-    if (parser.isSet(demo)) {
+    moe::gui::MainWindow window(!parser.isSet(demo) && !scripted);
+    if (parser.isSet(benchUi)) {
+        window.panel()->setConfig(moe::gui::uiBenchConfig(parser.isSet(steps) ? stepCount : 20000));
+        window.enableUiBench(parser.value(benchUi));
+        window.setWindowWidths(2000);
+    } else if (parser.isSet(demo)) {
         moe::gui::ExperimentConfig config;
         config.steps = stepCount;
         window.panel()->setConfig(config);
@@ -76,6 +93,7 @@ int main(int argc, char** argv) {
     }
     if (scripted) window.setScreenshotOnFinish(parser.value(screenshot));
     window.show();
-    if (parser.isSet(demo)) QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);
+    if (parser.isSet(demo) || parser.isSet(benchUi))
+        QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);
     return app.exec();
 }

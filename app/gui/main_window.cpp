@@ -1,83 +1,117 @@
-// See main_window.h. The only place engine telemetry meets Qt: frames are drained from the
-// runner's queue on the GUI thread, appended to the views, and replotted once per tick.
+// See main_window.h. Construction: the views as docks, the menus and shortcuts, the replay
+// bar, the strategy map (computed once from the performance model) and the remembered layout.
+// Every error a user can cause ends in showMessage(): a message box, never a dead window.
 #include "app/gui/main_window.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QKeySequence>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
-#include <QPixmap>
+#include <QPushButton>
 #include <QSettings>
-#include <QShortcut>
+#include <QSlider>
 #include <QStatusBar>
-#include <algorithm>
-#include <cstdio>
+#include <QToolBar>
+#include <cmath>
+#include <map>
 
+#include "app/gui/experiment_browser.h"
 #include "app/gui/experiment_panel.h"
-#include "core/stats/load_matrix.h"
+#include "app/gui/run_replay.h"
+#include "core/balance/perf_sweep.h"
+#include "core/store/store_paths.h"
+#include "widgets/comparison_table.h"
+#include "widgets/export_util.h"
 #include "widgets/load_heatmap_view.h"
 #include "widgets/placement_view.h"
 #include "widgets/prediction_error_view.h"
 #include "widgets/rank_balance_view.h"
+#include "widgets/strategy_map_view.h"
 
 namespace moe::gui {
 
 MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), persist_(persist) {
     setWindowTitle(tr("MoE Workbench"));
     resize(1440, 900);
+    setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
     heatmap_ = new widgets::LoadHeatmapView(this);
     setCentralWidget(heatmap_);
 
     panel_ = new ExperimentPanel(this);
-    panel_->setMaximumWidth(380);  // the form needs no more; the plots get the room
-    auto* panelDock = new QDockWidget(tr("Experiment"), this);
-    panelDock->setObjectName("experimentDock");
-    panelDock->setWidget(panel_);
-    addDockWidget(Qt::LeftDockWidgetArea, panelDock);
+    panel_->setMaximumWidth(420);  // the form needs no more; the plots get the room
+    QDockWidget* panelDock =
+        addView(tr("Experiment"), "experimentDock", panel_, Qt::LeftDockWidgetArea);
+    browser_ = new ExperimentBrowser(this);
+    QDockWidget* browserDock =
+        addView(tr("Experiments"), "experimentsDock", browser_, Qt::LeftDockWidgetArea);
+    tabifyDockWidget(panelDock, browserDock);
+    panelDock->raise();
 
     balance_ = new widgets::RankBalanceView(this);
-    auto* balanceDock = new QDockWidget(tr("Rank balance"), this);
-    balanceDock->setObjectName("rankBalanceDock");
-    balanceDock->setWidget(balance_);
-    addDockWidget(Qt::RightDockWidgetArea, balanceDock);
+    QDockWidget* balanceDock =
+        addView(tr("Rank balance"), "rankBalanceDock", balance_, Qt::RightDockWidgetArea);
     errors_ = new widgets::PredictionErrorView(this);
-    auto* errorsDock = new QDockWidget(tr("Prediction error"), this);
-    errorsDock->setObjectName("predictionErrorDock");
-    errorsDock->setWidget(errors_);
-    addDockWidget(Qt::RightDockWidgetArea, errorsDock);
+    QDockWidget* errorsDock =
+        addView(tr("Prediction error"), "predictionErrorDock", errors_, Qt::RightDockWidgetArea);
 
     placement_ = new widgets::PlacementView(this);
-    auto* placementDock = new QDockWidget(tr("Placement"), this);
-    placementDock->setObjectName("placementDock");
-    placementDock->setWidget(placement_);
-    addDockWidget(Qt::BottomDockWidgetArea, placementDock);
-    resizeDocks({panelDock, balanceDock}, {300, 420}, Qt::Horizontal);
+    QDockWidget* placementDock =
+        addView(tr("Placement"), "placementDock", placement_, Qt::BottomDockWidgetArea);
+    comparison_ = new widgets::ComparisonTable(this);
+    QDockWidget* comparisonDock =
+        addView(tr("Comparison"), "comparisonDock", comparison_, Qt::BottomDockWidgetArea);
+    strategy_ = new widgets::StrategyMapView(this);
+    QDockWidget* strategyDock =
+        addView(tr("Strategy map"), "strategyMapDock", strategy_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(placementDock, comparisonDock);
+    tabifyDockWidget(placementDock, strategyDock);
+    placementDock->raise();
+    resizeDocks({panelDock, balanceDock}, {340, 440}, Qt::Horizontal);
     resizeDocks({balanceDock, errorsDock}, {330, 330}, Qt::Vertical);
-    resizeDocks({placementDock}, {190}, Qt::Vertical);
+    resizeDocks({placementDock}, {220}, Qt::Vertical);
 
-    stateLabel_ = new QLabel(tr("idle"), this);
+    stateLabel_ = new QLabel(tr("idle: Ctrl+R runs the experiment on the left"), this);
     stepsLabel_ = new QLabel(this);
     rateLabel_ = new QLabel(this);
     statusBar()->addWidget(stateLabel_, 1);
     statusBar()->addPermanentWidget(stepsLabel_);
     statusBar()->addPermanentWidget(rateLabel_);
+
+    buildMenus();
+    buildReplayBar();
     updateStatus();
+    computeStrategyMap();
 
     connect(panel_, &ExperimentPanel::startRequested, this, &MainWindow::startRun);
     connect(panel_, &ExperimentPanel::pauseRequested, this, &MainWindow::togglePause);
     connect(panel_, &ExperimentPanel::stopRequested, this, &MainWindow::stopRun);
-    connect(new QShortcut(QKeySequence(tr("Ctrl+R")), this), &QShortcut::activated, this,
-            &MainWindow::startRun);
-    connect(new QShortcut(QKeySequence(Qt::Key_Space), this), &QShortcut::activated, this,
-            &MainWindow::togglePause);
-    connect(new QShortcut(QKeySequence(Qt::Key_Escape), this), &QShortcut::activated, this,
-            &MainWindow::stopRun);
+    connect(browser_, &ExperimentBrowser::runOpened, this,
+            [this](int64_t id) { openStoredRun(id); });
+    connect(browser_, &ExperimentBrowser::overlayRequested, this,
+            [this](std::vector<int64_t> ids) { overlayRuns(ids); });
+    connect(browser_, &ExperimentBrowser::compareRequested, this,
+            [this](std::vector<int64_t> ids) { compareRuns(ids); });
 
     timer_.setInterval(33);  // ~30 Hz
     connect(&timer_, &QTimer::timeout, this, &MainWindow::poll);
     clock_.start();
 
+    // The browser reports a missing database through the window's handler, not a box at
+    // start-up: a first launch simply has no runs yet.
+    browser_->setWarningHandler(
+        [this](const QString& title, const QString& text) { showMessage(title, text); });
+    const std::string db = store::defaultDatabasePath();
+    if (QFileInfo::exists(QString::fromStdString(db)))
+        browser_->openDatabase(QString::fromStdString(db));
+
+    defaultState_ = saveState();
     if (persist_) {
         QSettings settings;
         panel_->load(settings);
@@ -87,6 +121,22 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
 }
 
 MainWindow::~MainWindow() { runner_.stop(); }
+
+QDockWidget* MainWindow::addView(const QString& title, const QString& objectName, QWidget* view,
+                                 Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);
+    dock->setWidget(view);
+    addDockWidget(area, dock);
+    docks_.push_back(dock);
+    return dock;
+}
+
+void MainWindow::setWindowWidths(int steps) {
+    heatmap_->setWindow(steps);
+    balance_->setWindow(steps);
+    errors_->setWindow(steps);
+}
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     runner_.stop();
@@ -99,140 +149,188 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     event->accept();
 }
 
-void MainWindow::startRun() {
-    if (runner_.live()) return;
-    heatmap_->clear();
-    balance_->clear();
-    errors_->clear();
-    placement_->clear();
-    predictorsKnown_ = placementKnown_ = false;
-    horizon_ = panel_->config().horizon;
-    steps_ = tokens_ = dropped_ = rateSteps_ = rateTokens_ = 0;
-    stepsPerSecond_ = tokensPerSecond_ = 0;
-    rateStart_ = runStart_ = clock_.elapsed();
-    runner_.start(panel_->config());
-    panel_->setRunning(true, false);
-    stateLabel_->setText(tr("running"));
-    timer_.start();
+std::vector<std::pair<QString, QWidget*>> MainWindow::exportableViews() const {
+    return {{tr("Load heatmap"), heatmap_},        {tr("Rank balance"), balance_},
+            {tr("Prediction error"), errors_},     {tr("Placement"), placement_},
+            {tr("Comparison table"), comparison_}, {tr("Strategy map"), strategy_}};
 }
 
-void MainWindow::togglePause() {
-    if (runner_.state() == RunState::Running) {
-        runner_.pause();
-        stateLabel_->setText(tr("paused"));
-    } else if (runner_.state() == RunState::Paused) {
-        runner_.resume();
-        stateLabel_->setText(tr("running"));
-    } else {
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open experiment database..."), QKeySequence::Open, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open experiment database"), browser_->databasePath(),
+            tr("Experiment databases (*.sqlite *.db);;All files (*)"));
+        if (!path.isEmpty()) browser_->openDatabase(path);
+    });
+    QMenu* exportViews = file->addMenu(tr("&Export view"));
+    for (const auto& [title, view] : exportableViews()) {
+        QWidget* w = view;
+        const QString t = title;
+        exportViews->addAction(t + tr("..."), this, [this, w, t] { exportViewInteractive(w, t); });
+    }
+    QMenu* records = file->addMenu(tr("Export run &records"));
+    for (const QString& what : {QStringLiteral("loads"), QStringLiteral("ranks"),
+                                QStringLiteral("predictions"), QStringLiteral("decisions")})
+        for (const QString& format : {QStringLiteral("csv"), QStringLiteral("json")})
+            records->addAction(tr("%1 as %2...").arg(what, format.toUpper()), this,
+                               [this, what, format] { exportRecordsInteractive(what, format); });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    startAction_ =
+        run->addAction(tr("&Start"), QKeySequence(tr("Ctrl+R")), this, &MainWindow::startRun);
+    pauseAction_ = run->addAction(tr("&Pause / resume"), QKeySequence(Qt::Key_Space), this,
+                                  &MainWindow::togglePause);
+    stopAction_ =
+        run->addAction(tr("S&top"), QKeySequence(Qt::Key_Escape), this, &MainWindow::stopRun);
+    run->addSeparator();
+    run->addAction(tr("&Close stored run (back to live)"), QKeySequence(tr("Ctrl+L")), this,
+                   &MainWindow::closeReplay);
+    run->addAction(tr("Clear &overlays"), this, &MainWindow::clearOverlays);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* d : docks_) view->addAction(d->toggleViewAction());
+    view->addSeparator();
+    view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QMessageBox::information(
+            this, tr("Keyboard shortcuts"),
+            tr("Ctrl+R  start the experiment\nSpace  pause / resume\nEsc  stop\n"
+               "Ctrl+L  leave a stored run, back to live\nCtrl+O  open a database\n"
+               "F5  refresh the experiment list\nCtrl+Q  quit\n\n"
+               "Right-click any plot to export it (PNG, PDF, SVG)."));
+    });
+    help->addAction(tr("&About"), this, [this] {
+        QMessageBox::about(this, tr("About MoE Workbench"),
+                           tr("MoE Workbench %1\nExpert load, prediction and placement for "
+                              "Mixture-of-Experts models.")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::buildReplayBar() {
+    replayBar_ = new QToolBar(tr("Stored run"), this);
+    replayBar_->setObjectName("replayBar");
+    replayBar_->setMovable(false);
+    replayLabel_ = new QLabel(this);
+    replaySlider_ = new QSlider(Qt::Horizontal, this);
+    replaySlider_->setMinimumWidth(400);
+    replaySlider_->setToolTip(tr("Scrub through the stored run (arrow keys step, PgUp/PgDn jump)"));
+    replayStepLabel_ = new QLabel(this);
+    replayStepLabel_->setMinimumWidth(120);
+    auto* live = new QPushButton(tr("Back to live (Ctrl+L)"), this);
+    replayBar_->addWidget(replayLabel_);
+    replayBar_->addWidget(replaySlider_);
+    replayBar_->addWidget(replayStepLabel_);
+    replayBar_->addWidget(live);
+    addToolBar(Qt::TopToolBarArea, replayBar_);
+    replayBar_->hide();
+    scrubTimer_.setSingleShot(true);
+    scrubTimer_.setInterval(40);
+    connect(replaySlider_, &QSlider::valueChanged, this, [this] { scrubTimer_.start(); });
+    connect(&scrubTimer_, &QTimer::timeout, this, [this] {
+        if (replay_ && !replay_->steps().empty())
+            scrubTo(replay_->steps()[static_cast<size_t>(replaySlider_->value())]);
+    });
+    connect(live, &QPushButton::clicked, this, &MainWindow::closeReplay);
+}
+
+void MainWindow::resetLayout() {
+    for (QDockWidget* d : docks_) d->show();
+    restoreState(defaultState_);
+}
+
+void MainWindow::showMessage(const QString& title, const QString& text) {
+    if (messageHandler_) {
+        messageHandler_(title, text);
         return;
     }
-    panel_->setRunning(true, runner_.state() == RunState::Paused);
-}
-
-void MainWindow::stopRun() {
-    if (!runner_.live()) return;
-    runner_.stop();
-    poll();
-}
-
-void MainWindow::poll() {
-    dropped_ += runner_.drain(frames_);
-    for (const Frame& f : frames_) consume(f);
-    if (!frames_.empty()) {
-        heatmap_->refresh();
-        balance_->refresh();
-        errors_->refresh();
-    }
-    const qint64 now = clock_.elapsed();
-    if (now - rateStart_ >= 1000) {
-        const double seconds = (now - rateStart_) / 1000.0;
-        stepsPerSecond_ = rateSteps_ / seconds;
-        tokensPerSecond_ = rateTokens_ / seconds;
-        rateSteps_ = rateTokens_ = 0;
-        rateStart_ = now;
-    }
-    updateStatus();
-    if (!runner_.live()) runEnded();
-}
-
-void MainWindow::consume(const Frame& f) {
-    const StepTelemetry& t = f.telemetry;
-    if (!predictorsKnown_) {
-        predictorsKnown_ = true;
-        QStringList names;
-        for (const auto& n : runner_.predictorNames()) names << QString::fromStdString(n);
-        errors_->setPredictors(names, horizon_, t.layers);
-    }
-    if (!placementKnown_) {
-        placementKnown_ = true;
-        int experts = 0;
-        std::vector<int> counts = runner_.initialReplicaCounts(experts);
-        if (experts > 0) placement_->setPlacement(t.layers, t.ranks, experts, counts, {});
-    }
-    for (const PredictionPoint& p : f.errors) errors_->appendError(p.predictor, p.step, p.relative);
-    errors_->appendPhase(t.step, f.stable);
-    if (f.rebalanced) {
-        placement_->setPlacement(t.layers, t.ranks, f.experts, f.replicaCounts, f.changed);
-        placement_->setRebalance({f.event.step, f.event.balancednessBefore,
-                                  f.event.balancednessAfter, f.event.movedExperts,
-                                  f.event.movedBytes});
-    }
-    ++steps_;
-    ++rateSteps_;
-    tokens_ += t.tokens;
-    rateTokens_ += t.tokens;
-    heatmap_->appendStep(t.step, t.loads.layers(), t.loads.experts(), t.loads.all());
-    std::vector<double> rows(static_cast<size_t>(t.ranks), 0.0);
-    double balance = 0;
-    for (int l = 0; l < t.layers; ++l) {
-        std::vector<double> layerRows(static_cast<size_t>(t.ranks));
-        for (int r = 0; r < t.ranks; ++r) {
-            layerRows[r] = static_cast<double>(t.rankRowsAt(l, r));
-            rows[r] += layerRows[r];
-        }
-        balance += moe::balancedness(layerRows);
-    }
-    balance_->appendStep(t.step, rows, t.layers > 0 ? balance / t.layers : 1.0);
-}
-
-void MainWindow::updateStatus() {
-    stepsLabel_->setText(tr("steps %1").arg(steps_) +
-                         (dropped_ ? tr(" (%1 frames dropped)").arg(dropped_) : QString()));
-    rateLabel_->setText(tr("%1 steps/s  %2 tokens/s")
-                            .arg(stepsPerSecond_, 0, 'f', 1)
-                            .arg(tokensPerSecond_, 0, 'f', 0));
-}
-
-void MainWindow::runEnded() {
-    timer_.stop();
-    panel_->setRunning(false, false);
-    if (stepsPerSecond_ == 0 && clock_.elapsed() > runStart_) {  // a run shorter than 1 s
-        const double seconds = (clock_.elapsed() - runStart_) / 1000.0;
-        stepsPerSecond_ = steps_ / seconds;
-        tokensPerSecond_ = tokens_ / seconds;
-        updateStatus();
-    }
-    const RunState state = runner_.state();
-    const QString error = QString::fromStdString(runner_.error());
-    stateLabel_->setText(state == RunState::Failed ? tr("failed: %1").arg(error) : tr("finished"));
-    if (!screenshotPath_.isEmpty()) {
-        if (state == RunState::Failed) {
-            std::fprintf(stderr, "moe-workbench: %s\n", qPrintable(error));
-            QApplication::exit(1);
-            return;
-        }
-        heatmap_->refresh();
-        balance_->refresh();
-        errors_->refresh();
-        // Draw everything now (queued replots included) before grabbing.
-        QApplication::processEvents();
-        const bool ok = grab().save(screenshotPath_);
-        if (!ok)
-            std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(screenshotPath_));
-        QApplication::exit(ok ? 0 : 1);
+    if (!screenshotPath_.isEmpty() || bench_) {
+        // Scripted runs must not wait on a box nobody will click.
+        std::fprintf(stderr, "moe-workbench: %s: %s\n", qPrintable(title), qPrintable(text));
         return;
     }
-    if (state == RunState::Failed) QMessageBox::critical(this, tr("Run failed"), error);
+    QMessageBox::warning(this, title, text);
+}
+
+void MainWindow::exportViewInteractive(QWidget* view, const QString& title) {
+    QString filter = tr("PNG image (*.png);;PDF document (*.pdf)");
+    if (widgets::svgExportSupported()) filter += tr(";;SVG drawing (*.svg)");
+    QString chosen;
+    QString path =
+        QFileDialog::getSaveFileName(this, tr("Export %1").arg(title),
+                                     title.toLower().replace(' ', '-') + ".png", filter, &chosen);
+    if (path.isEmpty()) return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += chosen.contains("pdf") ? ".pdf" : chosen.contains("svg") ? ".svg" : ".png";
+    QString error;
+    if (!widgets::exportWidget(view, path, &error))
+        showMessage(tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+void MainWindow::exportRecordsInteractive(const QString& what, const QString& format) {
+    int64_t id = replayRunId();
+    if (!id) id = runner_.runId();
+    if (!id && !browser_->selectedRunIds().empty()) id = browser_->selectedRunIds().front();
+    if (!id) {
+        showMessage(tr("Export run records"),
+                    tr("No run to export: open or select a stored run, or record a live one."));
+        return;
+    }
+    const QString db = replay_ || !runner_.runId() ? browser_->databasePath()
+                                                   : QString::fromStdString(runner_.databasePath());
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export %1 of run %2").arg(what).arg(id),
+                                     QStringLiteral("run-%1-%2.%3").arg(id).arg(what, format),
+                                     format == "csv" ? tr("CSV (*.csv)") : tr("JSON (*.json)"));
+    if (path.isEmpty()) return;
+    QString error;
+    const int64_t n = exportRunRecords(db, id, what, format, path, &error);
+    if (n < 0)
+        showMessage(tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Wrote %1 records to %2").arg(n).arg(path), 5000);
+}
+
+void MainWindow::computeStrategyMap() {
+    // The MoE-GPS figure's setting (Mixtral 8x7B, 4 GPUs, 512-token prefill): which strategy
+    // the performance model says wins at each skewness and link bandwidth.
+    const SweepSpec spec = SweepSpec::moeGpsFigure();
+    const std::vector<SweepRow> rows = sweep(spec);
+    QStringList names;
+    std::map<std::string, int> index;
+    for (const SweepRow& r : rows)
+        if (!index.count(r.strategy)) {
+            index[r.strategy] = static_cast<int>(names.size());
+            names << QString::fromStdString(r.strategy);
+        }
+    std::vector<widgets::StrategyCell> cells;
+    for (double s : spec.skews)
+        for (double b : spec.bandwidthsGBs) {
+            double best = INFINITY, second = INFINITY;
+            int winner = -1;
+            for (const SweepRow& r : rows) {
+                if (r.skew != s || r.bandwidthGBs != b) continue;
+                if (r.winner) {
+                    winner = index[r.strategy];
+                    best = r.seconds;
+                }
+            }
+            for (const SweepRow& r : rows)
+                if (r.skew == s && r.bandwidthGBs == b && !r.winner)
+                    second = std::min(second, r.seconds);
+            const double margin = std::isfinite(second) && best > 0 ? (second / best - 1) * 100 : 0;
+            cells.push_back({s, b, winner, margin});
+        }
+    strategy_->setMap(names, spec.skews, spec.bandwidthsGBs, cells,
+                      tr("Fastest strategy by the performance model (Mixtral 8x7B, 4 GPUs, 512 "
+                         "tokens)"));
 }
 
 }  // namespace moe::gui

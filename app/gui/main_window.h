@@ -1,7 +1,9 @@
-// The workbench's main window and controller: experiment panel and views as docks, the engine
-// runner, and the ~30 Hz timer that drains telemetry, coalesces it into the views and updates
-// the status bar; prediction error and placement views as docks on the right and bottom. Optionally
-// saves a screenshot and quits when the run ends (scripted checks).
+// The workbench's main window and controller. It owns the engine runner and every view (as
+// dock widgets the user arranges; the layout is remembered), the experiment browser, the
+// replay bar that scrubs a stored run, the comparison table and the strategy map, and the
+// menus (run control, export of views and records, layout). A ~30 Hz timer drains telemetry,
+// coalesces it into the views and updates the status bar; the engine never touches Qt.
+// Live work is in main_window_live.cpp, stored runs in main_window_replay.cpp.
 #pragma once
 
 #include <QElapsedTimer>
@@ -9,23 +11,36 @@
 #include <QString>
 #include <QTimer>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "app/gui/engine_runner.h"
+#include "app/gui/ui_bench.h"
 #include "core/engine/telemetry.h"
 
+class QAction;
+class QDockWidget;
 class QLabel;
+class QSlider;
+class QToolBar;
 
 namespace moe::widgets {
+class ComparisonTable;
 class LoadHeatmapView;
 class PlacementView;
 class PredictionErrorView;
 class RankBalanceView;
+class StrategyMapView;
+struct PredictorRow;
+struct PolicyRow;
 }  // namespace moe::widgets
 
 namespace moe::gui {
 
+class ExperimentBrowser;
 class ExperimentPanel;
+class RunReplay;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -35,43 +50,121 @@ public:
     ~MainWindow() override;
 
     ExperimentPanel* panel() const { return panel_; }
+    ExperimentBrowser* browser() const { return browser_; }
+    widgets::LoadHeatmapView* heatmapView() const { return heatmap_; }
+    widgets::RankBalanceView* balanceView() const { return balance_; }
+    widgets::PredictionErrorView* errorView() const { return errors_; }
+    widgets::PlacementView* placementView() const { return placement_; }
+    widgets::ComparisonTable* comparisonTable() const { return comparison_; }
+    widgets::StrategyMapView* strategyMap() const { return strategy_; }
+    const EngineRunner& runner() const { return runner_; }
+    int64_t stepsSeen() const { return steps_; }
+    // Whether a run's telemetry is still being drained (false once its end was handled).
+    bool runInProgress() const { return timer_.isActive(); }
+    // The stored run being scrubbed (0 = live view).
+    int64_t replayRunId() const;
+
     // After the run ends: save the window to `path` and quit (exit code 0, 1 on failure).
     void setScreenshotOnFinish(const QString& path) { screenshotPath_ = path; }
+    // Bench mode: time every frame; when the run ends print the percentiles (and write them
+    // to `reportPath` when not empty) and quit.
+    void enableUiBench(const QString& reportPath);
+    // Steps the scrolling views keep (heatmap, balance and error curves).
+    void setWindowWidths(int steps);
+    // Shows errors through `handler` instead of message boxes (tests, scripted runs).
+    void setMessageHandler(std::function<void(const QString&, const QString&)> handler) {
+        messageHandler_ = std::move(handler);
+    }
+    // The views that can be exported, with their titles (menus, tests, screenshots).
+    std::vector<std::pair<QString, QWidget*>> exportableViews() const;
 
 public slots:
     void startRun();
     void togglePause();
     void stopRun();
+    // Reopens a stored run of the browser's database for scrubbing. False (with a message)
+    // when it cannot be read.
+    bool openStoredRun(int64_t runId);
+    void closeReplay();
+    // Moves the replay to `step` (the last recorded step at or before it).
+    void scrubTo(int64_t step);
+    // Dashed curves of the runs' errors and balancedness over the live (or replayed) ones.
+    bool overlayRuns(const std::vector<int64_t>& runIds);
+    void clearOverlays();
+    // Adds the runs' predictor and policy summaries to the comparison table.
+    bool compareRuns(const std::vector<int64_t>& runIds);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    QDockWidget* addView(const QString& title, const QString& objectName, QWidget* view,
+                         Qt::DockWidgetArea area);
+    void buildMenus();
+    void buildReplayBar();
+    void exportViewInteractive(QWidget* view, const QString& title);
+    void exportRecordsInteractive(const QString& what, const QString& format);
+    void showMessage(const QString& title, const QString& text);
+    void resetLayout();
+    void computeStrategyMap();
+
+    // Live (main_window_live.cpp)
     void poll();
     void consume(const Frame& f);
+    void refreshViews();
     void updateStatus();
+    void updateComparison();
     void runEnded();
+
+    // Replay (main_window_replay.cpp)
+    void showReplayWindow(int64_t step);
 
     bool persist_;
     EngineRunner runner_;
     ExperimentPanel* panel_;
+    ExperimentBrowser* browser_;
     widgets::LoadHeatmapView* heatmap_;
     widgets::RankBalanceView* balance_;
     widgets::PredictionErrorView* errors_;
     widgets::PlacementView* placement_;
+    widgets::ComparisonTable* comparison_;
+    widgets::StrategyMapView* strategy_;
+    std::vector<QDockWidget*> docks_;
+    QByteArray defaultState_;
     bool predictorsKnown_ = false, placementKnown_ = false;
-    int horizon_ = 1;
+    std::vector<int> horizons_{1};
     QLabel* stepsLabel_;
     QLabel* rateLabel_;
     QLabel* stateLabel_;
+    QAction* startAction_ = nullptr;
+    QAction* pauseAction_ = nullptr;
+    QAction* stopAction_ = nullptr;
     QTimer timer_;
     QElapsedTimer clock_;
     std::vector<Frame> frames_;
     int64_t steps_ = 0, tokens_ = 0, dropped_ = 0;
     int64_t rateSteps_ = 0, rateTokens_ = 0;  // counted since rateStart_
-    qint64 rateStart_ = 0, runStart_ = 0;
+    qint64 rateStart_ = 0, runStart_ = 0, lastComparison_ = 0;
     double stepsPerSecond_ = 0, tokensPerSecond_ = 0;
     QString screenshotPath_;
+    std::function<void(const QString&, const QString&)> messageHandler_;
+
+    // Comparison rows of stored runs (live rows are added on each update).
+    std::vector<widgets::PredictorRow> storedPredictorRows_;
+    std::vector<widgets::PolicyRow> storedPolicyRows_;
+    // Step-mean errors of the live run per (horizon index, predictor), for p50/p95.
+    std::vector<std::vector<std::vector<double>>> liveErrors_;
+
+    // Replay
+    std::unique_ptr<RunReplay> replay_;
+    QToolBar* replayBar_ = nullptr;
+    QLabel* replayLabel_ = nullptr;
+    QSlider* replaySlider_ = nullptr;
+    QLabel* replayStepLabel_ = nullptr;
+    QTimer scrubTimer_;  // coalesces slider moves into one store read
+
+    // Bench mode
+    std::unique_ptr<UiBench> bench_;
 };
 
 }  // namespace moe::gui

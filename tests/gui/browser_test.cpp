@@ -14,19 +14,12 @@
 #include "app/gui/experiment_browser.h"
 #include "core/engine/telemetry.h"
 #include "core/store/run_recorder.h"
+#include "tests/gui/gui_test_support.h"
 #include "widgets/export_util.h"
 
 namespace {
 
-// One application per process, shared with the other in-process GUI tests.
-void app() {
-    if (QApplication::instance()) return;
-    qputenv("QT_QPA_PLATFORM", "offscreen");
-    static int argc = 1;
-    static char name[] = "moe_gui_tests";
-    static char* argv[] = {name, nullptr};
-    new QApplication(argc, argv);
-}
+void app() { moe::test::ensureApp(); }
 
 moe::StepTelemetry frame(int64_t step, int layers, int experts, int ranks) {
     moe::StepTelemetry t;

@@ -20,6 +20,7 @@ TEST(WorkbenchScreenshot, DemoRunSavesANonTrivialPng) {
     env.insert("QT_QPA_PLATFORM", "offscreen");
     env.insert("XDG_CONFIG_HOME", dir.path());  // never touch the user's settings
     env.insert("XDG_RUNTIME_DIR", dir.path());
+    env.insert("MOE_DB", dir.filePath("runs.sqlite"));  // GUI runs are recorded: not to ~
     process.setProcessEnvironment(env);
     process.setProcessChannelMode(QProcess::MergedChannels);
     process.start(MOE_WORKBENCH_BINARY, {"--demo", "--steps", "120", "--screenshot", png});
@@ -38,6 +39,7 @@ TEST(WorkbenchScreenshot, DemoRunSavesANonTrivialPng) {
     for (int y = 0; y < image.height(); y += 4)
         for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
     EXPECT_GT(colours.size(), 50) << "the screenshot is (almost) a single colour";
+    EXPECT_TRUE(QFileInfo(dir.filePath("runs.sqlite")).exists()) << "the demo run was not recorded";
 }
 
 TEST(WorkbenchScreenshot, HelpExitsZero) {

@@ -1,0 +1,291 @@
+// See main_window.h. The live side: starting and stopping the engine thread, and the only
+// place engine telemetry meets Qt. Frames are drained from the runner's queue on the GUI
+// thread, appended to the views, and replotted once per tick, however many steps arrived.
+#include <QAction>
+#include <QApplication>
+#include <QLabel>
+#include <QPixmap>
+#include <QStatusBar>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "app/gui/experiment_browser.h"
+#include "app/gui/experiment_panel.h"
+#include "app/gui/main_window.h"
+#include "core/stats/load_matrix.h"
+#include "core/stats/workload_stats.h"
+#include "widgets/comparison_table.h"
+#include "widgets/load_heatmap_view.h"
+#include "widgets/placement_view.h"
+#include "widgets/prediction_error_view.h"
+#include "widgets/rank_balance_view.h"
+
+namespace moe::gui {
+
+namespace {
+double quantile(std::vector<double> v, double q) {
+    if (v.empty()) return NAN;
+    const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+    return v[i];
+}
+}  // namespace
+
+void MainWindow::startRun() {
+    if (runner_.live()) return;
+    const QString problem = panel_->validate();
+    if (!problem.isEmpty()) {
+        showMessage(tr("Cannot start"), problem);
+        return;
+    }
+    closeReplay();
+    heatmap_->clear();
+    balance_->clear();
+    errors_->clear();
+    placement_->clear();
+    predictorsKnown_ = placementKnown_ = false;
+    const ExperimentConfig config = panel_->config();
+    horizons_ = config.horizons;
+    liveErrors_.assign(horizons_.size(), {});
+    steps_ = tokens_ = dropped_ = rateSteps_ = rateTokens_ = 0;
+    stepsPerSecond_ = tokensPerSecond_ = 0;
+    rateStart_ = runStart_ = lastComparison_ = clock_.elapsed();
+    runner_.start(config);
+    panel_->setRunning(true, false);
+    stateLabel_->setText(tr("running"));
+    timer_.start();
+}
+
+void MainWindow::togglePause() {
+    if (runner_.state() == RunState::Running) {
+        runner_.pause();
+        stateLabel_->setText(tr("paused (Space resumes)"));
+    } else if (runner_.state() == RunState::Paused) {
+        runner_.resume();
+        stateLabel_->setText(tr("running"));
+    } else {
+        return;
+    }
+    panel_->setRunning(true, runner_.state() == RunState::Paused);
+}
+
+void MainWindow::stopRun() {
+    if (!runner_.live()) return;
+    runner_.stop();
+    poll();
+}
+
+void MainWindow::enableUiBench(const QString& reportPath) {
+    bench_ = std::make_unique<UiBench>();
+    connect(qApp, &QApplication::aboutToQuit, this, [this, reportPath] {
+        const std::string text = bench_->report().text();
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+        if (!reportPath.isEmpty()) std::ofstream(reportPath.toStdString()) << text;
+    });
+}
+
+void MainWindow::poll() {
+    if (bench_) bench_->tickStart();
+    dropped_ += runner_.drain(frames_);
+    for (const Frame& f : frames_) consume(f);
+    if (!frames_.empty()) refreshViews();
+    for (const std::string& w : runner_.takeWarnings())
+        showMessage(tr("Store"), QString::fromStdString(w));
+    const qint64 now = clock_.elapsed();
+    if (now - rateStart_ >= 1000) {
+        const double seconds = (now - rateStart_) / 1000.0;
+        stepsPerSecond_ = rateSteps_ / seconds;
+        tokensPerSecond_ = rateTokens_ / seconds;
+        rateSteps_ = rateTokens_ = 0;
+        rateStart_ = now;
+    }
+    if (now - lastComparison_ >= 1000) {
+        lastComparison_ = now;
+        updateComparison();
+    }
+    updateStatus();
+    if (bench_) bench_->tickEnd(steps_);
+    if (!runner_.live()) runEnded();
+}
+
+void MainWindow::refreshViews() {
+    heatmap_->refresh();
+    balance_->refresh();
+    errors_->refresh();
+}
+
+void MainWindow::consume(const Frame& f) {
+    const StepTelemetry& t = f.telemetry;
+    if (!predictorsKnown_) {
+        predictorsKnown_ = true;
+        QStringList names;
+        for (const auto& n : runner_.predictorNames()) names << QString::fromStdString(n);
+        errors_->setPredictors(names, horizons_, t.layers);
+        for (auto& perHorizon : liveErrors_)
+            perHorizon.assign(static_cast<size_t>(names.size()), {});
+    }
+    if (!placementKnown_) {
+        placementKnown_ = true;
+        int experts = 0;
+        std::vector<int> counts = runner_.initialReplicaCounts(experts);
+        if (experts > 0) placement_->setPlacement(t.layers, t.ranks, experts, counts, {});
+    }
+    for (const PredictionPoint& p : f.errors) {
+        errors_->appendError(p.predictor, p.horizonIndex, p.step, p.relative);
+        if (static_cast<size_t>(p.horizonIndex) < liveErrors_.size() &&
+            static_cast<size_t>(p.predictor) < liveErrors_[p.horizonIndex].size()) {
+            auto& v = liveErrors_[p.horizonIndex][p.predictor];
+            // Keep the last 20,000 for the quantiles: memory stays flat on endless runs.
+            if (v.size() >= 20000) v.erase(v.begin(), v.begin() + 10000);
+            v.push_back(p.relative);
+        }
+    }
+    errors_->appendPhase(t.step, f.stable);
+    if (f.rebalanced) {
+        placement_->setPlacement(t.layers, t.ranks, f.experts, f.replicaCounts, f.changed);
+        placement_->setRebalance({f.event.step, f.event.balancednessBefore,
+                                  f.event.balancednessAfter, f.event.movedExperts,
+                                  f.event.movedBytes});
+    }
+    ++steps_;
+    ++rateSteps_;
+    tokens_ += t.tokens;
+    rateTokens_ += t.tokens;
+    heatmap_->appendStep(t.step, t.loads.layers(), t.loads.experts(), t.loads.all());
+
+    widgets::RankBalanceView::RankStep rs;
+    rs.step = t.step;
+    rs.rankRows.assign(static_cast<size_t>(t.ranks), 0.0);
+    rs.rankBusySeconds.assign(static_cast<size_t>(t.ranks), 0.0);
+    double balance = 0, skew = 0;
+    std::vector<double> layerRows(static_cast<size_t>(t.ranks));
+    for (int l = 0; l < t.layers; ++l) {
+        for (int r = 0; r < t.ranks; ++r) {
+            layerRows[r] = static_cast<double>(t.rankRowsAt(l, r));
+            rs.rankRows[r] += layerRows[r];
+            rs.rankBusySeconds[r] += t.busyAt(l, r);
+        }
+        balance += moe::balancedness(layerRows);
+        int64_t total = 0, peak = 0;
+        for (int e = 0; e < t.loads.experts(); ++e) {
+            total += t.loads.at(l, e);
+            peak = std::max(peak, t.loads.at(l, e));
+        }
+        if (total > 0) skew += static_cast<double>(peak) * t.loads.experts() / total;
+    }
+    rs.balancedness = t.layers > 0 ? balance / t.layers : 1.0;
+    rs.skewness = t.layers > 0 ? skew / t.layers : 0.0;
+    rs.measuredSeconds = f.measuredSlowest;
+    rs.modelledSeconds = f.modelledSlowest;
+    balance_->appendStep(rs);
+}
+
+void MainWindow::updateStatus() {
+    stepsLabel_->setText(tr("steps %1").arg(steps_) +
+                         (dropped_ ? tr(" (%1 frames dropped)").arg(dropped_) : QString()));
+    rateLabel_->setText(tr("%1 steps/s  %2 tokens/s")
+                            .arg(stepsPerSecond_, 0, 'f', 1)
+                            .arg(tokensPerSecond_, 0, 'f', 0));
+    const bool live = runner_.live();
+    if (startAction_) startAction_->setEnabled(!live);
+    if (pauseAction_) pauseAction_->setEnabled(live);
+    if (stopAction_) stopAction_->setEnabled(live);
+}
+
+void MainWindow::updateComparison() {
+    std::vector<widgets::PredictorRow> predictors = storedPredictorRows_;
+    std::vector<widgets::PolicyRow> policies = storedPolicyRows_;
+    const QString live = runner_.runId() ? tr("live (run %1)").arg(runner_.runId()) : tr("live");
+    const std::vector<PredictorScoreRow> scores = runner_.predictorScores();
+    const std::vector<std::string> names = runner_.predictorNames();
+    for (const PredictorScoreRow& s : scores) {
+        widgets::PredictorRow row;
+        row.name = QString::fromStdString(s.name);
+        row.horizon = s.horizon;
+        row.meanRelativeError = s.meanRelative;
+        row.samples = s.samples;
+        row.microsPerForecast = s.microsPerForecast;
+        row.run = live;
+        row.p50 = row.p95 = NAN;
+        const auto h = std::find(horizons_.begin(), horizons_.end(), s.horizon);
+        const auto p = std::find(names.begin(), names.end(), s.name);
+        if (h != horizons_.end() && p != names.end()) {
+            const size_t hi = static_cast<size_t>(h - horizons_.begin());
+            const size_t pi = static_cast<size_t>(p - names.begin());
+            if (hi < liveErrors_.size() && pi < liveErrors_[hi].size()) {
+                row.p50 = quantile(liveErrors_[hi][pi], 0.5);
+                row.p95 = quantile(liveErrors_[hi][pi], 0.95);
+            }
+        }
+        predictors.push_back(row);
+    }
+    const PolicyScoreRow pol = runner_.policyScore();
+    if (!pol.name.empty()) {
+        widgets::PolicyRow row;
+        row.name = QString::fromStdString(pol.name);
+        row.run = live;
+        row.rebalances = pol.rebalances;
+        row.balancednessBefore = pol.balancednessBefore;
+        row.balancednessAfter = pol.balancednessAfter;
+        row.modelledSlowestMs = pol.modelledSlowestSeconds * 1e3;
+        row.measuredSlowestMs = pol.measuredSlowestSeconds * 1e3;
+        row.movedExperts = pol.movedExperts;
+        policies.push_back(row);
+    }
+    comparison_->setPredictorRows(predictors);
+    comparison_->setPolicyRows(policies);
+}
+
+void MainWindow::runEnded() {
+    timer_.stop();
+    panel_->setRunning(false, false);
+    if (stepsPerSecond_ == 0 && clock_.elapsed() > runStart_) {  // a run shorter than 1 s
+        const double seconds = (clock_.elapsed() - runStart_) / 1000.0;
+        stepsPerSecond_ = steps_ / seconds;
+        tokensPerSecond_ = tokens_ / seconds;
+    }
+    updateStatus();
+    updateComparison();
+    const RunState state = runner_.state();
+    const QString error = QString::fromStdString(runner_.error());
+    QString saved;
+    if (runner_.runId())
+        saved = tr("; saved as run %1 in %2")
+                    .arg(runner_.runId())
+                    .arg(QString::fromStdString(runner_.databasePath()));
+    stateLabel_->setText(state == RunState::Failed ? tr("failed: %1").arg(error)
+                                                   : tr("finished") + saved);
+    if (runner_.runId()) {
+        // Show the new run in the browser (opening the database on the first recorded run).
+        const QString db = QString::fromStdString(runner_.databasePath());
+        if (browser_->databasePath() != db || !browser_->isOpen())
+            browser_->openDatabase(db);
+        else
+            browser_->refresh();
+    }
+    if (bench_) {
+        QApplication::exit(state == RunState::Failed ? 1 : 0);
+        return;
+    }
+    if (!screenshotPath_.isEmpty()) {
+        if (state == RunState::Failed) {
+            std::fprintf(stderr, "moe-workbench: %s\n", qPrintable(error));
+            QApplication::exit(1);
+            return;
+        }
+        refreshViews();
+        // Draw everything now (queued replots included) before grabbing.
+        QApplication::processEvents();
+        const bool ok = grab().save(screenshotPath_);
+        if (!ok)
+            std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(screenshotPath_));
+        QApplication::exit(ok ? 0 : 1);
+        return;
+    }
+    if (state == RunState::Failed) showMessage(tr("Run failed"), error);
+}
+
+}  // namespace moe::gui

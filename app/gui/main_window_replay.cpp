@@ -1,0 +1,272 @@
+// See main_window.h. Stored runs: reopening one from the browser's database and scrubbing it
+// with the replay bar's slider (the views show the window of steps ending at the slider, read
+// from the store on demand), overlaying runs' error and balancedness curves, and adding runs'
+// summaries to the comparison table. Store errors become messages, never exceptions.
+#include <QAction>
+#include <QLabel>
+#include <QSlider>
+#include <QStatusBar>
+#include <QToolBar>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "app/gui/experiment_browser.h"
+#include "app/gui/main_window.h"
+#include "app/gui/run_replay.h"
+#include "core/stats/workload_stats.h"
+#include "core/store/experiment_store.h"
+#include "core/store/run_reader.h"
+#include "widgets/comparison_table.h"
+#include "widgets/load_heatmap_view.h"
+#include "widgets/placement_view.h"
+#include "widgets/prediction_error_view.h"
+#include "widgets/rank_balance_view.h"
+
+namespace moe::gui {
+
+int64_t MainWindow::replayRunId() const { return replay_ ? replay_->run().id : 0; }
+
+bool MainWindow::openStoredRun(int64_t runId) {
+    if (runner_.live()) {
+        showMessage(tr("Open run"),
+                    tr("Stop the live run first (Esc), then open run %1.").arg(runId));
+        return false;
+    }
+    if (!browser_->isOpen()) {
+        showMessage(tr("Open run"), tr("No experiment database is open (File > Open)."));
+        return false;
+    }
+    try {
+        replay_ = std::make_unique<RunReplay>(browser_->databasePath().toStdString(), runId);
+    } catch (const std::exception& e) {
+        replay_.reset();
+        showMessage(tr("Cannot open run %1").arg(runId), QString::fromUtf8(e.what()));
+        return false;
+    }
+    const store::RunRecord& run = replay_->run();
+    if (replay_->steps().empty()) {
+        showMessage(tr("Open run"), tr("Run %1 recorded no steps.").arg(runId));
+        replay_.reset();
+        return false;
+    }
+    replayLabel_->setText(tr("  Run %1: %2 (%3)  ")
+                              .arg(run.id)
+                              .arg(QString::fromStdString(run.name))
+                              .arg(QString::fromStdString(store::toString(run.status))));
+    replaySlider_->blockSignals(true);
+    replaySlider_->setRange(0, static_cast<int>(replay_->steps().size()) - 1);
+    replaySlider_->setValue(replaySlider_->maximum());
+    replaySlider_->setPageStep(std::max(1, replaySlider_->maximum() / 20));
+    replaySlider_->blockSignals(false);
+    replayBar_->show();
+    stateLabel_->setText(tr("run %1 from %2").arg(run.id).arg(browser_->databasePath()));
+    scrubTo(replay_->steps().back());
+    return true;
+}
+
+void MainWindow::closeReplay() {
+    if (!replay_) return;
+    replay_.reset();
+    replayBar_->hide();
+    stateLabel_->setText(tr("idle: Ctrl+R runs the experiment on the left"));
+}
+
+void MainWindow::scrubTo(int64_t step) {
+    if (!replay_) return;
+    const std::vector<int64_t>& steps = replay_->steps();
+    auto it = std::upper_bound(steps.begin(), steps.end(), step);
+    if (it != steps.begin()) --it;
+    const int index = static_cast<int>(it - steps.begin());
+    if (replaySlider_->value() != index) {
+        replaySlider_->blockSignals(true);
+        replaySlider_->setValue(index);
+        replaySlider_->blockSignals(false);
+    }
+    try {
+        showReplayWindow(*it);
+    } catch (const std::exception& e) {
+        showMessage(tr("Cannot read run %1").arg(replay_->run().id), QString::fromUtf8(e.what()));
+        closeReplay();
+    }
+}
+
+void MainWindow::showReplayWindow(int64_t step) {
+    const store::RunRecord& run = replay_->run();
+    replayStepLabel_->setText(tr("step %1 of %2").arg(step).arg(replay_->steps().back()));
+    heatmap_->clear();
+    balance_->clear();
+    errors_->clear();
+    const int64_t from = std::max<int64_t>(0, step - heatmap_->window() + 1);
+    for (const StepTelemetry& t : replay_->window(from, step)) {
+        heatmap_->appendStep(t.step, t.loads.layers(), t.loads.experts(), t.loads.all());
+        widgets::RankBalanceView::RankStep rs;
+        rs.step = t.step;
+        rs.rankRows.assign(static_cast<size_t>(t.ranks), 0.0);
+        rs.rankBusySeconds.assign(static_cast<size_t>(t.ranks), 0.0);
+        std::vector<double> layerRows(static_cast<size_t>(t.ranks));
+        double balance = 0, skew = 0;
+        for (int l = 0; l < t.layers; ++l) {
+            for (int r = 0; r < t.ranks; ++r) {
+                layerRows[r] = static_cast<double>(t.rankRowsAt(l, r));
+                rs.rankRows[r] += layerRows[r];
+                rs.rankBusySeconds[r] += t.busyAt(l, r);
+            }
+            balance += moe::balancedness(layerRows);
+            int64_t total = 0, peak = 0;
+            for (int e = 0; e < t.loads.experts(); ++e) {
+                total += t.loads.at(l, e);
+                peak = std::max(peak, t.loads.at(l, e));
+            }
+            if (total > 0) skew += static_cast<double>(peak) * t.loads.experts() / total;
+        }
+        rs.balancedness = t.layers > 0 ? balance / t.layers : 1.0;
+        rs.skewness = t.layers > 0 ? skew / t.layers : 0.0;
+        balance_->appendStep(rs);
+    }
+
+    // Errors: every stored (predictor, horizon) series up to the slider.
+    QStringList names;
+    std::vector<int> horizons;
+    std::map<std::string, int> predictorIndex;
+    for (const ErrorSeries& s : replay_->errors()) {
+        if (!predictorIndex.count(s.predictor)) {
+            predictorIndex[s.predictor] = static_cast<int>(names.size());
+            names << QString::fromStdString(s.predictor);
+        }
+        if (std::find(horizons.begin(), horizons.end(), s.horizon) == horizons.end())
+            horizons.push_back(s.horizon);
+    }
+    std::sort(horizons.begin(), horizons.end());
+    if (!names.isEmpty()) {
+        const int shown = errors_->horizonIndex();
+        errors_->setPredictors(names, horizons, run.layers);
+        if (shown >= 0 && shown < static_cast<int>(horizons.size()))
+            errors_->setHorizonIndex(shown);
+        const int64_t errorsFrom = step - 500;
+        for (const ErrorSeries& s : replay_->errors()) {
+            const int hi = static_cast<int>(std::find(horizons.begin(), horizons.end(), s.horizon) -
+                                            horizons.begin());
+            const int pi = predictorIndex[s.predictor];
+            auto b = std::lower_bound(s.steps.begin(), s.steps.end(), errorsFrom);
+            for (auto i = b; i != s.steps.end() && *i <= step; ++i)
+                errors_->appendError(pi, hi, *i,
+                                     s.relative[static_cast<size_t>(i - s.steps.begin())]);
+        }
+    }
+    refreshViews();
+
+    const PlacementAt p = replay_->placementAt(step);
+    if (p.known) {
+        placement_->setPlacement(run.layers, run.ranks, run.experts, p.counts, p.changed);
+        placement_->setRebalance({p.decidedAt, p.balancednessBefore, p.balancednessAfter,
+                                  static_cast<int>(p.movedExperts),
+                                  static_cast<size_t>(p.movedBytes)});
+    } else {
+        placement_->clear();
+    }
+}
+
+bool MainWindow::overlayRuns(const std::vector<int64_t>& runIds) {
+    if (!browser_->isOpen()) return false;
+    const int hi = errors_->horizonIndex();
+    const int wantedHorizon =
+        hi >= 0 && hi < static_cast<int>(horizons_.size()) ? horizons_[hi] : 1;
+    for (int64_t id : runIds) {
+        try {
+            RunReplay r(browser_->databasePath().toStdString(), id);
+            const auto [steps, values] = r.balancedness();
+            balance_->setOverlay(tr("run %1").arg(id), steps, values);
+            // Per predictor: the stored horizon closest to the one the view shows.
+            std::map<std::string, const ErrorSeries*> best;
+            for (const ErrorSeries& s : r.errors()) {
+                const ErrorSeries*& b = best[s.predictor];
+                if (!b ||
+                    std::abs(s.horizon - wantedHorizon) < std::abs(b->horizon - wantedHorizon))
+                    b = &s;
+            }
+            for (const auto& [name, s] : best)
+                errors_->setOverlay(tr("run %1 %2 (H=%3)")
+                                        .arg(id)
+                                        .arg(QString::fromStdString(name))
+                                        .arg(s->horizon),
+                                    s->steps, s->relative);
+        } catch (const std::exception& e) {
+            showMessage(tr("Cannot overlay run %1").arg(id), QString::fromUtf8(e.what()));
+            return false;
+        }
+    }
+    refreshViews();
+    statusBar()->showMessage(
+        tr("Overlaid %1 run(s); Run > Clear overlays removes them").arg(runIds.size()), 5000);
+    return true;
+}
+
+void MainWindow::clearOverlays() {
+    errors_->clearOverlays();
+    balance_->clearOverlays();
+    refreshViews();
+}
+
+bool MainWindow::compareRuns(const std::vector<int64_t>& runIds) {
+    if (!browser_->isOpen()) return false;
+    try {
+        store::ExperimentStore st(browser_->databasePath().toStdString());
+        for (int64_t id : runIds) {
+            const store::RunRecord run = st.run(id);
+            store::RunReader reader(st.connection(), run);
+            const QString label = tr("run %1").arg(id);
+            // Replace rows of a run compared before.
+            auto sameRun = [&](const auto& row) { return row.run == label; };
+            std::erase_if(storedPredictorRows_, sameRun);
+            std::erase_if(storedPolicyRows_, sameRun);
+            for (const store::PredictionSummary& s : reader.predictionSummary()) {
+                widgets::PredictorRow row;
+                row.name = QString::fromStdString(s.predictor);
+                row.horizon = s.horizon;
+                row.meanRelativeError = s.relativeError;
+                row.p50 = row.p95 = NAN;
+                row.samples = s.count;
+                row.microsPerForecast = NAN;
+                row.run = label;
+                storedPredictorRows_.push_back(row);
+            }
+            const auto decisions = reader.decisionSummary();
+            if (!decisions.empty()) {
+                // Measured: the slowest rank's busy time per layer, summed over the run.
+                double measured = 0;
+                reader.forEachStep([&](const StepTelemetry& t) {
+                    for (int l = 0; l < t.layers; ++l) {
+                        double slowest = 0;
+                        for (int r = 0; r < t.ranks; ++r)
+                            slowest = std::max(slowest, t.busyAt(l, r));
+                        measured += slowest;
+                    }
+                });
+                const auto metrics = reader.runMetrics();
+                for (const store::DecisionSummary& d : decisions) {
+                    widgets::PolicyRow row;
+                    row.name = QString::fromStdString(d.policy);
+                    row.run = label;
+                    // One decision per layer per rebalance.
+                    row.rebalances = run.layers > 0 ? static_cast<int>(d.count / run.layers) : 0;
+                    row.balancednessBefore = d.balancednessBefore;
+                    row.balancednessAfter = d.balancednessAfter;
+                    row.movedExperts = d.movedExperts;
+                    row.measuredSlowestMs = measured * 1e3;
+                    auto m = metrics.find("modelled_slowest_seconds");
+                    row.modelledSlowestMs = m != metrics.end() ? m->second * 1e3 : NAN;
+                    storedPolicyRows_.push_back(row);
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        showMessage(tr("Cannot compare"), QString::fromUtf8(e.what()));
+        return false;
+    }
+    updateComparison();
+    return true;
+}
+
+}  // namespace moe::gui

@@ -1,0 +1,200 @@
+// The main window end to end, offscreen and in-process, as issue 6 asks: start the default
+// experiment (shortened), wait for steps, check every view holds data, stop a second run
+// mid-way, reopen the first from the store and scrub it, overlay both runs, compare them, and
+// export every view to PNG, PDF and SVG and a run's records to CSV and JSON. Also: a bad trace
+// gives a message and the window lives on.
+#include "app/gui/main_window.h"
+
+#include <gtest/gtest.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <cstdlib>
+#include <memory>
+
+#include "app/gui/experiment_browser.h"
+#include "app/gui/experiment_config.h"
+#include "app/gui/experiment_panel.h"
+#include "core/store/experiment_store.h"
+#include "tests/gui/gui_test_support.h"
+#include "widgets/comparison_table.h"
+#include "widgets/export_util.h"
+#include "widgets/load_heatmap_view.h"
+#include "widgets/placement_view.h"
+#include "widgets/prediction_error_view.h"
+#include "widgets/rank_balance_view.h"
+#include "widgets/strategy_map_view.h"
+
+namespace {
+
+using moe::gui::MainWindow;
+
+class MainWindowTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        moe::test::ensureApp();
+        ASSERT_TRUE(dir_.isValid());
+        db_ = dir_.filePath("runs.sqlite");
+        setenv("MOE_DB", db_.toLocal8Bit().constData(), 1);
+        window_ = std::make_unique<MainWindow>(false);
+        window_->setMessageHandler([this](const QString& title, const QString& text) {
+            messages_ << title + ": " + text;
+        });
+        window_->resize(1400, 900);
+        window_->show();
+    }
+    void TearDown() override {
+        window_.reset();
+        unsetenv("MOE_DB");
+    }
+
+    // The default experiment, shortened: past the rebalances at 50 and 100 steps.
+    moe::gui::ExperimentConfig shortDefault(int64_t steps) {
+        moe::gui::ExperimentConfig c;
+        c.steps = steps;
+        c.horizons = {1, 10};
+        return c;
+    }
+    bool runToEnd(int timeoutMs = 120000) {
+        window_->startRun();
+        return moe::test::waitUntil([this] { return !window_->runInProgress(); }, timeoutMs);
+    }
+
+    QTemporaryDir dir_;
+    QString db_;
+    QStringList messages_;
+    std::unique_ptr<MainWindow> window_;
+};
+
+TEST_F(MainWindowTest, DefaultRunFillsEveryViewAndIsRecorded) {
+    window_->panel()->setConfig(shortDefault(120));
+    ASSERT_TRUE(runToEnd());
+    EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
+    EXPECT_EQ(window_->stepsSeen(), 120);
+    EXPECT_GT(window_->heatmapView()->columns(), 100);
+    EXPECT_EQ(window_->heatmapView()->currentStep(), 119);
+    EXPECT_GT(window_->balanceView()->points(), 100);
+    EXPECT_EQ(window_->errorView()->curves(), 3);
+    EXPECT_GT(window_->errorView()->points(0), 50);  // sw_avg at H=1
+    EXPECT_TRUE(window_->placementView()->summaryText().contains("100"))
+        << window_->placementView()->summaryText().toStdString();
+    EXPECT_EQ(window_->comparisonTable()->predictorTable()->rowCount(), 6);  // 3 x 2 horizons
+    EXPECT_EQ(window_->comparisonTable()->policyTable()->rowCount(), 1);
+    EXPECT_EQ(window_->strategyMap()->cellCount(), 20);
+    EXPECT_TRUE(messages_.isEmpty()) << messages_.join('\n').toStdString();
+
+    // Recorded: the browser lists the run with all its steps.
+    ASSERT_GT(window_->runner().runId(), 0);
+    moe::store::ExperimentStore store(db_.toStdString());
+    const auto run = store.run(window_->runner().runId());
+    EXPECT_EQ(run.steps, 120);
+    EXPECT_EQ(run.status, moe::store::RunStatus::Finished);
+    EXPECT_EQ(window_->browser()->visibleRunCount(), 1);
+}
+
+TEST_F(MainWindowTest, StopReopenScrubOverlayCompareAndExport) {
+    window_->panel()->setConfig(shortDefault(120));
+    ASSERT_TRUE(runToEnd());
+    const int64_t first = window_->runner().runId();
+
+    // A second run, stopped mid-way: kept as interrupted with the steps it made.
+    moe::gui::ExperimentConfig second = shortDefault(0);
+    second.policy = "gps";
+    window_->panel()->setConfig(second);
+    window_->startRun();
+    ASSERT_TRUE(moe::test::waitUntil([this] { return window_->stepsSeen() >= 60; }, 120000));
+    window_->stopRun();
+    ASSERT_FALSE(window_->runner().live());
+    const int64_t secondId = window_->runner().runId();
+    ASSERT_NE(secondId, first);
+    {
+        moe::store::ExperimentStore store(db_.toStdString());
+        const auto run = store.run(secondId);
+        EXPECT_EQ(run.status, moe::store::RunStatus::Interrupted);
+        EXPECT_GE(run.steps, 60);
+    }
+
+    // Reopen the first and scrub to step 60: the views show steps up to 60 and the placement
+    // decided at step 50.
+    ASSERT_TRUE(window_->openStoredRun(first)) << messages_.join('\n').toStdString();
+    EXPECT_EQ(window_->replayRunId(), first);
+    EXPECT_EQ(window_->heatmapView()->currentStep(), 119);
+    window_->scrubTo(60);
+    EXPECT_EQ(window_->heatmapView()->currentStep(), 60);
+    EXPECT_EQ(window_->heatmapView()->columns(), 61);
+    EXPECT_GT(window_->errorView()->points(0), 10);
+    EXPECT_TRUE(window_->placementView()->summaryText().contains("50"))
+        << window_->placementView()->summaryText().toStdString();
+
+    // Overlay both runs: one balancedness curve per run, one error curve per run and predictor.
+    ASSERT_TRUE(window_->overlayRuns({first, secondId}));
+    EXPECT_EQ(window_->balanceView()->overlayCount(), 2);
+    EXPECT_EQ(window_->errorView()->overlayCount(), 6);
+    window_->clearOverlays();
+    EXPECT_EQ(window_->balanceView()->overlayCount(), 0);
+
+    // Compare: each run's predictors (3 x 2 horizons) and its policy.
+    window_->closeReplay();
+    ASSERT_TRUE(window_->compareRuns({first, secondId}));
+    EXPECT_GE(window_->comparisonTable()->predictorTable()->rowCount(), 12);
+    EXPECT_GE(window_->comparisonTable()->policyTable()->rowCount(), 2);
+
+    // Export every view to each format, checking the files' headers.
+    for (const auto& [title, view] : window_->exportableViews()) {
+        for (const QString& ext :
+             {QStringLiteral("png"), QStringLiteral("pdf"), QStringLiteral("svg")}) {
+            if (ext == "svg" && !moe::widgets::svgExportSupported()) continue;
+            const QString path = dir_.filePath(title + "." + ext);
+            QString error;
+            ASSERT_TRUE(moe::widgets::exportWidget(view, path, &error))
+                << title.toStdString() << " " << error.toStdString();
+            QFile f(path);
+            ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+            const QByteArray head = f.read(512);
+            EXPECT_GT(f.size(), 1000) << path.toStdString();
+            if (ext == "png") EXPECT_TRUE(head.startsWith("\x89PNG")) << path.toStdString();
+            if (ext == "pdf") EXPECT_TRUE(head.startsWith("%PDF")) << path.toStdString();
+            if (ext == "svg") EXPECT_TRUE(head.contains("<svg")) << path.toStdString();
+        }
+    }
+
+    // A run's records: loads as CSV and decisions as JSON.
+    QString error;
+    const QString csv = dir_.filePath("loads.csv");
+    // A header and one line per step, layer and expert.
+    EXPECT_EQ(moe::gui::exportRunRecords(db_, first, "loads", "csv", csv, &error), 120 * 24 * 32)
+        << error.toStdString();
+    QFile f(csv);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    EXPECT_EQ(f.readAll().count('\n'), 120 * 24 * 32 + 1);
+    const QString json = dir_.filePath("decisions.json");
+    EXPECT_GT(moe::gui::exportRunRecords(db_, first, "decisions", "json", json, &error), 0)
+        << error.toStdString();
+    EXPECT_TRUE(messages_.isEmpty()) << messages_.join('\n').toStdString();
+}
+
+TEST_F(MainWindowTest, BadTraceIsAMessageAndTheWindowLivesOn) {
+    moe::gui::ExperimentConfig c = shortDefault(10);
+    c.workload = "trace:" + dir_.filePath("missing.tsv.gz").toStdString();
+    window_->panel()->setConfig(c);
+    ASSERT_TRUE(runToEnd(30000));
+    EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Failed);
+    ASSERT_EQ(messages_.size(), 1);
+    EXPECT_TRUE(messages_[0].contains("missing.tsv.gz")) << messages_[0].toStdString();
+    // And a good run still works afterwards.
+    messages_.clear();
+    window_->panel()->setConfig(shortDefault(20));
+    ASSERT_TRUE(runToEnd());
+    EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished);
+    EXPECT_EQ(window_->stepsSeen(), 20);
+}
+
+TEST(HorizonList, ParsesAndRefusesBadEntries) {
+    EXPECT_THROW(moe::gui::parseHorizons("1, ten"), std::exception);
+    EXPECT_THROW(moe::gui::parseHorizons(""), std::exception);
+    EXPECT_EQ(moe::gui::parseHorizons(" 1,10 ,100"), (std::vector<int>{1, 10, 100}));
+}
+
+}  // namespace
