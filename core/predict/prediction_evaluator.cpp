@@ -1,6 +1,7 @@
 // See prediction_evaluator.h.
 #include "core/predict/prediction_evaluator.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/common/error.h"
@@ -33,10 +34,15 @@ PredictionEvaluator::PredictionEvaluator(std::vector<std::unique_ptr<Predictor>>
         throw Error("horizon must be >= 1, got " + std::to_string(options.horizon));
     if (options.forecastEvery < 1) throw Error("forecast-every must be >= 1");
     if (predictors_.empty()) throw Error("no predictor to evaluate");
+    for (int h : options_.alsoAt) {
+        if (h < 1) throw Error("horizon must be >= 1, got " + std::to_string(h));
+        options_.horizon = std::max(options_.horizon, h);
+    }
     for (const auto& p : predictors_) {
         PredictorScore score;
         score.name = p->name();
         score.parameters = p->parameters();
+        score.alsoAt.resize(options_.alsoAt.size());
         scores_.push_back(std::move(score));
     }
 }
@@ -83,6 +89,12 @@ void PredictionEvaluator::evaluateFront() {
                     forecast_.block(h) + static_cast<size_t>(l) * shares.experts;
                 overH.add(layerErrors({predicted, static_cast<size_t>(shares.experts)},
                                       window_[h].second.layer(l)));
+                for (size_t a = 0; a < options_.alsoAt.size(); ++a)
+                    if (options_.alsoAt[a] == h) {
+                        const ErrorMetrics m = overH.mean();
+                        score.alsoAt[a].add(m);
+                        if (sink_ && h != H) sink_({step, static_cast<int>(i), h, l, m});
+                    }
             }
             const ErrorMetrics m = overH.mean();
             score.perLayer[l].add(m);

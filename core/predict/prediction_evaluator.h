@@ -19,6 +19,10 @@ struct EvaluatorOptions {
     int horizon = 1;        // H: forecasts cover the next H steps; errors average over them
     int forecastEvery = 1;  // score a forecast every N observed steps
     int64_t warmup = 0;     // steps observed before the first scored forecast
+    // Also score each forecast at these shorter horizons (errors over its first h steps), so
+    // one forecast of the longest horizon serves several: the GUI's horizon selector without
+    // running every predictor once per horizon. The evaluator forecasts max(horizon, these).
+    std::vector<int> alsoAt;
 };
 
 struct PredictionError {
@@ -33,6 +37,8 @@ struct PredictorScore {
     std::string name, parameters;
     std::vector<MetricAccumulator> perLayer;
     MetricAccumulator overall;  // every (forecast, layer)
+    // Per horizon of EvaluatorOptions::alsoAt (same order): every (forecast, layer) at h.
+    std::vector<MetricAccumulator> alsoAt;
     double forecastSeconds = 0, observeSeconds = 0;
     int64_t forecasts = 0, observations = 0;
     // The cost figure of the issue: microseconds per forecast, per layer.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "core/common/error.h"
 #include "core/predict/dist_only_predictor.h"
@@ -109,6 +110,30 @@ TEST(PredictionEvaluator, ScoresEveryForecastOnceAndReportsCost) {
     EXPECT_EQ(ev.scores()[0].forecasts, 8);
     EXPECT_EQ(ev.scores()[0].observations, 16);
     EXPECT_GE(ev.scores()[1].microsecondsPerForecastPerLayer(), 0);
+}
+
+TEST(PredictionEvaluator, ScoresShorterHorizonsFromTheSameForecast) {
+    // Last value on a trend of 0.01 per step is off by 0.01*h at h steps ahead, so the mean
+    // over the first h steps is 0.01*(h+1)/2: 0.01 at h=1, 0.015 at h=2, 0.025 at h=4.
+    EvaluatorOptions o;
+    o.horizon = 1;
+    o.alsoAt = {1, 2, 4};  // the evaluator forecasts 4 steps
+    std::vector<std::unique_ptr<Predictor>> ps;
+    ps.push_back(std::make_unique<LastValuePredictor>());
+    PredictionEvaluator ev(std::move(ps), o);
+    std::map<int, int> perHorizon;
+    ev.setSink([&](const PredictionError& e) {
+        ++perHorizon[e.horizon];
+        EXPECT_NEAR(e.metrics.absolute, 0.01 * (e.horizon + 1) / 2, 1e-6) << "h=" << e.horizon;
+    });
+    for (int t = 0; t < 20; ++t) ev.push(t, pair(0.1 + 0.01 * t));
+    EXPECT_EQ(ev.options().horizon, 4);
+    // 16 forecasts (steps 0..15 have their 4 future steps), each scored once per horizon.
+    EXPECT_EQ(perHorizon, (std::map<int, int>{{1, 16}, {2, 16}, {4, 16}}));
+    ASSERT_EQ(ev.scores()[0].alsoAt.size(), 3u);
+    EXPECT_NEAR(ev.scores()[0].alsoAt[1].mean().absolute, 0.015, 1e-6);
+    EXPECT_NEAR(ev.scores()[0].overall.mean().absolute, 0.025, 1e-6);
+    EXPECT_EQ(ev.scores()[0].forecasts, 16);  // one forecast serves all three horizons
 }
 
 TEST(BaselinePredictors, RejectBadParameters) {
