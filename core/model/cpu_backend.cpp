@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/model/moe_kernels.h"
+#include "core/model/swiglu_eigen.h"
 
 namespace moe {
 namespace {
@@ -21,34 +23,6 @@ using MutMap = Eigen::Map<RowMat>;
 constexpr int kSmallRows = 8;
 constexpr size_t kCachedWeightBytes = 512 * 1024;  // one weight matrix small enough for L2
 
-void scoreRow(float* row, int E, ScoreFunction f) {
-    if (f == ScoreFunction::Softmax) {
-        const float mx = *std::max_element(row, row + E);
-        float sum = 0;
-        for (int e = 0; e < E; ++e) {
-            row[e] = std::exp(row[e] - mx);
-            sum += row[e];
-        }
-        const float inv = 1.0f / sum;
-        for (int e = 0; e < E; ++e) row[e] *= inv;
-    } else {
-        for (int e = 0; e < E; ++e) row[e] = 1.0f / (1.0f + std::exp(-row[e]));
-    }
-}
-
-// k best of one row: highest score first, equal scores ordered by lower expert id.
-void selectTopK(const float* scores, int E, int k, int32_t* ids) {
-    for (int j = 0; j < k; ++j) {
-        int best = -1;
-        for (int e = 0; e < E; ++e) {
-            bool taken = false;
-            for (int i = 0; i < j; ++i) taken |= (ids[i] == e);
-            if (taken) continue;
-            if (best < 0 || scores[e] > scores[best]) best = e;  // strict >: lowest id wins ties
-        }
-        ids[j] = best;
-    }
-}
 }  // namespace
 
 void setComputeThreadsForThisThread(int threads) { omp_set_num_threads(std::max(1, threads)); }
@@ -62,7 +36,7 @@ void CpuBackend::gateTopK(const GateArgs& a) {
     scores.noalias() = ConstMap(a.x, a.tokens, c.hidden) * ConstMap(a.gate, c.hidden, E);
     for (int t = 0; t < a.tokens; ++t) {
         float* row = scores.data() + static_cast<size_t>(t) * E;
-        scoreRow(row, E, c.score);
+        kernels::scoreRow(row, E, c.score);
         int32_t* ids = a.outIds + static_cast<size_t>(t) * k;
         if (a.forcedIds) {
             const int32_t* forced = a.forcedIds + static_cast<size_t>(t) * k;
@@ -73,13 +47,10 @@ void CpuBackend::gateTopK(const GateArgs& a) {
                 ids[j] = forced[j];
             }
         } else {
-            selectTopK(row, E, k, ids);
+            kernels::selectTopK(row, E, k, ids);
         }
-        float* w = a.outWeights + static_cast<size_t>(t) * k;
-        float sum = 0;
-        for (int j = 0; j < k; ++j) sum += (w[j] = row[ids[j]]);
-        if (c.renormalize && sum > 0)
-            for (int j = 0; j < k; ++j) w[j] /= sum;
+        kernels::combineWeights(row, ids, k, c.renormalize,
+                                a.outWeights + static_cast<size_t>(t) * k);
     }
 }
 
@@ -116,7 +87,7 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
         up.noalias() = x * w3;
     }
     // SwiGLU: silu(g) * u, with silu(g) = g * sigmoid(g).
-    gateAct.array() = gateAct.array() / (1.0f + (-gateAct.array()).exp()) * up.array();
+    gateAct.array() = kernels::swigluArray(gateAct, up);
     const ConstMap w2(a.weights->w2.data(), F, H);
     MutMap y(a.out, a.rows, H);
     if (rowByRow) {
