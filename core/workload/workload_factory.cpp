@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/train/train_workload.h"
 #include "core/workload/trace_workload.h"
 
 #ifndef MOE_SOURCE_DIR
@@ -118,6 +119,19 @@ SyntheticParams parseSyntheticSpec(const std::string& keyValues, const WorkloadO
     return p;
 }
 
+train::TrainSpec parseTrainWorkloadSpec(const std::string& keyValues,
+                                        const WorkloadOptions& options) {
+    train::TrainSpec base;
+    base.options.seed = options.seed;
+    if (options.layers) base.options.model.blocks = *options.layers;
+    if (options.experts) base.options.model.experts = *options.experts;
+    if (options.topK) base.options.model.topK = *options.topK;
+    train::TrainSpec spec = train::parseTrainSpec(keyValues, base);
+    if (options.maxSteps > 0)
+        spec.steps = spec.steps > 0 ? std::min(spec.steps, options.maxSteps) : options.maxSteps;
+    return spec;
+}
+
 std::string resolveTraceName(const std::string& nameOrPath) {
     for (const NamedTrace& named : kNamedTraces) {
         if (nameOrPath != named.name) continue;
@@ -165,8 +179,13 @@ std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options) {
         const std::string keyValues = options.spec.size() > 10 ? options.spec.substr(10) : "";
         return std::make_unique<SyntheticWorkload>(parseSyntheticSpec(keyValues, options));
     }
+    if (options.spec == "train" || startsWith(options.spec, "train:")) {
+        const std::string keyValues = options.spec.size() > 6 ? options.spec.substr(6) : "";
+        return std::make_unique<train::TrainWorkload>(parseTrainWorkloadSpec(keyValues, options));
+    }
     throw Error("unknown workload '" + options.spec +
-                "' (expected trace:PATH, trace:gpt-oss-20b or synthetic:key=value,...)");
+                "' (expected trace:PATH, trace:gpt-oss-20b, synthetic:key=value,... or "
+                "train:key=value,...)");
 }
 
 }  // namespace moe

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/train/train_spec.h"
 #include "core/workload/batching.h"
 #include "core/workload/synthetic_workload.h"
 #include "core/workload/workload.h"
@@ -14,9 +15,10 @@
 namespace moe {
 
 struct WorkloadOptions {
-    // "trace:PATH", "trace:gpt-oss-20b" (named bundled trace), or
+    // "trace:PATH", "trace:gpt-oss-20b" (named bundled trace),
     // "synthetic:key=value,..." with keys layers, experts, top_k, tokens, steps, skew, drift,
-    // burst_prob, burst_factor, burst_len, seed.
+    // burst_prob, burst_factor, burst_len, seed, or "train:key=value,..." (live training of
+    // the MoE language model; keys in train::trainSpecKeys()).
     std::string spec;
     Batching batching = Batching::Continuous;
     int tokensPerStep = 4096;  // Tokens mode; also the synthetic default for `tokens`
@@ -38,5 +40,10 @@ std::string resolveTraceName(const std::string& nameOrPath);
 // The synthetic spec's key=value list (without the "synthetic:" prefix) over defaults taken
 // from `options` (seed, tokensPerStep, maxSteps, shape overrides). Throws naming the bad key.
 SyntheticParams parseSyntheticSpec(const std::string& keyValues, const WorkloadOptions& options);
+
+// The train spec's key=value list (without "train:") over defaults from `options`: seed,
+// --layers/--experts/--top-k as blocks/experts/top_k, and maxSteps capping steps.
+train::TrainSpec parseTrainWorkloadSpec(const std::string& keyValues,
+                                        const WorkloadOptions& options);
 
 }  // namespace moe

@@ -1,0 +1,79 @@
+// Checkpoint files that are missing, not checkpoints, of another version or truncated anywhere
+// give a moe::Error naming the file; a good one round-trips exactly.
+#include "core/train/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/common/error.h"
+#include "core/train/trainer.h"
+#include "train_test_util.h"
+
+namespace moe::train {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path scratch(const std::string& name) {
+    const fs::path d = fs::temp_directory_path() / ("moe_ckpt_test_" + std::to_string(getpid()));
+    fs::create_directories(d);
+    return d / name;
+}
+
+std::string readAll(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void expectErrorNaming(const fs::path& p, const std::string& words) {
+    try {
+        readCheckpoint(p.string());
+        FAIL() << "no error for " << p;
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+}
+
+TEST(Checkpoint, RoundTripAndDamage) {
+    Trainer t(test::tinySpec().options);
+    t.step();
+    const fs::path good = scratch("good.ckpt");
+    t.save(good.string());
+    const CheckpointData d = readCheckpoint(good.string());
+    EXPECT_EQ(d.step, 1);
+    EXPECT_EQ(d.model, t.options().model);
+    ASSERT_EQ(d.values.size(), t.model().params().size());
+    for (size_t i = 0; i < d.values.size(); ++i)
+        EXPECT_EQ(d.values[i], t.model().params()[i].value);
+
+    expectErrorNaming(scratch("missing.ckpt"), "cannot open");
+    const std::string bytes = readAll(good);
+    const fs::path bad = scratch("bad.ckpt");
+    std::ofstream(bad, std::ios::binary) << "hello, not a checkpoint";
+    expectErrorNaming(bad, "not a MoE Workbench checkpoint");
+    std::string other = bytes;
+    other[8] = 9;  // the version field
+    std::ofstream(bad, std::ios::binary | std::ios::trunc) << other;
+    expectErrorNaming(bad, "version 9");
+    for (size_t cut : {size_t{10}, size_t{40}, bytes.size() / 2, bytes.size() - 3}) {
+        std::ofstream(bad, std::ios::binary | std::ios::trunc) << bytes.substr(0, cut);
+        expectErrorNaming(bad, "truncated");
+    }
+}
+
+TEST(Checkpoint, ModelDescriptionRoundTrips) {
+    LmConfig c;
+    c.blocks = 3;
+    c.score = ScoreFunction::Sigmoid;
+    c.capacityFactor = 1.5;
+    EXPECT_EQ(parseModelDescription(describeModel(c), "x"), c);
+    EXPECT_THROW(parseModelDescription("width=abc", "x"), Error);
+}
+
+}  // namespace
+}  // namespace moe::train
