@@ -18,5 +18,6 @@ Action addExportCommand(CLI::App& app);
 Action addPredictCommand(CLI::App& app);
 Action addPlanCommand(CLI::App& app);
 Action addSweepCommand(CLI::App& app);
+Action addTrainCommand(CLI::App& app);
 
 }  // namespace moe::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     add(moe::cli::addPredictCommand);
     add(moe::cli::addPlanCommand);
     add(moe::cli::addSweepCommand);
+    add(moe::cli::addTrainCommand);
 
     try {
         app.parse(argc, argv);
