@@ -24,8 +24,8 @@ TEST(OpGradient, Linear) {
     };
     loss();
     linearBackward(x.data(), n, in, w.data(), out, r.data(), dx.data(), dw.data());
-    EXPECT_LT(relativeError(dx, numericGradient(x, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(dw, numericGradient(w, loss)), kMaxRelativeError);
+    EXPECT_LT(logged("x", relativeError(dx, numericGradient(x, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("w", relativeError(dw, numericGradient(w, loss))), kMaxRelativeError);
 }
 
 TEST(OpGradient, RmsNorm) {
@@ -38,8 +38,8 @@ TEST(OpGradient, RmsNorm) {
     };
     loss();
     rmsNormBackward(x.data(), n, d, g.data(), inv.data(), r.data(), dx.data(), dg.data());
-    EXPECT_LT(relativeError(dx, numericGradient(x, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(dg, numericGradient(g, loss)), kMaxRelativeError);
+    EXPECT_LT(logged("x", relativeError(dx, numericGradient(x, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("g", relativeError(dg, numericGradient(g, loss))), kMaxRelativeError);
 }
 
 TEST(OpGradient, CausalAttention) {
@@ -58,11 +58,11 @@ TEST(OpGradient, CausalAttention) {
     AttentionGrads<double> g{gq.data(), gk.data(), gv.data(), go.data()};
     attentionBackward(s, AttentionWeights<double>{wq.data(), wk.data(), wv.data(), wo.data()},
                       x.data(), cache, r.data(), dx.data(), g);
-    EXPECT_LT(relativeError(dx, numericGradient(x, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(gq, numericGradient(wq, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(gk, numericGradient(wk, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(gv, numericGradient(wv, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(go, numericGradient(wo, loss)), kMaxRelativeError);
+    EXPECT_LT(logged("x", relativeError(dx, numericGradient(x, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("wq", relativeError(gq, numericGradient(wq, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("wk", relativeError(gk, numericGradient(wk, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("wv", relativeError(gv, numericGradient(wv, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("wo", relativeError(go, numericGradient(wo, loss))), kMaxRelativeError);
     // Causality: the first token's output cannot depend on later tokens.
     loss();
     const auto before = std::vector<double>(out.begin(), out.begin() + s.width);
@@ -80,7 +80,7 @@ TEST(OpGradient, CrossEntropy) {
     auto loss = [&] {
         return crossEntropy<double>(logits.data(), n, vocab, targets.data(), nullptr);
     };
-    EXPECT_LT(relativeError(d, numericGradient(logits, loss)), kMaxRelativeError);
+    EXPECT_LT(logged("logits", relativeError(d, numericGradient(logits, loss))), kMaxRelativeError);
     // Uniform logits: ln(vocab).
     std::vector<double> flat(n * vocab, 0.5);
     EXPECT_NEAR(crossEntropy<double>(flat.data(), n, vocab, targets.data(), nullptr), std::log(7.0),
@@ -124,11 +124,11 @@ TEST_P(MoeGradient, MatchesFiniteDifferences) {
     const auto ids = cache.ids;
     MoeTrainGrads<double> g{gg.data(), g1.data(), g3.data(), g2.data()};
     layer.backward(params(), cache, x.data(), r.data(), p.aux, dx.data(), g);
-    EXPECT_LT(relativeError(dx, numericGradient(x, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(gg, numericGradient(gate, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(g1, numericGradient(w1, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(g3, numericGradient(w3, loss)), kMaxRelativeError);
-    EXPECT_LT(relativeError(g2, numericGradient(w2, loss)), kMaxRelativeError);
+    EXPECT_LT(logged("x", relativeError(dx, numericGradient(x, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("gate", relativeError(gg, numericGradient(gate, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("w1", relativeError(g1, numericGradient(w1, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("w3", relativeError(g3, numericGradient(w3, loss))), kMaxRelativeError);
+    EXPECT_LT(logged("w2", relativeError(g2, numericGradient(w2, loss))), kMaxRelativeError);
     loss();
     EXPECT_EQ(ids, cache.ids) << "a finite-difference step flipped the routing";
 }
