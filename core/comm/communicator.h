@@ -7,7 +7,17 @@
 #include <span>
 #include <string>
 
+#include "core/common/error.h"
+
 namespace moe {
+
+// An error every rank raises at the same point (the root's workload failed and said so to
+// all; a setting every rank checks alike): no rank is left inside a collective, so the job can
+// end normally with one report instead of aborting every process.
+class CollectiveError : public Error {
+public:
+    using Error::Error;
+};
 
 class Communicator {
 public:
@@ -26,11 +36,18 @@ public:
     virtual void allToAll(const void* send, size_t blockBytes, void* recv) = 0;
     // recv (size() * bytes) = every rank's `send`, in rank order.
     virtual void allGather(const void* send, size_t bytes, void* recv) = 0;
-    // Element-wise sum across ranks, in place.
+    // Element-wise sum across ranks, in place. Every implementation sums in rank order, so
+    // every rank gets the same bits (an MPI_Allreduce tree may not, and ranks that disagree by
+    // one ulp on a placement boundary would disagree on where a row goes).
     virtual void allReduceSum(std::span<double> data) = 0;
+    // `bytes` bytes of `data` on rank `root` are copied into `data` on every other rank
+    // (the root's buffer is only read). How one process's workload feeds the others.
+    virtual void broadcast(void* data, size_t bytes, int root) = 0;
     virtual void barrier() = 0;
     // After a local failure: break the collectives peers wait in, so they fail too instead of
-    // hanging (MPI_Abort's role, but recoverable for in-process ranks).
+    // hanging. In-process ranks fail their peers at once (recoverable); MPI ranks refuse further
+    // collectives and leave MPI_Abort to the caller, after it has reported the error
+    // (mpi/mpi_session.h), since MPI_Abort ends the process.
     virtual void abort() = 0;
 };
 

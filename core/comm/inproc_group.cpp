@@ -70,6 +70,22 @@ public:
         g_.barrier_.arriveAndWait();
     }
 
+    void broadcast(void* data, size_t bytes, int root) override {
+        if (root < 0 || root >= g_.size_)
+            throw Error("broadcast: root " + std::to_string(root) + " out of range");
+        g_.slots_[rank_] = {data, nullptr, bytes, nullptr};
+        g_.barrier_.arriveAndWait();
+        const auto& from = g_.slots_[root];
+        if (from.blockBytes != bytes) {
+            g_.barrier_.abort();  // the peers' sizes disagree too: release them from the barrier
+            throw Error("broadcast: rank " + std::to_string(root) + " sends " +
+                        std::to_string(from.blockBytes) + " bytes, rank " + std::to_string(rank_) +
+                        " expects " + std::to_string(bytes));
+        }
+        if (rank_ != root && bytes) std::memcpy(data, from.send, bytes);
+        g_.barrier_.arriveAndWait();
+    }
+
     void barrier() override { g_.barrier_.arriveAndWait(); }
     void abort() override { g_.barrier_.abort(); }
 
