@@ -1,19 +1,28 @@
-// Executes every MoE layer of a step on G in-process ranks with the current placement.
-// Owns the weights, the rank threads and their communicators; knows nothing of where steps
-// come from or where telemetry goes.
+// Executes every MoE layer of a step on G ranks with the current placement: G in-process
+// ranks (threads), or, given a communicator, the one rank of this process among G processes
+// (MPI), every process calling runStep with the same step. Owns the weights, the rank threads
+// and their communicators; knows nothing of where steps come from or where telemetry goes.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/balance/placement.h"
+#include "core/comm/communicator.h"
 #include "core/engine/telemetry.h"
 #include "core/model/layer_config.h"
 #include "core/workload/step.h"
 
 namespace moe {
+
+// Sees a rank's layer output (its tokens x H, before the residual), on that rank's thread and
+// possibly on several rank threads at once: for checking one rank layout against another.
+using LayerOutputHook =
+    std::function<void(int rank, int layer, int firstToken, std::span<const float> y)>;
 
 struct EngineConfig {
     MoeLayerConfig layer;  // experts and top-k are taken from the workload's shape
@@ -23,6 +32,12 @@ struct EngineConfig {
     bool forcedRouting = true;          // follow the workload's routing instead of the own gate
     bool shareWeights = false;          // one set of expert weights for all layers (saves memory)
     std::vector<std::string> replicas;  // extra replicas, "LAYER:EXPERT:RANK" (LAYER may be *)
+    // One rank per process: run only communicator->rank() of communicator->size() ranks
+    // (`ranks` is then taken from it; `threads` are this process's). Not owned; must outlive
+    // the engine. Telemetry is gathered, so every process gets the whole step's. Rank 0's
+    // placement is the one that counts: it is broadcast before each step that follows a change.
+    Communicator* communicator = nullptr;
+    LayerOutputHook layerOutputHook;  // optional
 
     // Bytes of weights the engine will allocate for this shape.
     size_t weightBytes(int layers) const;
@@ -37,7 +52,10 @@ public:
     void runStep(const Step& step, StepTelemetry& out);
 
     const Placement& placement() const;
+    // With one rank per process, only rank 0 may change the placement (see EngineConfig).
     void setPlacement(const Placement& placement);
+    int ranks() const;
+    bool distributed() const;  // one rank per process
     const MoeLayerConfig& layerConfig() const;
     int threadsPerRank() const;
     std::string describe() const;

@@ -17,4 +17,12 @@ int64_t runLoop(Workload& workload, MoeEngine& engine, int64_t maxSteps, const S
     return done;
 }
 
+int64_t runLoopDistributed(BroadcastWorkload& workload, MoeEngine& engine, int64_t maxSteps,
+                           const StepSink& sink, const std::atomic<bool>* stop) {
+    if (!workload.isRoot()) return runLoop(workload, engine, 0, sink, nullptr);
+    const int64_t done = runLoop(workload, engine, maxSteps, sink, stop);
+    workload.finish();
+    return done;
+}
+
 }  // namespace moe
