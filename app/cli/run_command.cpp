@@ -1,6 +1,7 @@
-// `run`: replay a workload through the MoE layers on in-process ranks, show progress, print
-// the run's summary (per-layer skewness, per-rank load and busy time, tokens/s), and record
-// everything into the experiment store unless --no-db.
+// `run`: replay a workload through the MoE layers on in-process ranks (or one rank per process
+// under mpirun), show progress, print the run's summary (per-layer skewness, per-rank load and
+// busy time, tokens/s), and record everything into the experiment store unless --no-db. Under
+// MPI only rank 0 reads the workload, prints, rebalances and records; the others compute.
 // Ctrl-C (or SIGTERM) stops between steps, still prints the summary of what ran and marks the
 // stored run interrupted; a moe::Error marks it failed with the message.
 #include <chrono>
@@ -8,8 +9,10 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "app/cli/commands.h"
+#include "app/cli/mpi_ranks.h"
 #include "app/cli/progress_meter.h"
 #include "app/cli/run_recording.h"
 #include "app/cli/run_report.h"
@@ -18,6 +21,7 @@
 #include "app/cli/workload_flags.h"
 #include "core/balance/perf_sweep.h"
 #include "core/balance/policy_factory.h"
+#include "core/comm/settle.h"
 #include "core/common/error.h"
 #include "core/engine/rebalance_controller.h"
 #include "core/engine/run_loop.h"
@@ -34,6 +38,8 @@ struct RunFlags {
     WorkloadFlags workload;
     int64_t steps = 200;
     int ranks = 4;
+    bool ranksGiven = false;
+    bool mpi = false;
     int hidden = 128, ffn = 352;
     uint64_t seed = 1;
     int threads = 0;
@@ -105,7 +111,8 @@ void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
 }
 
 // Everything that decides what the run computes, so a stored run can be repeated.
-std::string configJson(const RunFlags& f, const WorkloadShape& shape) {
+std::string configJson(const RunFlags& f, const WorkloadShape& shape, const MoeEngine& engine,
+                       const RankContext& ctx) {
     nlohmann::json j;
     j["workload"] = {{"spec", f.workload.spec},
                      {"batching", f.workload.batching},
@@ -115,7 +122,8 @@ std::string configJson(const RunFlags& f, const WorkloadShape& shape) {
                      {"experts", shape.experts},
                      {"top_k", shape.topK}};
     j["steps"] = f.steps;
-    j["ranks"] = f.ranks;
+    j["ranks"] = engine.ranks();
+    if (ctx.comm) j["mpi"] = {{"processes", ctx.comm->size()}, {"hosts", ctx.hosts}};
     j["hidden"] = f.hidden;
     j["ffn"] = f.ffn;
     j["seed"] = f.seed;
@@ -136,26 +144,72 @@ std::string configJson(const RunFlags& f, const WorkloadShape& shape) {
     return j.dump();
 }
 
-RunRecording startRecording(const RunFlags& f, const Workload& workload, const MoeEngine& engine) {
-    if (f.noDb) return {};
+RunRecording startRecording(const RunFlags& f, const Workload& workload, const MoeEngine& engine,
+                            const RankContext& ctx) {
+    if (f.noDb || !ctx.root()) return {};
     store::RunInfo info;
     const WorkloadShape& shape = workload.shape();
     info.name = f.name.empty() ? f.workload.spec : f.name;
     info.tags = f.tags;
     info.notes = f.notes;
     info.workload = workload.describe();
-    info.configJson = configJson(f, shape);
+    info.configJson = configJson(f, shape, engine, ctx);
     info.backend = engine.describe();
     info.layers = shape.layers;
     info.experts = shape.experts;
-    info.ranks = f.ranks;
+    info.ranks = engine.ranks();
     store::RecorderOptions options;
     options.batchInterval = std::chrono::milliseconds(
         std::max<int64_t>(1, static_cast<int64_t>(f.commitInterval * 1000)));
     return RunRecording(databasePath(f.db), info, options);
 }
 
-int execute(const RunFlags& f) {
+// The step loop of rank 0 (or of the only process): the distributed loop tells the other ranks
+// when it ends.
+int64_t runSteps(Workload& w, MoeEngine& engine, int64_t steps, const StepSink& sink,
+                 const std::atomic<bool>* stop) {
+    if (auto* b = dynamic_cast<BroadcastWorkload*>(&w))
+        return runLoopDistributed(*b, engine, steps, sink, stop);
+    return runLoop(w, engine, steps, sink, stop);
+}
+
+// Ranks other than 0 under MPI: compute their share of every step until rank 0 says the run
+// ended; rank 0 prints and records. A Ctrl-C (mpirun forwards it) only stops them through it.
+int runRank(const RunFlags& f, Workload& w, MoeEngine& engine) {
+    gStop = false;
+    auto previousInt = std::signal(SIGINT, onInterrupt);
+    auto previousTerm = std::signal(SIGTERM, onInterrupt);
+    runLoopDistributed(dynamic_cast<BroadcastWorkload&>(w), engine, f.steps, {}, nullptr);
+    std::signal(SIGINT, previousInt);
+    std::signal(SIGTERM, previousTerm);
+    return 0;
+}
+
+// Threads for the engine: in all (in-process ranks share them), or, with one rank per process,
+// this process's share of its machine (--threads counts a machine's threads then).
+int engineThreads(const RunFlags& f, const RankContext& ctx) {
+    if (!ctx.comm) return f.threads;
+    const int machine = f.threads > 0
+                            ? f.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, machine / ctx.localRanks);
+}
+
+std::unique_ptr<Workload> openRunWorkload(const RunFlags& f, const RankContext& ctx) {
+    const WorkloadOptions options = f.workload.options(f.steps, f.seed);
+    if (!ctx.comm) return openWorkload(options);
+    if (f.ranksGiven && f.ranks != ctx.comm->size())
+        throw CollectiveError("--ranks " + std::to_string(f.ranks) + " but MPI started " +
+                              std::to_string(ctx.comm->size()) +
+                              " processes: with MPI the rank count is the process count "
+                              "(drop --ranks, or start mpirun -np " +
+                              std::to_string(f.ranks) + ")");
+    BroadcastWorkload::Opener open;
+    if (ctx.root()) open = [options] { return openWorkload(options); };
+    return std::make_unique<BroadcastWorkload>(*ctx.comm, open);
+}
+
+int execute(const RunFlags& f, const RankContext& ctx) {
     EngineConfig config;
     config.layer.hidden = f.hidden;
     config.layer.ffn = f.ffn;
@@ -163,28 +217,41 @@ int execute(const RunFlags& f) {
     config.layer.renormalize = !f.noRenormalize;
     config.layer.capacityFactor = f.capacityFactor;
     config.ranks = f.ranks;
-    config.threads = f.threads;
+    config.threads = engineThreads(f, ctx);
     config.seed = f.seed;
     config.forcedRouting = !f.ownGate;
     config.shareWeights = f.shareWeights;
     config.replicas = f.replicas;
+    config.communicator = ctx.comm;
 
-    auto workload = openWorkload(f.workload.options(f.steps, f.seed));
+    auto workload = openRunWorkload(f, ctx);
     const WorkloadShape& shape = workload->shape();
     config.layer.experts = shape.experts;  // for the memory estimate below
     const double gib = static_cast<double>(config.weightBytes(shape.layers)) / (1ull << 30);
     if (gib > 16)
-        throw Error("the expert weights would take " + fixed(gib, 1) + " GiB (" +
-                    std::to_string(shape.layers) +
-                    " layers); lower --hidden/--ffn or add --share-weights");
-    MoeEngine engine(config, shape);
+        throw CollectiveError("the expert weights would take " + fixed(gib, 1) + " GiB (" +
+                              std::to_string(shape.layers) +
+                              " layers); lower --hidden/--ffn or add --share-weights");
+    std::unique_ptr<MoeEngine> enginePtr;
     std::unique_ptr<RebalanceController> rebalancer;
-    if (f.rebalancing)
-        rebalancer = std::make_unique<RebalanceController>(f.rebalance, shape, engine);
     std::unique_ptr<LoadsCsvWriter> csv;
-    if (!f.loadsCsv.empty()) csv = std::make_unique<LoadsCsvWriter>(f.loadsCsv);
-    // Last of the set-up, so a bad flag or file never leaves a run behind in the store.
-    RunRecording recording = startRecording(f, *workload, engine);
+    RunRecording recording;
+    // Set-up that can fail, rank 0's parts included, settled before the first step's
+    // collectives; the recording last, so a bad flag or file never leaves a run in the store.
+    auto setUp = [&] {
+        enginePtr = std::make_unique<MoeEngine>(config, shape);
+        if (!ctx.root()) return;
+        if (f.rebalancing)
+            rebalancer = std::make_unique<RebalanceController>(f.rebalance, shape, *enginePtr);
+        if (!f.loadsCsv.empty()) csv = std::make_unique<LoadsCsvWriter>(f.loadsCsv);
+        recording = startRecording(f, *workload, *enginePtr, ctx);
+    };
+    if (ctx.comm)
+        settle(*ctx.comm, setUp);
+    else
+        setUp();
+    MoeEngine& engine = *enginePtr;
+    if (!ctx.root()) return runRank(f, *workload, engine);
 
     if (!f.quiet) {
         std::cout << "workload: " << workload->describe() << "\n"
@@ -206,7 +273,7 @@ int execute(const RunFlags& f) {
         meter.finish();
     };
     try {
-        runLoop(
+        runSteps(
             *workload, engine, f.steps,
             [&](const StepTelemetry& t) {
                 summary.add(t);
@@ -242,14 +309,19 @@ int execute(const RunFlags& f) {
 Action addRunCommand(CLI::App& app) {
     auto f = std::make_shared<RunFlags>();
     CLI::App* cmd = app.add_subcommand(
-        "run", "Run MoE layers on in-process ranks, driven by a workload's routing");
+        "run",
+        "Run MoE layers on in-process ranks (or one rank per process under mpirun), driven by a "
+        "workload's routing");
     f->workload.addTo(*cmd, "continuous");
     cmd->add_option("-n,--steps", f->steps, "Steps to run (0 = the whole workload)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    cmd->add_option("-G,--ranks", f->ranks, "In-process ranks (expert-parallel)")
-        ->check(CLI::Range(1, 1024))
-        ->capture_default_str();
+    auto* ranks = cmd->add_option("-G,--ranks", f->ranks,
+                                  "Ranks (expert-parallel): threads of this process, or under MPI "
+                                  "the process count")
+                      ->check(CLI::Range(1, 1024))
+                      ->capture_default_str();
+    cmd->add_flag("--mpi", f->mpi, kMpiFlagHelp);
     cmd->add_option("--hidden", f->hidden, "Model width H")
         ->check(CLI::Range(1, 65536))
         ->capture_default_str();
@@ -316,9 +388,10 @@ Action addRunCommand(CLI::App& app) {
                     "Seconds between the recorder's commits (a crash loses at most this much)")
         ->check(CLI::Range(0.001, 3600.0))
         ->capture_default_str();
-    return [f, policy] {
+    return [f, policy, ranks] {
         f->rebalancing = policy->count() > 0;
-        return execute(*f);
+        f->ranksGiven = ranks->count() > 0;
+        return runAsRanks(f->mpi, [f](const RankContext& ctx) { return execute(*f, ctx); });
     };
 }
 
