@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
         "Experiment database to record to and browse (default: $MOE_DB or the XDG data "
         "folder).",
         "FILE");
-    parser.addOptions({demo, steps, screenshot, benchUi, database});
+    QCommandLineOption viewShots("screenshot-views",
+                                 "With --screenshot: also save each view as DIR/VIEW.png.", "DIR");
+    parser.addOptions({demo, steps, screenshot, viewShots, benchUi, database});
     parser.process(app);
 
     bool ok = false;
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
         config.steps = stepCount;
         window.panel()->setConfig(config);
     }
-    if (scripted) window.setScreenshotOnFinish(parser.value(screenshot));
+    if (parser.isSet(screenshot)) window.setScreenshotOnFinish(parser.value(screenshot));
+    if (parser.isSet(viewShots)) window.setViewShotsDir(parser.value(viewShots));
     window.show();
     if (parser.isSet(demo) || parser.isSet(benchUi))
         QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);

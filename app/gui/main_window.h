@@ -66,6 +66,8 @@ public:
 
     // After the run ends: save the window to `path` and quit (exit code 0, 1 on failure).
     void setScreenshotOnFinish(const QString& path) { screenshotPath_ = path; }
+    // With a screenshot: also save every view on its own into `dir` (docs/screenshots).
+    void setViewShotsDir(const QString& dir) { viewShotsDir_ = dir; }
     // Bench mode: time every frame; when the run ends print the percentiles (and write them
     // to `reportPath` when not empty) and quit.
     void enableUiBench(const QString& reportPath);
@@ -115,6 +117,7 @@ private:
     void updateStatus();
     void updateComparison();
     void runEnded();
+    bool saveViewShots();
 
     // Replay (main_window_replay.cpp)
     void showReplayWindow(int64_t step);
@@ -146,7 +149,7 @@ private:
     int64_t rateSteps_ = 0, rateTokens_ = 0;  // counted since rateStart_
     qint64 rateStart_ = 0, runStart_ = 0, lastComparison_ = 0;
     double stepsPerSecond_ = 0, tokensPerSecond_ = 0;
-    QString screenshotPath_;
+    QString screenshotPath_, viewShotsDir_;
     std::function<void(const QString&, const QString&)> messageHandler_;
 
     // Comparison rows of stored runs (live rows are added on each update).

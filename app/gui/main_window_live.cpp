@@ -3,6 +3,7 @@
 // thread, appended to the views, and replotted once per tick, however many steps arrived.
 #include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QLabel>
 #include <QPixmap>
 #include <QStatusBar>
@@ -17,6 +18,7 @@
 #include "core/stats/load_matrix.h"
 #include "core/stats/workload_stats.h"
 #include "widgets/comparison_table.h"
+#include "widgets/export_util.h"
 #include "widgets/load_heatmap_view.h"
 #include "widgets/placement_view.h"
 #include "widgets/prediction_error_view.h"
@@ -239,6 +241,25 @@ void MainWindow::updateComparison() {
     comparison_->setPolicyRows(policies);
 }
 
+bool MainWindow::saveViewShots() {
+    // Each view as the user sees it in its dock, raised first so tabbed docks are drawn.
+    bool ok = true;
+    for (const auto& [title, view] : exportableViews()) {
+        for (QWidget* w = view->parentWidget(); w; w = w->parentWidget())
+            if (auto* dock = qobject_cast<QDockWidget*>(w)) dock->raise();
+        QApplication::processEvents();
+        QString name = title.toLower();
+        name.replace(' ', '-');
+        const QString path = viewShotsDir_ + "/" + name + ".png";
+        QString error;
+        if (!widgets::exportWidget(view, path, &error)) {
+            std::fprintf(stderr, "moe-workbench: %s\n", qPrintable(error));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 void MainWindow::runEnded() {
     timer_.stop();
     panel_->setRunning(false, false);
@@ -279,9 +300,10 @@ void MainWindow::runEnded() {
         refreshViews();
         // Draw everything now (queued replots included) before grabbing.
         QApplication::processEvents();
-        const bool ok = grab().save(screenshotPath_);
+        bool ok = grab().save(screenshotPath_);
         if (!ok)
             std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(screenshotPath_));
+        if (!viewShotsDir_.isEmpty()) ok = saveViewShots() && ok;
         QApplication::exit(ok ? 0 : 1);
         return;
     }
