@@ -85,7 +85,9 @@ QTableWidget* makeTable(QWidget* parent, const std::vector<Header>& headers) {
     t->setAlternatingRowColors(true);
     t->verticalHeader()->setVisible(false);
     t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 6);
-    t->horizontalHeader()->setStretchLastSection(true);
+    // Columns as wide as their contents (set on each fill); a stretched last column would
+    // push the cost far from its header in a wide dock.
+    t->horizontalHeader()->setStretchLastSection(false);
     t->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     t->setSortingEnabled(true);
     t->sortByColumn(0, Qt::AscendingOrder);

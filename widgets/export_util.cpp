@@ -6,6 +6,7 @@
 #include <qcustomplot.h>
 
 #include <QAction>
+#include <QCoreApplication>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QImage>
@@ -14,6 +15,7 @@
 #include <QMessageBox>
 #include <QPdfWriter>
 #include <QPointer>
+#include <QResizeEvent>
 #include <algorithm>
 
 #ifdef MOE_HAVE_QT_SVG
@@ -56,6 +58,12 @@ bool saveSvg(QCustomPlot* plot, const QString& path, QString* error) {
 // (each child's layout needs its parent's layout to have sized it first).
 void layOut(QWidget* w) {
     w->ensurePolished();
+    // Views adapt labels to their size in resizeEvent; a hidden widget has only a pending one.
+    if (w->testAttribute(Qt::WA_PendingResizeEvent)) {
+        w->setAttribute(Qt::WA_PendingResizeEvent, false);
+        QResizeEvent resize(w->size(), QSize());
+        QCoreApplication::sendEvent(w, &resize);
+    }
     if (w->layout()) w->layout()->activate();
     for (QWidget* child : w->findChildren<QWidget*>(Qt::FindDirectChildrenOnly))
         if (!child->isWindow() && !child->isHidden()) layOut(child);
@@ -147,6 +155,21 @@ bool exportWidget(QWidget* widget, const QString& path, QString* error) {
         return false;
     }
     const QString ext = QFileInfo(path).suffix().toLower();
+    // A never-shown window (a view exported from a test or a script) is shown off-screen for
+    // the export: some widgets (QTabWidget) lay themselves out only once visible.
+    struct OffscreenShow {
+        QWidget* w = nullptr;
+        ~OffscreenShow() {
+            if (!w) return;
+            w->hide();
+            w->setAttribute(Qt::WA_DontShowOnScreen, false);
+        }
+    } offscreen;
+    if (widget->isWindow() && !widget->isVisible()) {
+        offscreen.w = widget;
+        widget->setAttribute(Qt::WA_DontShowOnScreen, true);
+        widget->show();
+    }
     layOut(widget);
     const QSize size(std::max(1, widget->width()), std::max(1, widget->height()));
     bool ok = false;

@@ -48,6 +48,8 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
     layerBox_->setToolTip(tr("Layer shown over time (click a column of the right map, too)"));
     bar->addWidget(layerBox_);
     info_ = new QLabel(this);
+    // Long text is cut at the dock's edge instead of widening the dock.
+    info_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     bar->addWidget(info_, 1);
     layout->addLayout(bar);
 
@@ -121,6 +123,9 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
     stepsRect->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     snapRect_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    plotutil::tightenMargins(stepsRect, 8, 4);
+    plotutil::tightenMargins(snapRect_, 8, 4);
+    scale_->setMinimumMargins(QMargins(4, 8, 4, 6));
     layout->addWidget(plot_, 1);
     addExportContextMenu(plot_);
     setMinimumSize(380, 240);
@@ -244,11 +249,17 @@ void LoadHeatmapView::refresh() {
 
     stepsTitle_->setText(tr("layer %1, last %2 steps").arg(l).arg(n));
     snapTitle_->setText(tr("all layers at step %1").arg(last));
-    info_->setText(tr("step %1; layer %2 peak %3x mean over the window; all-layer peak now %4x")
-                       .arg(last)
-                       .arg(l)
-                       .arg(peak, 0, 'f', 2)
-                       .arg(snapPeak, 0, 'f', 2));
+    const QString full = tr("step %1 \u00b7 hottest expert: %2x mean (layer %3, over the window), "
+                            "%4x (any layer, now)")
+                             .arg(last)
+                             .arg(peak, 0, 'f', 1)
+                             .arg(l)
+                             .arg(snapPeak, 0, 'f', 1);
+    info_->setToolTip(full);
+    info_->setText(
+        width() < 640
+            ? tr("step %1 \u00b7 peak %2x mean").arg(last).arg(std::max(peak, snapPeak), 0, 'f', 1)
+            : full);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -41,6 +41,7 @@ PlacementView::PlacementView(QWidget* parent) : QWidget(parent) {
     QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
     ticker->setTickStep(1);
     plot_->yAxis->setTicker(ticker);
+    plot_->yAxis->setSubTicks(false);
     plot_->yAxis->setRangeReversed(true);
     layout->addWidget(plot_, 1);
     addExportContextMenu(plot_);

@@ -5,6 +5,7 @@
 #include <qcustomplot.h>
 
 #include <QFont>
+#include <QFontMetrics>
 #include <QString>
 #include <algorithm>
 
@@ -19,6 +20,14 @@ protected:
     }
     int getSubTickCount(double tickStep) override {
         return tickStep >= 2 && tickStep <= 10 ? static_cast<int>(tickStep) - 1 : 0;
+    }
+};
+
+// Fractions shown as percent (0.1 -> "10%"): errors read as percentages everywhere else.
+class PercentTicker : public QCPAxisTicker {
+protected:
+    QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+        return QString::number(tick * 100, 'g', 3) + QLatin1Char('%');
     }
 };
 
@@ -47,6 +56,39 @@ inline void setRectTitle(QCPAxisRect* rect, const QString& title, const QFont& f
     top->setLabelFont(bold(font));
     top->setLabelPadding(2);
     top->setLabel(title);
+}
+
+// QCPAxisRect keeps 15 px minimum margins on every side; under a title that is a gap, and in a
+// dock-sized view it is space the data needs. `top` is what a rect under a title keeps (room
+// for half a tick label).
+inline void tightenMargins(QCPAxisRect* rect, int top = 8, int right = 15) {
+    rect->setMinimumMargins(QMargins(6, top, right, 6));
+}
+
+// Fonts of every axis of `rect`: `compact` for dock-sized views.
+inline void setAxisFonts(QCPAxisRect* rect, const QFont& base, bool compact) {
+    const QFont ticks = compact ? smaller(base, 1.5) : base;
+    const QFont labels = compact ? smaller(base, 1) : base;
+    for (QCPAxis* a : rect->axes()) {
+        a->setTickLabelFont(ticks);
+        if (a->axisType() != QCPAxis::atTop) a->setLabelFont(labels);
+    }
+}
+
+// Dock-sized: below this the views shorten labels and shrink fonts rather than overlap.
+inline bool isCompact(const QSize& size) { return size.width() < 640 || size.height() < 380; }
+
+// A legend that takes little room: small swatches, tight rows.
+inline void compactLegend(QCPLegend* legend, const QFont& font) {
+    legend->setFont(font);
+    // Icons as tall as a line of text: an item is as tall as its icon, and a shorter one
+    // clips underscores and descenders of the name.
+    legend->setIconSize(18, QFontMetrics(font).height() + 1);
+    legend->setIconTextPadding(4);
+    legend->setRowSpacing(-1);
+    legend->setMargins(QMargins(4, 2, 4, 2));
+    legend->setBrush(QColor(255, 255, 255, 215));
+    legend->setBorderPen(QPen(QColor(190, 190, 190)));
 }
 
 }  // namespace moe::widgets::plotutil

@@ -18,6 +18,7 @@
 
 #include "widgets/export_util.h"
 #include "widgets/palette.h"
+#include "widgets/plot_util.h"
 
 namespace moe::widgets {
 
@@ -45,16 +46,18 @@ PredictionErrorView::PredictionErrorView(QWidget* parent) : QWidget(parent) {
     titleFont.setBold(true);
     title_ = new QCPTextElement(plot_, tr("relative load error (mean over layers)"), titleFont);
     plot_->plotLayout()->addElement(0, 0, title_);
-    plot_->xAxis->setLabel(tr("step"));
-    plot_->yAxis->setLabel(tr("relative error (0.1 = 10%)"));
+    plot_->xAxis->setTicker(plotutil::wholeTicker());
+    plot_->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new plotutil::PercentTicker));
+    plotutil::tightenMargins(plot_->axisRect());
+    // The legend sits under the plot in as many columns as fit, so it never hides a curve.
+    plot_->axisRect()->insetLayout()->take(plot_->legend);
+    plot_->plotLayout()->addElement(2, 0, plot_->legend);
+    plot_->plotLayout()->setRowStretchFactor(2, 0.001);
+    plot_->plotLayout()->setRowSpacing(2);
     plot_->legend->setVisible(true);
-    QFont legendFont = font();
-    legendFont.setPointSizeF(std::max(7.0, legendFont.pointSizeF() - 1));
-    plot_->legend->setFont(legendFont);
-    plot_->legend->setRowSpacing(0);
-    plot_->legend->setBrush(QColor(255, 255, 255, 210));
+    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    plot_->legend->setColumnSpacing(10);
     plot_->legend->setSelectableParts(QCPLegend::spItems);
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     plot_->setInteractions(QCP::iSelectLegend);
     layout->addWidget(plot_, 1);
     addExportContextMenu(plot_);
@@ -66,7 +69,7 @@ PredictionErrorView::PredictionErrorView(QWidget* parent) : QWidget(parent) {
     });
     connect(horizonBox_, &QComboBox::currentIndexChanged, this,
             [this](int index) { setHorizonIndex(index); });
-    updateTitle();
+    updateLabels();
 }
 
 void PredictionErrorView::setPredictors(const QStringList& names, const std::vector<int>& horizons,
@@ -97,7 +100,7 @@ void PredictionErrorView::setPredictors(const QStringList& names, const std::vec
     layer_->clear();
     layer_->addItem(tr("most layers"), -1);  // transient where most layers are
     for (int l = 0; l < layers; ++l) layer_->addItem(tr("layer %1").arg(l), l);
-    updateTitle();
+    updateLabels();
     dirty_ = true;
 }
 
@@ -148,20 +151,44 @@ void PredictionErrorView::setHorizonIndex(int index) {
         const QSignalBlocker block(horizonBox_);
         horizonBox_->setCurrentIndex(index);
     }
-    updateTitle();
+    updateLabels();
     dirty_ = true;
     refresh();
 }
 
-void PredictionErrorView::updateTitle() {
-    if (horizons_.empty()) {
-        title_->setText(tr("relative load error (mean over layers)"));
-        return;
+void PredictionErrorView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    compact_ = plotutil::isCompact(size());
+    updateLabels();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void PredictionErrorView::updateLabels() {
+    const bool c = compact_;
+    QString title = c ? tr("relative load error") : tr("relative load error (mean over layers)");
+    if (!horizons_.empty()) {
+        const int h = horizons_[horizonIndex_];
+        title += h == 1 ? tr(", 1 step ahead") : tr(", %1 steps ahead").arg(h);
     }
-    const int h = horizons_[horizonIndex_];
-    title_->setText(tr("relative load error (mean over layers), forecasts %1 step%2 ahead")
-                        .arg(h)
-                        .arg(h == 1 ? QString() : QStringLiteral("s")));
+    title_->setText(title);
+    title_->setFont(plotutil::bold(plotutil::smaller(font(), c ? 1 : 0)));
+    plot_->xAxis->setLabel(c ? QString() : tr("step"));
+    plot_->yAxis->setLabel(c ? QString() : tr("relative error"));
+    plotutil::setAxisFonts(plot_->axisRect(), font(), c);
+    const QFont legendFont = plotutil::smaller(font(), c ? 1.5 : 1);
+    plotutil::compactLegend(plot_->legend, legendFont);
+    plot_->legend->setBorderPen(Qt::NoPen);
+    plot_->legend->setBrush(Qt::NoBrush);
+    plot_->legend->setRowSpacing(1);
+    // QCPLegend wraps by count, not width: as many columns as the widest name allows.
+    const QFontMetrics fm(legendFont);
+    int widest = 0;
+    for (int i = 0; i < plot_->graphCount(); ++i)
+        widest = std::max(widest, fm.horizontalAdvance(plot_->graph(i)->name()));
+    const int item = 18 + 4 + widest + 10;
+    const int width = plot_->width() > 100 ? plot_->width() : this->width();
+    plot_->legend->setWrap(std::max(1, (width - 20) / std::max(1, item)));
+    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst, true);  // re-wraps existing items
 }
 
 int PredictionErrorView::points(int predictor) const {
@@ -178,6 +205,7 @@ void PredictionErrorView::setOverlay(const QString& name, const std::vector<int6
         g->setName(name);
         g->setPen(palette::overlayPen(static_cast<int>(overlays_.size())));
         overlays_.emplace_back(name, g);
+        updateLabels();
     }
     QVector<double> keys, vals;
     const size_t n = std::min(steps.size(), values.size());

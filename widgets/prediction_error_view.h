@@ -65,10 +65,14 @@ public:
 
     QCustomPlot* plot() const { return plot_; }
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    // Title, labels, fonts and legend columns for the current size and curves.
+    void updateLabels();
     void legendClick(QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent* event);
     void rebuildShading();
-    void updateTitle();
 
     QCustomPlot* plot_;
     QCPTextElement* title_;
@@ -84,6 +88,7 @@ private:
     int window_ = 500;
     int64_t lastStep_ = 0;
     bool haveLive_ = false;
+    bool compact_ = false;
     bool dirty_ = false;
 };
 

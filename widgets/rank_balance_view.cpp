@@ -68,8 +68,6 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     plot_ = new QCustomPlot(this);
     plot_->setMinimumSize(360, 220);
     plot_->setAutoAddPlottableToLegend(false);
-    const QFont small = plotutil::smaller(font());
-    const QFont tiny = plotutil::smaller(font(), 1.5);
 
     // The default axis rect becomes the balancedness panel (plot_->xAxis is its step axis).
     // (Moved in one go: QCustomPlot warns when it is asked for an axis rect while it has none.)
@@ -91,34 +89,26 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     busyRect_ = new QCPAxisRect(plot_);
     timeRect_ = new QCPAxisRect(plot_);
 
-    auto barsPanel = [&](QCPAxisRect* rect, const QString& title, const QString& unit,
-                         const QColor& colour) {
-        plotutil::setRectTitle(rect, title, small);
+    auto barsPanel = [&](QCPAxisRect* rect, const QColor& colour) {
         QCPAxis* x = rect->axis(QCPAxis::atBottom);
-        x->setLabel(tr("rank"));
         x->setTicker(plotutil::wholeTicker());
         x->grid()->setVisible(false);
-        rect->axis(QCPAxis::atLeft)->setLabel(unit);
         auto* bars = new QCPBars(x, rect->axis(QCPAxis::atLeft));
         bars->setWidth(0.7);
         bars->setBrush(colour);
         bars->setPen(QPen(colour.darker(140)));
         return bars;
     };
-    rowBars_ =
-        barsPanel(rowsRect_, tr("tokens per rank, latest step"), tr("tokens"), palette::rows());
-    busyBars_ = barsPanel(busyRect_, tr("busy time per rank"), tr("busy (ms)"), palette::busy());
+    rowBars_ = barsPanel(rowsRect_, palette::rows());
+    busyBars_ = barsPanel(busyRect_, palette::busy());
     rowsMean_ = meanLine(plot_, rowsRect_);
     busyMean_ = meanLine(plot_, busyRect_);
 
-    plotutil::setRectTitle(balanceRect_, tr("balance over steps"), small);
-    plot_->xAxis->setLabel(tr("step"));
     plot_->xAxis->setTicker(plotutil::wholeTicker());
-    plot_->yAxis->setLabel(tr("balancedness (1 = even)"));
     plot_->yAxis->setLabelColor(palette::balancedness());
+    plot_->yAxis->setTickLabelColor(palette::balancedness().darker(120));
     plot_->yAxis->setRange(0, 1.05);
     plot_->yAxis2->setVisible(true);
-    plot_->yAxis2->setLabel(tr("skew (max/mean)"));
     plot_->yAxis2->setLabelColor(palette::skewness());
     plot_->yAxis2->setTickLabelColor(palette::skewness());
     balance_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
@@ -129,17 +119,10 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     skew_->setPen(QPen(palette::skewness(), 1.2));
     balance_->addToLegend();
     plot_->legend->setVisible(true);
-    plot_->legend->setFont(tiny);
-    plot_->legend->setRowSpacing(-2);
-    plot_->legend->setBrush(QColor(255, 255, 255, 210));
-    plot_->legend->setBorderPen(QPen(QColor(180, 180, 180)));
     balanceRect_->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
 
-    plotutil::setRectTitle(timeRect_, tr("slowest rank per step"), small);
     QCPAxis* tx = timeRect_->axis(QCPAxis::atBottom);
-    tx->setLabel(tr("step"));
     tx->setTicker(plotutil::wholeTicker());
-    timeRect_->axis(QCPAxis::atLeft)->setLabel(tr("time (ms)"));
     modelled_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
     modelled_->setName(tr("modelled"));
     modelled_->setPen(QPen(palette::modelled(), 1.4));
@@ -147,14 +130,12 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     measured_->setName(tr("measured"));
     measured_->setPen(QPen(palette::measured(), 1.4));
     timeLegend_ = new QCPLegend;
-    timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignTop | Qt::AlignRight);
+    timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignBottom | Qt::AlignLeft);
     timeLegend_->setLayer(QStringLiteral("legend"));
-    timeLegend_->setFont(tiny);
-    timeLegend_->setRowSpacing(-2);
-    timeLegend_->setBrush(QColor(255, 255, 255, 210));
-    timeLegend_->setBorderPen(QPen(QColor(180, 180, 180)));
     modelled_->addToLegend(timeLegend_);
     measured_->addToLegend(timeLegend_);
+    for (QCPAxisRect* rect : {rowsRect_, busyRect_, balanceRect_, timeRect_})
+        plotutil::tightenMargins(rect);
 
     // Line the panels of each column up on their left edge, so the axes read as one column.
     auto* leftGroup = new QCPMarginGroup(plot_);
@@ -165,6 +146,7 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     timeRect_->setMarginGroup(QCP::msLeft | QCP::msRight, rightGroup);
 
     arrange();
+    updateLabels();
     layout->addWidget(plot_, 1);
     addExportContextMenu(plot_);
     setMinimumSize(380, 240);
@@ -185,6 +167,46 @@ void RankBalanceView::arrange() {
     plot_->yAxis2->setVisible(showSkew_);
     skew_->setVisible(showSkew_);
     if (showSkew_ && !plot_->legend->hasItemWithPlottable(skew_)) skew_->addToLegend();
+}
+
+void RankBalanceView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    const bool compact = plotutil::isCompact(size());
+    if (compact == compact_) return;
+    compact_ = compact;
+    updateLabels();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RankBalanceView::updateLabels() {
+    const bool c = compact_;
+    const QFont title = plotutil::smaller(font(), c ? 1.5 : 1);
+    const QString step = haveLive_ ? QString::number(lastStep_) : QString();
+    plotutil::setRectTitle(
+        rowsRect_,
+        c ? (haveLive_ ? tr("tokens/rank, step %1").arg(step) : tr("tokens/rank"))
+          : (haveLive_ ? tr("tokens per rank, step %1").arg(step) : tr("tokens per rank")),
+        title);
+    plotutil::setRectTitle(busyRect_, c ? tr("busy ms/rank") : tr("busy time per rank"), title);
+    plotutil::setRectTitle(balanceRect_, c ? tr("balancedness, skew") : tr("balance over steps"),
+                           title);
+    plotutil::setRectTitle(timeRect_, c ? tr("slowest rank (ms)") : tr("slowest rank per step"),
+                           title);
+    // In a dock the titles carry the units and the tick colours tell the two y axes apart.
+    for (QCPAxisRect* rect : {rowsRect_, busyRect_})
+        rect->axis(QCPAxis::atBottom)->setLabel(c ? QString() : tr("rank"));
+    rowsRect_->axis(QCPAxis::atLeft)->setLabel(c ? QString() : tr("tokens"));
+    busyRect_->axis(QCPAxis::atLeft)->setLabel(c ? QString() : tr("busy (ms)"));
+    plot_->xAxis->setLabel(c ? QString() : tr("step"));
+    plot_->yAxis->setLabel(c ? QString() : tr("balancedness (1 = even)"));
+    plot_->yAxis2->setLabel(c ? QString() : tr("skew (max/mean)"));
+    timeRect_->axis(QCPAxis::atBottom)->setLabel(tr("step"));
+    timeRect_->axis(QCPAxis::atLeft)->setLabel(c ? QString() : tr("time (ms)"));
+    for (QCPAxisRect* rect : {rowsRect_, busyRect_, balanceRect_, timeRect_})
+        plotutil::setAxisFonts(rect, font(), c);
+    const QFont legendFont = plotutil::smaller(font(), c ? 2 : 1.5);
+    plotutil::compactLegend(plot_->legend, legendFont);
+    plotutil::compactLegend(timeLegend_, legendFont);
 }
 
 void RankBalanceView::appendStep(const RankStep& s) {
@@ -271,10 +293,7 @@ void RankBalanceView::refresh() {
     dirty_ = false;
     setBarsData(rowBars_, rowsMean_, latestRows_, 1.0);
     setBarsData(busyBars_, busyMean_, latestBusy_, 1e3);
-    plotutil::setRectTitle(
-        rowsRect_,
-        haveLive_ ? tr("tokens per rank, step %1").arg(lastStep_) : tr("tokens per rank"),
-        plotutil::smaller(font()));
+    updateLabels();  // the step in the bars' title
 
     double first = 0, last = 1;
     if (haveLive_) {

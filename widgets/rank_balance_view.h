@@ -70,8 +70,13 @@ public:
     bool showsBusy() const { return showBusy_; }
     bool showsTimes() const { return showTimes_; }
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void arrange();
+    // Titles, axis labels and fonts for the current size (short ones in a dock).
+    void updateLabels();
 
     QCustomPlot* plot_;
     QCPLayoutGrid* left_;
@@ -95,6 +100,7 @@ private:
     int64_t lastStep_ = 0;
     bool haveLive_ = false;
     bool showBusy_ = false, showTimes_ = false, showSkew_ = false;
+    bool compact_ = false;
     bool dirty_ = false;
 };
 

@@ -9,6 +9,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "widgets/export_util.h"
@@ -148,6 +149,7 @@ void StrategyMapView::redraw() {
     plot_->clearItems();
     plot_->clearPlottables();
     labels_.clear();
+    labelForms_.clear();
     const int ns = static_cast<int>(skews_.size()), nb = static_cast<int>(bandwidths_.size());
     for (int s = 0; s < names_.size(); ++s) {
         // Empty bars: nothing drawn in the map, a filled swatch in the legend.
@@ -157,7 +159,9 @@ void StrategyMapView::redraw() {
         swatch->setPen(QPen(palette::series(s).darker(130)));
         swatch->addToLegend();
     }
-    plot_->legend->setWrap(std::max(1, std::min<int>(names_.size(), 4)));
+    // One row when it fits (set before rearranging: QCPLegend wraps by count, not width).
+    plot_->legend->setWrap(std::max(1, static_cast<int>(names_.size())));
+    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
     plot_->legend->setVisible(!names_.isEmpty());
 
     QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText), yt(new QCPAxisTickerText);
@@ -184,10 +188,15 @@ void StrategyMapView::redraw() {
             label->setColor(palette::textOn(fill));
             label->setClipToAxisRect(true);
             label->setSelectable(false);
+            label->setText(QString());  // QCPItemText starts out saying "text"
+            std::array<QString, 3> forms;
             if (w >= 0) {
                 const QString margin = marginText(margins_[index(s, b)]);
-                label->setText(margin.isEmpty() ? names_[w] : names_[w] + '\n' + margin);
+                const QString sep = margin.isEmpty() ? QString() : QStringLiteral("\n");
+                forms = {names_[w] + sep + margin, cellText(s, b), margin};
             }
+            label->setText(forms[0]);
+            labelForms_.push_back(forms);
             labels_.push_back(label);
         }
     fitTitle();
@@ -198,30 +207,40 @@ void StrategyMapView::fitLabels() {
     if (labels_.empty()) return;
     const double cellW = std::abs(plot_->xAxis->coordToPixel(1) - plot_->xAxis->coordToPixel(0));
     const double cellH = std::abs(plot_->yAxis->coordToPixel(1) - plot_->yAxis->coordToPixel(0));
-    // The largest size (up to the widget's font) at which every label fits its cell.
-    QFont f = font();
-    const double maxSize = f.pointSizeF() > 0 ? f.pointSizeF() : 9;
-    double size = maxSize;
-    for (; size >= 5.5; size -= 0.5) {
-        f.setPointSizeF(size);
-        const QFontMetricsF fm(f);
-        bool fits = true;
-        for (const QCPItemText* label : labels_) {
-            if (label->text().isEmpty()) continue;
-            const QRectF r =
-                fm.boundingRect(QRectF(0, 0, 1000, 1000), Qt::AlignCenter, label->text());
-            if (r.width() > cellW - 4 || r.height() > cellH - 2) {
-                fits = false;
-                break;
+    const double maxSize = font().pointSizeF() > 0 ? font().pointSizeF() : 9;
+    // The largest size from `maxSize` down to `minSize` at which every label of `form` fits
+    // its cell; 0 when none does.
+    auto fittingSize = [&](int form, double minSize) {
+        QFont f = font();
+        for (double size = maxSize; size >= minSize; size -= 0.5) {
+            f.setPointSizeF(size);
+            const QFontMetricsF fm(f);
+            bool fits = true;
+            for (const auto& forms : labelForms_) {
+                const QString& text = forms[form];
+                if (text.isEmpty()) continue;
+                const QRectF r = fm.boundingRect(QRectF(0, 0, 1000, 1000), Qt::AlignCenter, text);
+                if (r.width() > cellW - 4 || r.height() > cellH - 2) {
+                    fits = false;
+                    break;
+                }
             }
+            if (fits) return size;
         }
-        if (fits) break;
-    }
-    const bool show = size >= 5.5;
-    f.setPointSizeF(std::max(size, 5.5));
-    for (QCPItemText* label : labels_) {
-        label->setFont(f);
-        label->setVisible(show);
+        return 0.0;
+    };
+    // Name and margin on two lines, then on one, then the margin alone (the colour names the
+    // winner) at a smaller size, then nothing: never text spilling over a neighbour.
+    int form = 0;
+    double size = fittingSize(0, 7);
+    if (size == 0) size = fittingSize(form = 1, 7);
+    if (size == 0) size = fittingSize(form = 2, 5.5);
+    QFont f = font();
+    f.setPointSizeF(size > 0 ? size : 5.5);
+    for (size_t i = 0; i < labels_.size(); ++i) {
+        labels_[i]->setFont(f);
+        labels_[i]->setText(labelForms_[i][form]);
+        labels_[i]->setVisible(size > 0);
     }
 }
 

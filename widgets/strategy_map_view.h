@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 #include <QWidget>
+#include <array>
 #include <vector>
 
 class QCustomPlot;
@@ -62,6 +63,8 @@ private:
     std::vector<int> winners_;  // skews x bandwidths, row-major by skew
     std::vector<double> margins_;
     std::vector<QCPItemText*> labels_;
+    // Per label: two-line, one-line and margin-only text, the first that fits is shown.
+    std::vector<std::array<QString, 3>> labelForms_;
 };
 
 }  // namespace moe::widgets

@@ -10,7 +10,10 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QHeaderView>
 #include <QImage>
+#include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <cmath>
 #include <functional>
@@ -18,11 +21,13 @@
 #include <random>
 #include <set>
 
+#include "widgets/comparison_table.h"
 #include "widgets/export_util.h"
 #include "widgets/load_heatmap_view.h"
 #include "widgets/placement_view.h"
 #include "widgets/prediction_error_view.h"
 #include "widgets/rank_balance_view.h"
+#include "widgets/strategy_map_view.h"
 
 namespace {
 
@@ -140,6 +145,35 @@ void fillPlacement(PlacementView& v) {
     v.setRebalance({200, 0.71, 0.93, 12, size_t(96) << 20});
 }
 
+void fillComparison(ComparisonTable& v) {
+    v.setPredictorRows({
+        {"sw_avg:window=100", 1, 0.092, 0.081, 0.19, 4800, 3.1, "live (run 14)"},
+        {"arima:p=5,d=1,q=5", 1, 0.105, 0.097, 0.22, 4800, 412.0, "live (run 14)"},
+        {"dist_only:table", 1, 0.131, 0.12, 0.25, 4800, 0.8, "live (run 14)"},
+        {"lstm", 10, 0.151, NAN, NAN, 4320, 2150.0, "run 12"},
+        {"sw_avg:window=100", 10, 0.118, NAN, NAN, 4320, NAN, "run 12"},
+    });
+    v.setPolicyRows({
+        {"eplb", "live (run 14)", 4, 0.71, 0.93, 812.4, 861.0, 48},
+        {"gps", "run 12", 4, 0.70, 0.88, 870.1, NAN, 31},
+        {"contiguous", "run 11", 0, 0.69, 0.69, 1012.7, 1090.2, 0},
+    });
+}
+
+// The MoE-GPS figure's shape: which of four strategies wins over skew x bandwidth.
+void fillStrategy(StrategyMapView& v) {
+    const std::vector<double> skews = {1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3.0};
+    const std::vector<double> bws = {25, 50, 100, 200, 400, 900};
+    std::vector<StrategyCell> cells;
+    for (double s : skews)
+        for (double b : bws) {
+            const int winner = s < 1.3 ? 0 : (b < 60 ? 1 : (s > 2.2 && b > 300 ? 3 : 2));
+            cells.push_back({s, b, winner, 3.0 + 40 * (s - 1) * (b / 900)});
+        }
+    v.setMap({"no_dup", "dist_only", "token_pred", "full_dup"}, skews, bws, cells,
+             "Fastest strategy by the performance model (Mixtral 8x7B, 4 GPUs, 512 tokens)");
+}
+
 struct NamedView {
     const char* name;
     std::function<std::unique_ptr<QWidget>()> make;
@@ -171,6 +205,18 @@ std::vector<NamedView> filledViews() {
              fillPlacement(*v);
              return std::unique_ptr<QWidget>(std::move(v));
          }},
+        {"comparison",
+         [] {
+             auto v = std::make_unique<ComparisonTable>();
+             fillComparison(*v);
+             return std::unique_ptr<QWidget>(std::move(v));
+         }},
+        {"strategy",
+         [] {
+             auto v = std::make_unique<StrategyMapView>();
+             fillStrategy(*v);
+             return std::unique_ptr<QWidget>(std::move(v));
+         }},
     };
 }
 
@@ -178,6 +224,15 @@ QByteArray head(const QString& path, int bytes) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) return {};
     return f.read(bytes);
+}
+
+// Share of dark pixels (text, lines, dark cells): a view exported before it was laid out shows
+// little more than its frame.
+double darkShare(const QImage& image) {
+    int64_t dark = 0, all = 0;
+    for (int y = 0; y < image.height(); y += 2)
+        for (int x = 0; x < image.width(); x += 2, ++all) dark += qGray(image.pixel(x, y)) < 110;
+    return all ? static_cast<double>(dark) / static_cast<double>(all) : 0;
 }
 
 // Distinct colours in a picture: an empty or blank export has one or two.
@@ -380,6 +435,97 @@ TEST(RankBalanceView, OverlaysAddReplaceAndClear) {
     EXPECT_EQ(view.plot()->graphCount(), graphs - 2);
 }
 
+// Column `c` of `table` top to bottom.
+QStringList column(QTableWidget* table, int c) {
+    QStringList out;
+    for (int r = 0; r < table->rowCount(); ++r) out << table->item(r, c)->text();
+    return out;
+}
+
+TEST(ComparisonTable, SortsNumbersByValueAndShowsADashForNaN) {
+    ensureApp();
+    ComparisonTable view;
+    ASSERT_EQ(view.tabs()->count(), 2);
+    EXPECT_EQ(view.tabs()->tabText(0), "Predictors");
+    EXPECT_EQ(view.tabs()->tabText(1), "Policies");
+    view.setPredictorRows({
+        {"a", 1, 0.10, 0.1, 0.2, 100, 5.0, "run 1"},
+        {"b", 1, 0.09, NAN, 0.3, 9, NAN, "run 1"},
+        {"c", 10, 0.5, 0.4, 0.9, 1000, 1500.0, "run 2"},
+        {"d", 10, NAN, NAN, NAN, 0, 2.0, "run 2"},
+    });
+    QTableWidget* t = view.predictorTable();
+    ASSERT_EQ(t->rowCount(), 4);
+    t->sortByColumn(ComparisonTable::kPredMean, Qt::AscendingOrder);
+    // As text "10.0%" < "50.0%" < "9.0%"; by value 9% < 10% < 50%, and the unknown last.
+    EXPECT_EQ(column(t, ComparisonTable::kPredMean),
+              QStringList({"9.0%", "10.0%", "50.0%", "\u2014"}));
+    t->sortByColumn(ComparisonTable::kPredMean, Qt::DescendingOrder);
+    EXPECT_EQ(column(t, ComparisonTable::kPredName), QStringList({"c", "a", "b", "d"}))
+        << "NaN stays last in descending order too";
+    t->sortByColumn(ComparisonTable::kPredSamples, Qt::AscendingOrder);
+    EXPECT_EQ(column(t, ComparisonTable::kPredSamples), QStringList({"0", "9", "100", "1000"}));
+    t->sortByColumn(ComparisonTable::kPredCost, Qt::AscendingOrder);
+    EXPECT_EQ(column(t, ComparisonTable::kPredCost),
+              QStringList({"2.00 \u00b5s", "5.00 \u00b5s", "1.50 ms", "\u2014"}));
+    // The best mean error per horizon is bold: b at horizon 1, c at horizon 10.
+    t->sortByColumn(ComparisonTable::kPredName, Qt::AscendingOrder);
+    EXPECT_FALSE(t->item(0, ComparisonTable::kPredMean)->font().bold());
+    EXPECT_TRUE(t->item(1, ComparisonTable::kPredMean)->font().bold());
+    EXPECT_TRUE(t->item(2, ComparisonTable::kPredMean)->font().bold());
+    // Headers explain themselves.
+    for (int c = 0; c < t->columnCount(); ++c)
+        EXPECT_FALSE(t->horizontalHeaderItem(c)->toolTip().isEmpty()) << "column " << c;
+
+    view.setPolicyRows({{"eplb", "run 1", 3, 0.7, 0.95, 12.5, NAN, 40},
+                        {"gps", "run 2", 2, 0.7, 0.9, 9.25, 1500.0, 12}});
+    QTableWidget* p = view.policyTable();
+    ASSERT_EQ(p->rowCount(), 2);
+    p->sortByColumn(ComparisonTable::kPolModelled, Qt::AscendingOrder);
+    EXPECT_EQ(column(p, ComparisonTable::kPolModelled), QStringList({"9.250 ms", "12.5 ms"}));
+    EXPECT_EQ(column(p, ComparisonTable::kPolMeasured), QStringList({"1.50 s", "\u2014"}));
+    EXPECT_EQ(column(p, ComparisonTable::kPolAfter), QStringList({"0.900", "0.950"}));
+    // New rows keep the sort the user chose.
+    view.setPolicyRows({{"x", "r", 0, 0.5, 0.5, 50, 50, 0}, {"y", "r", 0, 0.5, 0.5, 5, 5, 0}});
+    EXPECT_EQ(column(p, ComparisonTable::kPolName), QStringList({"y", "x"}));
+}
+
+TEST(StrategyMapView, CellsCarryWinnerAndMargin) {
+    ensureApp();
+    StrategyMapView view;
+    const std::vector<double> skews = {1.0, 2.0}, bws = {50, 400};
+    // Given out of order and matched by value; one position left without a cell.
+    view.setMap({"no_dup", "dist_only"}, skews, bws,
+                {{2.0, 400, 1, 12.4}, {1.0, 50, 0, 3.24}, {1.0, 400, 1, 0.5}}, "title");
+    EXPECT_EQ(view.cellCount(), 3);
+    EXPECT_EQ(view.cellText(1, 1).toStdString(), "dist_only +12%");
+    EXPECT_EQ(view.cellText(0, 0).toStdString(), "no_dup +3.2%");
+    EXPECT_EQ(view.cellText(0, 1).toStdString(), "dist_only +0.5%");
+    EXPECT_TRUE(view.cellText(1, 0).isEmpty()) << "no cell given there";
+    EXPECT_TRUE(view.cellText(5, 0).isEmpty());
+    EXPECT_EQ(view.winner(1, 1), 1);
+    // Legend: one swatch per strategy.
+    EXPECT_EQ(view.plot()->legend->itemCount(), 2);
+    showAt(&view, QSize(700, 450));
+    view.plot()->replot();
+    const QPointF pixel(view.plot()->xAxis->coordToPixel(1), view.plot()->yAxis->coordToPixel(1));
+    EXPECT_EQ(view.hoverText(pixel).toStdString(),
+              "skew 2, 400 GB/s: dist_only is fastest, the runner-up takes 12.4% longer");
+    EXPECT_TRUE(view.hoverText(QPointF(1, 1)).isEmpty());
+    // Each label fits its cell: drawn inside the axis rect at a readable size.
+    int labels = 0;
+    for (int i = 0; i < view.plot()->itemCount(); ++i)
+        if (auto* text = qobject_cast<QCPItemText*>(view.plot()->item(i));
+            text && !text->text().isEmpty()) {
+            ++labels;
+            EXPECT_TRUE(text->visible());
+            EXPECT_GE(text->font().pointSizeF(), 5.5);
+        }
+    EXPECT_EQ(labels, 3);
+    view.clear();
+    EXPECT_EQ(view.cellCount(), 0);
+}
+
 TEST(ExportWidget, WritesPngPdfSvgOfEveryView) {
     ensureApp();
     QTemporaryDir dir;
@@ -395,6 +541,7 @@ TEST(ExportWidget, WritesPngPdfSvgOfEveryView) {
         QImage image(base + ".png");
         EXPECT_EQ(image.size(), QSize(1800, 1000)) << "twice the widget's pixels";
         EXPECT_GT(colours(image), 20) << "plots drawn, not a blank picture";
+        EXPECT_GT(darkShare(image), 0.003) << "text and data drawn, not only a frame";
         ASSERT_TRUE(exportWidget(view.get(), base + ".pdf", &error)) << error.toStdString();
         EXPECT_TRUE(head(base + ".pdf", 5).startsWith("%PDF-"));
         EXPECT_GT(QFileInfo(base + ".pdf").size(), 5000);
