@@ -41,10 +41,15 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     workload_ = new QComboBox(this);
     workload_->setEditable(true);
     workload_->addItems({"trace:gpt-oss-20b",
-                         "synthetic:layers=24,experts=32,top_k=4,tokens=512,skew=3,drift=0.01"});
+                         "synthetic:layers=24,experts=32,top_k=4,tokens=512,skew=3,drift=0.01",
+                         "train:sections=tutorial>c-api@500",
+                         "train:blocks=4,width=128,experts=16,top_k=2,aux=switch:0.01"});
     workload_->setToolTip(
-        tr("trace:gpt-oss-20b (bundled), trace:PATH (a .tsv.gz trace) or "
-           "synthetic:KEY=VALUE,... (layers, experts, top_k, tokens, steps, skew, drift, ...)"));
+        tr("trace:gpt-oss-20b (bundled), trace:PATH (a .tsv.gz trace), "
+           "synthetic:KEY=VALUE,... (layers, experts, top_k, tokens, steps, skew, drift, ...) "
+           "or train:KEY=VALUE,... (a small MoE language model trained live on the bundled "
+           "Python docs: blocks, width, experts, top_k, sections=A>B@STEP for a domain "
+           "shift, aux=none|switch:COEF|bias:RATE, ...)"));
     auto* browse = new QToolButton(this);
     browse->setText("...");
     browse->setToolTip(tr("Choose a trace file"));

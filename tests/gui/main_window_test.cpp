@@ -191,6 +191,23 @@ TEST_F(MainWindowTest, BadTraceIsAMessageAndTheWindowLivesOn) {
     EXPECT_EQ(window_->stepsSeen(), 20);
 }
 
+TEST_F(MainWindowTest, TrainingWorkloadFeedsTheViews) {
+    // Issue 8's live training run as a GUI workload: a tiny model, a few steps.
+    moe::gui::ExperimentConfig c;
+    c.workload = "train:blocks=2,width=32,heads=2,experts=8,top_k=2,ffn=32,context=16,batch=4";
+    c.steps = 12;
+    c.predictors = {"sw_avg:window=4"};
+    c.horizons = {1};
+    c.policy = "eplb";
+    c.rebalanceEvery = 5;
+    window_->panel()->setConfig(c);
+    ASSERT_TRUE(runToEnd());
+    ASSERT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
+    EXPECT_EQ(window_->stepsSeen(), 12);
+    EXPECT_EQ(window_->heatmapView()->columns(), 12);
+    EXPECT_GT(window_->errorView()->points(0), 5);
+}
+
 TEST(HorizonList, ParsesAndRefusesBadEntries) {
     EXPECT_THROW(moe::gui::parseHorizons("1, ten"), std::exception);
     EXPECT_THROW(moe::gui::parseHorizons(""), std::exception);
