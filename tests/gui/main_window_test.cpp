@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
+#include <QSettings>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <cstdlib>
@@ -206,6 +208,37 @@ TEST_F(MainWindowTest, TrainingWorkloadFeedsTheViews) {
     EXPECT_EQ(window_->stepsSeen(), 12);
     EXPECT_EQ(window_->heatmapView()->columns(), 12);
     EXPECT_GT(window_->errorView()->points(0), 5);
+}
+
+TEST(MainWindowSettings, ConfigurationAndLayoutAreRemembered) {
+    moe::test::ensureApp();
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    setenv("MOE_DB", dir.filePath("runs.sqlite").toLocal8Bit().constData(), 1);
+    {
+        MainWindow w(true);
+        w.show();
+        moe::gui::ExperimentConfig c = w.panel()->config();
+        c.steps = 77;
+        c.policy = "gps";
+        c.horizons = {1, 5};
+        w.panel()->setConfig(c);
+        auto* dock = w.findChild<QDockWidget*>("strategyMapDock");
+        ASSERT_NE(dock, nullptr);
+        dock->hide();
+        w.close();
+    }
+    MainWindow again(true);
+    again.show();
+    const moe::gui::ExperimentConfig c = again.panel()->config();
+    EXPECT_EQ(c.steps, 77);
+    EXPECT_EQ(c.policy, "gps");
+    EXPECT_EQ(c.horizons, (std::vector<int>{1, 5}));
+    auto* dock = again.findChild<QDockWidget*>("strategyMapDock");
+    ASSERT_NE(dock, nullptr);
+    EXPECT_FALSE(dock->isVisible());
+    unsetenv("MOE_DB");
 }
 
 TEST(HorizonList, ParsesAndRefusesBadEntries) {
