@@ -7,35 +7,37 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include <source_location>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/common/error.h"
+#include "gpu/cuda_check.h"
+#include "gpu/device_info.h"
 #include "gpu/kernels/expert_histogram_kernel.cuh"
 #include "gpu/kernels/moe_ops_kernels.cuh"
 
 namespace moe::gpu {
 namespace {
 
-void check(cudaError_t err, const char* what) {
-    if (err == cudaSuccess) return;
-    cudaGetLastError();
-    throw Error(std::string("CUDA backend: ") + what + ": " + cudaGetErrorName(err) + ": " +
-                cudaGetErrorString(err));
+// Every call checked: a failure throws CudaError with the call and the file:line of the caller
+// (so the CLI can tell a GPU failure, and fall back to the CPU, from bad input).
+void check(cudaError_t err, const char* what,
+           std::source_location at = std::source_location::current()) {
+    checkCuda(err, what, at);
 }
 
-void checkBlas(cublasStatus_t s, const char* what) {
-    if (s != CUBLAS_STATUS_SUCCESS)
-        throw Error(std::string("CUDA backend: ") + what + " failed (cuBLAS status " +
-                    std::to_string(static_cast<int>(s)) + ")");
+void checkBlas(cublasStatus_t s, const char* what,
+               std::source_location at = std::source_location::current()) {
+    checkCublas(s, what, at);
 }
 
 // A device buffer that only grows.
 template <typename T>
 class Scratch {
 public:
-    ~Scratch() { cudaFree(ptr_); }
+    ~Scratch() { cudaFree(ptr_); }  // unchecked: a destructor must not throw
     T* get(size_t count) {
         if (count > capacity_) {
             cudaFree(ptr_);
@@ -55,13 +57,16 @@ private:
 
 class CudaBackend final : public Backend {
 public:
-    explicit CudaBackend(int device) {
+    explicit CudaBackend(int device) : device_(device) {
         int count = 0;
         check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
         if (device < 0 || device >= count)
-            throw Error("CUDA backend: no device " + std::to_string(device) + " (" +
-                        std::to_string(count) + " present)");
+            throw CudaError("CUDA backend: no device " + std::to_string(device) + " (" +
+                                std::to_string(count) + " present)",
+                            CudaError::Kind::NoDevice);
         check(cudaSetDevice(device), "cudaSetDevice");
+        for (const auto& d : listDevices())
+            if (d.index == device) name_ = "cuda " + describe(d);
         checkBlas(cublasCreate(&blas_), "cublasCreate");
         checkBlas(cublasSetMathMode(blas_, CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
     }
@@ -70,9 +75,10 @@ public:
         cublasDestroy(blas_);
     }
 
-    std::string name() const override { return "cuda"; }
+    std::string name() const override { return name_; }
 
     void gateTopK(const GateArgs& a) override {
+        useDevice();
         const MoeLayerConfig& c = *a.config;
         const size_t T = a.tokens, H = c.hidden, E = c.experts, k = c.topK;
         if (T == 0) return;
@@ -99,6 +105,7 @@ public:
     }
 
     void expertHistogram(const int32_t* ids, size_t n, int experts, int64_t* counts) override {
+        useDevice();
         for (size_t i = 0; i < n; ++i)
             if (ids[i] < 0 || ids[i] >= experts)
                 throw Error("expert id " + std::to_string(ids[i]) + " out of range 0.." +
@@ -119,6 +126,7 @@ public:
     }
 
     void expertFfn(const FfnArgs& a) override {
+        useDevice();
         if (a.rows == 0) return;
         const size_t R = a.rows, H = a.hidden, F = a.ffn;
         float* x = upload(xBuf_, a.x, R * H);
@@ -137,6 +145,9 @@ public:
     }
 
 private:
+    // The current device is per host thread, and in-process ranks call from their own threads.
+    void useDevice() { check(cudaSetDevice(device_), "cudaSetDevice"); }
+
     // Row-major C (m x n) = A (m x k) * B (k x n), as cuBLAS's column-major C^T = B^T A^T.
     void matmul(const float* A, const float* B, float* C, int m, int k, int n) {
         const float one = 1.0f, zero = 0.0f;
@@ -163,6 +174,8 @@ private:
         return dev;
     }
 
+    int device_ = 0;
+    std::string name_ = "cuda";
     cublasHandle_t blas_ = nullptr;
     std::unordered_map<const float*, float*> weights_;
     Scratch<float> xBuf_, logitsBuf_, weightsBuf_, gateBuf_, upBuf_, yBuf_;

@@ -3,20 +3,20 @@
 #include "gpu/expert_histogram.h"
 
 #include <algorithm>
+#include <source_location>
 #include <string>
 
 #include "core/common/error.h"
+#include "gpu/cuda_check.h"
 #include "gpu/kernels/expert_histogram_kernel.cuh"
 
 namespace moe::gpu {
 
 namespace {
 
-void check(cudaError_t err, const char* what) {
-    if (err == cudaSuccess) return;
-    cudaGetLastError();  // clear a non-sticky error so the next call starts clean
-    throw Error(std::string("expert histogram: ") + what + " failed: " + cudaGetErrorName(err) +
-                ": " + cudaGetErrorString(err));
+void check(cudaError_t err, const char* what,
+           std::source_location at = std::source_location::current()) {
+    checkCuda(err, what, at);  // CudaError with the call and the caller's file:line
 }
 
 // Owns one cudaMalloc'd buffer, so an exception between allocation and copy-back leaks nothing.
