@@ -68,7 +68,7 @@ struct MoeEngine::Impl {
     bool placementChanged = false;          // on rank 0 of a distributed engine: broadcast it
     Communicator* comm = nullptr;           // distributed: this process's rank
     std::unique_ptr<InProcessGroup> group;  // in-process: all G ranks
-    std::vector<std::unique_ptr<CpuBackend>> backends;         // one per local rank
+    std::vector<std::unique_ptr<Backend>> backends;            // one per local rank
     std::vector<std::unique_ptr<ExpertParallelLayer>> layers;  // one per local rank
     std::unique_ptr<RankRunner> runner;
     std::vector<std::vector<float>> x, y;  // per local rank activations
@@ -101,7 +101,8 @@ MoeEngine::MoeEngine(const EngineConfig& config, const WorkloadShape& shape) {
     for (const auto& spec : c.replicas) addReplicaSpec(m.placement, spec);
     if (!m.comm) m.group = std::make_unique<InProcessGroup>(c.ranks);
     for (int r = 0; r < localRanks; ++r) {
-        m.backends.push_back(std::make_unique<CpuBackend>());
+        const int rank = m.comm ? m.comm->rank() : r;
+        m.backends.push_back(c.makeBackend ? c.makeBackend(rank) : std::make_unique<CpuBackend>());
         Communicator& comm = m.comm ? *m.comm : m.group->rank(r);
         m.layers.push_back(std::make_unique<ExpertParallelLayer>(comm, *m.backends[r]));
     }
@@ -138,7 +139,7 @@ std::string MoeEngine::describe() const {
                                                 std::to_string(impl_->threadsPerRank) + " threads"
                                           : std::to_string(c.ranks) + " in-process ranks x " +
                                                 std::to_string(impl_->threadsPerRank) + " threads";
-    return "cpu, " + ranks + ", H=" + std::to_string(c.layer.hidden) +
+    return impl_->backends[0]->name() + ", " + ranks + ", H=" + std::to_string(c.layer.hidden) +
            " F=" + std::to_string(c.layer.ffn) + " E=" + std::to_string(c.layer.experts) +
            " k=" + std::to_string(c.layer.topK) +
            (c.forcedRouting ? ", forced routing" : ", own gate");

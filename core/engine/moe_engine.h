@@ -14,6 +14,7 @@
 #include "core/balance/placement.h"
 #include "core/comm/communicator.h"
 #include "core/engine/telemetry.h"
+#include "core/model/backend.h"
 #include "core/model/layer_config.h"
 #include "core/workload/step.h"
 
@@ -38,6 +39,9 @@ struct EngineConfig {
     // placement is the one that counts: it is broadcast before each step that follows a change.
     Communicator* communicator = nullptr;
     LayerOutputHook layerOutputHook;  // optional
+    // The op backend of each rank this process runs (its global rank as the argument), e.g.
+    // the CUDA backend on GPU rank % devices. Empty: the CPU backend.
+    std::function<std::unique_ptr<Backend>(int rank)> makeBackend;
 
     // Bytes of weights the engine will allocate for this shape.
     size_t weightBytes(int layers) const;
