@@ -22,7 +22,7 @@ int runAsRanks(bool mpiFlag, const std::function<int(const RankContext&)>& body)
 #ifdef MOE_HAVE_MPI
     mpi::MpiSession session;
     auto& world = session.world();
-    const RankContext ctx{&world, world.localSize(), world.hosts()};
+    const RankContext ctx{&world, world.localSize(), world.localRank(), world.hosts()};
     try {
         return body(ctx);
     } catch (const CollectiveError& e) {

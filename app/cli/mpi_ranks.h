@@ -13,7 +13,8 @@ namespace moe::cli {
 
 struct RankContext {
     Communicator* comm = nullptr;  // null: this process runs all ranks (in-process)
-    int localRanks = 1;            // MPI ranks on this machine (they share its cores)
+    int localRanks = 1;            // MPI ranks on this machine (they share its cores and GPUs)
+    int localRank = 0;             // this process among them
     int hosts = 1;                 // machines in the job
     bool root() const { return !comm || comm->rank() == 0; }
 };

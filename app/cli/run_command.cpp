@@ -8,9 +8,11 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/cli/backend_choice.h"
 #include "app/cli/commands.h"
 #include "app/cli/mpi_ranks.h"
 #include "app/cli/progress_meter.h"
@@ -40,6 +42,8 @@ struct RunFlags {
     int ranks = 4;
     bool ranksGiven = false;
     bool mpi = false;
+    std::string backend = "cpu";
+    int device = -1;
     int hidden = 128, ffn = 352;
     uint64_t seed = 1;
     int threads = 0;
@@ -112,7 +116,7 @@ void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
 
 // Everything that decides what the run computes, so a stored run can be repeated.
 std::string configJson(const RunFlags& f, const WorkloadShape& shape, const MoeEngine& engine,
-                       const RankContext& ctx) {
+                       const RankContext& ctx, const BackendChoice& backend) {
     nlohmann::json j;
     j["workload"] = {{"spec", f.workload.spec},
                      {"batching", f.workload.batching},
@@ -124,6 +128,10 @@ std::string configJson(const RunFlags& f, const WorkloadShape& shape, const MoeE
     j["steps"] = f.steps;
     j["ranks"] = engine.ranks();
     if (ctx.comm) j["mpi"] = {{"processes", ctx.comm->size()}, {"hosts", ctx.hosts}};
+    j["backend"] = backend.used;
+    if (backend.requested != backend.used) j["backend_requested"] = backend.requested;
+    if (!backend.note.empty()) j["backend_note"] = backend.note;
+    if (!backend.devices.empty()) j["devices"] = backend.devices;
     j["hidden"] = f.hidden;
     j["ffn"] = f.ffn;
     j["seed"] = f.seed;
@@ -145,7 +153,7 @@ std::string configJson(const RunFlags& f, const WorkloadShape& shape, const MoeE
 }
 
 RunRecording startRecording(const RunFlags& f, const Workload& workload, const MoeEngine& engine,
-                            const RankContext& ctx) {
+                            const RankContext& ctx, const BackendChoice& backend) {
     if (f.noDb || !ctx.root()) return {};
     store::RunInfo info;
     const WorkloadShape& shape = workload.shape();
@@ -153,7 +161,7 @@ RunRecording startRecording(const RunFlags& f, const Workload& workload, const M
     info.tags = f.tags;
     info.notes = f.notes;
     info.workload = workload.describe();
-    info.configJson = configJson(f, shape, engine, ctx);
+    info.configJson = configJson(f, shape, engine, ctx, backend);
     info.backend = engine.describe();
     info.layers = shape.layers;
     info.experts = shape.experts;
@@ -223,6 +231,18 @@ int execute(const RunFlags& f, const RankContext& ctx) {
     config.shareWeights = f.shareWeights;
     config.replicas = f.replicas;
     config.communicator = ctx.comm;
+    // A GPU that fails mid-run says so on stderr (from a rank thread, hence the lock) and the
+    // rank continues on the CPU.
+    const std::string who = ctx.comm ? "rank " + std::to_string(ctx.comm->rank()) + ": " : "";
+    auto notice = [who](const std::string& message) {
+        static std::mutex lock;
+        std::lock_guard guard(lock);
+        std::cerr << who << "note: " << message << std::endl;
+    };
+    const BackendChoice backend =
+        chooseBackend(f.backend, f.device, ctx.localRank, ctx.comm ? 1 : f.ranks, notice);
+    if (!backend.note.empty()) notice(backend.note + "; running on the CPU");
+    config.makeBackend = backend.make;
 
     auto workload = openRunWorkload(f, ctx);
     const WorkloadShape& shape = workload->shape();
@@ -244,7 +264,7 @@ int execute(const RunFlags& f, const RankContext& ctx) {
         if (f.rebalancing)
             rebalancer = std::make_unique<RebalanceController>(f.rebalance, shape, *enginePtr);
         if (!f.loadsCsv.empty()) csv = std::make_unique<LoadsCsvWriter>(f.loadsCsv);
-        recording = startRecording(f, *workload, *enginePtr, ctx);
+        recording = startRecording(f, *workload, *enginePtr, ctx, backend);
     };
     if (ctx.comm)
         settle(*ctx.comm, setUp);
@@ -322,6 +342,14 @@ Action addRunCommand(CLI::App& app) {
                       ->check(CLI::Range(1, 1024))
                       ->capture_default_str();
     cmd->add_flag("--mpi", f->mpi, kMpiFlagHelp);
+    cmd->add_option("--backend", f->backend,
+                    "Op backend: cpu, or cuda (falls back to the CPU with a note when there is no "
+                    "device, no driver, or the device fails)")
+        ->check(CLI::IsMember({"cpu", "cuda"}))
+        ->capture_default_str();
+    cmd->add_option("--device", f->device,
+                    "CUDA device of every rank (default: ranks spread over the devices)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--hidden", f->hidden, "Model width H")
         ->check(CLI::Range(1, 65536))
         ->capture_default_str();
