@@ -78,7 +78,14 @@ inline void setAxisFonts(QCPAxisRect* rect, const QFont& base, bool compact) {
 // Dock-sized: below this the views shorten labels and shrink fonts rather than overlap.
 inline bool isCompact(const QSize& size) { return size.width() < 640 || size.height() < 380; }
 
-// A legend that takes little room: small swatches, tight rows.
+// Legend items clip to their own rect, which at 1:1 pixels ends just above an underscore
+// ("sw_avg" reads "sw avg"): two pixels more below each. Call again after adding items.
+inline void padLegendItems(QCPLegend* legend) {
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (legend->item(i)) legend->item(i)->setMargins(QMargins(0, 0, 0, 2));
+}
+
+// A legend that takes little room: small swatches, tight rows. Call again after adding items.
 inline void compactLegend(QCPLegend* legend, const QFont& font) {
     legend->setFont(font);
     // Icons as tall as a line of text: an item is as tall as its icon, and a shorter one
@@ -86,6 +93,7 @@ inline void compactLegend(QCPLegend* legend, const QFont& font) {
     legend->setIconSize(18, QFontMetrics(font).height() + 1);
     legend->setIconTextPadding(4);
     legend->setRowSpacing(-1);
+    padLegendItems(legend);
     legend->setMargins(QMargins(4, 2, 4, 2));
     legend->setBrush(QColor(255, 255, 255, 215));
     legend->setBorderPen(QPen(QColor(190, 190, 190)));

@@ -291,17 +291,31 @@ void PredictionErrorView::refresh() {
             haveRange = true;
         }
     }
+    // y range from the 98th percentile of what is shown, not the maximum: the first steps of a
+    // run (no history yet) give errors of several hundred percent that would flatten the rest.
+    std::vector<double> shown;
     double peak = 0;
     for (int i = 0; i < plot_->graphCount(); ++i) {
         QCPGraph* g = plot_->graph(i);
+        if (!g->visible()) continue;
         for (auto it = g->data()->findBegin(first, false); it != g->data()->constEnd(); ++it) {
             if (it->key > last) break;
-            if (std::isfinite(it->value)) peak = std::max(peak, it->value);
+            if (!std::isfinite(it->value)) continue;
+            shown.push_back(it->value);
+            peak = std::max(peak, it->value);
         }
+    }
+    double top = 1;
+    if (peak > 0) {
+        const size_t k = (shown.size() - 1) * 98 / 100;
+        std::nth_element(shown.begin(), shown.begin() + static_cast<std::ptrdiff_t>(k),
+                         shown.end());
+        // Headroom over the percentile, but no more than the real peak needs.
+        top = std::min({peak * 1.1, shown[k] * 1.5, 10.0});
     }
     rebuildShading();
     plot_->xAxis->setRange(first, haveRange ? last : first + 1);
-    plot_->yAxis->setRange(0, peak > 0 ? std::min(peak, 10.0) * 1.1 : 1);
+    plot_->yAxis->setRange(0, top);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

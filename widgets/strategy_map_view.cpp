@@ -162,6 +162,7 @@ void StrategyMapView::redraw() {
     // One row when it fits (set before rearranging: QCPLegend wraps by count, not width).
     plot_->legend->setWrap(std::max(1, static_cast<int>(names_.size())));
     plot_->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
+    plotutil::padLegendItems(plot_->legend);
     plot_->legend->setVisible(!names_.isEmpty());
 
     QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText), yt(new QCPAxisTickerText);
