@@ -314,6 +314,7 @@ void PredictionErrorView::refresh() {
         top = std::min({peak * 1.1, shown[k] * 1.5, 10.0});
     }
     rebuildShading();
+    plotutil::fitCurvesToDensity(plot_, plot_->axisRect(), last - first);
     plot_->xAxis->setRange(first, haveRange ? last : first + 1);
     plot_->yAxis->setRange(0, top);
     plot_->replot(QCustomPlot::rpQueuedReplot);

@@ -312,6 +312,7 @@ void RankBalanceView::refresh() {
             last = std::max(lo + 1, hi);
         }
     }
+    plotutil::fitCurvesToDensity(plot_, timeRect_, last - first);
     plot_->xAxis->setRange(first, last);
     timeRect_->axis(QCPAxis::atBottom)->setRange(first, last);
 
