@@ -38,20 +38,27 @@ void PhaseDetector::updateLayer(int l, int64_t step) {
     const bool full = static_cast<int>(window_.size()) == options_.window;
     double maxVar = 0, maxRange = 0;
     if (full) {
+        // One pass over the window, experts innermost: each step's row of this layer is
+        // contiguous, so this streams memory and vectorises (the GUI runs it every step).
         const double n = static_cast<double>(window_.size());
-        for (int e = 0; e < experts_; ++e) {
-            double mean = 0, lo = 1e9, hi = -1e9;
-            for (const auto& w : window_) {
-                const double x = w.at(l, e);
-                mean += x;
-                lo = std::min(lo, x);
-                hi = std::max(hi, x);
+        sum_.assign(static_cast<size_t>(experts_), 0.0);
+        sumSq_.assign(static_cast<size_t>(experts_), 0.0);
+        lo_.assign(static_cast<size_t>(experts_), 1e9);
+        hi_.assign(static_cast<size_t>(experts_), -1e9);
+        for (const auto& w : window_) {
+            const float* row = w.layer(l).data();
+            for (int e = 0; e < experts_; ++e) {
+                const double x = row[e];
+                sum_[e] += x;
+                sumSq_[e] += x * x;
+                lo_[e] = std::min(lo_[e], x);
+                hi_[e] = std::max(hi_[e], x);
             }
-            mean /= n;
-            double var = 0;
-            for (const auto& w : window_) var += (w.at(l, e) - mean) * (w.at(l, e) - mean);
-            maxVar = std::max(maxVar, var / n);
-            maxRange = std::max(maxRange, hi - lo);
+        }
+        for (int e = 0; e < experts_; ++e) {
+            const double mean = sum_[e] / n;
+            maxVar = std::max(maxVar, std::max(0.0, sumSq_[e] / n - mean * mean));
+            maxRange = std::max(maxRange, hi_[e] - lo_[e]);
         }
     }
     s.variance = maxVar;

@@ -52,6 +52,7 @@ private:
     PhaseOptions options_;
     int layers_ = 0, experts_ = 0;
     std::deque<LoadShares> window_;
+    std::vector<double> sum_, sumSq_, lo_, hi_;  // per expert, scratch of updateLayer
     std::vector<LayerState> state_;
     int64_t lastStep_ = -1;
 };
