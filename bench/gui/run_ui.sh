@@ -31,9 +31,9 @@ out=$root/bench/results/$(date +%F)-$machine-ui.md
   echo
   echo "Machine: $cpu, $(nproc) hardware threads. Display: $platform."
   echo "Commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)."
-  echo "Command: \`bench/gui/run_ui.sh build/release $steps\`."
+  echo "Command: \`bench/gui/run_ui.sh BUILD-DIR $steps\`."
   echo
-  echo "Workload: 24 layers x 32 experts (synthetic, 32 tokens per step, top-4), 4 ranks;"
+  echo "Workload: 24 layers x 32 experts (synthetic, 16 tokens per step, top-4), 1 rank;"
   echo "6 predictor curves (last, ema 0.1 and 0.3, sw_avg 10 and 100, dist_only), phase"
   echo "shading, 2,000-step windows in the heatmap, balance and error views; no recording."
   echo "Goal: at least 30 frames per second and no frame over 100 ms while the engine makes"
