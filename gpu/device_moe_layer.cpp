@@ -49,6 +49,7 @@ struct DeviceMoeLayer::Impl {
     DType dtype;
     int device;
     cudaStream_t stream = nullptr;
+    cudaStream_t ownStream = nullptr;  // the one we made (and destroy)
     cublasHandle_t blas = nullptr;
     std::string ffnPath = "cublasGemmGroupedBatchedEx";
     DeviceBuffer gate, w13, w2;  // H x E; E x (H x 2F); E x (F x H)
@@ -76,7 +77,8 @@ struct DeviceMoeLayer::Impl {
                         std::to_string(c.experts));
         if (c.topK > 16) throw Error("the device layer handles top-k up to 16");
         MOE_CUDA(cudaSetDevice(device));
-        MOE_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+        MOE_CUDA(cudaStreamCreateWithFlags(&ownStream, cudaStreamNonBlocking));
+        stream = ownStream;
         MOE_CUBLAS(cublasCreate(&blas));
         MOE_CUBLAS(cublasSetStream(blas, stream));
         // Default math: float32 products stay float32 (TF32 needs CUBLAS_TF32_TENSOR_OP_MATH),
@@ -110,7 +112,7 @@ struct DeviceMoeLayer::Impl {
         cudaFreeHost(pinned);
         cudaFreeHost(pinnedPointers);
         if (blas) cublasDestroy(blas);
-        if (stream) cudaStreamDestroy(stream);
+        if (ownStream) cudaStreamDestroy(ownStream);
     }
 
     bool bf16() const { return dtype == DType::BF16; }
@@ -362,6 +364,14 @@ void DeviceMoeLayer::forward(const void* dX, int tokens, const int32_t* dForcedI
     MOE_CUDA(cudaEventRecord(t.done, m.stream));
     t.used = true;
     ++m.forwards;
+}
+
+void DeviceMoeLayer::setStream(void* cudaStream) {
+    auto& m = *impl_;
+    MOE_CUDA(cudaSetDevice(m.device));
+    MOE_CUDA(cudaStreamSynchronize(m.stream));  // work on the old stream finishes first
+    m.stream = static_cast<cudaStream_t>(cudaStream);
+    MOE_CUBLAS(cublasSetStream(m.blas, m.stream));
 }
 
 void DeviceMoeLayer::synchronize() {

@@ -73,6 +73,9 @@ public:
     void combine(const void* dYPerm, const int32_t* dRowOfPair, const float* dWeights, int tokens,
                  void* dY);
 
+    // Runs the layer's work on `cudaStream` (a cudaStream_t the caller owns and keeps alive,
+    // e.g. an SmPartitions stream for an emulated rank) instead of its own.
+    void setStream(void* cudaStream);
     // Waits for everything enqueued so far.
     void synchronize();
     // Counts of the forwards whose copy to the host has finished, oldest first. Never waits.

@@ -148,13 +148,38 @@ if [[ -n "$BUILD" ]]; then
     while IFS= read -r exe; do
         name="$(basename "$exe")"
         say "benchmark $name..."
-        timeout 300 "$exe" ${BENCH_ARGS:-} >"$LOGS/$name.log" 2>&1
+        # bench_gpu_moe_layer leaves routing and timings in $LOGS for the PyTorch reference.
+        timeout 600 "$exe" --out-dir "$LOGS" ${BENCH_ARGS:-} >"$LOGS/$name.log" 2>&1
         rc=$?
         if ((rc != 0)); then status=1; echo "(exit status $rc)" >>"$LOGS/$name.log"; fi
         bench_section+="### $name"$'\n\n```\n'"$(cat "$LOGS/$name.log")"$'\n```\n\n'
     done < <(find "$BUILD" -type f -executable -name 'bench_gpu_*' | sort)
 fi
 [[ -n "$bench_section" ]] || bench_section="No bench_gpu_* executables in the build yet."$'\n'
+
+# --- the same layers in PyTorch (skips, saying why, without torch) ---------------------------
+if have python3; then
+    say "PyTorch reference..."
+    timeout 600 python3 "$ROOT/bench/gpu/torch_reference.py" "$LOGS" >"$LOGS/torch_reference.log" 2>&1 ||
+        echo "(exit status $?)" >>"$LOGS/torch_reference.log"
+    bench_section+="### torch_reference.py"$'\n\n```\n'"$(cat "$LOGS/torch_reference.log")"$'\n```\n\n'
+fi
+
+# --- the CLI on the GPU, and MPI/NCCL ranks ------------------------------------------------
+cli="$BUILD/app/moe-workbench-cli"
+if [[ -x "$cli" ]]; then
+    say "moe-workbench-cli run --backend cuda..."
+    timeout 300 "$cli" run --backend cuda --steps 50 --hidden 512 --ffn 1408 --no-db \
+        >"$LOGS/cli_cuda.log" 2>&1 || { status=1; echo "(exit status $?)" >>"$LOGS/cli_cuda.log"; }
+    grep -q "engine:   cuda" "$LOGS/cli_cuda.log" ||
+        { say "WARNING: --backend cuda did not run on the GPU (see cli_cuda.log)"; [[ "$device" == no-gpu ]] || status=1; }
+    bench_section+="### moe-workbench-cli run --backend cuda"$'\n\n```\n'"$(head -n 12 "$LOGS/cli_cuda.log")"$'\n```\n\n'
+fi
+if [[ -n "$BUILD" && -f "$BUILD/CTestTestfile.cmake" ]]; then
+    say "MPI tests (ctest -L mpi; NCCL over MPI where each rank has a GPU)..."
+    ctest --test-dir "$BUILD" -L mpi --output-on-failure >"$LOGS/ctest_mpi.log" 2>&1 || status=1
+    bench_section+="### ctest -L mpi"$'\n\n```\n'"$(tail -n 15 "$LOGS/ctest_mpi.log")"$'\n```\n\n'
+fi
 
 # --- results file --------------------------------------------------------------------------
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
