@@ -393,14 +393,17 @@ LayerTimings DeviceMoeLayer::lastTimings() {
         const int64_t seq = m.forwards - back;
         if (seq < 0) break;
         auto& t = m.timings[seq % kTimingSlots];
-        if (!t.used || cudaEventQuery(t.done) != cudaSuccess) continue;
+        if (!t.used) continue;
+        if (cudaEventQuery(t.done) != cudaSuccess) {
+            cudaGetLastError();  // "not ready" must not be reported by the next launch check
+            continue;
+        }
         LayerTimings r;
         MOE_CUDA(cudaEventElapsedTime(&r.routingMs, t.start, t.routed));
         MOE_CUDA(cudaEventElapsedTime(&r.ffnMs, t.routed, t.ffn));
         MOE_CUDA(cudaEventElapsedTime(&r.combineMs, t.ffn, t.done));
         return r;
     }
-    cudaGetLastError();  // a not-ready query is not an error
     return {};
 }
 

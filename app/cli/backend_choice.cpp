@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/model/cpu_backend.h"
 #ifdef MOE_HAVE_CUDA
 #include "gpu/cuda_backend.h"
 #include "gpu/cuda_error.h"
@@ -48,8 +49,15 @@ BackendChoice chooseBackend(const std::string& requested, int device, int localR
         return c;
     }
     c.used = "cuda";
-    c.make = [deviceFor, notice](int rank) {
-        return gpu::makeCudaBackendWithCpuFallback(deviceFor(rank), notice);
+    c.make = [deviceFor, notice](int rank) -> std::unique_ptr<Backend> {
+        try {
+            return gpu::makeCudaBackendWithCpuFallback(deviceFor(rank), notice);
+        } catch (const gpu::CudaError& e) {  // this rank's device failed to start
+            if (notice)
+                notice("rank " + std::to_string(rank) + ": " + e.what() +
+                       "; this rank runs on the CPU");
+            return std::make_unique<CpuBackend>();
+        }
     };
     std::set<int> used;
     for (int r = 0; r < std::min(ranksHere, count); ++r) used.insert(deviceFor(r));
