@@ -69,7 +69,7 @@ int execute(PredictFlags& f) {
     const WorkloadShape& shape = workload->shape();
     PredictionSuiteOptions o;
     o.predictors = f.predictors;
-    o.evaluator = {f.horizon, f.forecastEvery, f.warmup};
+    o.evaluator = {f.horizon, f.forecastEvery, f.warmup, {}};
     if (f.phases) o.phases = f.phase;
     PredictionSuite suite(o, shape);
     RunRecording recording = startRecording(f, *workload);

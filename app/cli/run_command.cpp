@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "app/cli/backend_choice.h"
 #include "app/cli/commands.h"
 #include "app/cli/mpi_ranks.h"
 #include "app/cli/progress_meter.h"
@@ -21,6 +20,7 @@
 #include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
+#include "app/shared/backend_choice.h"
 #include "core/balance/perf_sweep.h"
 #include "core/balance/policy_factory.h"
 #include "core/comm/settle.h"
@@ -116,7 +116,7 @@ void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
 
 // Everything that decides what the run computes, so a stored run can be repeated.
 std::string configJson(const RunFlags& f, const WorkloadShape& shape, const MoeEngine& engine,
-                       const RankContext& ctx, const BackendChoice& backend) {
+                       const RankContext& ctx, const app::BackendChoice& backend) {
     nlohmann::json j;
     j["workload"] = {{"spec", f.workload.spec},
                      {"batching", f.workload.batching},
@@ -153,7 +153,7 @@ std::string configJson(const RunFlags& f, const WorkloadShape& shape, const MoeE
 }
 
 RunRecording startRecording(const RunFlags& f, const Workload& workload, const MoeEngine& engine,
-                            const RankContext& ctx, const BackendChoice& backend) {
+                            const RankContext& ctx, const app::BackendChoice& backend) {
     if (f.noDb || !ctx.root()) return {};
     store::RunInfo info;
     const WorkloadShape& shape = workload.shape();
@@ -239,8 +239,8 @@ int execute(const RunFlags& f, const RankContext& ctx) {
         std::lock_guard guard(lock);
         std::cerr << who << "note: " << message << std::endl;
     };
-    const BackendChoice backend =
-        chooseBackend(f.backend, f.device, ctx.localRank, ctx.comm ? 1 : f.ranks, notice);
+    const app::BackendChoice backend =
+        app::chooseBackend(f.backend, f.device, ctx.localRank, ctx.comm ? 1 : f.ranks, notice);
     if (!backend.note.empty()) notice(backend.note + "; running on the CPU");
     config.makeBackend = backend.make;
 

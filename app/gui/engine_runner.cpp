@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "app/shared/backend_choice.h"
 #include "core/common/error.h"
 #include "core/engine/moe_engine.h"
 #include "core/engine/rebalance_controller.h"
@@ -157,9 +158,14 @@ double sum(const std::vector<double>& v) {
     return s;
 }
 
-std::string configJson(const ExperimentConfig& c, const WorkloadShape& shape) {
+std::string configJson(const ExperimentConfig& c, const WorkloadShape& shape,
+                       const app::BackendChoice& backend) {
     nlohmann::json j;
     j["front_end"] = "gui";
+    j["backend"] = backend.used;
+    if (backend.requested != backend.used) j["backend_requested"] = backend.requested;
+    if (!backend.note.empty()) j["backend_note"] = backend.note;
+    if (!backend.devices.empty()) j["devices"] = backend.devices;
     j["workload"] = {{"spec", c.workload},     {"batching", c.batching},   {"batch", c.batchSize},
                      {"layers", shape.layers}, {"experts", shape.experts}, {"top_k", shape.topK}};
     j["steps"] = c.steps;
@@ -205,6 +211,11 @@ void EngineRunner::run(ExperimentConfig config) {
         engineConfig.layer.ffn = config.ffn;
         engineConfig.ranks = config.ranks;
         engineConfig.seed = config.seed;
+        const app::BackendChoice backend = app::chooseBackend(
+            config.backend, -1, 0, config.ranks,
+            [this](const std::string& note) { warn(note + "; this rank goes on on the CPU"); });
+        if (!backend.note.empty()) warn(backend.note + "; running on the CPU");
+        engineConfig.makeBackend = backend.make;
         const WorkloadShape& shape = workload->shape();
         MoeEngine engine(engineConfig, shape);
 
@@ -258,7 +269,7 @@ void EngineRunner::run(ExperimentConfig config) {
                 info.name = config.runName.empty() ? "gui: " + config.workload : config.runName;
                 info.tags = {"gui"};
                 info.workload = workload->describe();
-                info.configJson = configJson(config, shape);
+                info.configJson = configJson(config, shape, backend);
                 info.backend = engine.describe();
                 info.layers = shape.layers;
                 info.experts = shape.experts;

@@ -14,6 +14,7 @@ struct ExperimentConfig {
     std::string batching = "continuous";         // tokens | sequence | continuous
     int batchSize = 64;  // sequences in flight (continuous) or tokens per step (tokens)
     int ranks = 4;
+    std::string backend = "cpu";  // cpu | cuda (falls back to the CPU with a note)
     int hidden = 128;
     int ffn = 352;
     uint64_t seed = 1;

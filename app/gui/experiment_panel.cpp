@@ -65,6 +65,12 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Batch size"), batchSize_);
     ranks_ = spin(this, 1, 64, d.ranks);
     form->addRow(tr("Ranks"), ranks_);
+    backend_ = new QComboBox(this);
+    backend_->addItems({"cpu", "cuda"});
+    backend_->setToolTip(
+        tr("Where the ranks run their ops. cuda: each rank on a GPU (rank mod devices); without "
+           "a CUDA build, device or driver the run says why and goes on on the CPU."));
+    form->addRow(tr("Backend"), backend_);
     hidden_ = spin(this, 8, 16384, d.hidden);
     form->addRow(tr("Hidden"), hidden_);
     ffn_ = spin(this, 8, 65536, d.ffn);
@@ -140,6 +146,7 @@ ExperimentConfig ExperimentPanel::config() const {
     c.batching = batching_->currentText().toStdString();
     c.batchSize = batchSize_->value();
     c.ranks = ranks_->value();
+    c.backend = backend_->currentText().toStdString();
     c.hidden = hidden_->value();
     c.ffn = ffn_->value();
     c.seed = static_cast<uint64_t>(seed_->value());
@@ -165,6 +172,7 @@ void ExperimentPanel::setConfig(const ExperimentConfig& c) {
     batching_->setCurrentText(QString::fromStdString(c.batching));
     batchSize_->setValue(c.batchSize);
     ranks_->setValue(c.ranks);
+    backend_->setCurrentText(QString::fromStdString(c.backend));
     hidden_->setValue(c.hidden);
     ffn_->setValue(c.ffn);
     seed_->setValue(static_cast<int>(c.seed));
@@ -186,6 +194,7 @@ void ExperimentPanel::load(QSettings& s) {
     c.batching = s.value("batching", QString::fromStdString(d.batching)).toString().toStdString();
     c.batchSize = s.value("batchSize", d.batchSize).toInt();
     c.ranks = s.value("ranks", d.ranks).toInt();
+    c.backend = s.value("backend", QString::fromStdString(d.backend)).toString().toStdString();
     c.hidden = s.value("hidden", d.hidden).toInt();
     c.ffn = s.value("ffn", d.ffn).toInt();
     c.seed = s.value("seed", static_cast<qulonglong>(d.seed)).toULongLong();
@@ -217,6 +226,7 @@ void ExperimentPanel::save(QSettings& s) const {
     s.setValue("batching", QString::fromStdString(c.batching));
     s.setValue("batchSize", c.batchSize);
     s.setValue("ranks", c.ranks);
+    s.setValue("backend", QString::fromStdString(c.backend));
     s.setValue("hidden", c.hidden);
     s.setValue("ffn", c.ffn);
     s.setValue("seed", static_cast<qulonglong>(c.seed));

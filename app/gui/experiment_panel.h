@@ -43,6 +43,7 @@ private:
     QComboBox* batching_;
     QSpinBox* batchSize_;
     QSpinBox* ranks_;
+    QComboBox* backend_;
     QSpinBox* hidden_;
     QSpinBox* ffn_;
     QSpinBox* seed_;

@@ -105,7 +105,7 @@ void MainWindow::poll() {
     for (const Frame& f : frames_) consume(f);
     if (!frames_.empty()) refreshViews();
     for (const std::string& w : runner_.takeWarnings())
-        showMessage(tr("Store"), QString::fromStdString(w));
+        showMessage(tr("Note"), QString::fromStdString(w));
     const qint64 now = clock_.elapsed();
     if (now - rateStart_ >= 1000) {
         const double seconds = (now - rateStart_) / 1000.0;

@@ -134,6 +134,13 @@ TEST_F(MainWindowTest, StopReopenScrubOverlayCompareAndExport) {
     ASSERT_TRUE(window_->overlayRuns({first, secondId}));
     EXPECT_EQ(window_->balanceView()->overlayCount(), 2);
     EXPECT_EQ(window_->errorView()->overlayCount(), 6);
+    // MOE_GUI_SHOTS=DIR: keep a picture of a stored run with overlays (docs/screenshots).
+    if (const char* shots = std::getenv("MOE_GUI_SHOTS")) {
+        if (auto* browserDock = window_->findChild<QDockWidget*>("experimentsDock"))
+            browserDock->raise();
+        moe::test::waitUntil([] { return false; }, 300);
+        EXPECT_TRUE(window_->grab().save(QString(shots) + "/stored-run-overlay.png"));
+    }
     window_->clearOverlays();
     EXPECT_EQ(window_->balanceView()->overlayCount(), 0);
 
@@ -191,6 +198,25 @@ TEST_F(MainWindowTest, BadTraceIsAMessageAndTheWindowLivesOn) {
     ASSERT_TRUE(runToEnd());
     EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished);
     EXPECT_EQ(window_->stepsSeen(), 20);
+}
+
+TEST_F(MainWindowTest, CudaWithoutADeviceSaysWhyAndRunsOnTheCpu) {
+    moe::gui::ExperimentConfig c = shortDefault(10);
+    c.backend = "cuda";
+    c.predictors = {"sw_avg:window=4"};
+    window_->panel()->setConfig(c);
+    ASSERT_TRUE(runToEnd());
+    ASSERT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
+    EXPECT_EQ(window_->stepsSeen(), 10);
+    moe::store::ExperimentStore store(db_.toStdString());
+    const auto run = store.run(window_->runner().runId());
+    if (run.configJson.find("\"backend\":\"cuda\"") != std::string::npos)
+        GTEST_SKIP() << "a CUDA device is present: the fallback path is not taken here";
+    ASSERT_EQ(messages_.size(), 1) << messages_.join('\n').toStdString();
+    EXPECT_TRUE(messages_[0].contains("cuda")) << messages_[0].toStdString();
+    EXPECT_TRUE(messages_[0].contains("CPU")) << messages_[0].toStdString();
+    EXPECT_NE(run.configJson.find("\"backend_requested\":\"cuda\""), std::string::npos)
+        << run.configJson;
 }
 
 TEST_F(MainWindowTest, TrainingWorkloadFeedsTheViews) {

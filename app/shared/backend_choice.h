@@ -1,6 +1,7 @@
-// `run --backend cuda|cpu`: which op backend each rank gets, and what the run's record says
-// about it. Asking for CUDA never ends a run: no build with nvcc, no device, no driver or a
-// device that fails (at start or mid-run, e.g. out of memory) gives a clear note and the CPU.
+// `run --backend cuda|cpu` and the GUI's backend choice: which op backend each rank gets, and
+// what the run's record says about it. Asking for CUDA never ends a run: no build with nvcc, no
+// device, no driver or a device that fails (at start or mid-run, e.g. out of memory) gives a clear
+// note and the CPU.
 #pragma once
 
 #include <functional>
@@ -10,7 +11,7 @@
 
 #include "core/model/backend.h"
 
-namespace moe::cli {
+namespace moe::app {
 
 struct BackendChoice {
     std::string requested = "cpu";
@@ -27,4 +28,4 @@ struct BackendChoice {
 BackendChoice chooseBackend(const std::string& requested, int device, int localRank, int ranksHere,
                             std::function<void(const std::string&)> notice);
 
-}  // namespace moe::cli
+}  // namespace moe::app

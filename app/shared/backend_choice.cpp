@@ -1,5 +1,5 @@
 // See backend_choice.h. The CUDA parts exist only in builds with the gpu/ target.
-#include "app/cli/backend_choice.h"
+#include "app/shared/backend_choice.h"
 
 #include <algorithm>
 #include <set>
@@ -12,7 +12,7 @@
 #include "gpu/fallback_backend.h"
 #endif
 
-namespace moe::cli {
+namespace moe::app {
 
 BackendChoice chooseBackend(const std::string& requested, int device, int localRank, int ranksHere,
                             std::function<void(const std::string&)> notice) {
@@ -75,4 +75,4 @@ BackendChoice chooseBackend(const std::string& requested, int device, int localR
 #endif
 }
 
-}  // namespace moe::cli
+}  // namespace moe::app
