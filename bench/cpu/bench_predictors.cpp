@@ -96,7 +96,7 @@ void accuracy(int horizon, bool quick) {
         o.predictors.push_back("arima:p=5,d=1,q=5");
         o.predictors.push_back("lstm:train_steps=300");
     }
-    o.evaluator = {horizon, 1, 300};  // score from step 300: every predictor is warm (and trained)
+    o.evaluator = {horizon, 1, 300, {}};  // score from step 300: every predictor is warm (trained)
     PredictionSuite suite(o, w->shape());
     Step s;
     LoadMatrix loads(w->shape().layers, w->shape().experts);

@@ -57,7 +57,7 @@ TEST(PredictionSuite, ComparesPredictorsOnTheRealTrace) {
     PredictionSuiteOptions o;
     o.predictors = {"oracle", "last", "sw_avg:window=20", "dist_only:profile_steps=50",
                     "t2e_position"};
-    o.evaluator = {5, 1, 50};
+    o.evaluator = {5, 1, 50, {}};
     o.phases = PhaseOptions{};
     PredictionSuite suite(o, w->shape());
     Step s;
