@@ -8,9 +8,12 @@ void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
     app.add_option(
            "-w,--workload", spec,
            "Where routing comes from: trace:PATH (a .tsv.gz trace), trace:gpt-oss-20b (the "
-           "bundled GPT-OSS-20B decode trace), or synthetic:KEY=VALUE,... with keys layers, "
+           "bundled GPT-OSS-20B decode trace), synthetic:KEY=VALUE,... with keys layers, "
            "experts, top_k, tokens, steps, skew (max/mean, 1..E/k), drift, burst_prob, "
-           "burst_factor, burst_len, seed")
+           "burst_factor, burst_len, seed, or train:KEY=VALUE,... (a small MoE language model "
+           "trained live on the bundled Python docs; keys blocks, width, heads, experts, top_k, "
+           "ffn, context, batch, lr, aux=none|switch:COEF|bias:RATE, sections=A>B@STEP, steps, "
+           "seed, threads, resume; see `train --help`)")
         ->capture_default_str();
     app.add_option("--batching", batching,
                    "How tokens form steps: tokens (consecutive T tokens), sequence (one sequence "
