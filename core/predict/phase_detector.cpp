@@ -1,6 +1,10 @@
 // See phase_detector.h. Window statistics are recomputed from the window each step:
 // O(W * L * E) with W = 100 and 768 series is ~77k operations, well under a millisecond,
-// and exact where running sums of squares would lose precision on tiny variances.
+// and exact where running sums of squares would lose precision on tiny variances. With
+// smooth > 1 the smoothed point is a running sum over the last `smooth` raw steps (add the new,
+// subtract the oldest: O(L * E) a step), summed afresh every `smooth` points so rounding cannot
+// drift over long runs (still O(L * E) a step amortised); the window statistics then run
+// unchanged over the smoothed points.
 #include "core/predict/phase_detector.h"
 
 #include <algorithm>
@@ -14,6 +18,7 @@ void PhaseOptions::validate() const {
     if (hold < 1) throw Error("phase hold must be >= 1, got " + std::to_string(hold));
     if (varianceThreshold <= 0 || rangeThreshold <= 0)
         throw Error("phase thresholds must be positive");
+    if (smooth < 1) throw Error("phase smooth must be >= 1, got " + std::to_string(smooth));
 }
 
 PhaseDetector::PhaseDetector(const PhaseOptions& options) : options_(options) {
@@ -27,10 +32,44 @@ void PhaseDetector::push(int64_t step, const LoadShares& shares) {
         state_.resize(layers_);
         for (auto& s : state_) s.segmentBegin = step;
     }
-    window_.push_back(shares);
+    if (options_.smooth == 1)
+        window_.push_back(shares);
+    else
+        pushSmoothed(shares);
     if (static_cast<int>(window_.size()) > options_.window) window_.pop_front();
     lastStep_ = step;
     for (int l = 0; l < layers_; ++l) updateLayer(l, step);
+}
+
+void PhaseDetector::pushSmoothed(const LoadShares& shares) {
+    const size_t n = shares.p.size();
+    if (runSum_.size() != n) runSum_.assign(n, 0.0);
+    raw_.push_back(shares);
+    for (size_t i = 0; i < n; ++i) runSum_[i] += shares.p[i];
+    if (static_cast<int>(raw_.size()) > options_.smooth) {
+        const std::vector<float>& old = raw_.front().p;
+        for (size_t i = 0; i < n; ++i) runSum_[i] -= old[i];
+        raw_.pop_front();
+    }
+    if (static_cast<int>(raw_.size()) < options_.smooth) return;  // no full mean yet
+    if (++sinceResum_ >= options_.smooth) {
+        sinceResum_ = 0;
+        std::fill(runSum_.begin(), runSum_.end(), 0.0);
+        for (const auto& r : raw_)
+            for (size_t i = 0; i < n; ++i) runSum_[i] += r.p[i];
+    }
+    // Reuse the row about to leave the window rather than allocate one every step.
+    LoadShares mean;
+    if (static_cast<int>(window_.size()) == options_.window) {
+        mean = std::move(window_.front());
+        window_.pop_front();
+    }
+    mean.layers = shares.layers;
+    mean.experts = shares.experts;
+    mean.p.resize(n);
+    const double inv = 1.0 / options_.smooth;
+    for (size_t i = 0; i < n; ++i) mean.p[i] = static_cast<float>(runSum_[i] * inv);
+    window_.push_back(std::move(mean));
 }
 
 void PhaseDetector::updateLayer(int l, int64_t step) {

@@ -4,6 +4,15 @@
 // its experts both stay under their thresholds for `hold` consecutive steps, and transient
 // again as soon as either is exceeded. The thresholds depend on tokens per step (shares of
 // small steps are noisy), so they are parameters, never built in.
+//
+// `smooth` > 1 runs the window statistics over the mean share of the last `smooth` steps
+// instead of each step's own share: a coarser "iteration". The paper's iteration is a batch of
+// 256 sequences of ~2,048 tokens (~500k tokens); a step of the live training workload holds
+// ~1k tokens (and the tokens of one sequence route alike), so its per-step shares carry far
+// more sampling noise than the paper's, and that noise alone keeps the raw variance and range
+// above any threshold that would also catch real drift. Averaging S steps divides i.i.d.
+// noise variance by S while a real level shift still passes through (spread over S steps).
+// The window then needs S + W - 1 steps before it is first full.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +28,7 @@ struct PhaseOptions {
     double varianceThreshold = 1e-4;
     double rangeThreshold = 0.05;
     int hold = 100;
+    int smooth = 1;  // steps averaged into each point the window sees (1 = raw shares)
     void validate() const;
 };
 
@@ -51,7 +61,11 @@ private:
     void updateLayer(int l, int64_t step);
     PhaseOptions options_;
     int layers_ = 0, experts_ = 0;
-    std::deque<LoadShares> window_;
+    void pushSmoothed(const LoadShares& shares);
+    std::deque<LoadShares> window_;  // the points the statistics see (raw or smoothed shares)
+    std::deque<LoadShares> raw_;     // last `smooth` raw shares (smooth > 1 only)
+    std::vector<double> runSum_;     // their sum, per layer x expert
+    int sinceResum_ = 0;             // smoothed points since runSum_ was last summed afresh
     std::vector<double> sum_, sumSq_, lo_, hi_;  // per expert, scratch of updateLayer
     std::vector<LayerState> state_;
     int64_t lastStep_ = -1;

@@ -2,6 +2,8 @@
 // frequency predictors on hand-made routing; Distribution-Only from the GPT-OSS category table.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 
@@ -65,6 +67,113 @@ TEST(PhaseDetector, ReturnsToTransientOnAShift) {
     EXPECT_FALSE(seg[2].stable);
     EXPECT_EQ(seg[3].begin, 44);
 }
+
+// Shares of one layer, two experts: 0.5 (then `level` from step `shiftAt`) plus i.i.d. noise
+// of standard deviation 0.03, like the noisy small steps of the live training workload.
+std::vector<LoadShares> noisySeries(int steps, int shiftAt = -1, double level = 0.5) {
+    std::mt19937 rng(7);
+    std::normal_distribution<double> noise(0.0, 0.03);
+    std::vector<LoadShares> out;
+    for (int t = 0; t < steps; ++t) {
+        LoadShares s(1, 2);
+        const double x = (shiftAt >= 0 && t >= shiftAt ? level : 0.5) + noise(rng);
+        s.at(0, 0) = static_cast<float>(x);
+        s.at(0, 1) = static_cast<float>(1 - x);
+        out.push_back(s);
+    }
+    return out;
+}
+
+PhaseOptions smoothed(int smooth) {
+    PhaseOptions o;  // defaults: window 100, variance 1e-4, range 0.05, hold 100
+    o.smooth = smooth;
+    return o;
+}
+
+TEST(PhaseDetector, SmoothOneIsTheRawDetector) {
+    const auto series = noisySeries(400, 200, 0.52);
+    PhaseOptions raw;
+    raw.window = 20;
+    raw.hold = 10;
+    raw.varianceThreshold = 1e-3;
+    raw.rangeThreshold = 0.15;
+    PhaseOptions one = raw;
+    one.smooth = 1;
+    PhaseDetector a(raw), b(one);
+    for (int t = 0; t < 400; ++t) {
+        a.push(t, series[t]);
+        b.push(t, series[t]);
+        ASSERT_EQ(a.variance(0), b.variance(0));
+        ASSERT_EQ(a.range(0), b.range(0));
+        ASSERT_EQ(a.stable(0), b.stable(0));
+    }
+    // The statistics are those of the raw last-W shares.
+    double sum = 0, sq = 0, lo = 1, hi = 0;
+    for (int t = 380; t < 400; ++t) {
+        const double x = series[t].at(0, 0);
+        sum += x;
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+    }
+    for (int t = 380; t < 400; ++t) sq += std::pow(series[t].at(0, 0) - sum / 20, 2);
+    EXPECT_NEAR(a.variance(0), sq / 20, 1e-12);
+    EXPECT_NEAR(a.range(0), hi - lo, 1e-12);
+}
+
+TEST(PhaseDetector, SmoothingLetsNoisySharesAroundAConstantGoStable) {
+    const auto series = noisySeries(2000);
+    PhaseDetector raw(smoothed(1)), smooth(smoothed(64));
+    for (int t = 0; t < 2000; ++t) {
+        raw.push(t, series[t]);
+        smooth.push(t, series[t]);
+    }
+    // Raw: noise variance 9e-4 and ranges ~0.15 over 100 steps: never stable.
+    const auto r = raw.segments()[0];
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_FALSE(r[0].stable);
+    EXPECT_GT(raw.variance(0), 1e-4);
+    // Mean of 64 steps: variance ~1.4e-5, stable from the first full window, which needs
+    // 64 + 100 - 1 steps (the first at step 162).
+    const auto s = smooth.segments()[0];
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_FALSE(s[0].stable);
+    EXPECT_TRUE(s[1].stable);
+    EXPECT_EQ(s[1].begin, 162);
+    EXPECT_EQ(s[1].end, 2000);
+    // The statistics are those of the running 64-step means over the last 100 steps.
+    std::vector<double> means;
+    for (int t = 1900; t < 2000; ++t) {
+        double m = 0;
+        for (int u = t - 63; u <= t; ++u) m += series[u].at(0, 0);
+        means.push_back(m / 64);
+    }
+    double mean = 0, var = 0;
+    for (double m : means) mean += m / 100;
+    for (double m : means) var += (m - mean) * (m - mean) / 100;
+    const auto [lo, hi] = std::minmax_element(means.begin(), means.end());
+    EXPECT_NEAR(smooth.variance(0), var, 1e-9);
+    EXPECT_NEAR(smooth.range(0), *hi - *lo, 1e-6);
+}
+
+TEST(PhaseDetector, SmoothingStillShowsALevelShiftAsTransient) {
+    const auto series = noisySeries(2000, 1000, 0.6);  // the share jumps by 0.1 at step 1000
+    PhaseDetector d(smoothed(64));
+    for (int t = 0; t < 2000; ++t) d.push(t, series[t]);
+    const auto s = d.segments()[0];
+    ASSERT_EQ(s.size(), 4u);  // transient, stable, transient (the shift), stable again
+    EXPECT_TRUE(s[1].stable);
+    EXPECT_EQ(s[1].begin, 162);
+    // The smoothed share ramps over 64 steps, so the range passes 0.05 within them.
+    EXPECT_FALSE(s[2].stable);
+    EXPECT_GE(s[2].begin, 1000);
+    EXPECT_LE(s[2].begin, 1064);
+    // Stable again once the window has left the ramp (at the latest 64 + 100 - 1 steps on).
+    EXPECT_TRUE(s[3].stable);
+    EXPECT_GT(s[3].begin, s[2].begin + 50);
+    EXPECT_LE(s[3].begin, 1162);
+}
+
+TEST(PhaseDetector, RejectsSmoothBelowOne) { EXPECT_THROW(PhaseDetector{smoothed(0)}, Error); }
 
 // Two layers, 4 experts, top-2; token at position p routes to experts {p%4, (p+1)%4} in
 // layer 0 and always {3, 2} in layer 1.
