@@ -166,6 +166,11 @@ Action addPredictCommand(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--phase-hold", f->phase.hold, "... for this many consecutive steps")
         ->capture_default_str();
+    cmd->add_option("--phase-smooth", f->phase.smooth,
+                    "Average each expert's share over this many steps before the window "
+                    "statistics (1 = raw shares), for steps of few tokens whose shares are noisy")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     return [f] { return execute(*f); };
 }
 

@@ -38,7 +38,8 @@ struct TrainFlags {
     std::string checkpoint, csv;
     int checkpointEvery = 0;
     int shiftWindow = 50;
-    PhaseOptions phase{100, 1e-4, 0.05, 100};
+    PhaseOptions phase{100, 1e-4, 0.05, 100, 1};
+    std::vector<int> phaseSmooth{1};  // one detector per value, all on the same loads
     std::string db;
     bool noDb = false, quiet = false;
     std::string name;
@@ -118,10 +119,14 @@ void printShifts(std::ostream& out, const train::SectionSchedule& schedule, int6
 }
 
 void printPhases(std::ostream& out, const PhaseDetector& detector, const PhaseOptions& o,
-                 int64_t firstStep) {
+                 int64_t firstStep, int64_t tokensPerStep) {
     const auto segments = detector.segments();
-    out << "phase detector (window " << o.window << ", variance < " << o.varianceThreshold
-        << ", range < " << o.rangeThreshold << ", held " << o.hold << " steps), per layer:\n";
+    out << "phase detector (";
+    if (o.smooth > 1)
+        out << "shares averaged over " << o.smooth << " steps = " << o.smooth * tokensPerStep
+            << " tokens, ";
+    out << "window " << o.window << ", variance < " << o.varianceThreshold << ", range < "
+        << o.rangeThreshold << ", held " << o.hold << " steps), per layer:\n";
     for (size_t l = 0; l < segments.size(); ++l) {
         out << "  layer " << l << ":";
         for (const auto& s : segments[l])
@@ -173,7 +178,13 @@ int execute(TrainFlags& f) {
               << " (before training; ln 256 = " << fmt(std::log(256.0), 4) << ")\n";
     if (csv) *csv << firstStep << ",0,0,,," << val0 << ",,,,," << phaseName(firstStep) << "\n";
 
-    PhaseDetector detector(f.phase);
+    std::vector<PhaseOptions> phaseOptions;
+    std::vector<PhaseDetector> detectors;
+    for (int smooth : f.phaseSmooth) {
+        phaseOptions.push_back(f.phase);
+        phaseOptions.back().smooth = smooth;
+        detectors.emplace_back(phaseOptions.back());
+    }
     std::vector<LoadShares> series;
     LoadMatrix loads(shape.layers, shape.experts);
     int64_t tokens = 0;
@@ -187,7 +198,7 @@ int execute(TrainFlags& f) {
             loads.clear();
             loads.accumulate(step, shape.topK);
             series.push_back(sharesOf(loads, step.tokens, shape.topK));
-            detector.push(step.index, series.back());
+            for (auto& d : detectors) d.push(step.index, series.back());
             tokens += step.tokens;
             const double t = elapsed();
             const double skew = meanSkewness(trainer.routing().counts, shape.layers, shape.experts);
@@ -248,7 +259,9 @@ int execute(TrainFlags& f) {
                   << curve.underHalfStep << " after " << fmt(curve.underHalfSeconds, 1) << " s";
     std::cout << "\n";
     printShifts(std::cout, trainer.schedule(), firstStep, series, f.shiftWindow);
-    printPhases(std::cout, detector, f.phase, firstStep);
+    const int64_t tokensPerStep = static_cast<int64_t>(trainer.options().batch) * model.context;
+    for (size_t i = 0; i < detectors.size(); ++i)
+        printPhases(std::cout, detectors[i], phaseOptions[i], firstStep, tokensPerStep);
     if (!f.checkpoint.empty()) {
         trainer.save(f.checkpoint);
         std::cout << "checkpoint: " << f.checkpoint << " (step " << trainer.nextStep() << ")\n";
@@ -343,6 +356,12 @@ Action addTrainCommand(CLI::App& app) {
                     "... and the windowed share range under this ...")
         ->capture_default_str();
     cmd->add_option("--phase-hold", f->phase.hold, "... for this many consecutive steps")
+        ->capture_default_str();
+    cmd->add_option("--phase-smooth", f->phaseSmooth,
+                    "Average each expert's share over this many steps before the window "
+                    "statistics (1 = raw shares): a step of ~1k tokens is far noisier than the "
+                    "paper's ~500k-token iteration. Repeat for one detector per value")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", f->quiet, "Only the summary, no progress lines");
     addDbOption(*cmd, f->db);
