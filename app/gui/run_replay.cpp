@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "core/balance/placement.h"
 #include "core/common/error.h"
 #include "core/stats/workload_stats.h"
 #include "core/store/experiment_store.h"
@@ -81,9 +82,20 @@ PlacementAt RunReplay::placementAt(int64_t step) const {
     p.decidedAt = it->first;
     p.counts = countsOf(it->second, run_);
     p.changed.assign(static_cast<size_t>(L) * E, 0);
-    if (it != decisions_.begin()) {
-        // An expert changed when its replicas per rank differ from the previous decision's.
-        const std::vector<int> before = countsOf(std::prev(it)->second, run_);
+    {
+        // An expert changed when its replicas per rank differ from the previous decision's;
+        // before the first, the engine ran the contiguous placement.
+        std::vector<int> before;
+        if (it != decisions_.begin()) {
+            before = countsOf(std::prev(it)->second, run_);
+        } else {
+            const Placement start = Placement::contiguous(L, E, G);
+            before.assign(static_cast<size_t>(L) * G * E, 0);
+            for (int l = 0; l < L; ++l)
+                for (int e = 0; e < E; ++e)
+                    for (int r : start.replicas(l, e))
+                        ++before[(static_cast<size_t>(l) * G + r) * E + e];
+        }
         for (int l = 0; l < L; ++l)
             for (int g = 0; g < G; ++g)
                 for (int e = 0; e < E; ++e) {
