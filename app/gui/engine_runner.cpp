@@ -175,6 +175,7 @@ std::string configJson(const ExperimentConfig& c, const WorkloadShape& shape,
     j["seed"] = c.seed;
     j["predictors"] = c.predictors;
     j["horizons"] = c.horizons;
+    j["phase_smooth"] = c.phaseSmooth;
     j["policy"] = c.policy;
     if (c.policy != "none")
         j["rebalance"] = {{"slots", shape.experts + c.extraSlots},
@@ -230,7 +231,13 @@ void EngineRunner::run(ExperimentConfig config) {
             PredictionSuiteOptions po;
             po.predictors = config.predictors;
             po.evaluator.alsoAt = config.horizons;
-            if (config.phases) po.phases = PhaseOptions{};
+            if (config.phases) {
+                PhaseOptions phases;
+                phases.smooth = config.phaseSmooth > 0                    ? config.phaseSmooth
+                                : config.workload.rfind("train:", 0) == 0 ? 64
+                                                                          : 1;
+                po.phases = phases;
+            }
             suite = std::make_unique<PredictionSuite>(po, shape);
             if (suite->tokenEvaluator())
                 throw Error(

@@ -29,6 +29,10 @@ struct ExperimentConfig {
     // longest horizon, since the future must happen before a forecast is scored.
     std::vector<int> horizons = {1, 10};
     bool phases = true;
+    // Phase detector smoothing: windowed statistics over the mean share of the last S steps.
+    // 0 = automatic: 64 for the live training workload (a step holds ~1k tokens, whose raw
+    // shares never look stable), 1 (raw shares) otherwise.
+    int phaseSmooth = 0;
     // Rebalancing: policy spec ("none" = off), extra slots over one per expert, schedule.
     std::string policy = "eplb";
     int extraSlots = 8;  // slots per layer = experts + extraSlots

@@ -92,6 +92,14 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
         tr("Forecast horizons in steps, comma-separated; each is scored on its own (errors "
            "average over the H steps ahead) and the error view switches between them"));
     form->addRow(tr("Horizons"), horizons_);
+    phaseSmooth_ = spin(this, 0, 100000, d.phaseSmooth);
+    phaseSmooth_->setSpecialValueText(tr("auto"));
+    phaseSmooth_->setSuffix(tr(" steps"));
+    phaseSmooth_->setToolTip(
+        tr("Transient/stable shading: the detector's window statistics over the mean share of "
+           "the last S steps. auto = 64 for train: workloads (small steps are noisy), 1 "
+           "otherwise"));
+    form->addRow(tr("Phase smoothing"), phaseSmooth_);
     policy_ = new QComboBox(this);
     policy_->setEditable(true);
     policy_->addItems({"none", "contiguous", "round_robin", "gps", "eplb", "fastermoe", "harmoeny",
@@ -159,6 +167,7 @@ ExperimentConfig ExperimentPanel::config() const {
     } catch (const std::exception&) {
         // Checked by validate() before a run starts; keep the defaults meanwhile.
     }
+    c.phaseSmooth = phaseSmooth_->value();
     c.record = record_->isChecked();
     c.runName = runName_->text().trimmed().toStdString();
     c.policy = policy_->currentText().trimmed().toStdString();
@@ -179,6 +188,7 @@ void ExperimentPanel::setConfig(const ExperimentConfig& c) {
     steps_->setValue(static_cast<int>(c.steps));
     predictors_->setPlainText(toList(c.predictors).join('\n'));
     horizons_->setText(QString::fromStdString(formatHorizons(c.horizons)));
+    phaseSmooth_->setValue(c.phaseSmooth);
     record_->setChecked(c.record);
     runName_->setText(QString::fromStdString(c.runName));
     policy_->setCurrentText(QString::fromStdString(c.policy));
@@ -211,6 +221,7 @@ void ExperimentPanel::load(QSettings& s) {
         c.horizons = d.horizons;  // a hand-edited settings file: fall back quietly
     }
     c.record = s.value("record", d.record).toBool();
+    c.phaseSmooth = s.value("phaseSmooth", d.phaseSmooth).toInt();
     c.policy = s.value("policy", QString::fromStdString(d.policy)).toString().toStdString();
     c.extraSlots = s.value("extraSlots", d.extraSlots).toInt();
     c.rebalanceEvery =
@@ -234,6 +245,7 @@ void ExperimentPanel::save(QSettings& s) const {
     s.setValue("predictors", toList(c.predictors));
     s.setValue("horizons", QString::fromStdString(formatHorizons(c.horizons)));
     s.setValue("record", c.record);
+    s.setValue("phaseSmooth", c.phaseSmooth);
     s.setValue("policy", QString::fromStdString(c.policy));
     s.setValue("extraSlots", c.extraSlots);
     s.setValue("rebalanceEvery", static_cast<qlonglong>(c.rebalanceEvery));

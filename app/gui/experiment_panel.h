@@ -50,6 +50,7 @@ private:
     QSpinBox* steps_;
     QPlainTextEdit* predictors_;
     QLineEdit* horizons_;
+    QSpinBox* phaseSmooth_;
     QCheckBox* record_;
     QLineEdit* runName_;
     QComboBox* policy_;
