@@ -29,6 +29,7 @@
 #include "core/engine/run_loop.h"
 #include "core/engine/run_summary.h"
 #include "core/stats/loads_csv_writer.h"
+#include "core/store/placement_record.h"
 
 namespace moe::cli {
 namespace {
@@ -65,24 +66,6 @@ struct RunFlags {
     RebalanceOptions rebalance;
     bool rebalancing = false;
 };
-
-// The decision of one layer as the store keeps it: replica counts and the rank of each slot.
-store::DecisionRecord decisionRecord(const Placement& p, int layer, const RebalanceEvent& ev,
-                                     const std::string& policy) {
-    store::DecisionRecord d;
-    d.step = ev.step;
-    d.layer = layer;
-    d.policy = policy;
-    for (int e = 0; e < p.experts(); ++e) {
-        d.replicas.push_back(static_cast<int32_t>(p.replicas(layer, e).size()));
-        for (int r : p.replicas(layer, e)) d.slotRanks.push_back(r);
-    }
-    d.balancednessBefore = ev.balancednessBefore;
-    d.balancednessAfter = ev.balancednessAfter;
-    d.movedExperts = layer == 0 ? ev.movedExperts : 0;  // whole-rebalance totals on layer 0
-    d.movedBytes = layer == 0 ? static_cast<int64_t>(ev.movedBytes) : 0;
-    return d;
-}
 
 void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
     out << "\nRebalancing (" << rc.describe() << "): " << rc.events().size() << " rebalances";
@@ -302,8 +285,10 @@ int execute(const RunFlags& f, const RankContext& ctx) {
                 if (rebalancer && rebalancer->afterStep(t)) {
                     const RebalanceEvent& ev = rebalancer->events().back();
                     for (int l = 0; l < t.layers; ++l)
-                        recording.record(
-                            decisionRecord(engine.placement(), l, ev, f.rebalance.policy));
+                        recording.record(store::decisionRecord(
+                            engine.placement(), l, ev.step, f.rebalance.policy,
+                            ev.balancednessBefore, ev.balancednessAfter, ev.movedExperts,
+                            static_cast<int64_t>(ev.movedBytes)));
                 }
                 meter.update(summary.steps(), f.steps, "steps",
                              fixed(summary.tokensPerSecond(), 0) + " tok/s");
