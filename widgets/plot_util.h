@@ -8,6 +8,9 @@
 #include <QFontMetrics>
 #include <QString>
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
 
 namespace moe::widgets::plotutil {
 
@@ -93,6 +96,20 @@ inline void fitCurvesToDensity(QCustomPlot* plot, QCPAxisRect* rect, double poin
         pen.setWidthF(dense ? 1.0 : own.toDouble());
         g->setPen(pen);
     }
+}
+
+// A stored run's series as a graph's data: steps as keys, non-finite values left out (a
+// step with no forecast, a layer with no tokens).
+inline void setFiniteSeries(QCPGraph* graph, const std::vector<int64_t>& steps,
+                            const std::vector<double>& values) {
+    QVector<double> keys, vals;
+    const size_t n = std::min(steps.size(), values.size());
+    for (size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(values[i])) continue;
+        keys << static_cast<double>(steps[i]);
+        vals << values[i];
+    }
+    graph->setData(keys, vals);
 }
 
 // Dock-sized: below this the views shorten labels and shrink fonts rather than overlap.

@@ -207,14 +207,7 @@ void PredictionErrorView::setOverlay(const QString& name, const std::vector<int6
         overlays_.emplace_back(name, g);
         updateLabels();
     }
-    QVector<double> keys, vals;
-    const size_t n = std::min(steps.size(), values.size());
-    for (size_t i = 0; i < n; ++i) {
-        if (!std::isfinite(values[i])) continue;
-        keys << static_cast<double>(steps[i]);
-        vals << values[i];
-    }
-    g->setData(keys, vals);
+    plotutil::setFiniteSeries(g, steps, values);
     dirty_ = true;
 }
 

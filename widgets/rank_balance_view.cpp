@@ -270,14 +270,7 @@ void RankBalanceView::setOverlay(const QString& name, const std::vector<int64_t>
         g->addToLegend();
         overlays_.emplace_back(name, g);
     }
-    QVector<double> keys, vals;
-    const size_t n = std::min(steps.size(), balancedness.size());
-    for (size_t i = 0; i < n; ++i) {
-        if (!std::isfinite(balancedness[i])) continue;
-        keys << static_cast<double>(steps[i]);
-        vals << balancedness[i];
-    }
-    g->setData(keys, vals);
+    plotutil::setFiniteSeries(g, steps, balancedness);
     dirty_ = true;
 }
 

@@ -19,6 +19,7 @@
 #include <exception>
 #include <set>
 
+#include "app/gui/step_summary.h"
 #include "core/stats/load_matrix.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_exporter.h"
@@ -387,24 +388,11 @@ std::optional<RunSeries> ExperimentBrowser::readSeries(int64_t id) {
         RunSeries series;
         series.runId = id;
         series.name = reader.run().name;
-        std::vector<double> rankLoads;
         reader.forEachStep([&](const StepTelemetry& t) {
-            const int layers = t.loads.layers();
-            double skewSum = 0, balSum = 0;
-            int balLayers = 0;
-            for (int l = 0; l < layers; ++l) {
-                skewSum += layerLoadStats(t.loads.layer(l)).skewness;
-                if (t.ranks > 0 && t.rankRows.size() >= static_cast<size_t>(layers) * t.ranks) {
-                    rankLoads.assign(static_cast<size_t>(t.ranks), 0.0);
-                    for (int g = 0; g < t.ranks; ++g)
-                        rankLoads[static_cast<size_t>(g)] = static_cast<double>(t.rankRowsAt(l, g));
-                    balSum += balancedness(rankLoads);
-                    ++balLayers;
-                }
-            }
+            const StepSummary sum = summarize(t);
             series.steps.push_back(t.step);
-            series.meanSkewness.push_back(layers > 0 ? skewSum / layers : 0.0);
-            series.balancedness.push_back(balLayers > 0 ? balSum / balLayers : 1.0);
+            series.meanSkewness.push_back(sum.skewness);
+            series.balancedness.push_back(sum.balancedness);
         });
         return series;
     } catch (const std::exception& e) {

@@ -17,8 +17,8 @@
 #include "app/gui/experiment_browser.h"
 #include "app/gui/experiment_panel.h"
 #include "app/gui/main_window.h"
+#include "app/gui/step_summary.h"
 #include "core/stats/load_matrix.h"
-#include "core/stats/workload_stats.h"
 #include "widgets/comparison_table.h"
 #include "widgets/export_util.h"
 #include "widgets/load_heatmap_view.h"
@@ -168,28 +168,13 @@ void MainWindow::consume(const Frame& f) {
     rateTokens_ += t.tokens;
     heatmap_->appendStep(t.step, t.loads.layers(), t.loads.experts(), t.loads.all());
 
+    const StepSummary sum = summarize(t);
     widgets::RankBalanceView::RankStep rs;
     rs.step = t.step;
-    rs.rankRows.assign(static_cast<size_t>(t.ranks), 0.0);
-    rs.rankBusySeconds.assign(static_cast<size_t>(t.ranks), 0.0);
-    double balance = 0, skew = 0;
-    std::vector<double> layerRows(static_cast<size_t>(t.ranks));
-    for (int l = 0; l < t.layers; ++l) {
-        for (int r = 0; r < t.ranks; ++r) {
-            layerRows[r] = static_cast<double>(t.rankRowsAt(l, r));
-            rs.rankRows[r] += layerRows[r];
-            rs.rankBusySeconds[r] += t.busyAt(l, r);
-        }
-        balance += moe::balancedness(layerRows);
-        int64_t total = 0, peak = 0;
-        for (int e = 0; e < t.loads.experts(); ++e) {
-            total += t.loads.at(l, e);
-            peak = std::max(peak, t.loads.at(l, e));
-        }
-        if (total > 0) skew += static_cast<double>(peak) * t.loads.experts() / total;
-    }
-    rs.balancedness = t.layers > 0 ? balance / t.layers : 1.0;
-    rs.skewness = t.layers > 0 ? skew / t.layers : 0.0;
+    rs.rankRows = sum.rankRows;
+    rs.rankBusySeconds = sum.rankBusySeconds;
+    rs.balancedness = sum.balancedness;
+    rs.skewness = sum.skewness;
     rs.measuredSeconds = f.measuredSlowest;
     rs.modelledSeconds = f.modelledSlowest;
     balance_->appendStep(rs);

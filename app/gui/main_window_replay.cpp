@@ -11,11 +11,12 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "app/gui/experiment_browser.h"
 #include "app/gui/main_window.h"
 #include "app/gui/run_replay.h"
-#include "core/stats/workload_stats.h"
+#include "app/gui/step_summary.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_reader.h"
 #include "widgets/comparison_table.h"
@@ -101,28 +102,13 @@ void MainWindow::showReplayWindow(int64_t step) {
     const int64_t from = std::max<int64_t>(0, step - heatmap_->window() + 1);
     for (const StepTelemetry& t : replay_->window(from, step)) {
         heatmap_->appendStep(t.step, t.loads.layers(), t.loads.experts(), t.loads.all());
+        const StepSummary sum = summarize(t);
         widgets::RankBalanceView::RankStep rs;
         rs.step = t.step;
-        rs.rankRows.assign(static_cast<size_t>(t.ranks), 0.0);
-        rs.rankBusySeconds.assign(static_cast<size_t>(t.ranks), 0.0);
-        std::vector<double> layerRows(static_cast<size_t>(t.ranks));
-        double balance = 0, skew = 0;
-        for (int l = 0; l < t.layers; ++l) {
-            for (int r = 0; r < t.ranks; ++r) {
-                layerRows[r] = static_cast<double>(t.rankRowsAt(l, r));
-                rs.rankRows[r] += layerRows[r];
-                rs.rankBusySeconds[r] += t.busyAt(l, r);
-            }
-            balance += moe::balancedness(layerRows);
-            int64_t total = 0, peak = 0;
-            for (int e = 0; e < t.loads.experts(); ++e) {
-                total += t.loads.at(l, e);
-                peak = std::max(peak, t.loads.at(l, e));
-            }
-            if (total > 0) skew += static_cast<double>(peak) * t.loads.experts() / total;
-        }
-        rs.balancedness = t.layers > 0 ? balance / t.layers : 1.0;
-        rs.skewness = t.layers > 0 ? skew / t.layers : 0.0;
+        rs.rankRows = sum.rankRows;
+        rs.rankBusySeconds = sum.rankBusySeconds;
+        rs.balancedness = sum.balancedness;
+        rs.skewness = sum.skewness;
         balance_->appendStep(rs);
     }
 
@@ -175,9 +161,10 @@ bool MainWindow::overlayRuns(const std::vector<int64_t>& runIds) {
         hi >= 0 && hi < static_cast<int>(horizons_.size()) ? horizons_[hi] : 1;
     for (int64_t id : runIds) {
         try {
+            const std::optional<RunSeries> series = browser_->readSeries(id);
+            if (!series) return false;  // the browser has said why
+            balance_->setOverlay(tr("run %1").arg(id), series->steps, series->balancedness);
             RunReplay r(browser_->databasePath().toStdString(), id);
-            const auto [steps, values] = r.balancedness();
-            balance_->setOverlay(tr("run %1").arg(id), steps, values);
             // Per predictor: the stored horizon closest to the one the view shows.
             std::map<std::string, const ErrorSeries*> best;
             for (const ErrorSeries& s : r.errors()) {

@@ -7,7 +7,6 @@
 
 #include "core/balance/placement.h"
 #include "core/common/error.h"
-#include "core/stats/workload_stats.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_reader.h"
 
@@ -116,22 +115,6 @@ PlacementAt RunReplay::placementAt(int64_t step) const {
         p.balancednessAfter = a / static_cast<double>(it->second.size());
     }
     return p;
-}
-
-std::pair<std::vector<int64_t>, std::vector<double>> RunReplay::balancedness() {
-    std::pair<std::vector<int64_t>, std::vector<double>> out;
-    store::RunReader reader(store_->connection(), run_);
-    std::vector<double> rows(static_cast<size_t>(std::max(1, run_.ranks)));
-    reader.forEachStep([&](const StepTelemetry& t) {
-        double sum = 0;
-        for (int l = 0; l < t.layers; ++l) {
-            for (int r = 0; r < t.ranks; ++r) rows[r] = static_cast<double>(t.rankRowsAt(l, r));
-            sum += moe::balancedness(rows);
-        }
-        out.first.push_back(t.step);
-        out.second.push_back(t.layers > 0 ? sum / t.layers : 1.0);
-    });
-    return out;
 }
 
 }  // namespace moe::gui

@@ -52,8 +52,6 @@ public:
     // The recorded steps in [from, to], rebuilt as telemetry, in order.
     std::vector<StepTelemetry> window(int64_t from, int64_t to);
     PlacementAt placementAt(int64_t step) const;
-    // Per-step balancedness (mean over layers of mean/max rank rows), for overlays.
-    std::pair<std::vector<int64_t>, std::vector<double>> balancedness();
 
 private:
     std::unique_ptr<store::ExperimentStore> store_;
