@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace moe::widgets::plotutil {
@@ -110,6 +111,22 @@ inline void setFiniteSeries(QCPGraph* graph, const std::vector<int64_t>& steps,
         vals << values[i];
     }
     graph->setData(keys, vals);
+}
+
+// The steps the graphs cover, first to last; false when all are empty. With no live run, the
+// stored runs overlaid decide the x range.
+template <typename Named>
+inline bool overlayKeyRange(const Named& overlays, double& first, double& last) {
+    double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
+    for (const auto& overlay : overlays) {
+        if (overlay.second->data()->isEmpty()) continue;
+        lo = std::min(lo, overlay.second->data()->constBegin()->key);
+        hi = std::max(hi, (overlay.second->data()->constEnd() - 1)->key);
+    }
+    if (lo > hi) return false;
+    first = lo;
+    last = std::max(lo + 1, hi);
+    return true;
 }
 
 // Dock-sized: below this the views shorten labels and shrink fonts rather than overlap.

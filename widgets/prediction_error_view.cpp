@@ -272,17 +272,7 @@ void PredictionErrorView::refresh() {
             for (auto& container : perHorizon) container->removeBefore(first);
     } else {
         // No live run: the stored runs decide what is worth showing.
-        double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
-        for (auto& overlay : overlays_) {
-            if (overlay.second->data()->isEmpty()) continue;
-            lo = std::min(lo, overlay.second->data()->constBegin()->key);
-            hi = std::max(hi, (overlay.second->data()->constEnd() - 1)->key);
-        }
-        if (lo <= hi) {
-            first = lo;
-            last = std::max(lo + 1, hi);
-            haveRange = true;
-        }
+        haveRange = plotutil::overlayKeyRange(overlays_, first, last);
     }
     // y range from the 98th percentile of what is shown, not the maximum: the first steps of a
     // run (no history yet) give errors of several hundred percent that would flatten the rest.

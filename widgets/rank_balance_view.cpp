@@ -294,16 +294,7 @@ void RankBalanceView::refresh() {
         last = std::max(first + 1, static_cast<double>(lastStep_));
         for (QCPGraph* g : {balance_, skew_, modelled_, measured_}) g->data()->removeBefore(first);
     } else {
-        double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
-        for (auto& overlay : overlays_) {
-            if (overlay.second->data()->isEmpty()) continue;
-            lo = std::min(lo, overlay.second->data()->constBegin()->key);
-            hi = std::max(hi, (overlay.second->data()->constEnd() - 1)->key);
-        }
-        if (lo <= hi) {
-            first = lo;
-            last = std::max(lo + 1, hi);
-        }
+        plotutil::overlayKeyRange(overlays_, first, last);
     }
     plotutil::fitCurvesToDensity(plot_, timeRect_, last - first);
     plot_->xAxis->setRange(first, last);

@@ -14,6 +14,7 @@
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
 #include "core/common/error.h"
+#include "core/engine/routing_telemetry.h"
 #include "core/predict/prediction_suite.h"
 
 namespace moe::cli {
@@ -99,18 +100,7 @@ int execute(PredictFlags& f) {
         loads.clear();
         loads.accumulate(step, shape.topK);
         suite.push(step, loads);
-        if (recording.active()) {
-            StepTelemetry t;
-            t.step = step.index;
-            t.tokens = step.tokens;
-            t.layers = shape.layers;
-            t.ranks = 1;
-            t.loads = loads;
-            t.dropped.assign(shape.layers, 0);
-            t.rankRows.assign(shape.layers, static_cast<int64_t>(step.tokens) * shape.topK);
-            t.rankBusySeconds.assign(shape.layers, 0.0);
-            recording.record(t);
-        }
+        if (recording.active()) recording.record(routingOnlyTelemetry(step, loads, shape.topK));
         meter.update(suite.steps(), f.steps, "steps");
     }
     meter.finish();

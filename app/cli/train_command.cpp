@@ -17,6 +17,7 @@
 #include "app/cli/run_recording.h"
 #include "app/cli/store_options.h"
 #include "core/common/error.h"
+#include "core/engine/routing_telemetry.h"
 #include "core/predict/phase_detector.h"
 #include "core/stats/load_matrix.h"
 #include "core/train/load_shift.h"
@@ -210,15 +211,7 @@ int execute(TrainFlags& f) {
                      << r.gradNorm << ',' << fmt(r.tokens / r.seconds, 1) << ',' << fmt(skew, 4)
                      << ',' << phaseName(r.step) << "\n";
             if (recording.active()) {
-                StepTelemetry tel;
-                tel.step = step.index;
-                tel.tokens = step.tokens;
-                tel.layers = shape.layers;
-                tel.ranks = 1;
-                tel.loads = loads;
-                tel.dropped.assign(shape.layers, 0);
-                tel.rankRows.assign(shape.layers, static_cast<int64_t>(step.tokens) * shape.topK);
-                tel.rankBusySeconds.assign(shape.layers, 0.0);
+                StepTelemetry tel = routingOnlyTelemetry(step, loads, shape.topK);
                 tel.wallSeconds = r.seconds;
                 recording.record(tel);
             }
