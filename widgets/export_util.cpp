@@ -30,6 +30,19 @@ void setError(QString* error, const QString& message) {
     if (error) *error = message;
 }
 
+// The two refusals exportPlot and exportWidget share, worded once.
+#ifndef MOE_HAVE_QT_SVG
+void noSvg(QString* error) {
+    setError(error, QStringLiteral("SVG export is not supported by this build (Qt 6 Svg was not "
+                                   "found); use .png or .pdf"));
+}
+#endif
+
+void unknownFormat(QString* error, const QString& ext, const QString& path) {
+    setError(error, QStringLiteral("unknown image format \"%1\" for %2: use .png, .pdf or .svg")
+                        .arg(ext, path));
+}
+
 #ifdef MOE_HAVE_QT_SVG
 bool saveSvg(QCustomPlot* plot, const QString& path, QString* error) {
     const int w = plot->width() > 0 ? plot->width() : 640;
@@ -127,14 +140,11 @@ bool exportPlot(QCustomPlot* plot, const QString& path, QString* error) {
 #ifdef MOE_HAVE_QT_SVG
         return saveSvg(plot, path, error);
 #else
-        setError(error, QStringLiteral("SVG export is not supported by this build (Qt 6 Svg "
-                                       "was not found); use .png or .pdf"));
+        noSvg(error);
         return false;
 #endif
     } else {
-        setError(error, QStringLiteral("unknown image format \"%1\" for %2: use .png, .pdf or "
-                                       ".svg")
-                            .arg(ext, path));
+        unknownFormat(error, ext, path);
         return false;
     }
     if (!ok) {
@@ -200,14 +210,11 @@ bool exportWidget(QWidget* widget, const QString& path, QString* error) {
         generator.setTitle(widget->windowTitle());
         ok = paintWidget(widget, &generator, true);
 #else
-        setError(error, QStringLiteral("SVG export is not supported by this build (Qt 6 Svg "
-                                       "was not found); use .png or .pdf"));
+        noSvg(error);
         return false;
 #endif
     } else {
-        setError(error, QStringLiteral("unknown image format \"%1\" for %2: use .png, .pdf or "
-                                       ".svg")
-                            .arg(ext, path));
+        unknownFormat(error, ext, path);
         return false;
     }
     if (!ok || QFileInfo(path).size() <= 0) {

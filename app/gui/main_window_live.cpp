@@ -168,13 +168,7 @@ void MainWindow::consume(const Frame& f) {
     rateTokens_ += t.tokens;
     heatmap_->appendStep(t.step, t.loads.layers(), t.loads.experts(), t.loads.all());
 
-    const StepSummary sum = summarize(t);
-    widgets::RankBalanceView::RankStep rs;
-    rs.step = t.step;
-    rs.rankRows = sum.rankRows;
-    rs.rankBusySeconds = sum.rankBusySeconds;
-    rs.balancedness = sum.balancedness;
-    rs.skewness = sum.skewness;
+    widgets::RankBalanceView::RankStep rs = rankStep(t);
     rs.measuredSeconds = f.measuredSlowest;
     rs.modelledSeconds = f.modelledSlowest;
     balance_->appendStep(rs);

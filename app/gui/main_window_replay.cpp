@@ -102,14 +102,7 @@ void MainWindow::showReplayWindow(int64_t step) {
     const int64_t from = std::max<int64_t>(0, step - heatmap_->window() + 1);
     for (const StepTelemetry& t : replay_->window(from, step)) {
         heatmap_->appendStep(t.step, t.loads.layers(), t.loads.experts(), t.loads.all());
-        const StepSummary sum = summarize(t);
-        widgets::RankBalanceView::RankStep rs;
-        rs.step = t.step;
-        rs.rankRows = sum.rankRows;
-        rs.rankBusySeconds = sum.rankBusySeconds;
-        rs.balancedness = sum.balancedness;
-        rs.skewness = sum.skewness;
-        balance_->appendStep(rs);
+        balance_->appendStep(rankStep(t));
     }
 
     // Errors: every stored (predictor, horizon) series up to the slider.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "core/stats/workload_stats.h"
 
@@ -33,6 +34,17 @@ StepSummary summarize(const StepTelemetry& t) {
         s.skewness = skew / t.layers;
     }
     return s;
+}
+
+widgets::RankBalanceView::RankStep rankStep(const StepTelemetry& t) {
+    StepSummary sum = summarize(t);
+    widgets::RankBalanceView::RankStep rs;
+    rs.step = t.step;
+    rs.rankRows = std::move(sum.rankRows);
+    rs.rankBusySeconds = std::move(sum.rankBusySeconds);
+    rs.balancedness = sum.balancedness;
+    rs.skewness = sum.skewness;
+    return rs;
 }
 
 }  // namespace moe::gui

@@ -1,11 +1,13 @@
 // One step's telemetry reduced to what the rank balance view and the overlays show: rows and
 // busy time per rank summed over layers, and the layer means of balancedness and expert skew.
-// One definition for the live run, a scrubbed stored run and overlays. Qt-free.
+// One definition for the live run, a scrubbed stored run and overlays; rankStep() turns it
+// into what the rank balance view takes.
 #pragma once
 
 #include <vector>
 
 #include "core/engine/telemetry.h"
+#include "widgets/rank_balance_view.h"
 
 namespace moe::gui {
 
@@ -17,5 +19,8 @@ struct StepSummary {
 };
 
 StepSummary summarize(const StepTelemetry& t);
+
+// The view's record of step `t` (measured and modelled times left unset: the caller has them).
+widgets::RankBalanceView::RankStep rankStep(const StepTelemetry& t);
 
 }  // namespace moe::gui
