@@ -7,6 +7,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <source_location>
 #include <string>
 #include <unordered_map>
@@ -82,6 +83,13 @@ public:
         const MoeLayerConfig& c = *a.config;
         const size_t T = a.tokens, H = c.hidden, E = c.experts, k = c.topK;
         if (T == 0) return;
+        // The host contract: forced ids out of range are an error. Checked before the launch,
+        // which must never see them (and the CPU backend throws before any work too).
+        if (a.forcedIds)
+            for (size_t i = 0; i < T * k; ++i)
+                if (a.forcedIds[i] < 0 || a.forcedIds[i] >= static_cast<int32_t>(E))
+                    throw Error("forced routing names expert " + std::to_string(a.forcedIds[i]) +
+                                " but the layer has " + std::to_string(E) + " experts");
         float* x = upload(xBuf_, a.x, T * H);
         const float* gate = cachedWeights(a.gate, H * E);
         float* logits = logitsBuf_.get(T * E);
@@ -97,11 +105,6 @@ public:
               "copy ids");
         check(cudaMemcpy(a.outWeights, w, T * k * sizeof(float), cudaMemcpyDeviceToHost),
               "copy weights");
-        if (a.forcedIds)  // the host contract: forced ids out of range are an error
-            for (size_t i = 0; i < T * k; ++i)
-                if (a.forcedIds[i] < 0 || a.forcedIds[i] >= static_cast<int32_t>(E))
-                    throw Error("forced routing names expert " + std::to_string(a.forcedIds[i]) +
-                                " but the layer has " + std::to_string(E) + " experts");
     }
 
     void expertHistogram(const int32_t* ids, size_t n, int experts, int64_t* counts) override {

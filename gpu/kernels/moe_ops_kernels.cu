@@ -43,8 +43,13 @@ __global__ void scoreTopKKernel(const float* logits, int tokens, int experts, in
         }
         ids[j] = best;
     }
+    // A forced id outside [0, E) keeps its value (dispatch flags it and the host throws) but
+    // gets weight 0: indexing scores[] with it would read past the thread's local array.
     float sum = 0;
-    for (int j = 0; j < k; ++j) sum += (w[j] = scores[ids[j]]);
+    for (int j = 0; j < k; ++j) {
+        const int e = ids[j];
+        sum += (w[j] = e >= 0 && e < experts ? scores[e] : 0.0f);
+    }
     if (renormalize && sum > 0)
         for (int j = 0; j < k; ++j) w[j] /= sum;
 }
@@ -63,7 +68,8 @@ cudaError_t launchScoreTopK(const float* logits, int tokens, int experts, int k,
                             bool renormalize, const int32_t* forcedIds, int32_t* outIds,
                             float* outWeights, cudaStream_t stream) {
     if (tokens == 0) return cudaSuccess;
-    if (experts > kMaxExperts) return cudaErrorInvalidValue;
+    if (experts <= 0 || experts > kMaxExperts || k <= 0 || k > experts)
+        return cudaErrorInvalidValue;
     const int block = 128;
     scoreTopKKernel<<<(tokens + block - 1) / block, block, 0, stream>>>(
         logits, tokens, experts, k, sigmoid, renormalize, forcedIds, outIds, outWeights);
