@@ -59,6 +59,9 @@ struct DeviceMoeLayer::Impl {
     // Pinned landing place of the routing results: counts (E), offsets (E + 1), bad-id flag.
     int32_t* pinned = nullptr;
     void** pinnedPointers = nullptr;  // staging of the grouped products' pointer arrays
+    // Recorded after each region's copy out of pinnedPointers: the host waits on it before
+    // rewriting that region, or a copy still queued would read the next call's pointers.
+    std::array<cudaEvent_t, 2> staged{};
     cudaEvent_t routed = nullptr;
     struct Timing {
         cudaEvent_t start = nullptr, routed = nullptr, ffn = nullptr, done = nullptr;
@@ -91,6 +94,7 @@ struct DeviceMoeLayer::Impl {
         MOE_CUDA(cudaMallocHost(reinterpret_cast<void**>(&pinned), (2 * E + 2) * sizeof(int32_t)));
         MOE_CUDA(cudaMallocHost(reinterpret_cast<void**>(&pinnedPointers), 6 * E * sizeof(void*)));
         MOE_CUDA(cudaEventCreateWithFlags(&routed, cudaEventDisableTiming));
+        for (auto& e : staged) MOE_CUDA(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
         for (auto& t : timings) {
             MOE_CUDA(cudaEventCreate(&t.start));
             MOE_CUDA(cudaEventCreate(&t.routed));
@@ -109,6 +113,7 @@ struct DeviceMoeLayer::Impl {
             cudaEventDestroy(t.done);
         }
         cudaEventDestroy(routed);
+        for (auto& e : staged) cudaEventDestroy(e);
         cudaFreeHost(pinned);
         cudaFreeHost(pinnedPointers);
         if (blas) cublasDestroy(blas);
@@ -172,6 +177,7 @@ struct DeviceMoeLayer::Impl {
 #if CUBLAS_VERSION >= 120500
         if (ffnPath == "cublasGemmGroupedBatchedEx") {
             void** stage = pinnedPointers + static_cast<size_t>(region) * 3 * c.experts;
+            MOE_CUDA(cudaEventSynchronize(staged[region]));  // at once unless still queued
             for (int i = 0; i < n; ++i) {
                 stage[i] = const_cast<void*>(g[i].A);
                 stage[n + i] = const_cast<void*>(g[i].B);
@@ -181,6 +187,7 @@ struct DeviceMoeLayer::Impl {
                         static_cast<size_t>(region) * 3 * c.experts;
             MOE_CUDA(
                 cudaMemcpyAsync(dev, stage, 3 * n * sizeof(void*), cudaMemcpyHostToDevice, stream));
+            MOE_CUDA(cudaEventRecord(staged[region], stream));
             std::vector<cublasOperation_t> op(n, CUBLAS_OP_N);
             std::vector<int> m(n), nn(n), k(n), lda(n), ldb(n), ldc(n), size(n, 1);
             std::vector<float> alpha(n, 1.0f), beta(n, 0.0f);
@@ -308,7 +315,6 @@ void DeviceMoeLayer::expertFfn(const void* dXPerm, const std::vector<int32_t>& o
     const size_t el = m.el();
     auto* h13 = static_cast<char*>(m.grow(m.h13, el * rows * 2 * F));
     auto* act = static_cast<char*>(m.grow(m.act, el * rows * F));
-    auto* offsetsDev = static_cast<int32_t*>(m.grow(m.offsets, sizeof(int32_t) * (E + 1)));
     const auto* x = static_cast<const char*>(dXPerm);
     auto* y = static_cast<char*>(dYPerm);
     const auto* w13 = static_cast<const char*>(m.w13.get());
@@ -323,11 +329,9 @@ void DeviceMoeLayer::expertFfn(const void* dXPerm, const std::vector<int32_t>& o
         down.push_back(rowMajor(act + el * r0 * F, w2 + el * e * F * H, y + el * r0 * H, n, F, H));
     }
     m.gemms(up, 0);
-    // The row count on the device, so the SwiGLU grid needs no host value of its own; the
-    // offsets the caller passed are the ones dispatch() left there (tests may pass others).
-    MOE_CUDA(cudaMemcpyAsync(offsetsDev, offsets.data(), sizeof(int32_t) * (E + 1),
-                             cudaMemcpyHostToDevice, m.stream));
-    MOE_CUDA(kernels::launchSwiGluFused(h13, rows, offsetsDev + E, F, act, m.bf16(), m.stream));
+    // The row count from the host's offsets: a copy of them from pageable memory here could
+    // wait for the stream (serialising emulated ranks), and would overwrite dispatch's offsets.
+    MOE_CUDA(kernels::launchSwiGluFused(h13, rows, F, act, m.bf16(), m.stream));
     m.gemms(down, 1);
 }
 

@@ -4,6 +4,8 @@
 // SwiGLU of the fused w1|w3 product, and the weighted combine. No host round trip anywhere.
 #include <cuda_bf16.h>
 
+#include <algorithm>
+
 #include "gpu/kernels/dispatch_kernels.cuh"
 
 namespace moe::gpu::kernels {
@@ -115,17 +117,19 @@ __global__ void gatherKernel(const T* __restrict__ x, int tokens, int k, int hid
     for (int h = threadIdx.x; h < hidden; h += blockDim.x) dst[h] = src[h];
 }
 
+// A block per row (grid-stride over rows), threads over the F columns: no 64-bit division
+// per element, and each block's loads of a row's gate and up halves are contiguous.
 template <typename T>
-__global__ void swiGluFusedKernel(const T* __restrict__ h, long long maxRows,
-                                  const int32_t* __restrict__ rowsOnDevice, int ffn,
+__global__ void swiGluFusedKernel(const T* __restrict__ h, long long rows, int ffn,
                                   T* __restrict__ act) {
-    const long long rows = min(maxRows, static_cast<long long>(*rowsOnDevice));
-    const long long n = rows * ffn;
-    for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
-         i += static_cast<long long>(gridDim.x) * blockDim.x) {
-        const long long r = i / ffn, f = i % ffn;
-        const float g = load(h, r * 2 * ffn + f), u = load(h, r * 2 * ffn + ffn + f);
-        store(act, i, g / (1.0f + expf(-g)) * u);
+    for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
+        const T* gate = h + r * 2 * ffn;
+        const T* up = gate + ffn;
+        T* out = act + r * ffn;
+        for (int f = threadIdx.x; f < ffn; f += blockDim.x) {
+            const float g = load(gate, f), u = load(up, f);
+            store(out, f, g / (1.0f + expf(-g)) * u);
+        }
     }
 }
 
@@ -241,17 +245,17 @@ cudaError_t launchGatherRows(const void* x, int tokens, int k, int hidden, const
     return cudaGetLastError();
 }
 
-cudaError_t launchSwiGluFused(const void* h, long long maxRows, const int32_t* rowsOnDevice,
-                              int ffn, void* act, bool bf16, cudaStream_t stream) {
-    if (maxRows == 0) return cudaSuccess;
-    const unsigned grid = gridFor(maxRows * ffn, 256);
+cudaError_t launchSwiGluFused(const void* h, long long rows, int ffn, void* act, bool bf16,
+                              cudaStream_t stream) {
+    if (rows <= 0 || ffn <= 0) return cudaSuccess;
+    const unsigned grid = static_cast<unsigned>(std::min<long long>(rows, 65535));
+    const int threads = rowThreads(ffn);
     if (bf16)
-        swiGluFusedKernel<<<grid, 256, 0, stream>>>(static_cast<const __nv_bfloat16*>(h), maxRows,
-                                                    rowsOnDevice, ffn,
-                                                    static_cast<__nv_bfloat16*>(act));
+        swiGluFusedKernel<<<grid, threads, 0, stream>>>(static_cast<const __nv_bfloat16*>(h), rows,
+                                                        ffn, static_cast<__nv_bfloat16*>(act));
     else
-        swiGluFusedKernel<<<grid, 256, 0, stream>>>(static_cast<const float*>(h), maxRows,
-                                                    rowsOnDevice, ffn, static_cast<float*>(act));
+        swiGluFusedKernel<<<grid, threads, 0, stream>>>(static_cast<const float*>(h), rows, ffn,
+                                                        static_cast<float*>(act));
     return cudaGetLastError();
 }
 

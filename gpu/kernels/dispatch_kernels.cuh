@@ -40,10 +40,10 @@ cudaError_t launchDispatchScatter(const int32_t* ids, long long pairs, int exper
 cudaError_t launchGatherRows(const void* x, int tokens, int k, int hidden, const int32_t* rowOfPair,
                              void* xPerm, bool bf16, cudaStream_t stream);
 
-// act[r, f] = silu(h[r, f]) * h[r, ffn + f] for r < *rowsOnDevice (h holds the fused w1|w3
-// product, rows x 2F). `maxRows` sizes the grid; rows past the device count are skipped.
-cudaError_t launchSwiGluFused(const void* h, long long maxRows, const int32_t* rowsOnDevice,
-                              int ffn, void* act, bool bf16, cudaStream_t stream);
+// act[r, f] = silu(h[r, f]) * h[r, ffn + f] for r < rows (h holds the fused w1|w3 product,
+// rows x 2F). The host knows `rows` (the grouped products need it too), so no copy of it.
+cudaError_t launchSwiGluFused(const void* h, long long rows, int ffn, void* act, bool bf16,
+                              cudaStream_t stream);
 
 // y[t] = sum over kept pairs of weight[t * k + j] * yPerm[rowOfPair[t * k + j]], in float, in
 // the order of the rows (as the CPU layer adds them), written as the element type.
