@@ -96,9 +96,24 @@ struct SmPartitions::Impl {
     std::vector<CUgreenCtx> contexts;
     std::vector<CUstream> streams;
     int sms = 0, total = 0;
+    // Here rather than in ~SmPartitions, so a constructor that throws half-way (the third
+    // green context refused, say) still releases the contexts and streams it made.
+    ~Impl() {  // unchecked: destructors must not throw
+        if (streams.empty() && contexts.empty()) return;
+        const Driver& cu = driver();  // found: something was created with it
+        for (CUstream s : streams) {
+            cu.streamSynchronize(s);
+            cu.streamDestroy(s);
+        }
+        for (CUgreenCtx c : contexts) cu.greenCtxDestroy(c);
+    }
 };
 
 SmPartitions::SmPartitions(int device, int parts) : impl_(std::make_unique<Impl>()) {
+    if (parts <= 0)
+        throw CudaError(
+            "SM partitions: need at least one group, asked for " + std::to_string(parts),
+            CudaError::Kind::Fault);
     const Driver& cu = driver();
     MOE_CU(cu.init(0));
     CUdevice dev;
@@ -108,7 +123,7 @@ SmPartitions::SmPartitions(int device, int parts) : impl_(std::make_unique<Impl>
     impl_->total = static_cast<int>(all.sm.smCount);
     const unsigned align = std::max(1u, all.sm.smCoscheduledAlignment);
     unsigned per = all.sm.smCount / static_cast<unsigned>(parts) / align * align;
-    if (parts <= 0 || per < std::max(1u, all.sm.minSmPartitionSize))
+    if (per < std::max(1u, all.sm.minSmPartitionSize))
         throw CudaError("cannot split " + std::to_string(all.sm.smCount) + " SMs into " +
                             std::to_string(parts) + " groups (alignment " + std::to_string(align) +
                             ", minimum " + std::to_string(all.sm.minSmPartitionSize) + ")",
@@ -134,15 +149,7 @@ SmPartitions::SmPartitions(int device, int parts) : impl_(std::make_unique<Impl>
     }
 }
 
-SmPartitions::~SmPartitions() {  // unchecked: destructors must not throw
-    if (impl_->streams.empty() && impl_->contexts.empty()) return;
-    const Driver& cu = driver();  // found: the constructor got this far
-    for (CUstream s : impl_->streams) {
-        cu.streamSynchronize(s);
-        cu.streamDestroy(s);
-    }
-    for (CUgreenCtx c : impl_->contexts) cu.greenCtxDestroy(c);
-}
+SmPartitions::~SmPartitions() = default;  // Impl releases the streams and contexts
 
 int SmPartitions::parts() const { return static_cast<int>(impl_->streams.size()); }
 int SmPartitions::smsPerPart() const { return impl_->sms; }
