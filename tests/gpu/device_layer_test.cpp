@@ -4,7 +4,7 @@
 // NaN) before the op runs, so an element the op forgot to write fails. Tolerances, as a
 // normalised error (max |gpu - cpu| / max |cpu|):
 //   gate weights   fp32 1e-5   bf16 1e-4   (same bf16-rounded inputs; only the sum order differs)
-//   top-k ids      exact, except tokens whose top k+1 scores lie within 1e-5 of each other
+//   top-k ids      exact, except two experts swapped whose scores lie within 1e-5
 //   histogram, permutation (row of each pair, drops), gathered rows: exact
 //   expert FFN     fp32 1e-4   bf16 3e-2   (bf16 rounds the w1|w3 product and the activation)
 //   combine        fp32 1e-5   bf16 8e-3   (bf16 rounds the output)
@@ -141,7 +141,9 @@ TEST_P(DeviceLayerVsCpu, GateAndTopK) {
     std::vector<float> wantW(f.pairs());
     cpu.gateTopK({&f.c, f.x.data(), cs.tokens, f.w->layer(0).gate.data(), nullptr, wantIds.data(),
                   wantW.data()});
-    // Tokens whose top k+1 scores are too close to order reliably are not compared.
+    // The device and the CPU sum the gate product in different orders, so two experts whose
+    // scores lie within 1e-5 may come out in either order: such a swap is not an error, every
+    // other difference is. Tokens with a swap are left out of the weight comparison.
     const int E = cs.experts, H = f.c.hidden, kk = cs.topK;
     int compared = 0, wrong = 0;
     std::vector<float> gw, cw;
@@ -157,21 +159,27 @@ TEST_P(DeviceLayerVsCpu, GateAndTopK) {
         }
         for (double& v : s) sum += (v = std::exp(v - mx));
         for (double& v : s) v /= sum;
-        std::vector<double> sorted = s;
-        std::sort(sorted.rbegin(), sorted.rend());
-        bool close = false;
-        for (int j = 0; j < std::min(kk + 1, E) - 1; ++j)
-            close = close || sorted[j] - sorted[j + 1] < 1e-5;
-        if (close) continue;
+        const int32_t* got = gotIds.data() + size_t(t) * kk;
+        const int32_t* want = wantIds.data() + size_t(t) * kk;
+        bool swapped = false;
+        for (int j = 0; j < kk; ++j) {
+            if (got[j] == want[j]) continue;
+            const bool valid = got[j] >= 0 && got[j] < E &&
+                               std::find(got, got + j, got[j]) == got + j;  // distinct
+            if (valid && std::abs(s[got[j]] - s[want[j]]) < 1e-5)
+                swapped = true;
+            else
+                ++wrong;
+        }
+        if (swapped) continue;
         ++compared;
         for (int j = 0; j < kk; ++j) {
-            wrong += gotIds[size_t(t) * kk + j] != wantIds[size_t(t) * kk + j];
             gw.push_back(gotW[size_t(t) * kk + j]);
             cw.push_back(wantW[size_t(t) * kk + j]);
         }
     }
     EXPECT_EQ(wrong, 0);
-    EXPECT_GE(compared, std::max(1, cs.tokens * 9 / 10)) << "too many near-ties to compare";
+    EXPECT_GE(compared, cs.tokens * 9 / 10) << "too many near-ties to compare the weights";
     EXPECT_LT(normalisedError(gw, cw), tol.gate);
 }
 
