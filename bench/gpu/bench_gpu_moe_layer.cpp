@@ -22,6 +22,8 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -50,13 +52,48 @@ struct Options {
     int ranks = 4;
 };
 
-void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw Error(std::string(what) + ": " + cudaGetErrorString(e));
+// Every call checked; the message names the call and this file's line, as moe_gpu's do.
+std::string at(const std::source_location& where) {
+    return " (bench_gpu_moe_layer.cpp:" + std::to_string(where.line()) + ")";
 }
-void check(cublasStatus_t s, const char* what) {
+void check(cudaError_t e, const char* what,
+           std::source_location where = std::source_location::current()) {
+    if (e != cudaSuccess)
+        throw CudaError(std::string("CUDA: ") + what + " failed: " + cudaGetErrorName(e) + ": " +
+                            cudaGetErrorString(e) + at(where),
+                        CudaError::Kind::Fault, where);
+}
+void check(cublasStatus_t s, const char* what,
+           std::source_location where = std::source_location::current()) {
     if (s != CUBLAS_STATUS_SUCCESS)
-        throw Error(std::string(what) + ": " + cublasGetStatusString(s));
+        throw CudaError(std::string("cuBLAS: ") + what + " failed: " + cublasGetStatusName(s) +
+                            ": " + cublasGetStatusString(s) + at(where),
+                        CudaError::Kind::Fault, where);
 }
+
+// Owners of the bench's own streams, events and handle: released on every path, exceptions
+// included (the green-context attempt may throw half-way and be retried on plain streams).
+struct Stream {
+    cudaStream_t s = nullptr;
+    Stream() { check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate"); }
+    ~Stream() { cudaStreamDestroy(s); }
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+};
+struct Event {
+    cudaEvent_t e = nullptr;
+    Event() { check(cudaEventCreate(&e), "cudaEventCreate"); }
+    ~Event() { cudaEventDestroy(e); }
+    Event(const Event&) = delete;
+    Event& operator=(const Event&) = delete;
+};
+struct Blas {
+    cublasHandle_t h = nullptr;
+    Blas() { check(cublasCreate(&h), "cublasCreate"); }
+    ~Blas() { cublasDestroy(h); }
+    Blas(const Blas&) = delete;
+    Blas& operator=(const Blas&) = delete;
+};
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -171,6 +208,8 @@ LayerResult benchLayer(const Spec& s, const Routing& routing, const Options& opt
             combineMs.push_back(t.combineMs);
         },
         sync);
+    // The stage times of the timed runs only, as layerMs (timeMs runs 3 warm-ups first).
+    for (auto* v : {&routingMs, &ffnMs, &combineMs}) v->erase(v->begin(), v->begin() + 3);
     r.routingMs = median(routingMs);
     r.ffnStageMs = median(ffnMs);
     r.combineMs = median(combineMs);
@@ -188,8 +227,7 @@ LayerResult benchLayer(const Spec& s, const Routing& routing, const Options& opt
     const double flops = 6.0 * R * s.hidden * s.ffn;
     r.ffnTflops = flops / (r.ffnMs * 1e-3) / 1e12;
 
-    cublasHandle_t blas;
-    check(cublasCreate(&blas), "cublasCreate");
+    Blas blas;
     const int M = static_cast<int>(R), N = 3 * s.ffn, K = s.hidden;
     DeviceBuffer a(size_t(M) * K * 2), b(size_t(K) * N * 2), cOut(size_t(M) * N * 2);
     a.poison(0x3c);  // small finite bf16 values
@@ -198,14 +236,13 @@ LayerResult benchLayer(const Spec& s, const Routing& routing, const Options& opt
     r.denseMs = timeMs(
         opt.iters,
         [&] {
-            check(cublasGemmEx(blas, CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one, b.get(), CUDA_R_16BF,
-                               N, a.get(), CUDA_R_16BF, K, &zero, cOut.get(), CUDA_R_16BF, N,
-                               CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+            check(cublasGemmEx(blas.h, CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one, b.get(),
+                               CUDA_R_16BF, N, a.get(), CUDA_R_16BF, K, &zero, cOut.get(),
+                               CUDA_R_16BF, N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
                   "dense cublasGemmEx");
         },
         [] { check(cudaDeviceSynchronize(), "sync"); });
     r.denseTflops = 2.0 * M * N * K / (r.denseMs * 1e-3) / 1e12;
-    cublasDestroy(blas);
     return r;
 }
 
@@ -225,20 +262,21 @@ std::vector<std::vector<int32_t>> rowsPerRank(const Placement& p, const std::vec
 void benchEmulatedRanks(const Spec& s, const Routing& routing, const Options& opt, bool green) {
     const int G = opt.ranks;
     std::string how;
+    // Declared before the layers that run on their streams, so destroyed after them (a layer's
+    // destructor synchronises its stream, which must still exist).
     std::unique_ptr<SmPartitions> parts;
-    std::vector<cudaStream_t> plain;
+    std::vector<std::unique_ptr<Stream>> plain;
     try {
         if (!green) throw Error("not asked for");
         parts = std::make_unique<SmPartitions>(0, G);
         how = "green contexts, " + parts->describe();
     } catch (const std::exception& e) {
         how = std::string("plain streams sharing all SMs (green contexts: ") + e.what() + ")";
-        for (int r = 0; r < G; ++r) {
-            cudaStream_t st;
-            check(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), "stream");
-            plain.push_back(st);
-        }
+        for (int r = 0; r < G; ++r) plain.push_back(std::make_unique<Stream>());
     }
+    auto streamOf = [&](int r) -> cudaStream_t {
+        return parts ? static_cast<cudaStream_t>(parts->stream(r)) : plain[r]->s;
+    };
     MoeLayerConfig c;
     c.hidden = s.hidden;
     c.ffn = s.ffn;
@@ -247,7 +285,7 @@ void benchEmulatedRanks(const Spec& s, const Routing& routing, const Options& op
     std::vector<std::unique_ptr<DeviceMoeLayer>> ranks;
     for (int r = 0; r < G; ++r) {
         ranks.push_back(std::make_unique<DeviceMoeLayer>(c, DType::BF16, 0, 42));
-        ranks.back()->setStream(parts ? parts->stream(r) : plain[r]);
+        ranks.back()->setStream(streamOf(r));
     }
     const auto measured = countsOf(routing.measured, s.experts);
     const auto forecast = countsOf(routing.forecast, s.experts);
@@ -278,19 +316,14 @@ void benchEmulatedRanks(const Spec& s, const Routing& routing, const Options& op
         }
         std::vector<std::vector<double>> rankMs(G);
         std::vector<double> wall;
-        std::vector<cudaEvent_t> begin(G), end(G);
-        for (int r = 0; r < G; ++r) {
-            check(cudaEventCreate(&begin[r]), "event");
-            check(cudaEventCreate(&end[r]), "event");
-        }
+        std::vector<Event> begin(G), end(G);
         for (int it = 0; it < opt.iters + 3; ++it) {
             for (auto& l : ranks) l->synchronize();
             const auto t0 = std::chrono::steady_clock::now();
             for (int r = 0; r < G; ++r) {
-                cudaStream_t st = static_cast<cudaStream_t>(parts ? parts->stream(r) : plain[r]);
-                check(cudaEventRecord(begin[r], st), "record");
+                check(cudaEventRecord(begin[r].e, streamOf(r)), "cudaEventRecord");
                 ranks[r]->expertFfn(xs[r].get(), offsets[r], ys[r].get());
-                check(cudaEventRecord(end[r], st), "record");
+                check(cudaEventRecord(end[r].e, streamOf(r)), "cudaEventRecord");
             }
             for (auto& l : ranks) l->synchronize();
             if (it < 3) continue;
@@ -299,7 +332,7 @@ void benchEmulatedRanks(const Spec& s, const Routing& routing, const Options& op
                     .count());
             for (int r = 0; r < G; ++r) {
                 float ms = 0;
-                check(cudaEventElapsedTime(&ms, begin[r], end[r]), "elapsed");
+                check(cudaEventElapsedTime(&ms, begin[r].e, end[r].e), "cudaEventElapsedTime");
                 rankMs[r].push_back(ms);
             }
         }
@@ -309,7 +342,10 @@ void benchEmulatedRanks(const Spec& s, const Routing& routing, const Options& op
         const double slowest = *std::max_element(med.begin(), med.end());
         const double fastest = *std::min_element(med.begin(), med.end());
         std::string rowsText;
-        for (int r = 0; r < G; ++r) rowsText += (r ? " " : "") + std::to_string(rowTotals[r]);
+        for (int r = 0; r < G; ++r) {
+            if (r) rowsText += ' ';
+            rowsText += std::to_string(rowTotals[r]);  // (GCC 12 -Wrestrict misfires on a + b)
+        }
         std::printf("  %-22s %6.3f ms %6.3f ms %8.3f %6.3f ms   %s\n", name.c_str(), slowest,
                     fastest, slowest / mean, median(wall), rowsText.c_str());
         if (name == "contiguous")
@@ -317,12 +353,7 @@ void benchEmulatedRanks(const Spec& s, const Routing& routing, const Options& op
         else
             std::printf("  -> slowest rank %.2fx faster with EPLB than contiguous\n",
                         contiguousSlowest / slowest);
-        for (int r = 0; r < G; ++r) {
-            cudaEventDestroy(begin[r]);
-            cudaEventDestroy(end[r]);
-        }
     }
-    for (cudaStream_t st : plain) cudaStreamDestroy(st);
 }
 
 void writeForTorch(const Spec& s, const Routing& routing, const LayerResult& r,
