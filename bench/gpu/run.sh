@@ -3,6 +3,9 @@
 # the toolchain, builds with the `gpu` preset (or, lacking the core's libraries, the GPU-only
 # build in bench/gpu/standalone), runs the GPU tests and any bench_gpu_* executables, and
 # writes bench/results/<date>-<device>.md, copied to $OUT when set.
+# A bundle carried from the build machine (.gpubundle/, made by bench/gpu/bundle.sh) is used
+# instead of a build when its libraries load here: a bare GPU machine lacks the project's Debian
+# libraries and cannot fetch them. MOE_GPU_BUILD=1 builds here regardless.
 # Usage: bash bench/gpu/run.sh            (from anywhere; exit status 0 only if all went well)
 set -uo pipefail
 
@@ -58,20 +61,70 @@ fi
 say "device: ${first:-none} -> $device"
 RESULT="$ROOT/bench/results/$STAMP-$device.md"
 
-# --- configure and build -------------------------------------------------------------------
+# --- CUDA's libraries: the toolkit's, else PyTorch's wheels (NCCL often lives only there) ----
+lib_dirs=()
+nccl_dir=""
+site_dirs="$(python3 -c 'import site; print("\n".join(site.getsitepackages()))' 2>/dev/null)"
+for d in /usr/local/cuda/lib64 /usr/local/cuda/lib \
+         $(for s in $site_dirs; do echo "$s"/nvidia/{nccl,cublas,cuda_runtime,cu13}/lib; done); do
+    [[ -d "$d" ]] || continue
+    compgen -G "$d/libnccl.so*" >/dev/null && [[ -z "$nccl_dir" ]] && nccl_dir="$d"
+    compgen -G "$d/lib*.so*" >/dev/null && lib_dirs+=("$d")
+done
+if [[ -z "$nccl_dir" ]]; then
+    nccl_dir="$(ldconfig -p 2>/dev/null | awk '/libnccl\.so/ { print $NF; exit }' | xargs -r dirname)"
+fi
+say "NCCL: ${nccl_dir:-not found (NCCL tests left out)}"
+export MOE_DATA_DIR="$ROOT/data"  # the bundled trace subset and corpus, wherever the tree lands
+
+# --- a carried bundle, when it loads here ----------------------------------------------------
 BUILD=""
 build_note=""
 configure_log=""
-if have cmake && have g++ && have nvcc; then
+BUNDLE_DIR="$ROOT/.gpubundle"
+if [[ -z "${MOE_GPU_BUILD:-}" && -x "$BUNDLE_DIR/tests/gpu/moe_gpu_tests" ]]; then
+    manifest() { sed -n "s/^$1=//p" "$BUNDLE_DIR/MANIFEST"; }
+    glibc_have="$(ldd --version 2>/dev/null | head -n1 | grep -Eo '[0-9]+\.[0-9]+$')"
+    glibc_need="$(manifest glibc_needed)"
+    bundle_libs="$BUNDLE_DIR/lib"
+    for d in "${lib_dirs[@]}" $nccl_dir; do bundle_libs+=":$d"; done
+    unresolved="$(for exe in "$BUNDLE_DIR"/tests/gpu/* "$BUNDLE_DIR"/bench/* "$BUNDLE_DIR"/app/*; do
+        LD_LIBRARY_PATH="$bundle_libs" ldd "$exe" 2>&1; done | grep 'not found' | sort -u | xargs)"
+    if [[ -n "$glibc_need" && -n "$glibc_have" ]] &&
+        [[ "$(printf '%s\n' "$glibc_need" "$glibc_have" | sort -V | head -n1)" != "$glibc_need" ]]; then
+        say "bundle needs glibc $glibc_need, this machine has $glibc_have: building here instead"
+    elif [[ -n "$unresolved" ]]; then
+        say "bundle cannot load ($unresolved): building here instead"
+    else
+        export LD_LIBRARY_PATH="$bundle_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+        BUILD="$BUNDLE_DIR"
+        head_commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+        build_note="carried bundle of commit $(manifest commit), built $(manifest built)"
+        [[ "$(manifest commit)" == "$head_commit" ]] ||
+            say "WARNING: the bundle is of commit $(manifest commit), the tree is at $head_commit"
+        say "using the carried bundle ($build_note); MPI is not in it"
+    fi
+fi
+
+# --- configure and build -------------------------------------------------------------------
+if [[ -z "$BUILD" ]] && have cmake && have g++ && have nvcc; then
+    # NCCL outside the toolkit (PyTorch's wheel): name it, or gpu/ would build without it.
+    nccl_flags=()
+    if [[ -n "$nccl_dir" && "$nccl_dir" != /usr/local/cuda* ]]; then
+        nccl_lib="$(compgen -G "$nccl_dir/libnccl.so*" | sort | head -n1)"
+        nccl_flags=(-DMOE_NCCL_LIBRARY="$nccl_lib" -DMOE_NCCL_INCLUDE_DIR="$nccl_dir/../include")
+        export LD_LIBRARY_PATH="$nccl_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    fi
     generator=(); have ninja || generator=(-G "Unix Makefiles")
     if have ninja; then
         say "configuring (gpu preset)..."
-        cmake --preset gpu -DMOE_BUILD_GUI=OFF >"$LOGS/configure.log" 2>&1 && BUILD=build/gpu
+        cmake --preset gpu -DMOE_BUILD_GUI=OFF "${nccl_flags[@]}" >"$LOGS/configure.log" 2>&1 &&
+            BUILD=build/gpu
         configure_log="$LOGS/configure.log"
     else
         say "configuring (no ninja: Unix Makefiles, same settings as the gpu preset)..."
         cmake -S . -B build/gpu-make "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-            -DMOE_WITH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DMOE_BUILD_GUI=OFF \
+            -DMOE_WITH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DMOE_BUILD_GUI=OFF "${nccl_flags[@]}" \
             >"$LOGS/configure.log" 2>&1 && BUILD=build/gpu-make
         configure_log="$LOGS/configure.log"
     fi
@@ -81,7 +134,7 @@ if have cmake && have g++ && have nvcc; then
         tail -n 15 "$LOGS/configure.log"
         say "full configure failed; trying the GPU-only build (bench/gpu/standalone)"
         cmake -S bench/gpu/standalone -B build/gpu-only "${generator[@]}" \
-            -DCMAKE_CUDA_ARCHITECTURES=90 >"$LOGS/configure-gpu-only.log" 2>&1 &&
+            -DCMAKE_CUDA_ARCHITECTURES=90 "${nccl_flags[@]}" >"$LOGS/configure-gpu-only.log" 2>&1 &&
             BUILD=build/gpu-only && build_note="GPU-only (full configure failed)"
         configure_log="$LOGS/configure-gpu-only.log"
         [[ -n "$BUILD" ]] || tail -n 15 "$LOGS/configure-gpu-only.log"
@@ -99,7 +152,7 @@ if have cmake && have g++ && have nvcc; then
     else
         status=1
     fi
-else
+elif [[ -z "$BUILD" ]]; then
     say "cannot build here (missing: ${missing[*]})"
     status=1
 fi
@@ -175,7 +228,9 @@ if [[ -x "$cli" ]]; then
         { say "WARNING: --backend cuda did not run on the GPU (see cli_cuda.log)"; [[ "$device" == no-gpu ]] || status=1; }
     bench_section+="### moe-workbench-cli run --backend cuda"$'\n\n```\n'"$(head -n 12 "$LOGS/cli_cuda.log")"$'\n```\n\n'
 fi
-if [[ -n "$BUILD" && -f "$BUILD/CTestTestfile.cmake" ]]; then
+if [[ "$BUILD" == "$BUNDLE_DIR" ]]; then
+    bench_section+="### ctest -L mpi"$'\n\n'"Not run: the carried bundle has no MPI (MOE_GPU_BUILD=1 builds here, with MPI where it is installed)."$'\n\n'
+elif [[ -n "$BUILD" && -f "$BUILD/CTestTestfile.cmake" ]]; then
     say "MPI tests (ctest -L mpi; NCCL over MPI where each rank has a GPU)..."
     ctest --test-dir "$BUILD" -L mpi --output-on-failure >"$LOGS/ctest_mpi.log" 2>&1 || status=1
     bench_section+="### ctest -L mpi"$'\n\n```\n'"$(tail -n 15 "$LOGS/ctest_mpi.log")"$'\n```\n\n'
