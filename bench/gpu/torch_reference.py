@@ -5,7 +5,8 @@ Reads what bench_gpu_moe_layer wrote (layer_<name>.json: shape and our times; ro
 the T x k expert ids from the trace) and times, in bf16 with the same routing:
   - loop:    the common per-expert loop (index the expert's tokens, w1|w3, SwiGLU, w2,
              index_add the weighted rows back);
-  - grouped: torch._grouped_mm over tokens sorted by expert, where this torch has it;
+  - grouped: torch.nn.functional.grouped_mm (or, in older releases, the private
+             torch._grouped_mm) over tokens sorted by expert, where this torch has it;
 and prints each against our device-resident layer (goal: ours faster than both).
 Skips with a reason (exit 0) when torch or a CUDA device is missing.
 Usage: torch_reference.py DIR [--iters N]
@@ -40,8 +41,12 @@ def main():
     for path in layers:
         spec = json.load(open(path))
         T, H, F, E, k = (spec[x] for x in ("tokens", "hidden", "ffn", "experts", "top_k"))
-        ids = torch.from_file(os.path.join(args.dir, spec["routing_file"]), size=T * k,
-                              dtype=torch.int32).view(T, k).to(dev).long()
+        routing_path = os.path.join(args.dir, spec["routing_file"])
+        if os.path.getsize(routing_path) != T * k * 4:
+            print(f"{spec['name']}: {routing_path} holds {os.path.getsize(routing_path)} bytes, "
+                  f"not T*k*4 = {T * k * 4}: skipped")
+            continue
+        ids = torch.from_file(routing_path, size=T * k, dtype=torch.int32).view(T, k).to(dev).long()
         g = torch.Generator(device=dev).manual_seed(42)
         bf = torch.bfloat16
         x = (torch.rand(T, H, device=dev, generator=g) - 0.5).mul_(3.46).to(bf)
@@ -67,7 +72,7 @@ def main():
                 y.index_add_(0, tok, (a @ w2[e]).float() * w[tok, slot, None])
             return y.to(bf)
 
-        grouped_mm = getattr(torch, "_grouped_mm", None)
+        grouped_mm, grouped_name = find_grouped_mm(torch)
 
         def grouped():
             w = routing()
@@ -101,17 +106,33 @@ def main():
 
         ours = spec["layer_ms"]
         t_loop = timed(loop)
-        grouped_text, grouped_ratio = "n/a", ""
+        grouped_text, grouped_ratio, grouped_why = "n/a", "", ""
         if grouped_mm is not None:
             try:
                 t_grouped = timed(grouped)
                 grouped_text, grouped_ratio = f"{t_grouped:11.3f} ms", f"{t_grouped / ours:7.2f}"
             except Exception as e:  # torch builds without the kernel for this GPU or dtype
                 grouped_text = f"failed ({type(e).__name__})"
+                grouped_why = f"  {grouped_name} failed: {str(e).splitlines()[0] if str(e) else e!r}"
         print(f"{spec['name']:14} {ours:7.3f} ms {t_loop:8.3f} ms {t_loop / ours:7.2f} "
               f"{grouped_text:>14} {grouped_ratio:>7}")
+        if grouped_why:
+            print(grouped_why)
+    print(f"grouped: {grouped_name if grouped_mm is not None else 'not run: ' + grouped_name}")
     print("ratio = torch time / our time (above 1: ours is faster)")
     return 0
+
+
+def find_grouped_mm(torch):
+    """torch's grouped matrix product and its name, or (None, why it is missing)."""
+    fn = getattr(torch.nn.functional, "grouped_mm", None)
+    if fn is not None:
+        return fn, "torch.nn.functional.grouped_mm"
+    fn = getattr(torch, "_grouped_mm", None)
+    if fn is not None:
+        return fn, "torch._grouped_mm"
+    return None, (f"torch {torch.__version__} has neither torch.nn.functional.grouped_mm nor "
+                  "torch._grouped_mm")
 
 
 if __name__ == "__main__":
