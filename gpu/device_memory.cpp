@@ -30,7 +30,12 @@ void DeviceBuffer::upload(const void* host, size_t bytes) {
     if (bytes > bytes_)
         throw Error("device buffer: upload of " + std::to_string(bytes) + " bytes into " +
                     std::to_string(bytes_));
-    if (bytes) MOE_CUDA(cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice));
+    if (bytes == 0) return;
+    MOE_CUDA(cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice));
+    // From pageable memory cudaMemcpy may return once the data is staged, before the DMA has
+    // landed; the layers' non-blocking streams do not wait for the default stream, so a kernel
+    // launched on one right away could read the old bytes. Wait for the copy itself.
+    MOE_CUDA(cudaStreamSynchronize(nullptr));
 }
 
 void DeviceBuffer::download(void* host, size_t bytes) const {

@@ -24,7 +24,8 @@ public:
         return static_cast<T*>(ptr_);
     }
     size_t bytes() const { return bytes_; }
-    // Synchronous copies (the device is idle afterwards as far as this buffer is concerned).
+    // Synchronous copies on the default stream: complete when they return. They do not wait
+    // for work on non-blocking streams (a layer's): synchronise that first before a download.
     void upload(const void* host, size_t bytes);
     void download(void* host, size_t bytes) const;
     void poison(unsigned char byte = 0xff);  // 0xff..: NaN in float and in bf16

@@ -155,6 +155,9 @@ struct DeviceMoeLayer::Impl {
             uploadAs(fused.data(), H * 2 * F, static_cast<char*>(w13.get()) + e * H * 2 * F * el());
             uploadAs(x.w2.data(), F * H, static_cast<char*>(w2.get()) + e * F * H * el());
         }
+        // The copies ran on the default stream, which the layer's non-blocking stream does not
+        // wait for, and a pageable cudaMemcpy may return before its DMA lands.
+        MOE_CUDA(cudaStreamSynchronize(nullptr));
     }
 
     void randomWeights(uint64_t seed) {
