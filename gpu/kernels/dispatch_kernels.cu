@@ -5,6 +5,8 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <initializer_list>
 
 #include "gpu/kernels/dispatch_kernels.cuh"
 
@@ -117,6 +119,19 @@ __global__ void gatherKernel(const T* __restrict__ x, int tokens, int k, int hid
     for (int h = threadIdx.x; h < hidden; h += blockDim.x) dst[h] = src[h];
 }
 
+// The same copy in 16-byte pieces (rows of `vecs` uint4), for rows whose size and addresses
+// allow it (all real shapes): a 2-byte load per thread would leave most of each memory
+// transaction unused, and gather is a pure copy of T*k rows.
+__global__ void gatherVecKernel(const uint4* __restrict__ x, int k, int vecs,
+                                const int32_t* __restrict__ rowOfPair, uint4* __restrict__ xPerm) {
+    const long long pair = blockIdx.x;
+    const int row = rowOfPair[pair];
+    if (row < 0) return;
+    const uint4* src = x + (pair / k) * static_cast<long long>(vecs);
+    uint4* dst = xPerm + static_cast<long long>(row) * vecs;
+    for (int v = threadIdx.x; v < vecs; v += blockDim.x) dst[v] = src[v];
+}
+
 // A block per row (grid-stride over rows), threads over the F columns: no 64-bit division
 // per element, and each block's loads of a row's gate and up halves are contiguous.
 template <typename T>
@@ -133,14 +148,11 @@ __global__ void swiGluFusedKernel(const T* __restrict__ h, long long rows, int f
     }
 }
 
-template <typename T>
-__global__ void combineKernel(const T* __restrict__ yPerm, const int32_t* __restrict__ rowOfPair,
-                              const float* __restrict__ weights, int k, int hidden,
-                              T* __restrict__ y) {
-    const long long t = blockIdx.x;
-    // The token's kept rows in ascending row order (experts ascending), as the CPU adds them.
-    int rows[16];
-    float w[16];
+// The token's kept rows in ascending row order (experts ascending), as the CPU adds them, with
+// their weights; returns how many (k <= 16, checked by the launcher).
+__device__ inline int keptRows(const int32_t* __restrict__ rowOfPair,
+                               const float* __restrict__ weights, long long t, int k, int* rows,
+                               float* w) {
     int n = 0;
     for (int j = 0; j < k && j < 16; ++j) {
         const int r = rowOfPair[t * k + j];
@@ -154,11 +166,49 @@ __global__ void combineKernel(const T* __restrict__ yPerm, const int32_t* __rest
         rows[at] = r;
         w[at] = weights[t * k + j];
     }
+    return n;
+}
+
+template <typename T>
+__global__ void combineKernel(const T* __restrict__ yPerm, const int32_t* __restrict__ rowOfPair,
+                              const float* __restrict__ weights, int k, int hidden,
+                              T* __restrict__ y) {
+    const long long t = blockIdx.x;
+    int rows[16];
+    float w[16];
+    const int n = keptRows(rowOfPair, weights, t, k, rows, w);
     for (int h = threadIdx.x; h < hidden; h += blockDim.x) {
         float acc = 0.0f;
         for (int i = 0; i < n; ++i)
             acc += w[i] * load(yPerm, static_cast<long long>(rows[i]) * hidden + h);
         store(y, t * hidden + h, acc);
+    }
+}
+
+// combineKernel in 16-byte pieces (V elements each): same sums in the same order, with loads
+// and stores that fill whole memory transactions.
+template <typename T>
+__global__ void combineVecKernel(const uint4* __restrict__ yPerm,
+                                 const int32_t* __restrict__ rowOfPair,
+                                 const float* __restrict__ weights, int k, int vecs,
+                                 uint4* __restrict__ y) {
+    constexpr int V = 16 / sizeof(T);
+    const long long t = blockIdx.x;
+    int rows[16];
+    float w[16];
+    const int n = keptRows(rowOfPair, weights, t, k, rows, w);
+    for (int v = threadIdx.x; v < vecs; v += blockDim.x) {
+        float acc[V];
+        for (int j = 0; j < V; ++j) acc[j] = 0.0f;
+        for (int i = 0; i < n; ++i) {
+            const uint4 raw = yPerm[static_cast<long long>(rows[i]) * vecs + v];
+            const T* e = reinterpret_cast<const T*>(&raw);
+            for (int j = 0; j < V; ++j) acc[j] += w[i] * load(e, j);
+        }
+        uint4 out;
+        T* o = reinterpret_cast<T*>(&out);
+        for (int j = 0; j < V; ++j) store(o, j, acc[j]);
+        y[t * vecs + v] = out;
     }
 }
 
@@ -195,6 +245,15 @@ unsigned gridFor(long long n, int block) {
 }
 
 int rowThreads(int hidden) { return hidden >= 256 ? 256 : (hidden >= 128 ? 128 : 64); }
+
+// Rows of `rowBytes` can be moved as uint4 when that size and every base address are
+// multiples of 16 bytes.
+bool vectorizable(long long rowBytes, std::initializer_list<const void*> bases) {
+    if (rowBytes % 16 != 0) return false;
+    for (const void* p : bases)
+        if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+    return true;
+}
 
 }  // namespace
 
@@ -235,13 +294,19 @@ cudaError_t launchGatherRows(const void* x, int tokens, int k, int hidden, const
     if (pairs == 0) return cudaSuccess;
     if (pairs > 0x7fffffffLL) return cudaErrorInvalidValue;
     const unsigned grid = static_cast<unsigned>(pairs);
-    if (bf16)
+    const long long rowBytes = static_cast<long long>(hidden) * (bf16 ? 2 : 4);
+    if (vectorizable(rowBytes, {x, xPerm})) {
+        const int vecs = static_cast<int>(rowBytes / 16);
+        gatherVecKernel<<<grid, rowThreads(vecs), 0, stream>>>(
+            static_cast<const uint4*>(x), k, vecs, rowOfPair, static_cast<uint4*>(xPerm));
+    } else if (bf16) {
         gatherKernel<<<grid, rowThreads(hidden), 0, stream>>>(static_cast<const __nv_bfloat16*>(x),
                                                               tokens, k, hidden, rowOfPair,
                                                               static_cast<__nv_bfloat16*>(xPerm));
-    else
+    } else {
         gatherKernel<<<grid, rowThreads(hidden), 0, stream>>>(
             static_cast<const float*>(x), tokens, k, hidden, rowOfPair, static_cast<float*>(xPerm));
+    }
     return cudaGetLastError();
 }
 
@@ -263,6 +328,19 @@ cudaError_t launchCombine(const void* yPerm, const int32_t* rowOfPair, const flo
                           int tokens, int k, int hidden, void* y, bool bf16, cudaStream_t stream) {
     if (tokens == 0) return cudaSuccess;
     if (k > 16) return cudaErrorInvalidValue;
+    const long long rowBytes = static_cast<long long>(hidden) * (bf16 ? 2 : 4);
+    if (vectorizable(rowBytes, {yPerm, y})) {
+        const int vecs = static_cast<int>(rowBytes / 16);
+        const auto* in = static_cast<const uint4*>(yPerm);
+        auto* out = static_cast<uint4*>(y);
+        if (bf16)
+            combineVecKernel<__nv_bfloat16>
+                <<<tokens, rowThreads(vecs), 0, stream>>>(in, rowOfPair, weights, k, vecs, out);
+        else
+            combineVecKernel<float>
+                <<<tokens, rowThreads(vecs), 0, stream>>>(in, rowOfPair, weights, k, vecs, out);
+        return cudaGetLastError();
+    }
     if (bf16)
         combineKernel<<<tokens, rowThreads(hidden), 0, stream>>>(
             static_cast<const __nv_bfloat16*>(yPerm), rowOfPair, weights, k, hidden,

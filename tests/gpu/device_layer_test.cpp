@@ -78,8 +78,8 @@ struct Fixture {
     std::vector<float> x;
     std::vector<int32_t> forced;  // distinct per token, skewed towards low expert ids
 
-    Fixture(const Case& cs, uint64_t seed, double capacity = 0) : k(cs) {
-        c.hidden = 64;
+    Fixture(const Case& cs, uint64_t seed, double capacity = 0, int hidden = 64) : k(cs) {
+        c.hidden = hidden;
         c.ffn = 96;
         c.experts = cs.experts;
         c.topK = cs.topK;
@@ -327,6 +327,28 @@ INSTANTIATE_TEST_SUITE_P(Grid, DeviceLayerVsCpu, ::testing::ValuesIn(grid()),
                                     std::to_string(i.param.topK) + "_T" +
                                     std::to_string(i.param.tokens) + "_" + toString(i.param.dtype);
                          });
+
+// Gather and combine move rows in 16-byte pieces when the row size allows; H = 36 (72 bytes
+// in bf16, 144 in fp32) takes the element-wise kernels in bf16 and the vector ones in fp32.
+TEST(DeviceMoeLayer, RowsOfAnySizeMatchTheCpu) {
+    MOE_SKIP_WITHOUT_CUDA_DEVICE();
+    for (DType d : {DType::F32, DType::BF16}) {
+        const uint64_t seed = freshSeed();
+        SCOPED_TRACE(std::string(toString(d)) + ", seed " + std::to_string(seed));
+        Fixture f({8, 2, 17, d}, seed, 0, 36);
+        CpuBackend cpu;
+        MoeLayer ref(f.c, f.w->layer(0), cpu);
+        std::vector<float> want(f.x.size());
+        LayerRouting r;
+        ref.forward(f.x.data(), 17, f.forced.data(), want.data(), r);
+        DeviceMoeLayer layer(f.c, f.w->layer(0), d);
+        DeviceBuffer x = uploadAs(f.x, d), ids = DeviceBuffer::from(f.forced), y(f.x.size() * 4);
+        y.poison();
+        layer.forward(x.get(), 17, ids.as<int32_t>(), y.get());
+        layer.synchronize();
+        EXPECT_LT(normalisedError(downloadAs(y, f.x.size(), d), want), toleranceFor(d).layer);
+    }
+}
 
 TEST(DeviceMoeLayer, AnExpertIdOutOfRangeIsAnError) {
     MOE_SKIP_WITHOUT_CUDA_DEVICE();
