@@ -1,10 +1,12 @@
 // The CUDA backend op by op against the CPU backend (the oracle) over a grid of shapes, with a
-// stated tolerance per op: top-k ids must match exactly (ties to the lowest id on both), combine
-// weights within 1e-5, FFN outputs within 1e-4 of the largest value (FP32, no TF32).
+// stated tolerance per op: top-k ids must match exactly (ties to the lowest id on both; two
+// experts within 1e-5 of each other may swap), combine weights within 1e-5, FFN outputs within
+// 1e-4 of the largest value (FP32, no TF32).
 #include "gpu/cuda_backend.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/common/error.h"
@@ -57,8 +59,43 @@ TEST_P(CudaBackendVsCpu, GateTopKAndExpertFfnMatch) {
     cpu.gateTopK({&c, x.data(), s.tokens, w.layer(0).gate.data(), f, idsCpu.data(), wCpu.data()});
     gpuBackend->gateTopK(
         {&c, x.data(), s.tokens, w.layer(0).gate.data(), f, idsGpu.data(), wGpu.data()});
-    EXPECT_EQ(idsGpu, idsCpu);
-    EXPECT_LT(normalisedError(wGpu, wCpu), 1e-5);
+    // cuBLAS and Eigen sum the gate product in different orders: two experts whose scores lie
+    // within 1e-5 may come out in either order. Such a swap is accepted (and that token's
+    // weights are not compared); any other difference is an error.
+    int wrong = 0;
+    std::vector<float> wg, wc;
+    for (int t = 0; t < s.tokens; ++t) {
+        std::vector<double> score(s.experts);
+        for (int e = 0; e < s.experts; ++e) {
+            double dot = 0;
+            for (int h = 0; h < s.hidden; ++h)
+                dot += double(x[size_t(t) * s.hidden + h]) *
+                       w.layer(0).gate[size_t(h) * s.experts + e];
+            score[e] = s.score == ScoreFunction::Sigmoid ? 1 / (1 + std::exp(-dot)) : dot;
+        }
+        if (s.score == ScoreFunction::Softmax) {
+            const double mx = *std::max_element(score.begin(), score.end());
+            double sum = 0;
+            for (double& v : score) sum += (v = std::exp(v - mx));
+            for (double& v : score) v /= sum;
+        }
+        bool swapped = false;
+        for (int j = 0; j < s.topK; ++j) {
+            const int32_t g = idsGpu[size_t(t) * s.topK + j], c = idsCpu[size_t(t) * s.topK + j];
+            if (g == c) continue;
+            if (g >= 0 && g < s.experts && std::abs(score[g] - score[c]) < 1e-5)
+                swapped = true;
+            else
+                ++wrong;
+        }
+        for (int j = 0; !swapped && j < s.topK; ++j) {
+            wg.push_back(wGpu[size_t(t) * s.topK + j]);
+            wc.push_back(wCpu[size_t(t) * s.topK + j]);
+        }
+    }
+    EXPECT_EQ(wrong, 0);
+    EXPECT_GE(wg.size(), pairs * 9 / 10) << "too many near-ties to compare the weights";
+    EXPECT_LT(normalisedError(wg, wc), 1e-5);
 
     std::vector<int64_t> hCpu(s.experts, 0), hGpu(s.experts, 0);
     cpu.expertHistogram(idsCpu.data(), pairs, s.experts, hCpu.data());
