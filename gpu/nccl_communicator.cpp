@@ -67,12 +67,18 @@ std::unique_ptr<NcclCommunicator> NcclCommunicator::create(Communicator& bootstr
     impl->device = device;
     impl->rank = bootstrap.rank();
     impl->size = bootstrap.size();
-    ncclUniqueId id{};
-    if (impl->rank == 0) MOE_NCCL(ncclGetUniqueId(&id));
-    bootstrap.broadcast(&id, sizeof id, 0);
+    // The root's result travels with the id: were it to throw alone, the others would wait in
+    // the broadcast for ever; this way every rank fails at the same point with the same reason.
+    struct {
+        ncclUniqueId id;
+        int32_t result;
+    } root{};
+    if (impl->rank == 0) root.result = ncclGetUniqueId(&root.id);
+    bootstrap.broadcast(&root, sizeof root, 0);
+    checkNccl(static_cast<ncclResult_t>(root.result), "ncclGetUniqueId (on rank 0)");
     MOE_CUDA(cudaSetDevice(device));
     MOE_CUDA(cudaStreamCreateWithFlags(&impl->stream, cudaStreamNonBlocking));
-    MOE_NCCL(ncclCommInitRank(&impl->comm, impl->size, id, impl->rank));
+    MOE_NCCL(ncclCommInitRank(&impl->comm, impl->size, root.id, impl->rank));
     return std::unique_ptr<NcclCommunicator>(new NcclCommunicator(std::move(impl)));
 }
 

@@ -20,6 +20,16 @@ export PATH="$PATH:/usr/local/cuda/bin"
 say() { echo "gpu-run: $*"; }
 status=0
 
+# The device tool stops a command at 600 s and then returns only what is already under $OUT, so
+# the whole script keeps inside MOE_GPU_BUDGET_S and each stage gets at most what is left,
+# leaving time to write the results.
+BUDGET="${MOE_GPU_BUDGET_S:-550}"
+cap() {  # cap WANTED: seconds a stage may take
+    local left=$((BUDGET - SECONDS))
+    ((left < 15)) && left=15
+    ((${1} < left)) && echo "$1" || echo "$left"
+}
+
 # --- what this machine has -----------------------------------------------------------------
 # No apt here: report what is missing, so the next session knows what to carry or install.
 missing=()
@@ -103,6 +113,7 @@ if [[ -z "${MOE_GPU_BUILD:-}" && -x "$BUNDLE_DIR/tests/gpu/moe_gpu_tests" ]]; th
         [[ "$(manifest commit)" == "$head_commit" ]] ||
             say "WARNING: the bundle is of commit $(manifest commit), the tree is at $head_commit"
         say "using the carried bundle ($build_note); MPI is not in it"
+        export MOE_CLI_PATH="$BUNDLE_DIR/app/moe-workbench-cli"  # not the build tree it came from
     fi
 fi
 
@@ -142,11 +153,12 @@ if [[ -z "$BUILD" ]] && have cmake && have g++ && have nvcc; then
     grep -hE '^-- MoE' "$configure_log"
     if [[ -n "$BUILD" ]]; then
         say "building $BUILD with -j$JOBS..."
-        if ! cmake --build "$BUILD" -j "$JOBS" >"$LOGS/build.log" 2>&1; then
+        if ! timeout "$(cap 360)" cmake --build "$BUILD" -j "$JOBS" >"$LOGS/build.log" 2>&1; then
             tail -n 30 "$LOGS/build.log"
             say "full build failed; building only the GPU targets"
             build_note="$build_note; full build failed, GPU targets only"
-            cmake --build "$BUILD" -j "$JOBS" --target moe_gpu_tests >>"$LOGS/build.log" 2>&1 ||
+            timeout "$(cap 240)" cmake --build "$BUILD" -j "$JOBS" --target moe_gpu_tests \
+                >>"$LOGS/build.log" 2>&1 ||
                 { tail -n 30 "$LOGS/build.log"; status=1; }
         fi
     else
@@ -171,7 +183,7 @@ if [[ -n "$BUILD" ]]; then
         [[ -x "$exe" ]] || continue
         name="$(basename "$exe")"
         say "running $name..."
-        timeout 300 "$exe" --gtest_color=no >"$LOGS/$name.log" 2>&1 || status=1
+        timeout "$(cap 300)" "$exe" --gtest_color=no >"$LOGS/$name.log" 2>&1 || status=1
         # One row per test from gtest's own result lines: OK, FAILED, SKIPPED.
         while IFS=$'\t' read -r result test ms; do
             test_rows+="| $name | $test | $result | $ms |"$'\n'
@@ -202,7 +214,7 @@ if [[ -n "$BUILD" ]]; then
         name="$(basename "$exe")"
         say "benchmark $name..."
         # bench_gpu_moe_layer leaves routing and timings in $LOGS for the PyTorch reference.
-        timeout 600 "$exe" --out-dir "$LOGS" ${BENCH_ARGS:-} >"$LOGS/$name.log" 2>&1
+        timeout "$(cap 240)" "$exe" --out-dir "$LOGS" ${BENCH_ARGS:-} >"$LOGS/$name.log" 2>&1
         rc=$?
         if ((rc != 0)); then status=1; echo "(exit status $rc)" >>"$LOGS/$name.log"; fi
         bench_section+="### $name"$'\n\n```\n'"$(cat "$LOGS/$name.log")"$'\n```\n\n'
@@ -213,7 +225,7 @@ fi
 # --- the same layers in PyTorch (skips, saying why, without torch) ---------------------------
 if have python3; then
     say "PyTorch reference..."
-    timeout 600 python3 "$ROOT/bench/gpu/torch_reference.py" "$LOGS" >"$LOGS/torch_reference.log" 2>&1 ||
+    timeout "$(cap 180)" python3 "$ROOT/bench/gpu/torch_reference.py" "$LOGS" >"$LOGS/torch_reference.log" 2>&1 ||
         echo "(exit status $?)" >>"$LOGS/torch_reference.log"
     bench_section+="### torch_reference.py"$'\n\n```\n'"$(cat "$LOGS/torch_reference.log")"$'\n```\n\n'
 fi
@@ -222,7 +234,7 @@ fi
 cli="$BUILD/app/moe-workbench-cli"
 if [[ -x "$cli" ]]; then
     say "moe-workbench-cli run --backend cuda..."
-    timeout 300 "$cli" run --backend cuda --steps 50 --hidden 512 --ffn 1408 --no-db \
+    timeout "$(cap 120)" "$cli" run --backend cuda --steps 50 --hidden 512 --ffn 1408 --no-db \
         >"$LOGS/cli_cuda.log" 2>&1 || { status=1; echo "(exit status $?)" >>"$LOGS/cli_cuda.log"; }
     grep -q "engine:   cuda" "$LOGS/cli_cuda.log" ||
         { say "WARNING: --backend cuda did not run on the GPU (see cli_cuda.log)"; [[ "$device" == no-gpu ]] || status=1; }
@@ -232,7 +244,8 @@ if [[ "$BUILD" == "$BUNDLE_DIR" ]]; then
     bench_section+="### ctest -L mpi"$'\n\n'"Not run: the carried bundle has no MPI (MOE_GPU_BUILD=1 builds here, with MPI where it is installed)."$'\n\n'
 elif [[ -n "$BUILD" && -f "$BUILD/CTestTestfile.cmake" ]]; then
     say "MPI tests (ctest -L mpi; NCCL over MPI where each rank has a GPU)..."
-    ctest --test-dir "$BUILD" -L mpi --output-on-failure >"$LOGS/ctest_mpi.log" 2>&1 || status=1
+    timeout "$(cap 120)" ctest --test-dir "$BUILD" -L mpi --output-on-failure \
+        >"$LOGS/ctest_mpi.log" 2>&1 || status=1
     bench_section+="### ctest -L mpi"$'\n\n```\n'"$(tail -n 15 "$LOGS/ctest_mpi.log")"$'\n```\n\n'
 fi
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -19,9 +20,16 @@ struct Output {
     std::string text;
 };
 
+// The build's CLI, unless MOE_CLI_PATH names another: a bundle built on one machine and run on
+// a GPU machine (bench/gpu/bundle.sh) has its CLI elsewhere than the build tree it came from.
+std::string cliPath() {
+    const char* env = std::getenv("MOE_CLI_PATH");
+    return env && *env ? env : MOE_CLI_PATH;
+}
+
 Output runCli(const std::string& args) {
     Output o;
-    FILE* p = popen((std::string(MOE_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
+    FILE* p = popen(("'" + cliPath() + "' " + args + " 2>&1").c_str(), "r");
     if (!p) return o;
     char buf[4096];
     size_t n;
