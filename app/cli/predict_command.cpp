@@ -75,10 +75,10 @@ int execute(PredictFlags& f) {
     PredictionSuite suite(o, shape);
     RunRecording recording = startRecording(f, *workload);
     if (recording.active()) {
-        suite.setErrorSink([&recording, &suite](const PredictionError& e) {
+        auto record = [&recording](const std::string& name, const std::string& parameters,
+                                   const PredictionError& e) {
             store::PredictionRecord r;
-            const auto& s = suite.loadEvaluator()->scores()[e.predictor];
-            r.predictor = s.parameters.empty() ? s.name : s.name + ":" + s.parameters;
+            r.predictor = parameters.empty() ? name : name + ":" + parameters;
             r.horizon = e.horizon;
             r.layer = e.layer;
             r.step = e.step;
@@ -87,12 +87,24 @@ int execute(PredictFlags& f) {
             r.gpsError = e.metrics.gps;
             r.maxExpertError = e.metrics.maxLoad;
             recording.record(std::move(r));
+        };
+        suite.setErrorSink([record, &suite](const PredictionError& e) {
+            const auto& s = suite.loadEvaluator()->scores()[e.predictor];
+            record(s.name, s.parameters, e);
+        });
+        suite.setTokenErrorSink([record, &suite](const PredictionError& e) {
+            const auto& s = suite.tokenEvaluator()->scores()[e.predictor];
+            record(s.name, s.parameters, e);
         });
     }
 
     std::cout << "workload: " << workload->describe() << "\nhorizon " << f.horizon
               << " steps, forecast every " << f.forecastEvery << ", warm-up " << f.warmup
               << " steps\n";
+    if (suite.tokenEvaluator() && f.horizon != 1)
+        std::cout << "note: token-to-expert predictors guess each token's experts for the step "
+                     "it is in, so they are scored at horizon 1; --horizon "
+                  << f.horizon << " applies to the load predictors\n";
     ProgressMeter meter(stderrIsTerminal());
     Step step;
     LoadMatrix loads(shape.layers, shape.experts);

@@ -20,6 +20,10 @@ void PredictionSuite::setErrorSink(PredictionEvaluator::Sink sink) {
     if (load_) load_->setSink(std::move(sink));
 }
 
+void PredictionSuite::setTokenErrorSink(TokenEvaluator::Sink sink) {
+    if (token_) token_->setSink(std::move(sink));
+}
+
 void PredictionSuite::push(const Step& step, const LoadMatrix& loads) {
     const LoadShares shares = sharesOf(loads, step.tokens, shape_.topK);
     if (token_) token_->push(step);

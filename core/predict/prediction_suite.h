@@ -34,7 +34,10 @@ public:
     const PredictionEvaluator* loadEvaluator() const { return load_.get(); }
     const TokenEvaluator* tokenEvaluator() const { return token_.get(); }
     const PhaseDetector* phases() const { return phases_ ? &*phases_ : nullptr; }
+    // Scored load forecasts (predictor = index into loadEvaluator()->scores()).
     void setErrorSink(PredictionEvaluator::Sink sink);
+    // Scored token-to-expert guesses (predictor = index into tokenEvaluator()->scores()).
+    void setTokenErrorSink(TokenEvaluator::Sink sink);
     int64_t steps() const { return steps_; }
 
 private:

@@ -52,6 +52,8 @@ void TokenEvaluator::push(const Step& step) {
             const ErrorMetrics m = layerErrors(predictedShares, trueShares);
             s.loads.add(m);
             s.loadsPerLayer[l].add(m);
+            // The first step has no earlier step to name as the one learnt from.
+            if (sink_ && step.index > 0) sink_({step.index - 1, static_cast<int>(i), 1, l, m});
         }
         predictors_[i]->observe(step);
     }

@@ -4,10 +4,12 @@
 // follow from the per-token guesses (horizon 1 by nature: the guesses are for this step).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "core/predict/error_metrics.h"
+#include "core/predict/prediction_evaluator.h"
 #include "core/predict/token_predictors.h"
 
 namespace moe {
@@ -31,8 +33,14 @@ struct TokenScore {
 
 class TokenEvaluator {
 public:
+    // Each (step, layer) scored, as the load evaluator reports its forecasts: `step` is the
+    // last step the predictor had learnt from (the scored one minus 1), horizon 1, and the
+    // load errors of the per-expert loads its per-token guesses imply.
+    using Sink = std::function<void(const PredictionError&)>;
+
     TokenEvaluator(std::vector<std::unique_ptr<TokenPredictor>> predictors,
                    const WorkloadShape& shape);
+    void setSink(Sink sink) { sink_ = std::move(sink); }
     void push(const Step& step);
     const std::vector<TokenScore>& scores() const { return scores_; }
 
@@ -41,6 +49,7 @@ private:
     WorkloadShape shape_;
     std::vector<TokenScore> scores_;
     std::vector<int32_t> ids_;
+    Sink sink_;
 };
 
 }  // namespace moe

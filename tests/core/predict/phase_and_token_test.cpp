@@ -223,6 +223,32 @@ TEST(TokenPredictors, PositionKeyLearnsPositionalRoutingFrequencyDoesNot) {
     EXPECT_EQ(pos.tokens, 11 * 8 * 2);
 }
 
+TEST(TokenPredictors, SinkReceivesEveryScoredStepAndLayerAsHorizonOne) {
+    // What `predict` records: one error per (step, layer) after the first step, named by the
+    // step learnt from, horizon 1, and the same metrics the score averages.
+    HandRouting r;
+    std::vector<std::unique_ptr<TokenPredictor>> ps;
+    ps.push_back(
+        std::make_unique<FrequencyTokenPredictor>(FrequencyTokenPredictor::Key::Position, r.shape));
+    TokenEvaluator ev(std::move(ps), r.shape);
+    std::vector<PredictionError> got;
+    ev.setSink([&](const PredictionError& e) { got.push_back(e); });
+    for (int s = 0; s <= 5; ++s) ev.push(r.step(s, 8));
+    ASSERT_EQ(got.size(), 5u * r.shape.layers);
+    double relativeSum = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].predictor, 0);
+        EXPECT_EQ(got[i].horizon, 1);
+        EXPECT_EQ(got[i].step, static_cast<int64_t>(i / r.shape.layers));
+        EXPECT_EQ(got[i].layer, static_cast<int>(i % r.shape.layers));
+        relativeSum += got[i].metrics.relative;
+    }
+    // After step 0 the position key predicts every token: all recorded errors are 0, while
+    // the score also holds step 0's (wrong) guesses.
+    EXPECT_EQ(relativeSum, 0.0);
+    EXPECT_GT(ev.scores()[0].loads.mean().relative, 0.0);
+}
+
 TEST(TokenPredictors, TokenIdPredictorNeedsTokenIds) {
     HandRouting r;
     EXPECT_THROW(FrequencyTokenPredictor(FrequencyTokenPredictor::Key::TokenId, r.shape), Error);
