@@ -50,6 +50,14 @@ int execute(const CompareFlags& f) {
             return it == c.m.end() ? 0.0 : it->second;
         };
     };
+    // A metric a run did not measure (routing-only runs time nothing) reads "-", not 0.
+    auto measured = [&](const char* key, auto format) {
+        return [key, format](const Column& c) {
+            auto it = c.m.find(key);
+            return it == c.m.end() ? std::string("-") : format(it->second);
+        };
+    };
+    const auto time = [](double v) { return seconds(v); };
     using namespace store::metric;
     row("name", [](const Column& c) { return c.run.name; });
     row("status", [](const Column& c) { return std::string(store::toString(c.run.status)); });
@@ -62,15 +70,14 @@ int execute(const CompareFlags& f) {
     });
     row("steps", [](const Column& c) { return grouped(c.run.steps); });
     row("tokens", [](const Column& c) { return grouped(c.run.tokens); });
-    row("tokens/s", [&](const Column& c) {
-        return grouped(static_cast<long long>(metric(kTokensPerSecond)(c)));
-    });
-    row("step wall p50", [&](const Column& c) { return seconds(metric(kStepWallP50)(c)); });
-    row("step wall p95", [&](const Column& c) { return seconds(metric(kStepWallP95)(c)); });
+    row("tokens/s",
+        measured(kTokensPerSecond, [](double v) { return grouped(static_cast<long long>(v)); }));
+    row("step wall p50", measured(kStepWallP50, time));
+    row("step wall p95", measured(kStepWallP95, time));
     row("mean skewness", [&](const Column& c) { return fixed(metric(kMeanSkewness)(c), 3); });
-    row("balancedness", [&](const Column& c) { return fixed(metric(kBalancedness)(c), 3); });
-    row("rank busy max", [&](const Column& c) { return seconds(metric(kRankBusyMax)(c)); });
-    row("rank busy mean", [&](const Column& c) { return seconds(metric(kRankBusyMean)(c)); });
+    row("balancedness", measured(kBalancedness, [](double v) { return fixed(v, 3); }));
+    row("rank busy max", measured(kRankBusyMax, time));
+    row("rank busy mean", measured(kRankBusyMean, time));
     row("busy max/mean", [&](const Column& c) {
         const double mean = metric(kRankBusyMean)(c);
         return mean > 0 ? fixed(metric(kRankBusyMax)(c) / mean, 3) : std::string("-");

@@ -1,15 +1,14 @@
 // `export RUN --what loads|ranks|predictions|decisions --format csv|json --out FILE`: a stored
 // run's data for other tools. Loads CSV is exactly what `run --loads-csv` writes.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
 
 #include "app/cli/commands.h"
+#include "app/cli/option_checks.h"
 #include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
-#include "core/common/error.h"
+#include "core/common/output_file.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_exporter.h"
 
@@ -29,20 +28,15 @@ int execute(const ExportFlags& f) {
     const store::RunRecord run = store.run(store.resolveRun(f.run));
     store::RunReader reader(store.connection(), run);
     const bool toStdout = f.out.empty() || f.out == "-";
-    std::FILE* file = toStdout ? stdout : std::fopen(f.out.c_str(), "w");
-    if (!file) throw Error::inFile(f.out, 0, std::string("cannot write: ") + std::strerror(errno));
+    // A file is written whole to a temporary beside it and renamed at the end, so an export
+    // that fails halfway leaves the old file (or none), never a truncated one.
+    std::unique_ptr<OutputFile> out = toStdout ? nullptr : std::make_unique<OutputFile>(f.out);
+    std::FILE* file = toStdout ? stdout : out->get();
     std::setvbuf(file, nullptr, _IOFBF, 1 << 20);
-    int64_t n = 0;
-    try {
-        n = store::exportRun(reader, store::parseExportWhat(f.what),
-                             store::parseExportFormat(f.format), file,
-                             toStdout ? std::string("stdout") : f.out);
-    } catch (...) {
-        if (!toStdout) std::fclose(file);
-        throw;
-    }
-    if (!toStdout && std::fclose(file) != 0)
-        throw Error::inFile(f.out, 0, std::string("write failed: ") + std::strerror(errno));
+    const int64_t n =
+        store::exportRun(reader, store::parseExportWhat(f.what), store::parseExportFormat(f.format),
+                         file, toStdout ? std::string("stdout") : f.out);
+    if (out) out->commit();
     if (!toStdout)
         std::cerr << "run " << runLabel(run) << ": " << grouped(n) << " " << f.what
                   << " records written to " << f.out << "\n";
@@ -64,7 +58,7 @@ Action addExportCommand(CLI::App& app) {
     cmd->add_option("--format", f->format, "csv or json")
         ->check(CLI::IsMember({"csv", "json"}))
         ->capture_default_str();
-    cmd->add_option("-o,--out", f->out, "Output file (default: stdout)");
+    cmd->add_option("-o,--out", f->out, "Output file (default: stdout)")->check(outputFile());
     return [f] { return execute(*f); };
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/commands.h"
+#include "app/cli/option_checks.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
 #include "core/balance/bandwidth.h"
@@ -205,7 +206,8 @@ Action addPlanCommand(CLI::App& app) {
     cmd->add_option("--format", f->format, "Output format")
         ->check(CLI::IsMember({"table", "json", "csv"}))
         ->capture_default_str();
-    cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout");
+    cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout")
+        ->check(outputFile());
     return [f] { return execute(*f); };
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/commands.h"
+#include "app/cli/option_checks.h"
 #include "app/cli/predict_report.h"
 #include "app/cli/progress_meter.h"
 #include "app/cli/run_recording.h"
@@ -151,8 +152,9 @@ Action addPredictCommand(CLI::App& app) {
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads")->capture_default_str();
     cmd->add_flag("--per-layer", f->perLayer, "Also print each predictor's errors per layer");
     cmd->add_option("--csv", f->csv,
-                    "Write the comparison as CSV (a predictor column, one column per metric)");
-    cmd->add_option("--json", f->json, "Write the comparison as JSON");
+                    "Write the comparison as CSV (a predictor column, one column per metric)")
+        ->check(outputFile());
+    cmd->add_option("--json", f->json, "Write the comparison as JSON")->check(outputFile());
     addDbOption(*cmd, f->db);
     cmd->add_flag("--no-db", f->noDb, "Do not record into the experiment database");
     cmd->add_option("--name", f->name, "Name of the recorded run");

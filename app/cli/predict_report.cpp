@@ -1,11 +1,11 @@
 // See predict_report.h.
 #include "app/cli/predict_report.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "app/cli/text_table.h"
-#include "core/common/error.h"
+#include "core/common/output_file.h"
 
 namespace moe::cli {
 namespace {
@@ -74,8 +74,7 @@ void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool
 }
 
 void writePredictionCsv(const std::string& path, const PredictionSuite& suite) {
-    std::ofstream f(path);
-    if (!f) throw Error::inFile(path, 0, "cannot write");
+    std::ostringstream f;
     f << "predictor,parameters,kind,layer,horizon,relative_error,absolute_error,gps_error,max_load_"
          "error,"
          "accuracy,topk_overlap,us_per_forecast_per_layer,forecasts\n";
@@ -85,7 +84,7 @@ void writePredictionCsv(const std::string& path, const PredictionSuite& suite) {
           << r.m.maxLoad << ',' << (r.accuracy < 0 ? "" : std::to_string(r.accuracy)) << ','
           << (r.overlap < 0 ? "" : std::to_string(r.overlap)) << ',' << r.us << ',' << r.forecasts
           << '\n';
-    if (!f.flush()) throw Error::inFile(path, 0, "write failed");
+    writeOutputFile(path, f.str());
 }
 
 void writePredictionJson(const std::string& path, const PredictionSuite& suite,
@@ -116,10 +115,7 @@ void writePredictionJson(const std::string& path, const PredictionSuite& suite,
                 j["phases"].push_back(
                     {{"layer", l}, {"begin", s.begin}, {"end", s.end}, {"stable", s.stable}});
     }
-    std::ofstream f(path);
-    if (!f) throw Error::inFile(path, 0, "cannot write");
-    f << j.dump(2) << '\n';
-    if (!f.flush()) throw Error::inFile(path, 0, "write failed");
+    writeOutputFile(path, j.dump(2) + '\n');
 }
 
 }  // namespace moe::cli

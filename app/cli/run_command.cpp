@@ -14,6 +14,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/mpi_ranks.h"
+#include "app/cli/option_checks.h"
 #include "app/cli/progress_meter.h"
 #include "app/cli/run_recording.h"
 #include "app/cli/run_report.h"
@@ -364,7 +365,8 @@ Action addRunCommand(CLI::App& app) {
                     "Extra replica LAYER:EXPERT:RANK (LAYER may be *); repeat. A replicated "
                     "expert's tokens are split evenly");
     cmd->add_option("--loads-csv", f->loadsCsv,
-                    "Write per-step loads as CSV rows step,layer,expert,tokens");
+                    "Write per-step loads as CSV rows step,layer,expert,tokens")
+        ->check(outputFile());
     cmd->add_flag("-q,--quiet", f->quiet, "No header lines or progress");
     auto* policy =
         cmd->add_option("--policy", f->rebalance.policy,

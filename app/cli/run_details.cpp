@@ -1,6 +1,7 @@
 // See run_details.h.
 #include "app/cli/run_details.h"
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,6 +20,13 @@ using Metrics = std::map<std::string, double>;
 double get(const Metrics& m, const std::string& key) {
     auto it = m.find(key);
     return it == m.end() ? 0 : it->second;
+}
+
+// A metric the run did not measure (routing-only runs time nothing) reads "-", not 0.
+std::string shown(const Metrics& m, const std::string& key,
+                  const std::function<std::string(double)>& format) {
+    auto it = m.find(key);
+    return it == m.end() ? "-" : format(it->second);
 }
 
 std::string duration(long long s) {
@@ -60,13 +68,16 @@ void printSummary(std::ostream& out, const Metrics& m, const store::RunRecord& r
     using namespace store::metric;
     out << "\nSummary" << (recomputed ? " (recomputed from the stored steps)" : "") << "\n";
     TextTable t({"metric", "value"});
-    t.addRow({"tokens/s", grouped(static_cast<long long>(get(m, kTokensPerSecond)))});
-    t.addRow({"step wall p50", seconds(get(m, kStepWallP50))});
-    t.addRow({"step wall p95", seconds(get(m, kStepWallP95))});
+    const auto count = [](double v) { return grouped(static_cast<long long>(v)); };
+    const auto ratio = [](double v) { return fixed(v, 3); };
+    const auto time = [](double v) { return seconds(v); };
+    t.addRow({"tokens/s", shown(m, kTokensPerSecond, count)});
+    t.addRow({"step wall p50", shown(m, kStepWallP50, time)});
+    t.addRow({"step wall p95", shown(m, kStepWallP95, time)});
     t.addRow({"mean skewness (max/mean)", fixed(get(m, kMeanSkewness), 3)});
-    t.addRow({"balancedness (mean/max rows)", fixed(get(m, kBalancedness), 3)});
-    t.addRow({"rank busy max", seconds(get(m, kRankBusyMax))});
-    t.addRow({"rank busy mean", seconds(get(m, kRankBusyMean))});
+    t.addRow({"balancedness (mean/max rows)", shown(m, kBalancedness, ratio)});
+    t.addRow({"rank busy max", shown(m, kRankBusyMax, time)});
+    t.addRow({"rank busy mean", shown(m, kRankBusyMean, time)});
     t.addRow({"dropped pairs", grouped(static_cast<long long>(get(m, kDroppedPairs)))});
     t.print(out);
 
@@ -80,6 +91,10 @@ void printSummary(std::ostream& out, const Metrics& m, const store::RunRecord& r
                        grouped(static_cast<long long>(get(m, indexed(kLayerDropped, l))))});
     layers.print(out);
 
+    if (!m.count(kRankBusyMax)) {
+        out << "\nPer rank: not measured (routing only: no layer ran on ranks)\n";
+        return;
+    }
     out << "\nPer rank (all layers)\n";
     double rows = 0, busy = 0;
     for (int g = 0; g < r.ranks; ++g) {

@@ -1,15 +1,17 @@
 // `stats`: whole-workload load statistics without executing any layer: per layer the
 // skewness, CV and order statistics of the summed expert loads, as a table, CSV or JSON.
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "app/cli/commands.h"
+#include "app/cli/option_checks.h"
 #include "app/cli/progress_meter.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
 #include "core/common/error.h"
+#include "core/common/output_file.h"
 #include "core/stats/workload_stats.h"
 
 namespace moe::cli {
@@ -85,6 +87,10 @@ void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& des
 }
 
 int execute(const StatsFlags& f) {
+    // Opened (and so checked) before the possibly long pass over the workload; written whole
+    // through a temporary file, so a failure leaves no half-written output.
+    std::unique_ptr<OutputFile> file =
+        f.out.empty() ? nullptr : std::make_unique<OutputFile>(f.out);
     auto workload = openWorkload(f.workload.options(f.steps, f.seed));
     ProgressMeter meter(stderrIsTerminal());
     const WorkloadStats st =
@@ -92,19 +98,18 @@ int execute(const StatsFlags& f) {
             meter.update(tokens, 0, "tokens", grouped(steps) + " steps");
         });
     meter.finish();
-    std::ofstream file;
-    if (!f.out.empty()) {
-        file.open(f.out);
-        if (!file) throw Error::inFile(f.out, 0, "cannot write");
-    }
-    std::ostream& o = f.out.empty() ? std::cout : file;
+    std::ostringstream text;
+    std::ostream& o = file ? text : std::cout;
     if (f.format == "csv")
         writeCsv(o, st);
     else if (f.format == "json")
         writeJson(o, st, workload->describe());
     else
         writeTable(o, st, workload->describe());
-    if (!f.out.empty() && !(file.flush())) throw Error::inFile(f.out, 0, "write failed");
+    if (file) {
+        file->write(text.str());
+        file->commit();
+    }
     return 0;
 }
 
@@ -122,7 +127,8 @@ Action addStatsCommand(CLI::App& app) {
     cmd->add_option("--format", f->format, "Output format")
         ->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
-    cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout");
+    cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout")
+        ->check(outputFile());
     return [f] { return execute(*f); };
 }
 

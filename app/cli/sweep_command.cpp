@@ -2,14 +2,15 @@
 // strategy (no duplication, distribution-only duplication, token-to-expert prediction) wins
 // where, as a table and CSV, every term of one point on request, and the gap between the
 // strategies at MMLU-like skewness next to the paper's 23%.
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "app/cli/commands.h"
+#include "app/cli/option_checks.h"
 #include "app/cli/text_table.h"
 #include "core/balance/perf_sweep.h"
 #include "core/common/error.h"
+#include "core/common/output_file.h"
 
 namespace moe::cli {
 namespace {
@@ -78,10 +79,7 @@ int execute(const SweepFlags& f) {
         printTerms(spec, f.termsSkew,
                    f.termsBandwidth > 0 ? f.termsBandwidth : f.bandwidths.front());
     if (!f.csv.empty()) {
-        std::ofstream out(f.csv);
-        if (!out) throw Error::inFile(f.csv, 0, "cannot write");
-        out << sweepCsv(rows);
-        if (!out.flush()) throw Error::inFile(f.csv, 0, "write failed");
+        writeOutputFile(f.csv, sweepCsv(rows));
         std::cout << "\nCSV written to " << f.csv << "\n";
     }
     return 0;
@@ -132,7 +130,7 @@ Action addSweepCommand(CLI::App& app) {
     cmd->add_option("--terms", f->termsSkew, "Print every term of the model at this skewness");
     cmd->add_option("--terms-bandwidth", f->termsBandwidth,
                     "... and this bandwidth (default: the first)");
-    cmd->add_option("--csv", f->csv, "Write every point as CSV");
+    cmd->add_option("--csv", f->csv, "Write every point as CSV")->check(outputFile());
     return [f] { return execute(*f); };
 }
 

@@ -14,9 +14,11 @@
 #include <sstream>
 
 #include "app/cli/commands.h"
+#include "app/cli/option_checks.h"
 #include "app/cli/run_recording.h"
 #include "app/cli/store_options.h"
 #include "core/common/error.h"
+#include "core/common/output_file.h"
 #include "core/engine/routing_telemetry.h"
 #include "core/predict/phase_detector.h"
 #include "core/stats/load_matrix.h"
@@ -150,6 +152,9 @@ int execute(TrainFlags& f) {
     const int64_t firstStep = trainer.nextStep();
     std::unique_ptr<std::ofstream> csv;
     if (!f.csv.empty()) {
+        // Streamed step by step (an interrupted run keeps its curve so far), so not through a
+        // temporary file; but never over a directory or an experiment database.
+        checkOutputPath(f.csv);
         csv = std::make_unique<std::ofstream>(f.csv);
         if (!*csv) throw Error::inFile(f.csv, 0, "cannot write the CSV file");
         *csv << "step,elapsed_s,tokens,train_loss,aux_loss,val_loss,lr,grad_norm,tokens_per_s,"
@@ -327,12 +332,14 @@ Action addTrainCommand(CLI::App& app) {
     addTrainingFlags(cmd, *f);
     addModelFlags(cmd, *f);
     cmd->add_option("--checkpoint", f->checkpoint,
-                    "Save a checkpoint here at the end (and every --checkpoint-every steps)");
+                    "Save a checkpoint here at the end (and every --checkpoint-every steps)")
+        ->check(outputFile());
     cmd->add_option("--checkpoint-every", f->checkpointEvery,
                     "Save every N steps (0 = at the end only)");
     cmd->add_option("--resume", f->spec.options.resume,
                     "Continue from this checkpoint (its model sizes win)");
-    cmd->add_option("--csv", f->csv, "Write the loss curve (one row per step) to this CSV file");
+    cmd->add_option("--csv", f->csv, "Write the loss curve (one row per step) to this CSV file")
+        ->check(outputFile());
     cmd->add_option("--print-every", f->printEvery, "Progress line every N steps")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();

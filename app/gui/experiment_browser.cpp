@@ -20,6 +20,7 @@
 #include <set>
 
 #include "app/gui/step_summary.h"
+#include "core/common/output_file.h"
 #include "core/stats/load_matrix.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_exporter.h"
@@ -59,27 +60,20 @@ QStringList splitTags(const QString& text) {
 
 int64_t exportRunRecords(const QString& dbPath, int64_t runId, const QString& what,
                          const QString& format, const QString& outPath, QString* error) {
-    std::FILE* out = nullptr;
     try {
         const auto w = store::parseExportWhat(what.toStdString());
         const auto f = store::parseExportFormat(format.toStdString());
         store::ExperimentStore st(dbPath.toStdString());
         store::RunReader reader(st.connection(), st.run(runId));
-        out = std::fopen(outPath.toLocal8Bit().constData(), "wb");
-        if (!out) {
-            if (error) *error = QStringLiteral("cannot write %1").arg(outPath);
-            return -1;
-        }
-        const int64_t n = store::exportRun(reader, w, f, out, outPath.toStdString());
-        const bool closed = std::fclose(out) == 0;
-        out = nullptr;
-        if (!closed) {
-            if (error) *error = QStringLiteral("cannot write %1").arg(outPath);
-            return -1;
-        }
+        // OutputFile refuses a directory or an SQLite database (the store itself, picked in
+        // the save dialog by mistake) and writes through a temporary file, so a failed export
+        // leaves no truncated file; its moe::Error becomes the message box below.
+        const std::string path = outPath.toLocal8Bit().toStdString();
+        OutputFile out(path);
+        const int64_t n = store::exportRun(reader, w, f, out.get(), outPath.toStdString());
+        out.commit();
         return n;
     } catch (const std::exception& e) {
-        if (out) std::fclose(out);
         if (error) *error = QString::fromUtf8(e.what());
         return -1;
     }

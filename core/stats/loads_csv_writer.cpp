@@ -6,10 +6,14 @@
 #include <cstring>
 
 #include "core/common/error.h"
+#include "core/common/output_file.h"
 
 namespace moe {
 
 LoadsCsvWriter::LoadsCsvWriter(const std::string& path) : path_(path) {
+    // Written as the run goes (what is there survives a crash), so not through a temporary
+    // file; but never over a directory or an experiment database.
+    checkOutputPath(path);
     file_ = std::fopen(path.c_str(), "w");
     if (!file_) throw Error::inFile(path, 0, std::string("cannot write: ") + std::strerror(errno));
     std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);

@@ -14,13 +14,20 @@ std::string metric::indexed(const char* key, int index) {
 std::vector<MetricRecord> summaryMetrics(const RunSummary& s, int64_t framesDropped) {
     std::vector<MetricRecord> m;
     auto add = [&](std::string key, double v) { m.push_back({std::move(key), v, std::nullopt}); };
+    // Routing-only runs (predict, train) execute no layer on ranks and time nothing: their
+    // times, rank rows and balancedness were never measured, and are left out rather than
+    // stored as zeros and ones that read as measurements.
+    bool timed = s.wallSeconds() > 0;
+    for (int r = 0; r < s.ranks(); ++r) timed = timed || s.rankBusySeconds(r) > 0;
     add(metric::kSteps, static_cast<double>(s.steps()));
     add(metric::kTokens, static_cast<double>(s.tokens()));
-    add(metric::kWallSeconds, s.wallSeconds());
-    add(metric::kTokensPerSecond, s.tokensPerSecond());
-    add(metric::kStepWallP50, s.stepWallPercentile(0.5));
-    add(metric::kStepWallP95, s.stepWallPercentile(0.95));
     add(metric::kFramesDropped, static_cast<double>(framesDropped));
+    if (timed) {
+        add(metric::kWallSeconds, s.wallSeconds());
+        add(metric::kTokensPerSecond, s.tokensPerSecond());
+        add(metric::kStepWallP50, s.stepWallPercentile(0.5));
+        add(metric::kStepWallP95, s.stepWallPercentile(0.95));
+    }
     if (s.steps() == 0) return m;
     double skewSum = 0;
     int64_t dropped = 0;
@@ -37,8 +44,9 @@ std::vector<MetricRecord> summaryMetrics(const RunSummary& s, int64_t framesDrop
         add(metric::indexed(metric::kLayerHottest, l), static_cast<double>(hottest));
     }
     add(metric::kMeanSkewness, s.layers() ? skewSum / s.layers() : 0);
-    add(metric::kBalancedness, s.meanBalancedness());
     add(metric::kDroppedPairs, static_cast<double>(dropped));
+    if (!timed) return m;
+    add(metric::kBalancedness, s.meanBalancedness());
     double busyMax = 0, busySum = 0, rowsMax = 0, rowsSum = 0;
     for (int r = 0; r < s.ranks(); ++r) {
         const double rows = static_cast<double>(s.rankRows(r)), busy = s.rankBusySeconds(r);
