@@ -151,22 +151,31 @@ ComparisonTable::ComparisonTable(QWidget* parent) : QWidget(parent) {
 
 void ComparisonTable::setPredictorRows(const std::vector<PredictorRow>& rows) {
     // The best mean error per horizon is bold: the question the table answers first.
+    // A predictor with no scored forecast yet (the run is shorter than its horizon) has no
+    // error: shown as a dash, never as a perfect (bold) 0%.
+    auto meanOf = [](const PredictorRow& r) {
+        return r.samples > 0 ? r.meanRelativeError : std::numeric_limits<double>::quiet_NaN();
+    };
     std::map<int, double> best;
     for (const PredictorRow& r : rows)
-        if (std::isfinite(r.meanRelativeError)) {
-            auto [it, added] = best.emplace(r.horizon, r.meanRelativeError);
-            if (!added) it->second = std::min(it->second, r.meanRelativeError);
+        if (std::isfinite(meanOf(r))) {
+            auto [it, added] = best.emplace(r.horizon, meanOf(r));
+            if (!added) it->second = std::min(it->second, meanOf(r));
         }
     fillTable(predictors_, rows, [&](int i, const PredictorRow& r) {
         predictors_->setItem(i, kPredName, text(r.name));
         predictors_->setItem(i, kPredRun, text(r.run));
         predictors_->setItem(i, kPredHorizon, count(r.horizon));
-        QTableWidgetItem* mean = percent(r.meanRelativeError);
-        if (std::isfinite(r.meanRelativeError) && r.meanRelativeError == best[r.horizon]) {
+        QTableWidgetItem* mean = percent(meanOf(r));
+        if (std::isfinite(meanOf(r)) && meanOf(r) == best[r.horizon]) {
             QFont f = mean->font();
             f.setBold(true);
             mean->setFont(f);
         }
+        if (r.samples == 0)
+            mean->setToolTip(tr("No forecast scored yet: a forecast is scored once the %1 "
+                                "steps it covers have happened")
+                                 .arg(r.horizon));
         predictors_->setItem(i, kPredMean, mean);
         predictors_->setItem(i, kPredP50, percent(r.p50));
         predictors_->setItem(i, kPredP95, percent(r.p95));

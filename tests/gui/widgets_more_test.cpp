@@ -505,6 +505,24 @@ TEST(ComparisonTable, SortsNumbersByValueAndShowsADashForNaN) {
     EXPECT_EQ(column(p, ComparisonTable::kPolName), QStringList({"y", "x"}));
 }
 
+TEST(ComparisonTable, APredictorWithNoScoredForecastIsADashNotAPerfectZero) {
+    // A run shorter than the horizon: the live collector reports 0 error over 0 samples.
+    ensureApp();
+    ComparisonTable view;
+    view.setPredictorRows({
+        {"sw_avg", 10, 0.0, NAN, NAN, 0, 1.0, "live"},
+        {"arima", 10, 0.0, NAN, NAN, 0, 3.0, "live"},
+        {"ema", 1, 0.25, 0.2, 0.4, 5, 1.0, "live"},
+    });
+    QTableWidget* t = view.predictorTable();
+    t->sortByColumn(ComparisonTable::kPredName, Qt::AscendingOrder);  // arima, ema, sw_avg
+    EXPECT_EQ(column(t, ComparisonTable::kPredMean), QStringList({"\u2014", "25.0%", "\u2014"}));
+    EXPECT_FALSE(t->item(0, ComparisonTable::kPredMean)->font().bold());
+    EXPECT_FALSE(t->item(2, ComparisonTable::kPredMean)->font().bold());
+    EXPECT_TRUE(t->item(1, ComparisonTable::kPredMean)->font().bold());
+    EXPECT_TRUE(t->item(0, ComparisonTable::kPredMean)->toolTip().contains("No forecast scored"));
+}
+
 TEST(StrategyMapView, CellsCarryWinnerAndMargin) {
     ensureApp();
     StrategyMapView view;
