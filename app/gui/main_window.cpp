@@ -107,9 +107,14 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     // start-up: a first launch simply has no runs yet.
     browser_->setWarningHandler(
         [this](const QString& title, const QString& text) { showMessage(title, text); });
-    const std::string db = store::defaultDatabasePath();
-    if (QFileInfo::exists(QString::fromStdString(db)))
-        browser_->openDatabase(QString::fromStdString(db));
+    // Opened from the event loop, not here: main() sets scripted mode (--screenshot,
+    // --bench-ui) after construction, and a damaged database must then print its error instead
+    // of waiting on a message box nobody will click.
+    QTimer::singleShot(0, this, [this] {
+        const std::string db = store::defaultDatabasePath();
+        if (QFileInfo::exists(QString::fromStdString(db)))
+            browser_->openDatabase(QString::fromStdString(db));
+    });
 
     defaultState_ = saveState();
     if (persist_) {
@@ -250,8 +255,10 @@ void MainWindow::showMessage(const QString& title, const QString& text) {
         return;
     }
     if (!screenshotPath_.isEmpty() || bench_) {
-        // Scripted runs must not wait on a box nobody will click.
+        // Scripted runs must not wait on a box nobody will click. Notes (a CPU fallback) are
+        // not errors; anything else makes the scripted run exit non-zero.
         std::fprintf(stderr, "moe-workbench: %s: %s\n", qPrintable(title), qPrintable(text));
+        if (title != tr("Note")) ++scriptedErrors_;
         return;
     }
     QMessageBox::warning(this, title, text);

@@ -168,6 +168,7 @@ private:
 
     // Bench mode
     std::unique_ptr<UiBench> bench_;
+    int scriptedErrors_ = 0;  // errors printed instead of shown, in a scripted run
 };
 
 }  // namespace moe::gui

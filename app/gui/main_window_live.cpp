@@ -5,7 +5,9 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QLabel>
 #include <QPixmap>
 #include <QStatusBar>
@@ -232,6 +234,11 @@ void MainWindow::updateComparison() {
 
 bool MainWindow::saveViewShots() {
     // Each view as the user sees it in its dock, raised first so tabbed docks are drawn.
+    if (!QDir().mkpath(viewShotsDir_)) {
+        std::fprintf(stderr, "moe-workbench: cannot create the folder %s\n",
+                     qPrintable(viewShotsDir_));
+        return false;
+    }
     bool ok = true;
     for (const auto& [title, view] : exportableViews()) {
         for (QWidget* w = view->parentWidget(); w; w = w->parentWidget())
@@ -277,7 +284,14 @@ void MainWindow::runEnded() {
             browser_->refresh();
     }
     if (bench_) {
-        QApplication::exit(state == RunState::Failed ? 1 : 0);
+        // A run shorter than the warm-up measures nothing: say so rather than report zeros.
+        if (bench_->report().frames == 0) {
+            std::fprintf(stderr,
+                         "moe-workbench: --bench-ui measured no frames after the warm-up; "
+                         "give more --steps\n");
+            ++scriptedErrors_;
+        }
+        QApplication::exit(state == RunState::Failed || scriptedErrors_ > 0 ? 1 : 0);
         return;
     }
     if (!screenshotPath_.isEmpty()) {
@@ -289,11 +303,16 @@ void MainWindow::runEnded() {
         refreshViews();
         // Draw everything now (queued replots included) before grabbing.
         QApplication::processEvents();
+        QDir().mkpath(QFileInfo(screenshotPath_).absolutePath());
         bool ok = grab().save(screenshotPath_);
         if (!ok)
             std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(screenshotPath_));
         if (!viewShotsDir_.isEmpty()) ok = saveViewShots() && ok;
-        QApplication::exit(ok ? 0 : 1);
+        // The picture may be fine, but a script must learn that an error was printed above
+        // (a damaged database, say), as a user would have seen its message box.
+        if (scriptedErrors_ > 0)
+            std::fprintf(stderr, "moe-workbench: %d error(s) above\n", scriptedErrors_);
+        QApplication::exit(ok && scriptedErrors_ == 0 ? 0 : 1);
         return;
     }
     if (state == RunState::Failed) showMessage(tr("Run failed"), error);

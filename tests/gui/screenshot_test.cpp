@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QProcess>
@@ -40,6 +41,35 @@ TEST(WorkbenchScreenshot, DemoRunSavesANonTrivialPng) {
         for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
     EXPECT_GT(colours.size(), 50) << "the screenshot is (almost) a single colour";
     EXPECT_TRUE(QFileInfo(dir.filePath("runs.sqlite")).exists()) << "the demo run was not recorded";
+}
+
+TEST(WorkbenchScreenshot, ADamagedDatabaseEndsAScriptedRunWithAnErrorNotAHang) {
+    // Scripted runs have nobody to click a message box: the database's error is printed, the
+    // run still draws (unrecorded), the views' folder is created, and the exit code says 1.
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    {
+        QFile bad(dir.filePath("damaged.sqlite"));
+        ASSERT_TRUE(bad.open(QIODevice::WriteOnly));
+        bad.write(QByteArray(4096, 'x'));
+    }
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", dir.path());
+    env.insert("XDG_RUNTIME_DIR", dir.path());
+    process.setProcessEnvironment(env);
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(MOE_WORKBENCH_BINARY, {"--db", dir.filePath("damaged.sqlite"), "--demo",
+                                         "--steps", "10", "--screenshot", dir.filePath("shot.png"),
+                                         "--screenshot-views", dir.filePath("new/views")});
+    ASSERT_TRUE(process.waitForFinished(120000)) << "moe-workbench hung on a message box";
+    const QString out = QString::fromLocal8Bit(process.readAll());
+    EXPECT_EQ(process.exitCode(), 1) << out.toStdString();
+    EXPECT_TRUE(out.contains("damaged.sqlite")) << out.toStdString();
+    EXPECT_TRUE(QFileInfo(dir.filePath("shot.png")).exists());
+    EXPECT_TRUE(QFileInfo(dir.filePath("new/views/load-heatmap.png")).exists())
+        << out.toStdString();
 }
 
 TEST(WorkbenchScreenshot, HelpExitsZero) {
