@@ -175,32 +175,33 @@ Action addPlanCommand(CLI::App& app) {
                     "step,layer,expert,tokens) instead of a workload");
     cmd->add_option("-P,--policy", f->policy, "Policy: " + policyHelp())->capture_default_str();
     cmd->add_option("-G,--ranks", f->ranks, "Ranks (GPUs)")
-        ->check(CLI::Range(1, 65536))
+        ->check(inRange(1, 65536))
         ->capture_default_str();
     cmd->add_option("--slots", f->slots,
                     "Expert slots per layer over all ranks (0 = one per expert)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegative<int>("one per expert"));
     cmd->add_option("--nodes", f->nodes, "Nodes the ranks are spread over")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--groups", f->groups,
                     "Expert groups (EPLB is hierarchical when groups divide evenly over nodes)")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--max-moves", f->maxMoves,
                     "Move at most this many experts per layer (-1 = any)")
+        ->check(atLeast(-1, "-1 = any"))
         ->capture_default_str();
     cmd->add_option("--max-copies", f->maxCopies, "Replicas per expert at most (0 = no cap)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegative<int>("no cap"));
     cmd->add_option("--expert-mib", f->expertMiB,
                     "Weights of one expert in MiB (for moved bytes and memory bounds)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegative<double>());
     cmd->add_option("--memory-mib", f->memoryMiB,
                     "Expert weights a rank may hold, MiB (0 = no bound)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegative<double>("no bound"));
     cmd->add_option("--bandwidth", f->bandwidth, "Link preset: " + BandwidthMatrix::presetHelp());
     cmd->add_option("-n,--steps", f->steps, "Steps of the workload to sum (0 = all)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegative<int64_t>("all"));
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads");
     cmd->add_option("--layer", f->showLayer, "Show this layer's placement (default: layer 0)");
     cmd->add_option("--format", f->format, "Output format")

@@ -138,16 +138,16 @@ Action addPredictCommand(CLI::App& app) {
             predictorHelp() + " (default: last, ema, sw_avg, dist_only)");
     cmd->add_option("-H,--horizon", f->horizon,
                     "Steps ahead each forecast covers; errors average over them")
-        ->check(CLI::Range(1, 100000))
+        ->check(inRange(1, 100000))
         ->capture_default_str();
     cmd->add_option("--forecast-every", f->forecastEvery, "Score a forecast every N steps")
-        ->check(CLI::Range(1, 1000000))
+        ->check(inRange(1, 1000000))
         ->capture_default_str();
     cmd->add_option("--warmup", f->warmup, "Steps observed before the first scored forecast")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative<int64_t>())
         ->capture_default_str();
     cmd->add_option("-n,--steps", f->steps, "Steps to read (0 = the whole workload)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative<int64_t>("the whole workload"))
         ->capture_default_str();
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads")->capture_default_str();
     cmd->add_flag("--per-layer", f->perLayer, "Also print each predictor's errors per layer");
@@ -161,19 +161,23 @@ Action addPredictCommand(CLI::App& app) {
     cmd->add_option("--tag", f->tags, "Tag of the recorded run; repeat for several");
     cmd->add_flag("--phases", f->phases, "Detect transient and stable phases per layer");
     cmd->add_option("--phase-window", f->phase.window, "Phase detector window W")
+        ->check(atLeast(2, "a window spans two steps or more"))
         ->capture_default_str();
     cmd->add_option("--phase-variance", f->phase.varianceThreshold,
                     "Stable when every expert's windowed variance of its share is under this")
+        ->check(positive<double>())
         ->capture_default_str();
     cmd->add_option("--phase-range", f->phase.rangeThreshold,
                     "... and its windowed range (max - min) under this")
+        ->check(positive<double>())
         ->capture_default_str();
     cmd->add_option("--phase-hold", f->phase.hold, "... for this many consecutive steps")
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--phase-smooth", f->phase.smooth,
                     "Average each expert's share over this many steps before the window "
                     "statistics (1 = raw shares), for steps of few tokens whose shares are noisy")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     return [f] { return execute(*f); };
 }

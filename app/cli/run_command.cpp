@@ -320,12 +320,12 @@ Action addRunCommand(CLI::App& app) {
         "workload's routing");
     f->workload.addTo(*cmd, "continuous");
     cmd->add_option("-n,--steps", f->steps, "Steps to run (0 = the whole workload)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative<int64_t>("the whole workload"))
         ->capture_default_str();
     auto* ranks = cmd->add_option("-G,--ranks", f->ranks,
                                   "Ranks (expert-parallel): threads of this process, or under MPI "
                                   "the process count")
-                      ->check(CLI::Range(1, 1024))
+                      ->check(inRange(1, 1024))
                       ->capture_default_str();
     cmd->add_flag("--mpi", f->mpi, kMpiFlagHelp);
     cmd->add_option("--backend", f->backend,
@@ -335,17 +335,17 @@ Action addRunCommand(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--device", f->device,
                     "CUDA device of every rank (default: ranks spread over the devices)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegative<int>());
     cmd->add_option("--hidden", f->hidden, "Model width H")
-        ->check(CLI::Range(1, 65536))
+        ->check(inRange(1, 65536))
         ->capture_default_str();
     cmd->add_option("--ffn", f->ffn, "Expert inner width F")
-        ->check(CLI::Range(1, 262144))
+        ->check(inRange(1, 262144))
         ->capture_default_str();
     cmd->add_option("--seed", f->seed, "Seed of weights, activations and synthetic routing")
         ->capture_default_str();
     cmd->add_option("--threads", f->threads, "Compute threads in all (0 = all cores)")
-        ->check(CLI::Range(0, 1024))
+        ->check(inRange(0, 1024))
         ->capture_default_str();
     cmd->add_option("--score", f->score, "Router score function")
         ->check(CLI::IsMember({"softmax", "sigmoid"}))
@@ -355,7 +355,7 @@ Action addRunCommand(CLI::App& app) {
     cmd->add_option(
            "--capacity-factor", f->capacityFactor,
            "Expert capacity = ceil(cf * T * k / E); pairs beyond it are dropped (0 = unlimited)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative<double>("unlimited"))
         ->capture_default_str();
     cmd->add_flag("--own-gate", f->ownGate,
                   "Route with the layer's own (random) gate instead of the workload's routing");
@@ -376,23 +376,24 @@ Action addRunCommand(CLI::App& app) {
         ->needs(policy);
     cmd->add_option("--slots", f->rebalance.slots,
                     "Expert slots per layer over all ranks (0 = one per expert)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative<int>("one per expert"))
         ->needs(policy);
     cmd->add_option("--rebalance-every", f->rebalance.every, "Check for a rebalance every N steps")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int64_t>())
         ->capture_default_str()
         ->needs(policy);
     cmd->add_option(
            "--rebalance-threshold", f->rebalance.threshold,
            "Rebalance only when predicted balancedness (mean/max) is under this (0 = always)")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(inRange(0.0, 1.0))
         ->needs(policy);
     cmd->add_option("--horizon", f->rebalance.horizon, "Steps of forecast the policy plans for")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str()
         ->needs(policy);
     cmd->add_option("--max-moves", f->rebalance.maxMoves,
                     "Move at most this many experts per layer per rebalance")
+        ->check(atLeast(-1, "-1 = no limit"))
         ->needs(policy);
     addDbOption(*cmd, f->db);
     cmd->add_flag("--no-db", f->noDb, "Do not record the run in the experiment database");
@@ -401,7 +402,7 @@ Action addRunCommand(CLI::App& app) {
     cmd->add_option("--note", f->notes, "Notes of the recorded run");
     cmd->add_option("--commit-interval", f->commitInterval,
                     "Seconds between the recorder's commits (a crash loses at most this much)")
-        ->check(CLI::Range(0.001, 3600.0))
+        ->check(inRange(0.001, 3600.0))
         ->capture_default_str();
     return [f, policy, ranks] {
         f->rebalancing = policy->count() > 0;

@@ -121,7 +121,7 @@ Action addStatsCommand(CLI::App& app) {
         app.add_subcommand("stats", "Whole-workload expert-load statistics (no layers executed)");
     f->workload.addTo(*cmd, "tokens");
     cmd->add_option("-n,--steps", f->steps, "Read at most this many steps (0 = all)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative<int64_t>("all"))
         ->capture_default_str();
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads")->capture_default_str();
     cmd->add_option("--format", f->format, "Output format")

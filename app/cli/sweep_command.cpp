@@ -92,44 +92,47 @@ Action addSweepCommand(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "sweep", "Model which load strategy wins over skewness x bandwidth (MoE-GPS style)");
     cmd->add_option("--skews", f->skews, "Skewness values (max/mean expert load)")
+        ->check(atLeast(1.0, "skewness is max/mean load"))
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option("--bandwidths", f->bandwidths, "Link bandwidths in GB/s")
+        ->check(positive<double>())
         ->delimiter(',')
         ->capture_default_str();
-    cmd->add_option("-G,--ranks", f->ranks, "GPUs")
-        ->check(CLI::Range(2, 4096))
-        ->capture_default_str();
+    cmd->add_option("-G,--ranks", f->ranks, "GPUs")->check(inRange(2, 4096))->capture_default_str();
     cmd->add_option("--tokens", f->tokens, "Tokens per step (a prefill of 512 in the paper)")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int64_t>())
         ->capture_default_str();
     cmd->add_option("--layers", f->layers, "MoE layers")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--hidden", f->hidden, "Model width")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--ffn", f->ffn, "Expert inner width")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--experts", f->experts, "Experts per layer")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--top-k", f->topK, "Experts per token")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--bytes", f->bytes, "Bytes per element (2 = fp16/bf16)")
-        ->check(CLI::Range(1, 8))
+        ->check(inRange(1, 8))
         ->capture_default_str();
     cmd->add_option("--tflops", f->tflops, "FLOP rate per GPU in TFLOP/s")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<double>())
         ->capture_default_str();
     cmd->add_option("--gap-skew", f->gapSkew,
                     "Skewness at which to report the strategy gap (MMLU-like)")
+        ->check(atLeast(1.0, "skewness is max/mean load"))
         ->capture_default_str();
-    cmd->add_option("--terms", f->termsSkew, "Print every term of the model at this skewness");
+    cmd->add_option("--terms", f->termsSkew, "Print every term of the model at this skewness")
+        ->check(nonNegative<double>("off"));
     cmd->add_option("--terms-bandwidth", f->termsBandwidth,
-                    "... and this bandwidth (default: the first)");
+                    "... and this bandwidth (default: the first)")
+        ->check(nonNegative<double>("the first of --bandwidths"));
     cmd->add_option("--csv", f->csv, "Write every point as CSV")->check(outputFile());
     return [f] { return execute(*f); };
 }

@@ -271,19 +271,31 @@ int execute(TrainFlags& f) {
 void addModelFlags(CLI::App* cmd, TrainFlags& f) {
     train::LmConfig& m = f.spec.options.model;
     cmd->add_option("--blocks", m.blocks, "Transformer blocks (one MoE layer each)")
+        ->check(positive<int>())
         ->capture_default_str();
-    cmd->add_option("--width", m.width, "Model width")->capture_default_str();
+    cmd->add_option("--width", m.width, "Model width")
+        ->check(positive<int>())
+        ->capture_default_str();
     cmd->add_option("--heads", m.heads, "Attention heads (width divisible by heads)")
+        ->check(positive<int>())
         ->capture_default_str();
-    cmd->add_option("--experts", m.experts, "Experts per MoE layer")->capture_default_str();
-    cmd->add_option("--top-k", m.topK, "Experts per token")->capture_default_str();
-    cmd->add_option("--ffn", m.ffn, "Expert inner width (SwiGLU)")->capture_default_str();
+    cmd->add_option("--experts", m.experts, "Experts per MoE layer")
+        ->check(positive<int>())
+        ->capture_default_str();
+    cmd->add_option("--top-k", m.topK, "Experts per token")
+        ->check(positive<int>())
+        ->capture_default_str();
+    cmd->add_option("--ffn", m.ffn, "Expert inner width (SwiGLU)")
+        ->check(positive<int>())
+        ->capture_default_str();
     cmd->add_option("--context", m.context, "Tokens (bytes) per training sequence")
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--score", f.score, "Router score: softmax or sigmoid")
         ->check(CLI::IsMember({"softmax", "sigmoid"}))
         ->capture_default_str();
     cmd->add_option("--capacity", m.capacityFactor, "Capacity factor (0 = no dropping)")
+        ->check(nonNegative<double>("no dropping"))
         ->capture_default_str();
 }
 
@@ -298,15 +310,24 @@ void addTrainingFlags(CLI::App* cmd, TrainFlags& f) {
                     "tutorial>c-api@500 switches from tutorial to c-api at step 500)")
         ->capture_default_str();
     cmd->add_option("-n,--steps", f.steps, "Training steps to take (0 = until stopped)")
+        ->check(nonNegative<int64_t>("until stopped"))
         ->capture_default_str();
-    cmd->add_option("--time-limit", f.timeLimit, "Stop after this many seconds (0 = none)");
-    cmd->add_option("--batch", o.batch, "Sequences per step")->capture_default_str();
-    cmd->add_option("--lr", o.optimizer.lr, "AdamW learning rate")->capture_default_str();
+    cmd->add_option("--time-limit", f.timeLimit, "Stop after this many seconds (0 = none)")
+        ->check(nonNegative<double>("none"));
+    cmd->add_option("--batch", o.batch, "Sequences per step")
+        ->check(positive<int>())
+        ->capture_default_str();
+    cmd->add_option("--lr", o.optimizer.lr, "AdamW learning rate")
+        ->check(positive<double>())
+        ->capture_default_str();
     cmd->add_option("--warmup", o.optimizer.warmup, "Steps of linear learning-rate warm-up")
+        ->check(nonNegative<int>())
         ->capture_default_str();
     cmd->add_option("--weight-decay", o.optimizer.weightDecay, "AdamW weight decay (matrices)")
+        ->check(nonNegative<double>())
         ->capture_default_str();
     cmd->add_option("--clip", o.optimizer.clip, "Gradient-norm clip (0 = off)")
+        ->check(nonNegative<double>("off"))
         ->capture_default_str();
     cmd->add_option("--aux", f.aux,
                     "Router balancing: none, switch[:COEF] (auxiliary loss), bias[:RATE] "
@@ -314,12 +335,15 @@ void addTrainingFlags(CLI::App* cmd, TrainFlags& f) {
         ->capture_default_str();
     cmd->add_option("--eval-every", o.evalEvery,
                     "Held-out loss every N steps (0 = start and end only)")
+        ->check(nonNegative<int>("start and end only"))
         ->capture_default_str();
     cmd->add_option("--eval-windows", o.evalWindows, "Held-out sequences per evaluation")
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--seed", o.seed, "Seed of the weights and the batch sampler")
         ->capture_default_str();
     cmd->add_option("--threads", o.threads, "Threads for the products (0 = OpenMP default)")
+        ->check(nonNegative<int>("OpenMP default"))
         ->capture_default_str();
 }
 
@@ -335,33 +359,38 @@ Action addTrainCommand(CLI::App& app) {
                     "Save a checkpoint here at the end (and every --checkpoint-every steps)")
         ->check(outputFile());
     cmd->add_option("--checkpoint-every", f->checkpointEvery,
-                    "Save every N steps (0 = at the end only)");
+                    "Save every N steps (0 = at the end only)")
+        ->check(nonNegative<int>("at the end only"));
     cmd->add_option("--resume", f->spec.options.resume,
                     "Continue from this checkpoint (its model sizes win)");
     cmd->add_option("--csv", f->csv, "Write the loss curve (one row per step) to this CSV file")
         ->check(outputFile());
     cmd->add_option("--print-every", f->printEvery, "Progress line every N steps")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--shift-window", f->shiftWindow,
                     "Steps before/after a section switch compared")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--phase-window", f->phase.window, "Phase detector window W")
+        ->check(atLeast(2, "a window spans two steps or more"))
         ->capture_default_str();
     cmd->add_option("--phase-variance", f->phase.varianceThreshold,
                     "Stable when the windowed share variance stays under this ...")
+        ->check(positive<double>())
         ->capture_default_str();
     cmd->add_option("--phase-range", f->phase.rangeThreshold,
                     "... and the windowed share range under this ...")
+        ->check(positive<double>())
         ->capture_default_str();
     cmd->add_option("--phase-hold", f->phase.hold, "... for this many consecutive steps")
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_option("--phase-smooth", f->phaseSmooth,
                     "Average each expert's share over this many steps before the window "
                     "statistics (1 = raw shares): a step of ~1k tokens is far noisier than the "
                     "paper's ~500k-token iteration. Repeat for one detector per value")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", f->quiet, "Only the summary, no progress lines");
     addDbOption(*cmd, f->db);

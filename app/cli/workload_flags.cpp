@@ -1,6 +1,8 @@
 // See workload_flags.h.
 #include "app/cli/workload_flags.h"
 
+#include "app/cli/option_checks.h"
+
 namespace moe::cli {
 
 void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
@@ -21,19 +23,19 @@ void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
         ->check(CLI::IsMember({"tokens", "sequence", "continuous"}))
         ->capture_default_str();
     app.add_option("-T,--tokens-per-step", tokensPerStep, "Tokens per step with --batching tokens")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     app.add_option("-B,--batch", batch, "Sequences in flight with --batching continuous")
-        ->check(CLI::PositiveNumber)
+        ->check(positive<int>())
         ->capture_default_str();
     app.add_option("--layers", layers, "Trace shape: MoE layers (default: from the .shape file)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive<int>());
     app.add_option("--experts", experts,
                    "Trace shape: experts per layer (default: from the .shape file)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive<int>());
     app.add_option("--top-k", topK,
                    "Trace shape: experts per token (default: from the .shape file)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive<int>());
 }
 
 WorkloadOptions WorkloadFlags::options(int64_t maxSteps, uint64_t seed) const {

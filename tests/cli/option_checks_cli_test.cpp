@@ -1,0 +1,51 @@
+// Numeric options refuse values that make no sense, each with one short line that says what
+// is wrong and what to give: `train --steps -3` used to train forever and `run --steps -5`
+// answered with DBL_MAX spelled out in 300 digits (app/cli/option_checks.h).
+#include <gtest/gtest.h>
+
+#include "cli_support.h"
+
+namespace {
+
+using namespace cli_test;
+
+// `args` must fail at once (no work done) with `message` and no runaway number in the output.
+void expectRejected(const std::string& args, const std::string& message) {
+    const Result r = cli(args);
+    EXPECT_NE(r.code, 0) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(message), std::string::npos) << args << "\n" << r.out;
+    EXPECT_LT(r.out.size(), 400u) << args << "\n" << r.out;
+    EXPECT_EQ(r.out.find("179769"), std::string::npos) << args << "\n" << r.out;
+    EXPECT_EQ(r.out.find("0.000000"), std::string::npos) << args << "\n" << r.out;
+}
+
+TEST(OptionChecksCli, NegativeValuesAreRefused) {
+    expectRejected("train --steps -3 --no-db", "--steps: -3 is negative; give 0 (until stopped)");
+    expectRejected("train --time-limit -5 --no-db", "--time-limit: -5 is negative");
+    expectRejected("train --checkpoint-every -2 --no-db", "--checkpoint-every: -2 is negative");
+    expectRejected("run --policy eplb --max-moves -4 --no-db",
+                   "--max-moves: -4 is too small; give -1 or more (-1 = no limit)");
+    expectRejected("plan --max-moves -2", "--max-moves: -2 is too small");
+}
+
+TEST(OptionChecksCli, RangeMessagesAreShortAndTrue) {
+    expectRejected("run --steps -5 --no-db",
+                   "--steps: -5 is negative; give 0 (the whole workload) or more");
+    expectRejected("train --print-every 0 --no-db",
+                   "--print-every: 0 is too small; give 1 or more");
+    expectRejected("stats --steps -1", "--steps: -1 is negative");
+    expectRejected("predict --steps -1 --no-db", "--steps: -1 is negative");
+    expectRejected("run -T 0 --no-db", "--tokens-per-step: 0 is too small; give 1 or more");
+    expectRejected("run --ranks 0 --no-db", "--ranks: 0 is out of range; give 1 to 1024");
+    expectRejected("run --commit-interval 0 --no-db",
+                   "--commit-interval: 0 is out of range; give 0.001 to 3600");
+    expectRejected("sweep --tflops 0", "--tflops: 0 is too small; give a number above 0");
+    expectRejected("train --steps 2.5 --no-db", "--steps: '2.5' is not a whole number");
+}
+
+TEST(OptionChecksCli, ZeroStillMeansWhatTheHelpSays) {
+    const Result r = cli("stats --steps 0 -w synthetic:steps=3,layers=2,experts=4,top_k=2");
+    EXPECT_EQ(r.code, 0) << r.out;
+}
+
+}  // namespace
