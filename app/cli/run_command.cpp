@@ -286,10 +286,8 @@ int execute(const RunFlags& f, const RankContext& ctx) {
                 if (rebalancer && rebalancer->afterStep(t)) {
                     const RebalanceEvent& ev = rebalancer->events().back();
                     for (int l = 0; l < t.layers; ++l)
-                        recording.record(store::decisionRecord(
-                            engine.placement(), l, ev.step, f.rebalance.policy,
-                            ev.balancednessBefore, ev.balancednessAfter, ev.movedExperts,
-                            static_cast<int64_t>(ev.movedBytes)));
+                        recording.record(store::decisionRecord(engine.placement(), l, ev.step,
+                                                               f.rebalance.policy, ev.layers[l]));
                 }
                 meter.update(summary.steps(), f.steps, "steps",
                              fixed(summary.tokensPerSecond(), 0) + " tok/s");

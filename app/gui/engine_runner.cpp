@@ -417,9 +417,7 @@ void EngineRunner::run(ExperimentConfig config) {
                         if (recorder)
                             for (int l = 0; l < now.layers(); ++l)
                                 recorder->record(store::decisionRecord(
-                                    now, l, ev.step, config.policy, ev.balancednessBefore,
-                                    ev.balancednessAfter, ev.movedExperts,
-                                    static_cast<int64_t>(ev.movedBytes)));
+                                    now, l, ev.step, config.policy, ev.layers[l]));
                     }
                 }
                 push(std::move(f));

@@ -23,6 +23,7 @@ public:
     MigrationLimitedPolicy(std::unique_ptr<Policy> inner, int maxMoves = -1);
     std::string name() const override;
     PolicyResult plan(const PolicyInput& input) override;
+    bool needsTransitions() const override { return inner_->needsTransitions(); }
     Policy& inner() { return *inner_; }
 
 private:

@@ -44,6 +44,7 @@ public:
     explicit MoeTunerPolicy(MoeTunerOptions options = {}) : options_(options) {}
     std::string name() const override { return "moetuner"; }
     PolicyResult plan(const PolicyInput& input) override;
+    bool needsTransitions() const override { return options_.mode == MoeTunerMode::Full; }
     const MoeTunerReport& lastReport() const { return report_; }
 
 private:

@@ -59,6 +59,9 @@ public:
     virtual ~Policy() = default;
     virtual std::string name() const = 0;
     virtual PolicyResult plan(const PolicyInput& input) = 0;
+    // True when plan() needs PolicyInput::transitions. Counting them costs a pass over every
+    // token's routing, so front ends do it only for the policies that ask.
+    virtual bool needsTransitions() const { return false; }
 };
 
 }  // namespace moe

@@ -115,6 +115,33 @@ void fillMovement(PolicyResult& result, const PolicyInput& input) {
     result.movedBytes = added * input.expertBytes;
 }
 
+std::vector<LayerChange> layerChanges(const Placement& before, const Placement& after,
+                                      const std::vector<double>& load, size_t expertBytes) {
+    const int L = after.layers(), E = after.experts();
+    if (before.layers() != L || before.experts() != E || before.ranks() != after.ranks())
+        throw Error("placement change: the placements have different shapes");
+    if (load.size() != static_cast<size_t>(L) * E)
+        throw Error("placement change: load has " + std::to_string(load.size()) +
+                    " values, the placement has " + std::to_string(L) + " x " + std::to_string(E));
+    std::vector<LayerChange> out(L);
+    for (int l = 0; l < L; ++l) {
+        const std::vector<double> layer(load.begin() + static_cast<ptrdiff_t>(l) * E,
+                                        load.begin() + static_cast<ptrdiff_t>(l + 1) * E);
+        LayerChange& c = out[l];
+        c.balancednessBefore = balancedness(before.rankLoads(l, layer));
+        c.balancednessAfter = balancedness(after.rankLoads(l, layer));
+        size_t added = 0;
+        for (int e = 0; e < E; ++e) {
+            if (sameReplicas(after.replicas(l, e), before.replicas(l, e))) continue;
+            ++c.movedExperts;
+            added +=
+                static_cast<size_t>(gainedReplicas(after.replicas(l, e), before.replicas(l, e)));
+        }
+        c.movedBytes = added * expertBytes;
+    }
+    return out;
+}
+
 double meanBalancedness(const Placement& placement, const std::vector<double>& load) {
     const int L = placement.layers(), E = placement.experts();
     if (load.size() != static_cast<size_t>(L) * E)

@@ -34,6 +34,20 @@ int copyCap(const PolicyInput& input, int override);
 // Fills result.movedExperts and result.movedBytes against input.current (zeros without one).
 void fillMovement(PolicyResult& result, const PolicyInput& input);
 
+// What one layer of a placement change did: a stored decision row holds one of these per
+// layer, so a reader can tell which layers a rebalance helped and which it moved.
+struct LayerChange {
+    double balancednessBefore = 0, balancednessAfter = 0;  // mean/max rank load, same load
+    int movedExperts = 0;                                  // experts whose replica set changed
+    size_t movedBytes = 0;  // weights copied to ranks that gain a replica
+};
+
+// Per layer, `before` -> `after` under `load` (L x E, tokens or shares: balancedness does not
+// depend on the scale). Moved experts and bytes count as fillMovement does, so they sum to a
+// policy result's totals. Throws moe::Error when the shapes disagree.
+std::vector<LayerChange> layerChanges(const Placement& before, const Placement& after,
+                                      const std::vector<double>& load, size_t expertBytes);
+
 // Mean over layers of balancedness (mean/max rank load) of `placement` under `load` (L x E).
 double meanBalancedness(const Placement& placement, const std::vector<double>& load);
 

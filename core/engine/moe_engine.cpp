@@ -73,6 +73,7 @@ struct MoeEngine::Impl {
     std::unique_ptr<RankRunner> runner;
     std::vector<std::vector<float>> x, y;  // per local rank activations
     int threadsPerRank = 1;
+    std::function<void(const Step&)> stepObserver;  // optional, see setStepObserver
 
     Impl(const EngineConfig& c, const WorkloadShape& s) : config(c), shape(s) {}
     int globalRank(int local) const { return comm ? comm->rank() : local; }
@@ -117,6 +118,10 @@ MoeEngine::~MoeEngine() = default;
 
 const Placement& MoeEngine::placement() const { return impl_->placement; }
 const MoeLayerConfig& MoeEngine::layerConfig() const { return impl_->config.layer; }
+bool MoeEngine::forcedRouting() const { return impl_->config.forcedRouting; }
+void MoeEngine::setStepObserver(std::function<void(const Step&)> observer) {
+    impl_->stepObserver = std::move(observer);
+}
 int MoeEngine::threadsPerRank() const { return impl_->threadsPerRank; }
 int MoeEngine::ranks() const { return impl_->config.ranks; }
 bool MoeEngine::distributed() const { return impl_->comm != nullptr; }
@@ -209,6 +214,7 @@ void MoeEngine::runStep(const Step& step, StepTelemetry& out) {
                 throw Error("step " + std::to_string(step.index) + ": expert id " +
                             std::to_string(step.experts[i]) + " out of range 0.." +
                             std::to_string(m.shape.experts - 1));
+    if (m.stepObserver) m.stepObserver(step);
     out.step = step.index;
     out.tokens = T;
     out.layers = L;

@@ -61,6 +61,12 @@ public:
     int ranks() const;
     bool distributed() const;  // one rank per process
     const MoeLayerConfig& layerConfig() const;
+    bool forcedRouting() const;  // the layers follow each step's expert ids (no own gate)
+    // Called by runStep with each step before it runs, on the calling thread (rank 0's
+    // process when distributed), after the ids are checked: for observers that need the
+    // per-token routing the telemetry does not carry (MoETuner's layer-to-layer transitions).
+    // An empty function removes it; the observer must outlive its registration.
+    void setStepObserver(std::function<void(const Step&)> observer);
     int threadsPerRank() const;
     std::string describe() const;
 

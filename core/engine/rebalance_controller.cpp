@@ -48,13 +48,30 @@ RebalanceController::RebalanceController(const RebalanceOptions& o, const Worklo
     if (predictor_->wantsFuture())
         throw Error("the oracle cannot drive a live run: it needs the future");
     policy_ = makePolicy(o.policy);
+    countTransitions_ = policy_->needsTransitions();
+    if (countTransitions_) {
+        // The loads are what the engine routed; transitions from the trace's ids while the
+        // engine's own gate routes would describe different tokens' paths.
+        if (!engine.forcedRouting())
+            throw Error("policy " + o.policy +
+                        " needs the per-token routing the engine follows (MoETuner's "
+                        "layer-to-layer transitions), but this run routes by its own gate: drop "
+                        "--own-gate, or use moetuner:mode=balance");
+        transitions_ = TransitionCounts(shape.layers, shape.experts);
+        engine.setStepObserver([this](const Step& step) {
+            transitions_.accumulate(step, shape_.topK);
+            ++transitionSteps_;
+        });
+    }
     const MoeLayerConfig& lc = engine.layerConfig();
     flopRate_ = o.flopRate > 0 ? o.flopRate : measureExpertFlopRate(lc.hidden, lc.ffn, 64);
     measured_.assign(shape.layers, 0);
     modelled_.assign(shape.layers, 0);
 }
 
-RebalanceController::~RebalanceController() = default;
+RebalanceController::~RebalanceController() {
+    if (countTransitions_) engine_.setStepObserver({});  // it points at this controller
+}
 
 std::string RebalanceController::describe() const {
     return "policy " + options_.policy + ", predictor " + predictor_->name() +
@@ -108,8 +125,20 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     in.current = &current;
     in.expertBytes = 3ull * lc.hidden * lc.ffn * sizeof(float);
     in.tokensPerLayer = pairs;
+    // Transitions per step, the units of in.load (pairs per step): each pair carries 1/k of
+    // a token, so a layer's row sums are its expert loads (transition_counts.h).
+    std::vector<double> transitions;
+    if (countTransitions_ && transitionSteps_ > 0) {
+        transitions = transitions_.values();
+        for (double& v : transitions) v /= static_cast<double>(transitionSteps_);
+        in.transitions = &transitions;
+    }
     PolicyResult r = policy_->plan(in);
     engine_.setPlacement(r.placement);
+    if (countTransitions_) {  // the next rebalance sees only the steps after this one
+        transitions_.clear();
+        transitionSteps_ = 0;
+    }
     RebalanceEvent ev;
     ev.step = t.step + 1;
     ev.balancednessBefore = before;
@@ -117,6 +146,7 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     for (int m : r.movedExperts) ev.movedExperts += m;
     ev.movedBytes = r.movedBytes;
     ev.notes = r.notes;
+    ev.layers = layerChanges(current, r.placement, in.load, in.expertBytes);
     events_.push_back(ev);
     return true;
 }

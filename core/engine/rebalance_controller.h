@@ -1,6 +1,8 @@
 // Closes the loop of issue 5 on the running engine: a predictor watches every step's loads,
 // a schedule says when to rebalance, a policy turns the forecast into a placement, and the
 // engine switches to it for the next step, so replicated experts' tokens are split for real.
+// Policies that place by layer-to-layer traffic (MoETuner) also get the transitions counted
+// from the per-token routing of the steps since the last rebalance.
 // It also keeps, per layer, the measured slowest-rank busy time next to the performance
 // model's figure for the same rows, for the model's calibration error.
 #pragma once
@@ -10,7 +12,9 @@
 #include <vector>
 
 #include "core/balance/policy.h"
+#include "core/balance/policy_util.h"
 #include "core/balance/rebalance_schedule.h"
+#include "core/balance/transition_counts.h"
 #include "core/engine/moe_engine.h"
 #include "core/engine/telemetry.h"
 #include "core/predict/predictor.h"
@@ -31,9 +35,12 @@ struct RebalanceOptions {
 struct RebalanceEvent {
     int64_t step = 0;
     double balancednessBefore = 0, balancednessAfter = 0;  // predicted, mean over layers
-    int movedExperts = 0;
-    size_t movedBytes = 0;
+    int movedExperts = 0;                                  // over all layers
+    size_t movedBytes = 0;                                 // over all layers
     std::string notes;
+    // Per layer, the same figures (predicted balancedness under the same forecast): what the
+    // store's decision rows hold, one per layer. Means and sums of these are the fields above.
+    std::vector<LayerChange> layers;
 };
 
 class RebalanceController {
@@ -66,6 +73,11 @@ private:
     double flopRate_ = 0;
     int64_t observed_ = 0;
     double meanTokens_ = 0;
+    // Only when policy_->needsTransitions(): layer-to-layer token counts of the steps seen
+    // since the last rebalance (the engine's step observer feeds them), and how many steps.
+    bool countTransitions_ = false;
+    TransitionCounts transitions_;
+    int64_t transitionSteps_ = 0;
 };
 
 // Single-thread FLOP rate of the SwiGLU expert product at these dimensions on this machine

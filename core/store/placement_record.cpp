@@ -4,8 +4,7 @@
 namespace moe::store {
 
 DecisionRecord decisionRecord(const Placement& p, int layer, int64_t step,
-                              const std::string& policy, double balancednessBefore,
-                              double balancednessAfter, int64_t movedExperts, int64_t movedBytes) {
+                              const std::string& policy, const LayerChange& change) {
     DecisionRecord d;
     d.step = step;
     d.layer = layer;
@@ -14,10 +13,10 @@ DecisionRecord decisionRecord(const Placement& p, int layer, int64_t step,
         d.replicas.push_back(static_cast<int32_t>(p.replicas(layer, e).size()));
         for (int r : p.replicas(layer, e)) d.slotRanks.push_back(r);
     }
-    d.balancednessBefore = balancednessBefore;
-    d.balancednessAfter = balancednessAfter;
-    d.movedExperts = layer == 0 ? movedExperts : 0;
-    d.movedBytes = layer == 0 ? movedBytes : 0;
+    d.balancednessBefore = change.balancednessBefore;
+    d.balancednessAfter = change.balancednessAfter;
+    d.movedExperts = change.movedExperts;
+    d.movedBytes = static_cast<int64_t>(change.movedBytes);
     return d;
 }
 

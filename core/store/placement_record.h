@@ -5,14 +5,16 @@
 #include <string>
 
 #include "core/balance/placement.h"
+#include "core/balance/policy_util.h"
 #include "core/store/store_records.h"
 
 namespace moe::store {
 
 // Layer `layer` of `placement` as decided at `step`: replica counts and the rank of each slot
-// (expert-major). Moved experts and bytes are whole-rebalance totals, kept on layer 0 only.
+// (expert-major), and that layer's own change (RebalanceEvent::layers[layer]). Each row holds
+// its layer's figures, so a run's totals are sums (moved experts, bytes) or means
+// (balancedness) over its rows, and a per-layer export shows which layers moved.
 DecisionRecord decisionRecord(const Placement& placement, int layer, int64_t step,
-                              const std::string& policy, double balancednessBefore,
-                              double balancednessAfter, int64_t movedExperts, int64_t movedBytes);
+                              const std::string& policy, const LayerChange& change);
 
 }  // namespace moe::store

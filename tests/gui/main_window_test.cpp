@@ -15,11 +15,13 @@
 #include <QTemporaryDir>
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 #include "app/gui/experiment_browser.h"
 #include "app/gui/experiment_config.h"
 #include "app/gui/experiment_panel.h"
 #include "core/store/experiment_store.h"
+#include "core/store/run_reader.h"
 #include "tests/gui/gui_test_support.h"
 #include "widgets/comparison_table.h"
 #include "widgets/export_util.h"
@@ -234,6 +236,31 @@ TEST_F(MainWindowTest, TrainingWorkloadFeedsTheViews) {
     EXPECT_EQ(window_->stepsSeen(), 12);
     EXPECT_EQ(window_->heatmapView()->columns(), 12);
     EXPECT_GT(window_->errorView()->points(0), 5);
+}
+
+TEST_F(MainWindowTest, MoeTunerFullModeRebalancesAndRecordsPerLayerDecisions) {
+    // MoETuner's default (full) mode needs layer-to-layer transitions, which the engine's
+    // rebalance controller now counts from the steps it runs; it once stopped the run.
+    moe::gui::ExperimentConfig c = shortDefault(60);
+    c.predictors = {"sw_avg:window=20"};
+    c.horizons = {1};
+    c.policy = "moetuner";
+    c.extraSlots = 0;
+    c.rebalanceEvery = 25;
+    window_->panel()->setConfig(c);
+    ASSERT_TRUE(runToEnd());
+    ASSERT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
+    EXPECT_TRUE(messages_.isEmpty()) << messages_.join('\n').toStdString();
+    moe::store::ExperimentStore store(db_.toStdString());
+    moe::store::RunReader reader(store.connection(), store.run(window_->runner().runId()));
+    int rows = 0;
+    std::set<double> befores;
+    reader.forEachDecision([&](const moe::store::DecisionRecord& d) {
+        ++rows;
+        befores.insert(d.balancednessBefore);
+    });
+    EXPECT_EQ(rows, 2 * 24);        // 2 rebalances x 24 layers
+    EXPECT_GT(befores.size(), 1u);  // each layer row holds its own balancedness
 }
 
 TEST(MainWindowSettings, ConfigurationAndLayoutAreRemembered) {

@@ -7,10 +7,33 @@
 #include "core/balance/policy_factory.h"
 #include "core/balance/policy_util.h"
 #include "core/balance/simple_policies.h"
+#include "core/common/error.h"
 #include "tests/core/balance/policy_test_util.h"
 
 namespace moe {
 namespace {
+
+// Per layer figures of a placement change (what each stored decision row holds) agree with
+// the policy result's totals, and each layer gets its own balancedness.
+TEST(LayerChanges, PerLayerFiguresSumToTheResultsTotals) {
+    const Placement current = Placement::contiguous(2, 4, 2);
+    // Layer 0: 40 40 10 10 (contiguous 80 / 20); layer 1: even (10 10 10 10).
+    PolicyInput in = testing::makeInput(2, 4, 2, {40, 40, 10, 10, 10, 10, 10, 10});
+    in.current = &current;
+    in.expertBytes = 1000;
+    const PolicyResult r = RoundRobinPolicy().plan(in);
+    const std::vector<LayerChange> c = layerChanges(current, r.placement, in.load, 1000);
+    ASSERT_EQ(c.size(), 2u);
+    EXPECT_DOUBLE_EQ(c[0].balancednessBefore, 50.0 / 80);
+    EXPECT_DOUBLE_EQ(c[0].balancednessAfter, 1.0);  // {0,2 | 1,3}: 50 / 50
+    EXPECT_DOUBLE_EQ(c[1].balancednessBefore, 1.0);
+    EXPECT_DOUBLE_EQ(c[1].balancednessAfter, 1.0);
+    EXPECT_EQ(c[0].movedExperts, r.movedExperts[0]);
+    EXPECT_EQ(c[1].movedExperts, r.movedExperts[1]);
+    EXPECT_EQ(c[0].movedBytes + c[1].movedBytes, r.movedBytes);
+    EXPECT_EQ(c[0].movedBytes, 2000u);  // experts 1 and 2 each gain a rank
+    EXPECT_THROW(layerChanges(current, Placement::contiguous(1, 4, 2), in.load, 1), Error);
+}
 
 TEST(MigrationLimit, KeepsTheMoveThatGainsMost) {
     // Current {0,1 | 2,3} with loads 40 40 10 10 -> 80 / 20. Round robin {0,2 | 1,3} moves

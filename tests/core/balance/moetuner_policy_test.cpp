@@ -31,6 +31,16 @@ TEST(MoeTunerPolicy, FullModeNeedsTransitions) {
     }
 }
 
+// Front ends count transitions (a pass over every token's routing) only when the policy asks,
+// and the max_moves wrapper every spec gets must pass the question through.
+TEST(MoeTunerPolicy, OnlyFullModeAsksForTransitions) {
+    EXPECT_TRUE(makePolicy("moetuner")->needsTransitions());
+    EXPECT_TRUE(makePolicy("moetuner:max_moves=2")->needsTransitions());
+    EXPECT_FALSE(makePolicy("moetuner:mode=balance")->needsTransitions());
+    for (const char* other : {"eplb", "gps", "contiguous", "round_robin", "fastermoe", "harmoeny"})
+        EXPECT_FALSE(makePolicy(other)->needsTransitions()) << other;
+}
+
 TEST(MoeTunerPolicy, BalanceModeSplitsEvenly) {
     MoeTunerOptions o;
     o.mode = MoeTunerMode::Balance;
