@@ -99,7 +99,12 @@ int deleteRuns(const RunsFlags& f) {
                                 "run " + runLabel(r) + " is still recording (pid " +
                                     std::to_string(r.writerPid) + " on " + r.writerHost +
                                     "); stop it first, or pass --force");
-    if (!f.yes && isatty(STDIN_FILENO)) {
+    // Without a terminal nobody can be asked: reading an answer from a pipe would take
+    // whatever happens to be there (and an empty stdin used to mean "delete"), so refuse
+    // unless --yes says the deletion is meant.
+    if (!f.yes && !isatty(STDIN_FILENO))
+        throw Error("not a terminal: pass --yes to delete without asking");
+    if (!f.yes) {
         std::string list;
         for (const auto& r : runs)
             list += "\n  " + runLabel(r) + ", " + store::toString(r.status) + ", " +
@@ -165,7 +170,8 @@ Action addRunsCommand(CLI::App& app) {
     CLI::App* del = cmd->add_subcommand("delete", "Delete runs and everything they recorded");
     addDbOption(*del, f->db);
     del->add_option("runs", f->runs, "Run ids or names")->required();
-    del->add_flag("-y,--yes", f->yes, "Do not ask for confirmation");
+    del->add_flag("-y,--yes", f->yes,
+                  "Do not ask for confirmation (required when stdin is not a terminal)");
     del->add_flag("--force", f->force, "Delete even a run that is still recording");
 
     CLI::App* tag = cmd->add_subcommand("tag", "Add (or with --remove, remove) tags of a run");

@@ -224,6 +224,26 @@ TEST(StoreCli, DeleteAsksOnATerminal) {
     EXPECT_EQ(query(db, "SELECT count(*) FROM experiments"), "1");
 }
 
+// Without a terminal there is nobody to ask: piped input (even a "n") or an empty stdin once
+// meant "delete"; now it is refused unless --yes says the deletion is meant.
+TEST(StoreCli, DeleteWithoutATerminalNeedsYes) {
+    const std::string db = testDb();
+    recordTwoRuns(db);
+    const std::string message = "error: not a terminal: pass --yes to delete without asking";
+    Result r = cli("runs delete 2 --db " + quoted(db));  // stdin is /dev/null
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find(message), std::string::npos) << r.out;
+    const fs::path log = tempDir() / "piped.log";
+    const std::string cmd = "echo n | '" + std::string(MOE_CLI_PATH) + "' runs delete 2 --db '" +
+                            db + "' > '" + log.string() + "' 2>&1";
+    EXPECT_NE(std::system(cmd.c_str()), 0);
+    EXPECT_NE(readFile(log).find(message), std::string::npos) << readFile(log);
+    EXPECT_EQ(query(db, "SELECT count(*) FROM experiments"), "2");
+    r = cli("runs delete 2 --yes --db " + quoted(db));
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(query(db, "SELECT count(*) FROM experiments"), "1");
+}
+
 TEST(StoreCli, CtrlCFinishesTheRecordingAsInterrupted) {
     const std::string db = testDb();
     const fs::path log = tempDir() / "ctrlc.log";
