@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/cli/commands.h"
 #include "app/cli/option_checks.h"
@@ -13,6 +14,7 @@
 #include "core/balance/bandwidth.h"
 #include "core/balance/policy_factory.h"
 #include "core/balance/policy_util.h"
+#include "core/balance/transition_counts.h"
 #include "core/common/error.h"
 #include "core/stats/loads_csv_reader.h"
 #include "core/stats/workload_stats.h"
@@ -28,11 +30,26 @@ struct PlanFlags {
     int64_t steps = 0;
     uint64_t seed = 1;
     double expertMiB = 0, memoryMiB = 0;
+    int hidden = 0, ffn = 0;  // model dimensions for the expert size (0 = not given)
     std::string bandwidth;
     std::string format = "table";
     std::string out;
-    int showLayer = -1;
+    std::optional<int> showLayer;
 };
+
+// Weights of one expert: --expert-mib, else SwiGLU's three H x F float32 matrices as `run`
+// and the workbench size them; 0 when neither is given (moved bytes are then unknown).
+size_t expertBytesOf(const PlanFlags& f) {
+    if (f.expertMiB > 0) return static_cast<size_t>(f.expertMiB * 1024 * 1024);
+    if (f.hidden > 0 && f.ffn > 0) return 3ull * f.hidden * f.ffn * sizeof(float);
+    return 0;
+}
+
+bool anyMoved(const PolicyResult& r) {
+    for (int m : r.movedExperts)
+        if (m > 0) return true;
+    return false;
+}
 
 std::string rankExperts(const Placement& p, int layer, int rank) {
     std::string s;
@@ -50,6 +67,8 @@ std::string rankExperts(const Placement& p, int layer, int rank) {
 
 void writeTable(std::ostream& o, const PolicyInput& in, const Placement& before,
                 const PolicyResult& r, int showLayer) {
+    // Without an expert size the bytes of moved experts are unknown, not zero.
+    const bool bytesUnknown = in.expertBytes == 0 && anyMoved(r);
     TextTable t({"layer", "balancedness before", "after", "replicas", "moved experts"});
     double sumB = 0, sumA = 0;
     for (int l = 0; l < in.layers; ++l) {
@@ -64,12 +83,12 @@ void writeTable(std::ostream& o, const PolicyInput& in, const Placement& before,
     }
     t.print(o);
     o << "\nmean balancedness: " << fixed(sumB / in.layers, 3) << " (contiguous) -> "
-      << fixed(sumA / in.layers, 3)
-      << "; weight bytes to move: " << grouped(static_cast<long long>(r.movedBytes)) << "\n";
+      << fixed(sumA / in.layers, 3) << "; weight bytes to move: "
+      << (bytesUnknown ? "unknown (give --expert-mib, or --hidden and --ffn)"
+                       : grouped(static_cast<long long>(r.movedBytes)))
+      << "\n";
     if (!r.notes.empty()) o << "notes: " << r.notes << "\n";
-    for (int l = 0; l < in.layers; ++l) {
-        if (showLayer >= 0 && l != showLayer) continue;
-        if (showLayer < 0 && l > 0) break;  // layer 0 unless asked
+    for (int l = showLayer; l == showLayer; ++l) {
         o << "\nlayer " << l << " placement (expert xN = N replicas in all):\n";
         TextTable p({"rank", "experts", "tokens"});
         const auto loads = r.placement.rankLoads(l, layerLoads(in, l));
@@ -96,7 +115,10 @@ void writeJson(std::ostream& o, const PolicyInput& in, const Placement& before,
     nlohmann::json j;
     j["policy"] = policy;
     j["ranks"] = in.cluster.ranks;
-    j["moved_bytes"] = r.movedBytes;
+    if (in.expertBytes == 0 && anyMoved(r))
+        j["moved_bytes"] = nullptr;  // unknown without an expert size
+    else
+        j["moved_bytes"] = r.movedBytes;
     j["notes"] = r.notes;
     for (int l = 0; l < in.layers; ++l) {
         const auto load = layerLoads(in, l);
@@ -114,17 +136,44 @@ void writeJson(std::ostream& o, const PolicyInput& in, const Placement& before,
 }
 
 int execute(const PlanFlags& f) {
-    LoadMatrix loads;
+    auto policy = makePolicy(f.policy);  // a bad spec fails before the workload is read
+    PolicyInput in;
+    // MoETuner's R (tokens from each expert to each expert of the next layer), counted from
+    // the same steps as the loads, in the same units (pairs); only for policies that use it.
+    TransitionCounts transitions;
     if (!f.loadsCsv.empty()) {
-        loads = readLoadsCsv(f.loadsCsv);
+        if (policy->needsTransitions())
+            throw Error("policy " + f.policy +
+                        " needs per-token routing (the tokens that go from each expert to each "
+                        "expert of the next layer), which a loads CSV (--loads " +
+                        f.loadsCsv +
+                        ") does not have: plan from a workload (--workload), or use "
+                        "moetuner:mode=balance");
+        const LoadMatrix loads = readLoadsCsv(f.loadsCsv);
+        in.layers = loads.layers();
+        in.experts = loads.experts();
+        in.load.assign(loads.all().begin(), loads.all().end());
+    } else if (policy->needsTransitions()) {
+        auto w = openWorkload(f.workload.options(f.steps, f.seed));
+        RoutingProfile profile = profileRouting(*w, f.steps);
+        in.layers = profile.layers;
+        in.experts = profile.experts;
+        in.load = std::move(profile.load);
+        transitions = std::move(profile.transitions);
+        in.transitions = &transitions.values();
     } else {
         auto w = openWorkload(f.workload.options(f.steps, f.seed));
-        loads = computeWorkloadStats(*w, f.steps).totals;
+        const LoadMatrix loads = computeWorkloadStats(*w, f.steps).totals;
+        in.layers = loads.layers();
+        in.experts = loads.experts();
+        in.load.assign(loads.all().begin(), loads.all().end());
     }
-    PolicyInput in;
-    in.layers = loads.layers();
-    in.experts = loads.experts();
-    in.load.assign(loads.all().begin(), loads.all().end());
+    const int showLayer = f.showLayer.value_or(0);
+    if (showLayer < 0 || showLayer >= in.layers)
+        throw Error("--layer " + std::to_string(showLayer) + ": " +
+                    (f.loadsCsv.empty() ? "the workload has " : f.loadsCsv + " has ") +
+                    std::to_string(in.layers) + " layers (0.." + std::to_string(in.layers - 1) +
+                    ")");
     in.cluster.ranks = f.ranks;
     in.cluster.nodes = f.nodes;
     if (!f.bandwidth.empty())
@@ -133,14 +182,17 @@ int execute(const PlanFlags& f) {
     in.budget.groups = f.groups;
     in.budget.maxMovedExperts = f.maxMoves;
     in.budget.maxCopiesPerExpert = f.maxCopies;
-    in.expertBytes = static_cast<size_t>(f.expertMiB * 1024 * 1024);
+    in.expertBytes = expertBytesOf(f);
     in.budget.memoryPerRankBytes = f.memoryMiB * 1024 * 1024;
     if (f.ranks > in.experts)
         throw Error(std::to_string(f.ranks) + " ranks but only " + std::to_string(in.experts) +
                     " experts");
     const Placement before = Placement::contiguous(in.layers, in.experts, f.ranks);
     in.current = &before;
-    auto policy = makePolicy(f.policy);
+    if (policy->needsTransitions())  // CBC can take a while: say what the wait is
+        std::cerr << "policy " << f.policy << ": solving MoETuner's ILPs with CBC (" << in.layers
+                  << " layers x " << in.experts << " experts on " << f.ranks << " ranks)..."
+                  << std::endl;
     const PolicyResult r = policy->plan(in);
     r.placement.validate();
     std::ofstream file;
@@ -157,7 +209,7 @@ int execute(const PlanFlags& f) {
         o << "policy " << f.policy << " on " << f.ranks << " ranks (" << f.nodes << " node"
           << (f.nodes > 1 ? "s" : "") << "), " << in.layers << " layers x " << in.experts
           << " experts" << (f.slots ? ", " + std::to_string(f.slots) + " slots" : "") << "\n\n";
-        writeTable(o, in, before, r, f.showLayer);
+        writeTable(o, in, before, r, showLayer);
     }
     if (!f.out.empty() && !file.flush()) throw Error::inFile(f.out, 0, "write failed");
     return 0;
@@ -196,6 +248,11 @@ Action addPlanCommand(CLI::App& app) {
     cmd->add_option("--expert-mib", f->expertMiB,
                     "Weights of one expert in MiB (for moved bytes and memory bounds)")
         ->check(nonNegative<double>());
+    cmd->add_option("--hidden", f->hidden,
+                    "Model width H: with --ffn, one expert is 3*H*F float32 weights, as in "
+                    "`run` (when --expert-mib is not given)")
+        ->check(positive<int>());
+    cmd->add_option("--ffn", f->ffn, "Expert inner width F (see --hidden)")->check(positive<int>());
     cmd->add_option("--memory-mib", f->memoryMiB,
                     "Expert weights a rank may hold, MiB (0 = no bound)")
         ->check(nonNegative<double>("no bound"));
