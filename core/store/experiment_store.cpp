@@ -62,7 +62,7 @@ ExperimentStore::ExperimentStore(const std::string& path) {
                             "no experiment database here (`moe-workbench-cli run` creates it; "
                             "--db or $MOE_DB choose another file)");
     if (fs::is_directory(path, ec))
-        throw Error::inFile(path, 0, "is a folder, not an experiment database");
+        throw Error::inFile(path, 0, "is a directory, not a database file");
     db_ = std::make_unique<SqliteConnection>(path, SqliteConnection::Mode::ReadWrite);
     if (db_->readOnly()) {
         // Opened read-only (a read-only file or mount). A WAL database there may not be

@@ -3,6 +3,7 @@
 #include "core/store/sqlite_connection.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "core/common/error.h"
 
@@ -54,6 +55,11 @@ std::string fileUri(const std::string& path) {
 
 SqliteConnection::SqliteConnection(const std::string& path, Mode mode, int busyTimeoutMs)
     : path_(path) {
+    // SQLite says only "unable to open database file" for a directory, which reads like a
+    // permissions problem; name the actual one.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw Error::inFile(path, 0, "is a directory, not a database file");
     int flags = SQLITE_OPEN_NOMUTEX;  // one connection per thread, never shared
     std::string name = path;
     if (mode == Mode::ReadOnly) flags |= SQLITE_OPEN_READONLY;

@@ -153,6 +153,9 @@ std::string resolveTraceName(const std::string& nameOrPath) {
                     "\n(set MOE_DATA_DIR to a data directory that has " + named.folder + "/)");
     }
     if (isFile(nameOrPath)) return nameOrPath;
+    std::error_code ec;
+    if (std::filesystem::is_directory(nameOrPath, ec))
+        throw Error::inFile(nameOrPath, 0, "is a directory, not a trace file");
     std::string known;
     for (const NamedTrace& named : kNamedTraces)
         known += (known.empty() ? "" : ", ") + std::string(named.name);

@@ -82,6 +82,19 @@ TEST(StoreBadInput, ImpossibleAndMissingLocations) {
     EXPECT_FALSE(std::filesystem::exists(missing));  // browsing never creates a file
 }
 
+// A directory given as the database is named as such (SQLite's own "unable to open" read like
+// a permissions problem), for writing a run and for browsing alike.
+TEST(StoreBadInput, DirectoryIsNotADatabaseFile) {
+    test::ScratchDir dir;
+    const std::string folder = dir.path("runs.sqlite").string();
+    std::filesystem::create_directories(folder);
+    const std::string want = folder + ": is a directory, not a database file";
+    std::string m = errorOf([&] { RunWriter w(folder, test::testRunInfo()); });
+    EXPECT_EQ(m.rfind(want, 0), 0u) << m;
+    m = errorOf([&] { ExperimentStore s(folder); });
+    EXPECT_EQ(m.rfind(want, 0), 0u) << m;
+}
+
 TEST(StoreBadInput, UnknownRunIdNamesFileAndId) {
     test::ScratchDir dir;
     const std::string path = dir.path("runs.sqlite").string();

@@ -148,6 +148,12 @@ TEST(WorkloadFactory, BadSpecs) {
     expectErrorMentioning([&] { openWorkload(o); }, "needs a path");
     o.spec = "trace:no-such-trace";
     expectErrorMentioning([&] { openWorkload(o); }, "not a known trace name (known: gpt-oss-20b)");
+    // A directory exists but is no trace: say so, not "no such file".
+    test::ScratchDir dir;
+    const std::string folder = dir.path("dir.tsv.gz");
+    std::filesystem::create_directories(folder);
+    o.spec = "trace:" + folder;
+    expectErrorMentioning([&] { openWorkload(o); }, folder + ": is a directory, not a trace file");
 }
 
 TEST(WorkloadFactory, NamedTraceIsFoundInMoeDataDirFirst) {
