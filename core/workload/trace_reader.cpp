@@ -17,6 +17,15 @@ inline const char* skipSeparators(const char* p, const char* end) {
     return p;
 }
 
+// As skipSeparators, counting the tabs passed into `tabs`. Fields are tab-separated (the ids
+// within one may be split by spaces), so a run of separators holding two tabs means an empty
+// field between them, which a plain skip would silently close up and so misread the line.
+inline const char* skipSeparatorsCountingTabs(const char* p, const char* end, int& tabs) {
+    tabs = 0;
+    while (p < end && isSeparator(*p)) tabs += *p++ == '\t';
+    return p;
+}
+
 inline const char* fieldEnd(const char* p, const char* end) {
     while (p < end && !isSeparator(*p)) ++p;
     return p;
@@ -93,8 +102,23 @@ void TraceReader::parseLine(const char* p, const char* end, TraceRecord& record)
         return "expected seq_id, pos and " + std::to_string(expected) + " expert ids (" +
                std::to_string(shape_.layers) + " layers x top-" + std::to_string(shape_.topK) + ")";
     };
+    const char* const start = p;
     p = skipSeparators(p, end);
     if (p == end) fail("empty line; " + expectation());
+    // Tabs passed so far: the field being read is number tabs + 1.
+    int tabs = 0;
+    auto nextField = [&](const char* q) {
+        int run = 0;
+        q = skipSeparatorsCountingTabs(q, end, run);
+        if (run > 1 || (run == 1 && q == end))
+            fail("empty field " + std::to_string(tabs + 2) +
+                 (q == end ? " (the line ends with a tab); " : " (two tabs in a row); ") +
+                 expectation());
+        tabs += run;
+        return q;
+    };
+    if (std::memchr(start, '\t', static_cast<size_t>(p - start)))
+        fail("empty field 1 (the line starts with a tab); " + expectation());
     int64_t head[2] = {0, 0};
     const char* names[2] = {"seq_id", "pos"};
     for (int f = 0; f < 2; ++f) {
@@ -103,7 +127,7 @@ void TraceReader::parseLine(const char* p, const char* end, TraceRecord& record)
         if (!q)
             fail(std::string(names[f]) + " '" + fieldText(p, end) +
                  "' is not a non-negative integer");
-        p = skipSeparators(q, end);
+        p = nextField(q);
     }
     record.sequenceId = static_cast<int32_t>(head[0]);
     record.position = static_cast<int32_t>(head[1]);
@@ -125,7 +149,7 @@ void TraceReader::parseLine(const char* p, const char* end, TraceRecord& record)
             ids[count] = static_cast<int32_t>(v);
         }
         ++count;
-        p = skipSeparators(q, end);
+        p = nextField(q);
     }
     if (count != expected)
         fail((count < expected ? "truncated line: expected " : "too many fields: expected ") +

@@ -103,6 +103,19 @@ TEST(TraceErrors, BlankLineInTheMiddle) {
     expectLineError(kGood + "\n0\t1\t0 1 2 3\n", 2, "empty line");
 }
 
+// Fields are tab-separated: two tabs with nothing (or only spaces) between them are an empty
+// field, not one wide separator; reading on would shift every later field into the wrong slot.
+TEST(TraceErrors, EmptyField) {
+    expectLineError(kGood + "0\t\t1\t0 1 2 3\n", 2, "empty field 2 (two tabs in a row)");
+    expectLineError(kGood + "0\t1\t\t0 1 2 3\n", 2, "empty field 3 (two tabs in a row)");
+    expectLineError(kGood + "0\t1 \t \t0 1 2 3\n", 2, "empty field 3 (two tabs in a row)");
+    expectLineError(kGood + "0\t1\t0 1 2 3\t\n", 2, "empty field 4 (the line ends with a tab)");
+    expectLineError(kGood + "\t0\t1\t0 1 2 3\n", 2, "empty field 1 (the line starts with a tab)");
+    // Ids split over tab-separated fields are fine as long as none is empty.
+    test::ScratchDir dir;
+    EXPECT_EQ(readAll(dir.writePlain("ok.tsv", "0\t0\t0 1\t2 3\n")), 1);
+}
+
 TEST(TraceErrors, PositionsMustBeConsecutive) {
     expectLineError(kGood + "0\t2\t0 1 2 3\n", 2,
                     "position 2 of sequence 0 does not follow position 0");
