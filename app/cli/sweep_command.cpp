@@ -47,7 +47,28 @@ void printTerms(const SweepSpec& spec, double skew, double gbs) {
     t.print(std::cout);
 }
 
+// Refuses configurations the model would happily compute but no router can produce: a token
+// picks top-k distinct experts, so k <= E; and the hottest expert gets at most every token,
+// a share of 1/k against the mean 1/E, so skewness (max/mean) is at most E/k.
+void checkModelledConfiguration(const SweepFlags& f) {
+    if (f.topK > f.experts)
+        throw Error("--top-k " + std::to_string(f.topK) + " is more than --experts " +
+                    std::to_string(f.experts) + ": each token picks top-k distinct experts");
+    const double maxSkew = static_cast<double>(f.experts) / f.topK;
+    auto check = [&](const char* flag, double skew) {
+        if (skew > maxSkew + 1e-9)
+            throw Error(std::string(flag) + " " + fixed(skew, 2) +
+                        ": above the largest skewness possible with " + std::to_string(f.experts) +
+                        " experts and top-" + std::to_string(f.topK) +
+                        ", E/k = " + fixed(maxSkew, 2) + " (every token on the hottest expert)");
+    };
+    for (double s : f.skews) check("--skews", s);
+    check("--gap-skew", f.gapSkew);
+    if (f.termsSkew > 0) check("--terms", f.termsSkew);
+}
+
 int execute(const SweepFlags& f) {
+    checkModelledConfiguration(f);
     SweepSpec spec = SweepSpec::moeGpsFigure();
     spec.skews = f.skews;
     spec.bandwidthsGBs = f.bandwidths;
@@ -65,8 +86,7 @@ int execute(const SweepFlags& f) {
     std::cout << "Model: " << f.layers << " layers, hidden " << f.hidden << ", ffn " << f.ffn
               << ", " << f.experts << " experts, top-" << f.topK << "; " << f.ranks << " GPUs at "
               << fixed(f.tflops, 0) << " TFLOP/s, " << f.tokens << " tokens, " << f.bytes
-              << " bytes per element\n\nWinner (and its margin over the next) "
-                 "per skewness x link bandwidth:\n"
+              << " bytes per element\n\n"
               << sweepTable(rows);
     const StrategyGap g = distributionVsTokenGap(spec, f.gapSkew, f.bandwidths.front());
     std::cout << "\nAt skewness " << fixed(g.skew, 2) << " and " << fixed(g.bandwidthGBs, 0)

@@ -43,6 +43,33 @@ TEST(OptionChecksCli, RangeMessagesAreShortAndTrue) {
     expectRejected("train --steps 2.5 --no-db", "--steps: '2.5' is not a whole number");
 }
 
+// `sweep` models only what a top-k router can produce: k <= E and skewness <= E/k.
+TEST(OptionChecksCli, SweepRefusesImpossibleConfigurations) {
+    Result r = cli("sweep --experts 2 --top-k 8");
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("--top-k 8 is more than --experts 2"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("dist_only"), std::string::npos) << r.out;
+    const std::string maximum = "E/k = 4.00";  // 8 experts, top-2 by default
+    for (const char* args : {"sweep --skews 1.2,10", "sweep --terms 99", "sweep --gap-skew 5"}) {
+        r = cli(args);
+        EXPECT_NE(r.code, 0) << args << "\n" << r.out;
+        EXPECT_NE(r.out.find("above the largest skewness possible"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find(maximum), std::string::npos) << args << "\n" << r.out;
+    }
+    r = cli("sweep --skews 1.2,4 --terms 4");  // the maximum itself is possible
+    EXPECT_EQ(r.code, 0) << r.out;
+}
+
+TEST(OptionChecksCli, SweepPrintsItsTableHeadingOnce) {
+    const Result r = cli("sweep");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string heading = "winner (margin over runner-up)";
+    const size_t at = r.out.find(heading);
+    ASSERT_NE(at, std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find(heading, at + 1), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("Winner ("), std::string::npos) << r.out;
+}
+
 TEST(OptionChecksCli, ZeroStillMeansWhatTheHelpSays) {
     const Result r = cli("stats --steps 0 -w synthetic:steps=3,layers=2,experts=4,top_k=2");
     EXPECT_EQ(r.code, 0) << r.out;
