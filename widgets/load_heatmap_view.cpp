@@ -6,6 +6,7 @@
 
 #include <qcustomplot.h>
 
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSpinBox>
@@ -247,7 +248,13 @@ void LoadHeatmapView::refresh() {
     layerMark_->bottomRight->setCoords(l + 0.5, -0.5);
     layerMark_->setVisible(true);
 
-    stepsTitle_->setText(tr("layer %1, last %2 steps").arg(l).arg(n));
+    stepsTitle_->setText(n == 1 ? tr("layer %1, one step").arg(l)
+                                : tr("layer %1, last %2 steps").arg(l).arg(n));
+    // As many step ticks as their labels fit (a narrow dock crowded "100125" together).
+    const int labelWidth =
+        QFontMetrics(plot_->xAxis->tickLabelFont()).horizontalAdvance(QString::number(last));
+    plot_->xAxis->ticker()->setTickCount(
+        std::clamp(plot_->axisRect()->width() / (2 * labelWidth + 8), 2, 8));
     snapTitle_->setText(tr("all layers at step %1").arg(last));
     const QString full = tr("step %1 \u00b7 hottest expert: %2x mean (layer %3, over the window), "
                             "%4x (any layer, now)")

@@ -172,7 +172,7 @@ void PredictionErrorView::updateLabels() {
     }
     title_->setText(title);
     title_->setFont(plotutil::bold(plotutil::smaller(font(), c ? 1 : 0)));
-    plot_->xAxis->setLabel(c ? QString() : tr("step"));
+    plot_->xAxis->setLabel(tr("step"));  // kept when compact: the only axis that says "when"
     plot_->yAxis->setLabel(c ? QString() : tr("relative error"));
     plotutil::setAxisFonts(plot_->axisRect(), font(), c);
     const QFont legendFont = plotutil::smaller(font(), c ? 1.5 : 1);
@@ -296,7 +296,26 @@ void PredictionErrorView::refresh() {
         // Headroom over the percentile, but no more than the real peak needs.
         top = std::min({peak * 1.1, shown[k] * 1.5, 10.0});
     }
-    rebuildShading();
+    rebuildShading();  // clears every item, so the note below is made afresh when needed
+    if (shown.empty()) {
+        // An empty plot says why: no predictor, or no forecast old enough to be scored yet.
+        const size_t hi = static_cast<size_t>(horizonIndex_);
+        const int h = hi < horizons_.size() ? horizons_[hi] : 1;
+        auto* note = new QCPItemText(plot_);
+        note->setClipToAxisRect(false);
+        note->position->setType(QCPItemPosition::ptAxisRectRatio);
+        note->position->setCoords(0.5, 0.5);
+        note->setColor(QColor(110, 110, 110));
+        note->setFont(plotutil::smaller(font(), 1));
+        note->setText(
+            !live_.empty()
+                ? (h == 1
+                       ? tr("no forecast scored yet:\na forecast is scored once its step has run")
+                       : tr("no forecast scored yet:\na forecast is scored once the %1 steps it "
+                            "covers have run")
+                             .arg(h))
+                : tr("no predictions: start a run with predictors,\nor overlay stored runs"));
+    }
     plotutil::fitCurvesToDensity(plot_, plot_->axisRect(), last - first);
     plot_->xAxis->setRange(first, haveRange ? last : first + 1);
     plot_->yAxis->setRange(0, top);

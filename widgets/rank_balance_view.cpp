@@ -60,6 +60,14 @@ void setBarsData(QCPBars* bars, QCPItemStraightLine* mean, const std::vector<dou
     mean->setVisible(!values.empty());
 }
 
+// The share of `rect`'s height its top-right legend takes (0 when hidden or empty), capped so
+// the curves keep most of the panel: the axes' ranges leave that band above the data.
+double legendBand(QCPLegend* legend, QCPAxisRect* rect) {
+    if (!legend->visible() || legend->itemCount() == 0 || rect->height() <= 0) return 0;
+    const double needed = legend->minimumOuterSizeHint().height() + 4;
+    return std::clamp(needed / rect->height(), 0.0, 0.45);
+}
+
 }  // namespace
 
 RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
@@ -119,7 +127,11 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     skew_->setPen(QPen(palette::skewness(), 1.2));
     balance_->addToLegend();
     plot_->legend->setVisible(true);
-    balanceRect_->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+    // Legends lie in a band kept free above the curves (see legendBand), two entries a row,
+    // so they never hide the skew or the modelled curve, wherever those run.
+    plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot_->legend->setWrap(2);
+    balanceRect_->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
 
     QCPAxis* tx = timeRect_->axis(QCPAxis::atBottom);
     tx->setTicker(plotutil::wholeTicker());
@@ -130,10 +142,12 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     measured_->setName(tr("measured"));
     measured_->setPen(QPen(palette::measured(), 1.4));
     timeLegend_ = new QCPLegend;
-    timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignBottom | Qt::AlignLeft);
+    timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignTop | Qt::AlignRight);
     timeLegend_->setLayer(QStringLiteral("legend"));
     modelled_->addToLegend(timeLegend_);
     measured_->addToLegend(timeLegend_);
+    timeLegend_->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    timeLegend_->setWrap(2);
     for (QCPAxisRect* rect : {rowsRect_, busyRect_, balanceRect_, timeRect_})
         plotutil::tightenMargins(rect);
 
@@ -302,14 +316,19 @@ void RankBalanceView::refresh() {
 
     bool found = false;
     const QCPRange skewRange = skew_->data()->valueRange(found);
-    plot_->yAxis2->setRange(std::min(1.0, found ? skewRange.lower : 1.0),
-                            found ? std::max(2.0, skewRange.upper * 1.1) : 2.0);
+    const double balanceBand = legendBand(plot_->legend, balanceRect_);
+    plot_->yAxis->setRange(0, 1.05 / (1 - balanceBand));
+    const double skewLow = std::min(1.0, found ? skewRange.lower : 1.0);
+    const double skewHigh = found ? std::max(2.0, skewRange.upper * 1.1) : 2.0;
+    plot_->yAxis2->setRange(skewLow, skewLow + (skewHigh - skewLow) / (1 - balanceBand));
     double peakTime = 0;
     for (QCPGraph* g : {modelled_, measured_}) {
         const QCPRange r = g->data()->valueRange(found);
         if (found) peakTime = std::max(peakTime, r.upper);
     }
-    timeRect_->axis(QCPAxis::atLeft)->setRange(0, peakTime > 0 ? peakTime * 1.15 : 1);
+    timeRect_->axis(QCPAxis::atLeft)
+        ->setRange(0,
+                   (peakTime > 0 ? peakTime * 1.1 : 1) / (1 - legendBand(timeLegend_, timeRect_)));
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
