@@ -189,9 +189,11 @@ int execute(const PlanFlags& f) {
                     " experts");
     const Placement before = Placement::contiguous(in.layers, in.experts, f.ranks);
     in.current = &before;
-    if (policy->needsTransitions())  // CBC can take a while: say what the wait is
-        std::cerr << "policy " << f.policy << ": solving MoETuner's ILPs with CBC (" << in.layers
-                  << " layers x " << in.experts << " experts on " << f.ranks << " ranks)..."
+    // CBC can take a while (each layer's ILP 1 may run to its time limit): say what the wait is.
+    if (policy->name().rfind("moetuner", 0) == 0)
+        std::cerr << "policy " << f.policy << ": solving MoETuner's ILPs with CBC, " << in.layers
+                  << " layers x " << in.experts << " experts on " << f.ranks
+                  << " ranks; each solve stops at time_limit (10 s unless the spec sets it)..."
                   << std::endl;
     const PolicyResult r = policy->plan(in);
     r.placement.validate();
