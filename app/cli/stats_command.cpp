@@ -1,5 +1,6 @@
 // `stats`: whole-workload load statistics without executing any layer: per layer the
 // skewness, CV and order statistics of the summed expert loads, as a table, CSV or JSON.
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -60,15 +61,20 @@ void writeJson(std::ostream& o, const WorkloadStats& st, const std::string& desc
 
 void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& describe) {
     o << "workload: " << describe << "\nsteps " << grouped(st.steps) << ", tokens "
-      << grouped(st.tokens) << "\n\n";
+      << grouped(st.tokens) << "\n\n"
+      << "Per layer: each expert's load summed over all steps, in tokens; min, median, p95 and "
+         "max over\nthe experts (whole tokens; --format csv or json keeps fractions). skewness = "
+         "max/mean and\ncv = std/mean of those loads; step skew = skewness within single "
+         "steps.\n\n";
     TextTable t({"layer", "skewness", "cv", "min", "median", "p95", "max", "step skew avg",
                  "step skew max"});
     std::vector<double> skews;
     for (const auto& l : st.layers) {
         skews.push_back(l.whole.skewness);
         t.addRow({std::to_string(l.layer), fixed(l.whole.skewness, 2), fixed(l.whole.cv, 3),
-                  grouped(l.whole.min), fixed(l.whole.median, 1), fixed(l.whole.p95, 1),
-                  grouped(l.whole.max), fixed(l.stepSkewnessMean, 2), fixed(l.stepSkewnessMax, 2)});
+                  grouped(l.whole.min), grouped(std::llround(l.whole.median)),
+                  grouped(std::llround(l.whole.p95)), grouped(l.whole.max),
+                  fixed(l.stepSkewnessMean, 2), fixed(l.stepSkewnessMax, 2)});
     }
     t.print(o);
     std::sort(skews.begin(), skews.end());

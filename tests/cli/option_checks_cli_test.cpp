@@ -1,7 +1,10 @@
 // Numeric options refuse values that make no sense, each with one short line that says what
 // is wrong and what to give: `train --steps -3` used to train forever and `run --steps -5`
-// answered with DBL_MAX spelled out in 300 digits (app/cli/option_checks.h).
+// answered with DBL_MAX spelled out in 300 digits (app/cli/option_checks.h). Also what the
+// same QA pass found in sweep's and stats' output.
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "cli_support.h"
 
@@ -68,6 +71,27 @@ TEST(OptionChecksCli, SweepPrintsItsTableHeadingOnce) {
     ASSERT_NE(at, std::string::npos) << r.out;
     EXPECT_EQ(r.out.find(heading, at + 1), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("Winner ("), std::string::npos) << r.out;
+}
+
+// The stats table states its unit and writes every load column alike (grouped whole tokens),
+// not "6,653  25567.0  47970.4  53,227".
+TEST(StatsTableCli, StatesTokensAndFormatsLoadsAlike) {
+    const Result r = cli("stats -n 20");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("summed over all steps, in tokens"), std::string::npos) << r.out;
+    std::istringstream in(r.out);
+    std::string line;
+    int rows = 0;
+    while (std::getline(in, line)) {
+        std::istringstream cells(line);
+        std::string layer, skew, cv, min, median, p95, max;
+        if (!(cells >> layer >> skew >> cv >> min >> median >> p95 >> max)) continue;
+        if (layer.find_first_not_of("0123456789") != std::string::npos) continue;
+        ++rows;
+        for (const std::string& load : {min, median, p95, max})
+            EXPECT_EQ(load.find_first_not_of("0123456789,"), std::string::npos) << line;
+    }
+    EXPECT_EQ(rows, 24) << r.out;
 }
 
 TEST(OptionChecksCli, ZeroStillMeansWhatTheHelpSays) {
