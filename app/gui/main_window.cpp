@@ -87,7 +87,8 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     buildMenus();
     buildReplayBar();
     updateStatus();
-    computeStrategyMap();
+    // Until a run shows its own shape: the MoE-GPS figure's setting.
+    computeStrategyMap(MoeDims::mixtral8x7b(), 4, 512, tr("Mixtral 8x7B, 4 GPUs, 512 tokens"));
 
     connect(panel_, &ExperimentPanel::startRequested, this, &MainWindow::startRun);
     connect(panel_, &ExperimentPanel::pauseRequested, this, &MainWindow::togglePause);
@@ -305,10 +306,58 @@ void MainWindow::exportRecordsInteractive(const QString& what, const QString& fo
         statusBar()->showMessage(tr("Wrote %1 records to %2").arg(n).arg(path), 5000);
 }
 
-void MainWindow::computeStrategyMap() {
-    // The MoE-GPS figure's setting (Mixtral 8x7B, 4 GPUs, 512-token prefill): which strategy
-    // the performance model says wins at each skewness and link bandwidth.
-    const SweepSpec spec = SweepSpec::moeGpsFigure();
+void MainWindow::strategyMapForRun(const StepTelemetry& first) {
+    // The routing's shape comes from the run; the layer's size from the model the routing was
+    // recorded from where that is known (the executed layer is a small stand-in), else the
+    // executed one.
+    MoeDims m;
+    m.layers = first.layers;
+    m.experts = first.loads.experts();
+    int64_t pairs = 0;
+    for (int e = 0; e < m.experts; ++e) pairs += first.loads.at(0, e);
+    m.topK = first.tokens > 0 ? static_cast<int>(std::lround(static_cast<double>(pairs) /
+                                                             static_cast<double>(first.tokens)))
+                              : 1;
+    m.topK = std::clamp(m.topK, 1, std::max(1, m.experts));
+    QString name;
+    if (runWorkload_.find("gpt-oss-20b") != std::string::npos) {
+        m.hidden = 2880;  // GPT-OSS-20B: hidden 2880, expert intermediate 2880, 64 heads, 8 KV
+        m.ffn = 2880;
+        m.heads = 64;
+        m.kvHeads = 8;
+        name = tr("GPT-OSS-20B");
+    } else {
+        const ExperimentConfig config = panel_->config();
+        m.hidden = config.hidden;
+        m.ffn = config.ffn;
+        m.heads = std::max(1, config.hidden / 64);
+        m.kvHeads = m.heads;
+        name = tr("H=%1 F=%2").arg(config.hidden).arg(config.ffn);
+    }
+    m.layers = std::max(1, m.layers);
+    computeStrategyMap(m, std::max(1, first.ranks), std::max<int64_t>(1, first.tokens),
+                       tr("%1, %2 experts top-%3, %4 GPUs, %5 tokens: this run's shape")
+                           .arg(name)
+                           .arg(m.experts)
+                           .arg(m.topK)
+                           .arg(first.ranks)
+                           .arg(first.tokens));
+}
+
+void MainWindow::computeStrategyMap(const MoeDims& model, int ranks, int64_t tokens,
+                                    const QString& setting) {
+    // Which strategy the performance model says wins at each skewness and link bandwidth.
+    SweepSpec spec = SweepSpec::moeGpsFigure();
+    spec.base.model = model;
+    spec.base.ranks = ranks;
+    spec.base.tokens = tokens;
+    const double maxSkew = static_cast<double>(model.experts) / std::max(1, model.topK);
+    // Skews a router can produce: at most E/k. Real routers run well past the paper's 2
+    // (GPT-OSS-20B's steps: 3 to 4), so the grid goes on where the experts allow.
+    for (double s : {3.0, 4.0, 6.0, 8.0})
+        if (s <= maxSkew) spec.skews.push_back(s);
+    std::erase_if(spec.skews, [&](double s) { return s > maxSkew; });
+    if (spec.skews.empty()) spec.skews = {1.0};
     const std::vector<SweepRow> rows = sweep(spec);
     QStringList names;
     std::map<std::string, int> index;
@@ -336,8 +385,7 @@ void MainWindow::computeStrategyMap() {
             cells.push_back({s, b, winner, margin});
         }
     strategy_->setMap(names, spec.skews, spec.bandwidthsGBs, cells,
-                      tr("Fastest strategy by the performance model (Mixtral 8x7B, 4 GPUs, 512 "
-                         "tokens)"));
+                      tr("Fastest strategy by the performance model (%1)").arg(setting));
 }
 
 }  // namespace moe::gui

@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "app/gui/engine_runner.h"
 #include "app/gui/ui_bench.h"
+#include "core/balance/perf_model.h"
 #include "core/engine/telemetry.h"
 
 class QAction;
@@ -108,7 +110,12 @@ private:
     void exportRecordsInteractive(const QString& what, const QString& format);
     void showMessage(const QString& title, const QString& text);
     void resetLayout();
-    void computeStrategyMap();
+    // The performance model's winner over skew x bandwidth for `model` on `ranks` GPUs and
+    // `tokens` tokens a step; `setting` names it in the title.
+    void computeStrategyMap(const MoeDims& model, int ranks, int64_t tokens,
+                            const QString& setting);
+    // The strategy map for a live run's shape, from its first step.
+    void strategyMapForRun(const StepTelemetry& first);
 
     // Live (main_window_live.cpp)
     void poll();
@@ -135,6 +142,8 @@ private:
     std::vector<QDockWidget*> docks_;
     QByteArray defaultState_;
     bool predictorsKnown_ = false, placementKnown_ = false;
+    bool strategyKnown_ = false;  // the strategy map follows this run's shape
+    std::string runWorkload_;     // the live run's workload spec
     std::vector<int> horizons_{1};
     QLabel* stepsLabel_;
     QLabel* rateLabel_;

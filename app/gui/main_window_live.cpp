@@ -51,8 +51,9 @@ void MainWindow::startRun() {
     balance_->clear();
     errors_->clear();
     placement_->clear();
-    predictorsKnown_ = placementKnown_ = false;
+    predictorsKnown_ = placementKnown_ = strategyKnown_ = false;
     const ExperimentConfig config = panel_->config();
+    runWorkload_ = config.workload;
     horizons_ = config.horizons;
     liveErrors_.assign(horizons_.size(), {});
     steps_ = tokens_ = dropped_ = rateSteps_ = rateTokens_ = 0;
@@ -140,6 +141,14 @@ void MainWindow::consume(const Frame& f) {
         errors_->setPredictors(names, horizons_, t.layers);
         for (auto& perHorizon : liveErrors_)
             perHorizon.assign(static_cast<size_t>(names.size()), {});
+    }
+    if (!strategyKnown_) {
+        strategyKnown_ = true;
+        try {
+            strategyMapForRun(t);
+        } catch (const std::exception& e) {  // a shape the model rejects: keep the last map
+            showMessage(tr("Note"), tr("Strategy map not updated: %1").arg(e.what()));
+        }
     }
     if (!placementKnown_) {
         placementKnown_ = true;
