@@ -62,7 +62,10 @@ int execute(const CompareFlags& f) {
     row("name", [](const Column& c) { return c.run.name; });
     row("status", [](const Column& c) { return std::string(store::toString(c.run.status)); });
     row("workload", [](const Column& c) {
-        return c.run.workload.size() > 40 ? c.run.workload.substr(0, 37) + "..." : c.run.workload;
+        // The end names the file: cut from the left, or two traces look the same.
+        return c.run.workload.size() > 40
+                   ? "..." + c.run.workload.substr(c.run.workload.size() - 37)
+                   : c.run.workload;
     });
     row("layers x experts, ranks", [](const Column& c) {
         return std::to_string(c.run.layers) + "x" + std::to_string(c.run.experts) + ", " +

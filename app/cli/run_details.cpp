@@ -54,7 +54,7 @@ void printHeader(std::ostream& out, const store::RunRecord& r) {
     line("workload", r.workload);
     line("backend", r.backend);
     line("shape", std::to_string(r.layers) + " layers x " + std::to_string(r.experts) +
-                      " experts, " + std::to_string(r.ranks) + " ranks");
+                      " experts, " + std::to_string(r.ranks) + (r.ranks == 1 ? " rank" : " ranks"));
     line("machine", r.machine);
     line("writer", "pid " + std::to_string(r.writerPid) + " on " + r.writerHost);
     line("code", "moe-workbench " + r.codeVersion);
