@@ -38,8 +38,8 @@ int execute(const ExportFlags& f) {
                          file, toStdout ? std::string("stdout") : f.out);
     if (out) out->commit();
     if (!toStdout)
-        std::cerr << "run " << runLabel(run) << ": " << grouped(n) << " " << f.what
-                  << " records written to " << f.out << "\n";
+        std::cerr << "run " << runLabel(run) << ": " << grouped(n) << " records (" << f.what
+                  << ") written to " << f.out << "\n";
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "app/cli/commands.h"
 #include "app/cli/option_checks.h"
@@ -16,6 +17,7 @@
 #include "core/balance/policy_util.h"
 #include "core/balance/transition_counts.h"
 #include "core/common/error.h"
+#include "core/common/output_file.h"
 #include "core/stats/loads_csv_reader.h"
 #include "core/stats/workload_stats.h"
 
@@ -197,11 +199,9 @@ int execute(const PlanFlags& f) {
                   << std::endl;
     const PolicyResult r = policy->plan(in);
     r.placement.validate();
-    std::ofstream file;
-    if (!f.out.empty()) {
-        file.open(f.out);
-        if (!file) throw Error::inFile(f.out, 0, "cannot write");
-    }
+    // Into memory first, then written whole (core/common/output_file.h): a failed write never
+    // leaves a truncated plan behind.
+    std::ostringstream file;
     std::ostream& o = f.out.empty() ? std::cout : file;
     if (f.format == "json")
         writeJson(o, in, before, r, f.policy);
@@ -213,7 +213,7 @@ int execute(const PlanFlags& f) {
           << " experts" << (f.slots ? ", " + std::to_string(f.slots) + " slots" : "") << "\n\n";
         writeTable(o, in, before, r, showLayer);
     }
-    if (!f.out.empty() && !file.flush()) throw Error::inFile(f.out, 0, "write failed");
+    if (!f.out.empty()) writeOutputFile(f.out, file.str());
     return 0;
 }
 

@@ -1,6 +1,7 @@
 // See predict_report.h.
 #include "app/cli/predict_report.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -54,12 +55,25 @@ void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool
            "gps: |p^-p|/(1/E); max-load: error of the hottest expert's share)\n";
     TextTable t({"predictor", "layer", "relative", "absolute", "gps", "max-load", "accuracy",
                  "top-k overlap", "us/forecast/layer", "forecasts"});
-    for (const Row& r : rows(suite, perLayer))
-        t.addRow({label(r.predictor, r.parameters), r.layer, pct(r.m.relative),
-                  fixed(r.m.absolute, 5), pct(r.m.gps), pct(r.m.maxLoad),
-                  r.accuracy < 0 ? "-" : pct(r.accuracy), r.overlap < 0 ? "-" : pct(r.overlap),
-                  fixed(r.us, 2), grouped(r.forecasts)});
+    bool unscored = false;
+    for (const Row& r : rows(suite, perLayer)) {
+        // No forecast scored (fewer steps than the horizon): no error, not a perfect 0%.
+        const bool none = r.forecasts == 0;
+        unscored = unscored || none;
+        auto or0 = [none](std::string v) { return none ? std::string("-") : v; };
+        // Cheap predictors take well under 0.01 us: three significant digits, not 0.00.
+        char us[32];
+        std::snprintf(us, sizeof us, "%.3g", r.us);
+        t.addRow({label(r.predictor, r.parameters), r.layer, or0(pct(r.m.relative)),
+                  or0(fixed(r.m.absolute, 5)), or0(pct(r.m.gps)), or0(pct(r.m.maxLoad)),
+                  r.accuracy < 0 || none ? "-" : pct(r.accuracy),
+                  r.overlap < 0 || none ? "-" : pct(r.overlap), none ? "-" : us,
+                  grouped(r.forecasts)});
+    }
     t.print(out);
+    if (unscored)
+        out << "(-: no forecast scored; a forecast is scored once the steps it covers have been "
+               "read, so give more --steps than the --horizon)\n";
     if (const auto* ph = suite.phases()) {
         out << "\nPhases per layer (transient T / stable S, [begin, end) in steps)\n";
         const auto segs = ph->segments();
