@@ -135,9 +135,16 @@ void printPhases(std::ostream& out, const PhaseDetector& detector, const PhaseOp
         for (const auto& s : segments[l])
             out << ' ' << (s.stable ? "stable" : "transient") << " [" << s.begin + firstStep << ", "
                 << s.end + firstStep << ")";
-        // The last window's statistics, so thresholds can be calibrated to this run.
-        out << "  (last window: max variance " << detector.variance(static_cast<int>(l))
-            << ", max range " << detector.range(static_cast<int>(l)) << ")\n";
+        // The last window's statistics, so thresholds can be calibrated to this run; until
+        // the (smoothed) window has filled there are none, and 0 would read as "calm".
+        const int64_t seen = segments[l].empty() ? 0 : segments[l].back().end;
+        const int64_t needed = static_cast<int64_t>(o.window) + std::max(1, o.smooth) - 1;
+        if (seen < needed)
+            out << "  (window not full: " << seen << " of the " << needed
+                << " steps it needs; no statistics yet)\n";
+        else
+            out << "  (last window: max variance " << detector.variance(static_cast<int>(l))
+                << ", max range " << detector.range(static_cast<int>(l)) << ")\n";
     }
 }
 

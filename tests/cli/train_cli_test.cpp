@@ -33,6 +33,9 @@ TEST(TrainCli, ShortRunCheckpointAndResume) {
     EXPECT_NE(r.out.find("skew"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("held-out loss"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("phase detector"), std::string::npos) << r.out;
+    // 12 steps never fill the 100-step window: no statistics rather than a calm-looking 0.
+    EXPECT_NE(r.out.find("window not full: 12 of the 100 steps"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("last window:"), std::string::npos) << r.out;
     const std::string curve = readFile(csv);
     EXPECT_EQ(curve.rfind("step,elapsed_s,tokens,train_loss", 0), 0u) << curve;
     EXPECT_EQ(lines(curve), 1 + 1 + 12 + 1);  // header, before training, 12 steps, final
