@@ -17,6 +17,7 @@
 #include "core/common/error.h"
 #include "core/engine/routing_telemetry.h"
 #include "core/predict/prediction_suite.h"
+#include "core/store/prediction_record.h"
 
 namespace moe::cli {
 namespace {
@@ -78,16 +79,8 @@ int execute(PredictFlags& f) {
     if (recording.active()) {
         auto record = [&recording](const std::string& name, const std::string& parameters,
                                    const PredictionError& e) {
-            store::PredictionRecord r;
-            r.predictor = parameters.empty() ? name : name + ":" + parameters;
-            r.horizon = e.horizon;
-            r.layer = e.layer;
-            r.step = e.step;
-            r.relativeError = e.metrics.relative;
-            r.absoluteError = e.metrics.absolute;
-            r.gpsError = e.metrics.gps;
-            r.maxExpertError = e.metrics.maxLoad;
-            recording.record(std::move(r));
+            recording.record(
+                store::predictionRecord(parameters.empty() ? name : name + ":" + parameters, e));
         };
         suite.setErrorSink([record, &suite](const PredictionError& e) {
             const auto& s = suite.loadEvaluator()->scores()[e.predictor];

@@ -17,6 +17,7 @@
 #include "core/engine/run_loop.h"
 #include "core/predict/prediction_suite.h"
 #include "core/store/placement_record.h"
+#include "core/store/prediction_record.h"
 #include "core/store/run_recorder.h"
 #include "core/store/store_paths.h"
 #include "core/workload/batching.h"
@@ -306,18 +307,7 @@ void EngineRunner::run(ExperimentConfig config) {
                 c.step[e.predictor] = e.step;
                 c.sum[e.predictor] += e.metrics.relative;
                 ++c.count[e.predictor];
-                if (recorder) {
-                    store::PredictionRecord r;
-                    r.predictor = names[e.predictor];
-                    r.horizon = e.horizon;
-                    r.layer = e.layer;
-                    r.step = e.step;
-                    r.relativeError = e.metrics.relative;
-                    r.absoluteError = e.metrics.absolute;
-                    r.gpsError = e.metrics.gps;
-                    r.maxExpertError = e.metrics.maxLoad;
-                    recorder->record(std::move(r));
-                }
+                if (recorder) recorder->record(store::predictionRecord(names[e.predictor], e));
             });
         }
         auto flushErrors = [&](std::vector<PredictionPoint>& out) {
