@@ -38,6 +38,15 @@ struct BalanceIlpResult {
 BalanceIlpResult solveBalanceIlp(std::span<const double> load, int clusters,
                                  const MilpOptions& options);
 
+// A lower bound on min sum_c |T_c - mean| under the formulation's expert counts, from the
+// heavy side: sum_c |T_c - mean| = 2 sum_c (T_c - mean)^+ >= 2 sum over the m clusters that
+// hold the k heaviest experts of (T_c - mean), and those m clusters carry the k heaviest loads
+// plus at least m * floor(E/G) - k others (at least the lightest). The bound is the largest over
+// k of the smallest over feasible m. The LP relaxation's bound is 0; with a few hot experts on
+// many GPUs (2 experts a GPU, say) this one is what lets a good split be called good, where
+// CBC could only run to its time limit on every layer.
+double deviationLowerBound(std::span<const double> load, int clusters);
+
 // The warm start: heaviest expert first into the lightest cluster that still has room under
 // the count bounds; then swaps of two experts (or moves between a ceil- and a floor-sized
 // cluster) while they lower the deviation; then, until the deviation is at most `target`,
