@@ -152,4 +152,56 @@ void printRunDetails(std::ostream& out, store::ExperimentStore& store, const sto
     for (std::string l; std::getline(lines, l);) out << "  " << l << '\n';
 }
 
+void printRunDetailsJson(std::ostream& out, store::ExperimentStore& store,
+                         const store::RunRecord& r) {
+    store::RunReader reader(store.connection(), r);
+    bool recomputed = false;
+    const Metrics m = store::runLevelMetrics(reader, r, &recomputed);
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [key, value] : m) metrics[key] = value;
+    nlohmann::json predictions = nlohmann::json::array();
+    for (const auto& p : reader.predictionSummary())
+        predictions.push_back({{"predictor", p.predictor},
+                               {"horizon", p.horizon},
+                               {"errors", p.count},
+                               {"relative_error", p.relativeError},
+                               {"absolute_error", p.absoluteError},
+                               {"gps_error", p.gpsError},
+                               {"max_expert_error", p.maxExpertError}});
+    nlohmann::json decisions = nlohmann::json::array();
+    for (const auto& d : reader.decisionSummary())
+        decisions.push_back({{"policy", d.policy},
+                             {"decisions", d.count},
+                             {"balancedness_before", d.balancednessBefore},
+                             {"balancedness_after", d.balancednessAfter},
+                             {"moved_experts", d.movedExperts},
+                             {"moved_bytes", d.movedBytes}});
+    const nlohmann::json config = nlohmann::json::parse(r.configJson, nullptr, false);
+    const nlohmann::json j{
+        {"id", r.id},
+        {"name", r.name},
+        {"status", store::toString(r.status)},
+        {"created", r.created},
+        {"finished", r.finished},
+        {"error", r.error},
+        {"tags", r.tags},
+        {"notes", r.notes},
+        {"workload", r.workload},
+        {"backend", r.backend},
+        {"machine", r.machine},
+        {"code_version", r.codeVersion},
+        {"layers", r.layers},
+        {"experts", r.experts},
+        {"ranks", r.ranks},
+        {"steps", r.steps},
+        {"tokens", r.tokens},
+        {"frames_dropped", r.framesDropped},
+        {"metrics_recomputed", recomputed},
+        {"metrics", metrics},
+        {"predictions", predictions},
+        {"decisions", decisions},
+        {"config", config.is_discarded() ? nlohmann::json(r.configJson) : config}};
+    out << j.dump(2) << '\n';
+}
+
 }  // namespace moe::cli

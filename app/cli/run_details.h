@@ -10,5 +10,9 @@
 namespace moe::cli {
 
 void printRunDetails(std::ostream& out, store::ExperimentStore& store, const store::RunRecord& run);
+// The same as one JSON object, for scripts: the record, the run-level metrics (only those
+// measured), the predictions and decisions summaries, and the configuration as stored.
+void printRunDetailsJson(std::ostream& out, store::ExperimentStore& store,
+                         const store::RunRecord& run);
 
 }  // namespace moe::cli

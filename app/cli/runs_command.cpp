@@ -78,7 +78,10 @@ int listRuns(const RunsFlags& f) {
 int showRun(const RunsFlags& f) {
     store::ExperimentStore store(databasePath(f.db));
     const store::RunRecord run = store.run(store.resolveRun(f.run));
-    printRunDetails(std::cout, store, run);
+    if (f.format == "json")
+        printRunDetailsJson(std::cout, store, run);
+    else
+        printRunDetails(std::cout, store, run);
     return 0;
 }
 
@@ -166,6 +169,9 @@ Action addRunsCommand(CLI::App& app) {
         cmd->add_subcommand("show", "Show one run: config, machine, metrics, skewness");
     addDbOption(*show, f->db);
     show->add_option("run", f->run, runHelp)->required();
+    show->add_option("--format", f->format, "Output format (json: one object, for scripts)")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
 
     CLI::App* del = cmd->add_subcommand("delete", "Delete runs and everything they recorded");
     addDbOption(*del, f->db);

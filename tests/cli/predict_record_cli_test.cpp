@@ -3,6 +3,7 @@
 // and the run's unmeasured figures (times, ranks) read "-" in `runs show` and `compare`.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_support.h"
@@ -40,6 +41,19 @@ TEST(PredictRecord, TokenPredictorsAreRecordedAndUnmeasuredFiguresReadAsDashes) 
     EXPECT_NE(show.out.find("tokens/s                          -"), std::string::npos) << show.out;
     EXPECT_NE(show.out.find("Per rank: not measured"), std::string::npos) << show.out;
     EXPECT_NE(show.out.find("t2e_freq"), std::string::npos) << show.out;
+
+    // The same for scripts: one JSON object, unmeasured metrics absent rather than 0.
+    const Result json = cli("runs show last --format json --db " + quoted(db.string()));
+    ASSERT_EQ(json.code, 0) << json.out;
+    const nlohmann::json j = nlohmann::json::parse(json.out);
+    EXPECT_EQ(j["status"], "finished");
+    EXPECT_EQ(j["steps"], 40);
+    EXPECT_FALSE(j["metrics"].contains("tokens_per_second")) << j["metrics"].dump();
+    EXPECT_TRUE(j["metrics"].contains("mean_skewness"));
+    EXPECT_EQ(j["config"]["command"], "predict");
+    bool t2e = false;
+    for (const auto& p : j["predictions"]) t2e = t2e || p["predictor"] == "t2e_freq";
+    EXPECT_TRUE(t2e) << j["predictions"].dump();
 
     const Result compare = cli("compare last last --db " + quoted(db.string()));
     ASSERT_EQ(compare.code, 0) << compare.out;
