@@ -1,9 +1,11 @@
 // `compare RUN RUN...`: the key figures of several stored runs side by side, one column per
 // run, so a change of policy, batching or rank count reads off one table.
+#include <functional>
 #include <iostream>
 #include <memory>
 
 #include "app/cli/commands.h"
+#include "app/cli/run_details.h"
 #include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
 #include "core/common/error.h"
@@ -50,12 +52,8 @@ int execute(const CompareFlags& f) {
             return it == c.m.end() ? 0.0 : it->second;
         };
     };
-    // A metric a run did not measure (routing-only runs time nothing) reads "-", not 0.
-    auto measured = [&](const char* key, auto format) {
-        return [key, format](const Column& c) {
-            auto it = c.m.find(key);
-            return it == c.m.end() ? std::string("-") : format(it->second);
-        };
+    auto measured = [&](const char* key, std::function<std::string(double)> format) {
+        return [key, format](const Column& c) { return shownMetric(c.m, key, format); };
     };
     const auto time = [](double v) { return seconds(v); };
     using namespace store::metric;

@@ -1,7 +1,6 @@
 // See run_details.h.
 #include "app/cli/run_details.h"
 
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -20,13 +19,6 @@ using Metrics = std::map<std::string, double>;
 double get(const Metrics& m, const std::string& key) {
     auto it = m.find(key);
     return it == m.end() ? 0 : it->second;
-}
-
-// A metric the run did not measure (routing-only runs time nothing) reads "-", not 0.
-std::string shown(const Metrics& m, const std::string& key,
-                  const std::function<std::string(double)>& format) {
-    auto it = m.find(key);
-    return it == m.end() ? "-" : format(it->second);
 }
 
 std::string duration(long long s) {
@@ -71,13 +63,13 @@ void printSummary(std::ostream& out, const Metrics& m, const store::RunRecord& r
     const auto count = [](double v) { return grouped(static_cast<long long>(v)); };
     const auto ratio = [](double v) { return fixed(v, 3); };
     const auto time = [](double v) { return seconds(v); };
-    t.addRow({"tokens/s", shown(m, kTokensPerSecond, count)});
-    t.addRow({"step wall p50", shown(m, kStepWallP50, time)});
-    t.addRow({"step wall p95", shown(m, kStepWallP95, time)});
+    t.addRow({"tokens/s", shownMetric(m, kTokensPerSecond, count)});
+    t.addRow({"step wall p50", shownMetric(m, kStepWallP50, time)});
+    t.addRow({"step wall p95", shownMetric(m, kStepWallP95, time)});
     t.addRow({"mean skewness (max/mean)", fixed(get(m, kMeanSkewness), 3)});
-    t.addRow({"balancedness (mean/max rows)", shown(m, kBalancedness, ratio)});
-    t.addRow({"rank busy max", shown(m, kRankBusyMax, time)});
-    t.addRow({"rank busy mean", shown(m, kRankBusyMean, time)});
+    t.addRow({"balancedness (mean/max rows)", shownMetric(m, kBalancedness, ratio)});
+    t.addRow({"rank busy max", shownMetric(m, kRankBusyMax, time)});
+    t.addRow({"rank busy mean", shownMetric(m, kRankBusyMean, time)});
     t.addRow({"dropped pairs", grouped(static_cast<long long>(get(m, kDroppedPairs)))});
     t.print(out);
 
@@ -202,6 +194,12 @@ void printRunDetailsJson(std::ostream& out, store::ExperimentStore& store,
         {"decisions", decisions},
         {"config", config.is_discarded() ? nlohmann::json(r.configJson) : config}};
     out << j.dump(2) << '\n';
+}
+
+std::string shownMetric(const std::map<std::string, double>& metrics, const std::string& key,
+                        const std::function<std::string(double)>& format) {
+    auto it = metrics.find(key);
+    return it == metrics.end() ? "-" : format(it->second);
 }
 
 }  // namespace moe::cli

@@ -3,11 +3,19 @@
 // decisions summaries, and the full configuration.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <ostream>
+#include <string>
 
 #include "core/store/experiment_store.h"
 
 namespace moe::cli {
+
+// A stored run-level metric formatted, or "-" when the run did not measure it (routing-only
+// runs time nothing): `runs show` and `compare` read metrics alike.
+std::string shownMetric(const std::map<std::string, double>& metrics, const std::string& key,
+                        const std::function<std::string(double)>& format);
 
 void printRunDetails(std::ostream& out, store::ExperimentStore& store, const store::RunRecord& run);
 // The same as one JSON object, for scripts: the record, the run-level metrics (only those
