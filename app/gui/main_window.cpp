@@ -321,10 +321,11 @@ void MainWindow::strategyMapForRun(const StepTelemetry& first) {
     m.topK = std::clamp(m.topK, 1, std::max(1, m.experts));
     QString name;
     if (runWorkload_.find("gpt-oss-20b") != std::string::npos) {
-        m.hidden = 2880;  // GPT-OSS-20B: hidden 2880, expert intermediate 2880, 64 heads, 8 KV
-        m.ffn = 2880;
-        m.heads = 64;
-        m.kvHeads = 8;
+        const MoeDims model = MoeDims::gptOss20b();
+        m.hidden = model.hidden;
+        m.ffn = model.ffn;
+        m.heads = model.heads;
+        m.kvHeads = model.kvHeads;
         name = tr("GPT-OSS-20B");
     } else {
         const ExperimentConfig config = panel_->config();

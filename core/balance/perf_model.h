@@ -32,6 +32,9 @@ struct MoeDims {
     int layers = 32, hidden = 4096, ffn = 14336, experts = 8, topK = 2;
     int heads = 32, kvHeads = 8;  // grouped-query attention; head dim = hidden / heads
     static MoeDims mixtral8x7b() { return {}; }
+    // GPT-OSS-20B, the model of the bundled routing trace: 24 layers, hidden 2880, expert
+    // intermediate 2880, 32 experts top-4, 64 query heads over 8 KV heads.
+    static MoeDims gptOss20b() { return {24, 2880, 2880, 32, 4, 64, 8}; }
     // q, k, v and output projections.
     double attentionParams() const;
     double expertParams() const { return 3.0 * hidden * ffn; }
