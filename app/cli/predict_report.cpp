@@ -60,12 +60,12 @@ void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool
         // No forecast scored (fewer steps than the horizon): no error, not a perfect 0%.
         const bool none = r.forecasts == 0;
         unscored = unscored || none;
-        auto or0 = [none](std::string v) { return none ? std::string("-") : v; };
+        auto orDash = [none](std::string v) { return none ? std::string("-") : v; };
         // Cheap predictors take well under 0.01 us: three significant digits, not 0.00.
         char us[32];
         std::snprintf(us, sizeof us, "%.3g", r.us);
-        t.addRow({label(r.predictor, r.parameters), r.layer, or0(pct(r.m.relative)),
-                  or0(fixed(r.m.absolute, 5)), or0(pct(r.m.gps)), or0(pct(r.m.maxLoad)),
+        t.addRow({label(r.predictor, r.parameters), r.layer, orDash(pct(r.m.relative)),
+                  orDash(fixed(r.m.absolute, 5)), orDash(pct(r.m.gps)), orDash(pct(r.m.maxLoad)),
                   r.accuracy < 0 || none ? "-" : pct(r.accuracy),
                   r.overlap < 0 || none ? "-" : pct(r.overlap), none ? "-" : us,
                   grouped(r.forecasts)});

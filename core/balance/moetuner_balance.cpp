@@ -217,14 +217,14 @@ BalanceIlpResult solveBalanceIlp(std::span<const double> load, int clusters,
     // The start already within the gap of the combinatorial bound: proven good, no CBC needed.
     const double bound = deviationLowerBound(load, clusters);
     const std::vector<double> startLoads = clusterLoads(load, start, clusters);
-    if (deviationOf(startLoads, mean) - bound <= o.absoluteGap) {
+    const double startDeviation = deviationOf(startLoads, mean);
+    if (startDeviation - bound <= o.absoluteGap) {
         // Meeting the bound is optimality; within the gap of it, as CBC would report.
-        r.status = deviationOf(startLoads, mean) - bound <= 1e-9 * std::max(mean, 1.0)
-                       ? MilpStatus::Optimal
-                       : MilpStatus::GapReached;
+        r.status = startDeviation - bound <= 1e-9 * std::max(mean, 1.0) ? MilpStatus::Optimal
+                                                                        : MilpStatus::GapReached;
         r.clusterOf = start;
         r.clusterLoad = startLoads;
-        r.deviation = deviationOf(startLoads, mean);
+        r.deviation = startDeviation;
         r.bound = std::min(bound, r.deviation);
         r.gap = mean > 0 ? (r.deviation - r.bound) / mean : 0.0;
         r.fromStart = true;
