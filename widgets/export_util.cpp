@@ -111,6 +111,19 @@ bool paintWidget(QWidget* w, QPaintDevice* device, bool vector) {
     return painter.end();
 }
 
+// What every export checks first: something to draw, and a file name to draw it into.
+bool canExport(const QWidget* what, const QString& nothing, const QString& path, QString* error) {
+    if (!what) {
+        setError(error, nothing);
+        return false;
+    }
+    if (path.isEmpty()) {
+        setError(error, QStringLiteral("no file name given"));
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool svgExportSupported() {
@@ -122,14 +135,7 @@ bool svgExportSupported() {
 }
 
 bool exportPlot(QCustomPlot* plot, const QString& path, QString* error) {
-    if (!plot) {
-        setError(error, QStringLiteral("no plot to export"));
-        return false;
-    }
-    if (path.isEmpty()) {
-        setError(error, QStringLiteral("no file name given"));
-        return false;
-    }
+    if (!canExport(plot, QStringLiteral("no plot to export"), path, error)) return false;
     const QString ext = QFileInfo(path).suffix().toLower();
     bool ok = false;
     if (ext == QLatin1String("png")) {
@@ -156,14 +162,7 @@ bool exportPlot(QCustomPlot* plot, const QString& path, QString* error) {
 
 bool exportWidget(QWidget* widget, const QString& path, QString* error) {
     if (auto* plot = qobject_cast<QCustomPlot*>(widget)) return exportPlot(plot, path, error);
-    if (!widget) {
-        setError(error, QStringLiteral("no view to export"));
-        return false;
-    }
-    if (path.isEmpty()) {
-        setError(error, QStringLiteral("no file name given"));
-        return false;
-    }
+    if (!canExport(widget, QStringLiteral("no view to export"), path, error)) return false;
     const QString ext = QFileInfo(path).suffix().toLower();
     // A never-shown window (a view exported from a test or a script) is shown off-screen for
     // the export: some widgets (QTabWidget) lay themselves out only once visible.
