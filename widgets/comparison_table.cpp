@@ -116,7 +116,7 @@ ComparisonTable::ComparisonTable(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(2, 2, 2, 2);
     tabs_ = new QTabWidget(this);
     predictors_ = makeTable(
-        this, {{tr("Predictor"), tr("Load predictor and its parameters")},
+        this, {{tr("Predictor"), tr("Predictor (load or token-to-expert) and its parameters")},
                {tr("Run"), tr("The live run or the stored run the numbers come from")},
                {tr("Horizon"), tr("Steps ahead the forecast was made")},
                {tr("Mean error"),
@@ -126,7 +126,13 @@ ComparisonTable::ComparisonTable(QWidget* parent) : QWidget(parent) {
                {tr("p50"), tr("Median relative error over the scored steps")},
                {tr("p95"), tr("95th percentile of the relative error: how bad the bad steps are")},
                {tr("Samples"), tr("Scored forecasts (steps x layers) behind the numbers")},
-               {tr("Cost"), tr("Wall time per forecast (all experts of one layer)")}});
+               {tr("Cost"), tr("Wall time per forecast (all experts of one layer)")},
+               {tr("Top-1 acc."),
+                tr("Token-to-expert predictors: share of tokens whose first expert was guessed "
+                   "right before routing (MoE-GPS's accuracy; error = 1 - accuracy)")},
+               {tr("Top-k overlap"),
+                tr("Token-to-expert predictors: mean share of each token's k experts that the "
+                   "guess got right")}});
     policies_ = makeTable(
         this,
         {{tr("Policy"), tr("Placement policy (and its options)")},
@@ -181,6 +187,8 @@ void ComparisonTable::setPredictorRows(const std::vector<PredictorRow>& rows) {
         predictors_->setItem(i, kPredP95, percent(r.p95));
         predictors_->setItem(i, kPredSamples, count(r.samples));
         predictors_->setItem(i, kPredCost, micros(r.microsPerForecast));
+        predictors_->setItem(i, kPredAccuracy, percent(r.accuracy));
+        predictors_->setItem(i, kPredOverlap, percent(r.topKOverlap));
     });
 }
 

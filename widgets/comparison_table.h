@@ -7,6 +7,7 @@
 #include <QString>
 #include <QWidget>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 class QTabWidget;
@@ -24,6 +25,10 @@ struct PredictorRow {
     int64_t samples = 0;
     double microsPerForecast = 0;
     QString run;
+    // Token-to-expert predictors only (NaN for load predictors): the share of tokens whose
+    // first expert was guessed right, and the mean share of their top-k set guessed.
+    double accuracy = std::numeric_limits<double>::quiet_NaN();
+    double topKOverlap = std::numeric_limits<double>::quiet_NaN();
 };
 
 // One placement policy in one run. NaN = not known.
@@ -60,6 +65,8 @@ public:
         kPredP95,
         kPredSamples,
         kPredCost,
+        kPredAccuracy,
+        kPredOverlap,
         kPredColumns
     };
     enum PolicyColumn {

@@ -87,7 +87,7 @@ void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool
     }
 }
 
-void writePredictionCsv(const std::string& path, const PredictionSuite& suite) {
+std::string predictionCsv(const PredictionSuite& suite) {
     std::ostringstream f;
     f << "predictor,parameters,kind,layer,horizon,relative_error,absolute_error,gps_error,max_load_"
          "error,"
@@ -98,11 +98,10 @@ void writePredictionCsv(const std::string& path, const PredictionSuite& suite) {
           << r.m.maxLoad << ',' << (r.accuracy < 0 ? "" : std::to_string(r.accuracy)) << ','
           << (r.overlap < 0 ? "" : std::to_string(r.overlap)) << ',' << r.us << ',' << r.forecasts
           << '\n';
-    writeOutputFile(path, f.str());
+    return f.str();
 }
 
-void writePredictionJson(const std::string& path, const PredictionSuite& suite,
-                         const std::string& workload) {
+std::string predictionJson(const PredictionSuite& suite, const std::string& workload) {
     nlohmann::json j;
     j["workload"] = workload;
     j["steps"] = suite.steps();
@@ -129,7 +128,7 @@ void writePredictionJson(const std::string& path, const PredictionSuite& suite,
                 j["phases"].push_back(
                     {{"layer", l}, {"begin", s.begin}, {"end", s.end}, {"stable", s.stable}});
     }
-    writeOutputFile(path, j.dump(2) + '\n');
+    return j.dump(2) + '\n';
 }
 
 }  // namespace moe::cli

@@ -12,8 +12,7 @@ namespace moe::cli {
 void printPredictionReport(std::ostream& out, const PredictionSuite& suite, bool perLayer);
 // CSV rows: predictor,parameters,kind,layer,horizon,relative_error,absolute_error,gps_error,
 // max_load_error,accuracy,topk_overlap,us_per_forecast_per_layer,forecasts ("all" = overall).
-void writePredictionCsv(const std::string& path, const PredictionSuite& suite);
-void writePredictionJson(const std::string& path, const PredictionSuite& suite,
-                         const std::string& workload);
+std::string predictionCsv(const PredictionSuite& suite);
+std::string predictionJson(const PredictionSuite& suite, const std::string& workload);
 
 }  // namespace moe::cli

@@ -1,71 +1,40 @@
-// `run`: replay a workload through the MoE layers on in-process ranks (or one rank per process
-// under mpirun), show progress, print the run's summary (per-layer skewness, per-rank load and
-// busy time, tokens/s), and record everything into the experiment store unless --no-db. Under
-// MPI only rank 0 reads the workload, prints, rebalances and records; the others compute.
-// Ctrl-C (or SIGTERM) stops between steps, still prints the summary of what ran and marks the
-// stored run interrupted; a moe::Error marks it failed with the message.
-#include <chrono>
-#include <csignal>
+// `run`: an experiment from the command line. The flags fill an ExperimentConfig (or --from
+// reads a stored run's); core's Experiment runs it: real layers on in-process ranks (or one rank
+// per process under mpirun), compared predictors, rebalancing, recording. This file only turns
+// flags into the config, shows progress and prints the summary. Ctrl-C (or SIGTERM) stops
+// between steps, still prints the summary of what ran and marks the stored run interrupted.
 #include <iostream>
 #include <memory>
-#include <mutex>
-#include <nlohmann/json.hpp>
-#include <thread>
+#include <set>
 
 #include "app/cli/commands.h"
-#include "app/cli/mpi_ranks.h"
+#include "app/cli/experiment_cli.h"
 #include "app/cli/option_checks.h"
+#include "app/cli/predict_report.h"
 #include "app/cli/progress_meter.h"
-#include "app/cli/run_recording.h"
+#include "app/cli/run_flags.h"
 #include "app/cli/run_report.h"
 #include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
 #include "app/cli/workload_flags.h"
-#include "app/shared/backend_choice.h"
 #include "core/balance/perf_sweep.h"
 #include "core/balance/policy_factory.h"
-#include "core/comm/settle.h"
 #include "core/common/error.h"
 #include "core/engine/rebalance_controller.h"
-#include "core/engine/run_loop.h"
 #include "core/engine/run_summary.h"
-#include "core/stats/loads_csv_writer.h"
-#include "core/store/placement_record.h"
 
 namespace moe::cli {
 namespace {
 
-std::atomic<bool> gStop{false};
-extern "C" void onInterrupt(int) { gStop = true; }
-
 struct RunFlags {
     WorkloadFlags workload;
-    int64_t steps = 200;
-    int ranks = 4;
-    bool ranksGiven = false;
-    bool mpi = false;
-    std::string backend = "cpu";
-    int device = -1;
-    int hidden = 128, ffn = 352;
-    uint64_t seed = 1;
-    int threads = 0;
-    std::string score = "softmax";
+    ExperimentConfig config;  // most flags write straight into it
     bool noRenormalize = false;
-    double capacityFactor = 0;
-    bool ownGate = false;
-    bool shareWeights = false;
-    std::vector<std::string> replicas;
-    std::string loadsCsv;
+    bool mpi = false;
     bool quiet = false;
-    // The experiment store.
-    std::string db;
+    bool perLayer = false;
     bool noDb = false;
-    std::string name, notes;
-    std::vector<std::string> tags;
-    double commitInterval = 1.0;
-    // Rebalancing (issue 5): off unless a policy is named.
-    RebalanceOptions rebalance;
-    bool rebalancing = false;
+    std::string db, from;
 };
 
 void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
@@ -98,214 +67,111 @@ void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
         << fixed(c.scale, 3) << ")\n";
 }
 
-// Everything that decides what the run computes, so a stored run can be repeated.
-std::string configJson(const RunFlags& f, const WorkloadShape& shape, const MoeEngine& engine,
-                       const RankContext& ctx, const app::BackendChoice& backend) {
-    nlohmann::json j;
-    j["workload"] = {{"spec", f.workload.spec},
-                     {"batching", f.workload.batching},
-                     {"tokens_per_step", f.workload.tokensPerStep},
-                     {"batch", f.workload.batch},
-                     {"layers", shape.layers},
-                     {"experts", shape.experts},
-                     {"top_k", shape.topK}};
-    j["steps"] = f.steps;
-    j["ranks"] = engine.ranks();
-    if (ctx.comm) j["mpi"] = {{"processes", ctx.comm->size()}, {"hosts", ctx.hosts}};
-    j["backend"] = backend.used;
-    if (backend.requested != backend.used) j["backend_requested"] = backend.requested;
-    if (!backend.note.empty()) j["backend_note"] = backend.note;
-    if (!backend.devices.empty()) j["devices"] = backend.devices;
-    j["hidden"] = f.hidden;
-    j["ffn"] = f.ffn;
-    j["seed"] = f.seed;
-    j["threads"] = f.threads;
-    j["score"] = f.score;
-    j["renormalize"] = !f.noRenormalize;
-    j["capacity_factor"] = f.capacityFactor;
-    j["own_gate"] = f.ownGate;
-    j["share_weights"] = f.shareWeights;
-    j["replicas"] = f.replicas;
-    if (f.rebalancing)
-        j["rebalance"] = {
-            {"policy", f.rebalance.policy},       {"predictor", f.rebalance.predictor},
-            {"slots", f.rebalance.slots},         {"every", f.rebalance.every},
-            {"threshold", f.rebalance.threshold}, {"horizon", f.rebalance.horizon},
-            {"max_moves", f.rebalance.maxMoves}};
-    if (!f.loadsCsv.empty()) j["loads_csv"] = f.loadsCsv;
-    return j.dump();
+void printReports(const RunFlags& f, const Experiment& e) {
+    const int threads = e.engine() ? e.engine()->threadsPerRank() : 0;
+    printRunReport(std::cout, e.summary(), e.placement(), threads);
+    if (e.suite()) {
+        std::cout << "\nPredictors compared\n";
+        printPredictionReport(std::cout, *e.suite(), f.perLayer);
+    }
+    if (e.rebalancer()) printRebalanceReport(std::cout, *e.rebalancer());
+    if (!e.config().recording.loadsCsv.empty())
+        std::cout << "\nloads written to " << e.config().recording.loadsCsv << "\n";
 }
 
-RunRecording startRecording(const RunFlags& f, const Workload& workload, const MoeEngine& engine,
-                            const RankContext& ctx, const app::BackendChoice& backend) {
-    if (f.noDb || !ctx.root()) return {};
-    store::RunInfo info;
-    const WorkloadShape& shape = workload.shape();
-    info.name = f.name.empty() ? f.workload.spec : f.name;
-    info.tags = f.tags;
-    info.notes = f.notes;
-    info.workload = workload.describe();
-    info.configJson = configJson(f, shape, engine, ctx, backend);
-    info.backend = engine.describe();
-    info.layers = shape.layers;
-    info.experts = shape.experts;
-    info.ranks = engine.ranks();
-    store::RecorderOptions options;
-    options.batchInterval = std::chrono::milliseconds(
-        std::max<int64_t>(1, static_cast<int64_t>(f.commitInterval * 1000)));
-    return RunRecording(databasePath(f.db), info, options);
+// Rank 0's (or the only process's) run: progress while it goes, the reports after.
+int runRoot(const RunFlags& f, Experiment& e) {
+    if (!f.quiet)
+        std::cout << "workload: " << e.workloadDescription() << "\n"
+                  << "engine:   " << e.engineDescription() << "\n";
+    printRecordingStart(std::cout, e);
+    std::cout << std::flush;
+    ProgressMeter meter(!f.quiet && stderrIsTerminal());
+    const int64_t steps = e.config().workload.steps;
+    try {
+        InterruptGuard guard(e);
+        e.run([&](const ExperimentFrame&) {
+            meter.update(e.summary().steps(), steps, "steps",
+                         fixed(e.summary().tokensPerSecond(), 0) + " tok/s");
+        });
+    } catch (const std::exception&) {
+        meter.finish();
+        printRecordingFailed(e);
+        throw;
+    }
+    meter.finish();
+    if (e.interrupted()) std::cout << "interrupted after " << e.summary().steps() << " steps\n";
+    printReports(f, e);
+    printRecordingSaved(std::cout, e);
+    return e.interrupted() ? 130 : 0;
 }
 
-// The step loop of rank 0 (or of the only process): the distributed loop tells the other ranks
-// when it ends.
-int64_t runSteps(Workload& w, MoeEngine& engine, int64_t steps, const StepSink& sink,
-                 const std::atomic<bool>* stop) {
-    if (auto* b = dynamic_cast<BroadcastWorkload*>(&w))
-        return runLoopDistributed(*b, engine, steps, sink, stop);
-    return runLoop(w, engine, steps, sink, stop);
-}
-
-// Ranks other than 0 under MPI: compute their share of every step until rank 0 says the run
-// ended; rank 0 prints and records. A Ctrl-C (mpirun forwards it) only stops them through it.
-int runRank(const RunFlags& f, Workload& w, MoeEngine& engine) {
-    gStop = false;
-    auto previousInt = std::signal(SIGINT, onInterrupt);
-    auto previousTerm = std::signal(SIGTERM, onInterrupt);
-    runLoopDistributed(dynamic_cast<BroadcastWorkload&>(w), engine, f.steps, {}, nullptr);
-    std::signal(SIGINT, previousInt);
-    std::signal(SIGTERM, previousTerm);
+int execute(const RunFlags& f, ExperimentConfig config, const RankContext& ctx, bool ranksGiven) {
+    if (ctx.comm) {
+        if (ranksGiven && config.model.ranks != ctx.comm->size())
+            throw CollectiveError("--ranks " + std::to_string(config.model.ranks) +
+                                  " but MPI started " + std::to_string(ctx.comm->size()) +
+                                  " processes: with MPI the rank count is the process count "
+                                  "(drop --ranks, or start mpirun -np " +
+                                  std::to_string(config.model.ranks) + ")");
+        config.model.ranks = ctx.comm->size();
+    }
+    Experiment experiment(config, cliEnvironment(ctx));
+    experiment.open();
+    if (experiment.root()) return runRoot(f, experiment);
+    InterruptGuard guard(experiment);  // Ctrl-C reaches the others through rank 0
+    experiment.run();
     return 0;
 }
 
-// Threads for the engine: in all (in-process ranks share them), or, with one rank per process,
-// this process's share of its machine (--threads counts a machine's threads then).
-int engineThreads(const RunFlags& f, const RankContext& ctx) {
-    if (!ctx.comm) return f.threads;
-    const int machine = f.threads > 0
-                            ? f.threads
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    return std::max(1, machine / ctx.localRanks);
+// With --from, only flags that say where the outputs go or how fast to run may be given:
+// anything else would silently not be what the stored run did.
+void checkFromFlags(const CLI::App& cmd) {
+    static const std::set<std::string> allowed = {"--from",      "--steps",
+                                                  "--threads",   "--backend",
+                                                  "--device",    "--db",
+                                                  "--no-db",     "--name",
+                                                  "--tag",       "--note",
+                                                  "--quiet",     "--mpi",
+                                                  "--loads-csv", "--commit-interval",
+                                                  "--per-layer", "--help"};
+    for (const CLI::Option* o : cmd.get_options()) {
+        if (o->count() == 0) continue;
+        const std::string name = o->get_name();
+        std::string longName = name;
+        for (const std::string& n : o->get_lnames())
+            if (!n.empty()) longName = "--" + n;
+        if (!allowed.count(longName))
+            throw Error(longName +
+                        " cannot be combined with --from, which re-runs the stored config as "
+                        "it was; to change it, save `runs show RUN --format json` to a file, "
+                        "edit it and pass that file to --from");
+    }
 }
 
-std::unique_ptr<Workload> openRunWorkload(const RunFlags& f, const RankContext& ctx) {
-    const WorkloadOptions options = f.workload.options(f.steps, f.seed);
-    if (!ctx.comm) return openWorkload(options);
-    if (f.ranksGiven && f.ranks != ctx.comm->size())
-        throw CollectiveError("--ranks " + std::to_string(f.ranks) + " but MPI started " +
-                              std::to_string(ctx.comm->size()) +
-                              " processes: with MPI the rank count is the process count "
-                              "(drop --ranks, or start mpirun -np " +
-                              std::to_string(f.ranks) + ")");
-    BroadcastWorkload::Opener open;
-    if (ctx.root()) open = [options] { return openWorkload(options); };
-    return std::make_unique<BroadcastWorkload>(*ctx.comm, open);
-}
-
-int execute(const RunFlags& f, const RankContext& ctx) {
-    EngineConfig config;
-    config.layer.hidden = f.hidden;
-    config.layer.ffn = f.ffn;
-    config.layer.score = parseScoreFunction(f.score);
-    config.layer.renormalize = !f.noRenormalize;
-    config.layer.capacityFactor = f.capacityFactor;
-    config.ranks = f.ranks;
-    config.threads = engineThreads(f, ctx);
-    config.seed = f.seed;
-    config.forcedRouting = !f.ownGate;
-    config.shareWeights = f.shareWeights;
-    config.replicas = f.replicas;
-    config.communicator = ctx.comm;
-    // A GPU that fails mid-run says so on stderr (from a rank thread, hence the lock) and the
-    // rank continues on the CPU.
-    const std::string who = ctx.comm ? "rank " + std::to_string(ctx.comm->rank()) + ": " : "";
-    auto notice = [who](const std::string& message) {
-        static std::mutex lock;
-        std::lock_guard guard(lock);
-        std::cerr << who << "note: " << message << std::endl;
-    };
-    const app::BackendChoice backend =
-        app::chooseBackend(f.backend, f.device, ctx.localRank, ctx.comm ? 1 : f.ranks, notice);
-    if (!backend.note.empty()) notice(backend.note + "; running on the CPU");
-    config.makeBackend = backend.make;
-
-    auto workload = openRunWorkload(f, ctx);
-    const WorkloadShape& shape = workload->shape();
-    config.layer.experts = shape.experts;  // for the memory estimate below
-    const double gib = static_cast<double>(config.weightBytes(shape.layers)) / (1ull << 30);
-    if (gib > 16)
-        throw CollectiveError("the expert weights would take " + fixed(gib, 1) + " GiB (" +
-                              std::to_string(shape.layers) +
-                              " layers); lower --hidden/--ffn or add --share-weights");
-    std::unique_ptr<MoeEngine> enginePtr;
-    std::unique_ptr<RebalanceController> rebalancer;
-    std::unique_ptr<LoadsCsvWriter> csv;
-    RunRecording recording;
-    // Set-up that can fail, rank 0's parts included, settled before the first step's
-    // collectives; the recording last, so a bad flag or file never leaves a run in the store.
-    auto setUp = [&] {
-        enginePtr = std::make_unique<MoeEngine>(config, shape);
-        if (!ctx.root()) return;
-        if (f.rebalancing)
-            rebalancer = std::make_unique<RebalanceController>(f.rebalance, shape, *enginePtr);
-        if (!f.loadsCsv.empty()) csv = std::make_unique<LoadsCsvWriter>(f.loadsCsv);
-        recording = startRecording(f, *workload, *enginePtr, ctx, backend);
-    };
-    if (ctx.comm)
-        settle(*ctx.comm, setUp);
-    else
-        setUp();
-    MoeEngine& engine = *enginePtr;
-    if (!ctx.root()) return runRank(f, *workload, engine);
-
-    if (!f.quiet) {
-        std::cout << "workload: " << workload->describe() << "\n"
-                  << "engine:   " << engine.describe() << "\n";
+// The config of this invocation: the flags', or --from's with the allowed flags over it.
+ExperimentConfig configOf(RunFlags& f, const CLI::App& cmd) {
+    ExperimentConfig c = f.config;
+    f.workload.into(c.workload);
+    c.model.renormalize = !f.noRenormalize;
+    if (!f.from.empty()) {
+        checkFromFlags(cmd);
+        ExperimentConfig stored = configFrom(f.from, f.db);
+        stored.frontEnd = "run";
+        if (cmd.get_option("--steps")->count()) stored.workload.steps = c.workload.steps;
+        if (cmd.get_option("--threads")->count()) stored.model.threads = c.model.threads;
+        if (cmd.get_option("--backend")->count()) stored.model.backend = c.model.backend;
+        if (cmd.get_option("--device")->count()) stored.model.device = c.model.device;
+        if (cmd.get_option("--name")->count()) stored.recording.name = c.recording.name;
+        if (cmd.get_option("--tag")->count()) stored.recording.tags = c.recording.tags;
+        if (cmd.get_option("--note")->count()) stored.recording.notes = c.recording.notes;
+        stored.recording.loadsCsv = c.recording.loadsCsv;
+        stored.recording.commitInterval = c.recording.commitInterval;
+        c = stored;
     }
-    // Even with --quiet: the id is what `runs show` and `compare` take, and it is wanted
-    // while the run is still going.
-    if (recording.active())
-        std::cout << "run " << recording.runId() << ": recording to " << recording.path() << "\n";
-    std::cout << std::flush;
-    ProgressMeter meter(!f.quiet && stderrIsTerminal());
-    RunSummary summary;
-    gStop = false;
-    auto previousInt = std::signal(SIGINT, onInterrupt);
-    auto previousTerm = std::signal(SIGTERM, onInterrupt);
-    auto restore = [&] {
-        std::signal(SIGINT, previousInt);
-        std::signal(SIGTERM, previousTerm);
-        meter.finish();
-    };
-    try {
-        runSteps(
-            *workload, engine, f.steps,
-            [&](const StepTelemetry& t) {
-                summary.add(t);
-                recording.record(t);
-                if (csv) csv->write(t.step, t.loads);
-                if (rebalancer && rebalancer->afterStep(t)) {
-                    const RebalanceEvent& ev = rebalancer->events().back();
-                    for (int l = 0; l < t.layers; ++l)
-                        recording.record(store::decisionRecord(engine.placement(), l, ev.step,
-                                                               f.rebalance.policy, ev.layers[l]));
-                }
-                meter.update(summary.steps(), f.steps, "steps",
-                             fixed(summary.tokensPerSecond(), 0) + " tok/s");
-            },
-            &gStop);
-        if (csv) csv->close();
-    } catch (const std::exception& e) {
-        restore();
-        recording.fail(e.what());
-        throw;
-    }
-    restore();
-    if (gStop) std::cout << "interrupted after " << summary.steps() << " steps\n";
-    printRunReport(std::cout, summary, engine);
-    if (rebalancer) printRebalanceReport(std::cout, *rebalancer);
-    if (csv) std::cout << "\nloads written to " << f.loadsCsv << "\n";
-    recording.finish(std::cout, gStop, summary.steps());
-    return gStop ? 130 : 0;
+    c.recording.record = !f.noDb;
+    c.recording.database = databasePath(f.db);
+    return c;
 }
 
 }  // namespace
@@ -315,97 +181,28 @@ Action addRunCommand(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "run",
         "Run MoE layers on in-process ranks (or one rank per process under mpirun), driven by a "
-        "workload's routing");
+        "workload's routing; compare predictors and rebalance while it runs");
     f->workload.addTo(*cmd, "continuous");
-    cmd->add_option("-n,--steps", f->steps, "Steps to run (0 = the whole workload)")
+    cmd->add_option("-n,--steps", f->config.workload.steps, "Steps to run (0 = the whole workload)")
         ->check(nonNegative<int64_t>("the whole workload"))
         ->capture_default_str();
-    auto* ranks = cmd->add_option("-G,--ranks", f->ranks,
-                                  "Ranks (expert-parallel): threads of this process, or under MPI "
-                                  "the process count")
-                      ->check(inRange(1, 1024))
-                      ->capture_default_str();
+    cmd->add_option("--seed", f->config.seed, "Seed of weights, activations and synthetic routing")
+        ->capture_default_str();
+    cmd->add_option("--from", f->from,
+                    "Run a stored run's configuration again (a run id or name in --db), or a "
+                    "config JSON file as `runs show RUN --format json` prints it");
     cmd->add_flag("--mpi", f->mpi, kMpiFlagHelp);
-    cmd->add_option("--backend", f->backend,
-                    "Op backend: cpu, or cuda (falls back to the CPU with a note when there is no "
-                    "device, no driver, or the device fails)")
-        ->check(CLI::IsMember({"cpu", "cuda"}))
-        ->capture_default_str();
-    cmd->add_option("--device", f->device,
-                    "CUDA device of every rank (default: ranks spread over the devices)")
-        ->check(nonNegative<int>());
-    cmd->add_option("--hidden", f->hidden, "Model width H")
-        ->check(inRange(1, 65536))
-        ->capture_default_str();
-    cmd->add_option("--ffn", f->ffn, "Expert inner width F")
-        ->check(inRange(1, 262144))
-        ->capture_default_str();
-    cmd->add_option("--seed", f->seed, "Seed of weights, activations and synthetic routing")
-        ->capture_default_str();
-    cmd->add_option("--threads", f->threads, "Compute threads in all (0 = all cores)")
-        ->check(inRange(0, 1024))
-        ->capture_default_str();
-    cmd->add_option("--score", f->score, "Router score function")
-        ->check(CLI::IsMember({"softmax", "sigmoid"}))
-        ->capture_default_str();
-    cmd->add_flag("--no-renormalize", f->noRenormalize,
-                  "Do not renormalise the top-k router weights");
-    cmd->add_option(
-           "--capacity-factor", f->capacityFactor,
-           "Expert capacity = ceil(cf * T * k / E); pairs beyond it are dropped (0 = unlimited)")
-        ->check(nonNegative<double>("unlimited"))
-        ->capture_default_str();
-    cmd->add_flag("--own-gate", f->ownGate,
-                  "Route with the layer's own (random) gate instead of the workload's routing");
-    cmd->add_flag("--share-weights", f->shareWeights,
-                  "One set of expert weights for all layers (saves memory)");
-    cmd->add_option("--replica", f->replicas,
-                    "Extra replica LAYER:EXPERT:RANK (LAYER may be *); repeat. A replicated "
-                    "expert's tokens are split evenly");
-    cmd->add_option("--loads-csv", f->loadsCsv,
-                    "Write per-step loads as CSV rows step,layer,expert,tokens")
-        ->check(outputFile());
+    addRunModelFlags(*cmd, f->config.model, f->noRenormalize);
+    addRunPredictionFlags(*cmd, f->config.prediction, f->perLayer);
+    addRunRebalanceFlags(*cmd, f->config.rebalance);
+    addRunRecordingFlags(*cmd, f->config.recording, f->db, f->noDb);
     cmd->add_flag("-q,--quiet", f->quiet, "No header lines or progress");
-    auto* policy =
-        cmd->add_option("--policy", f->rebalance.policy,
-                        "Rebalance with this duplication/placement policy: " + policyHelp());
-    cmd->add_option("--predictor", f->rebalance.predictor,
-                    "Load predictor whose forecast the policy plans for (default sw_avg)")
-        ->needs(policy);
-    cmd->add_option("--slots", f->rebalance.slots,
-                    "Expert slots per layer over all ranks (0 = one per expert)")
-        ->check(nonNegative<int>("one per expert"))
-        ->needs(policy);
-    cmd->add_option("--rebalance-every", f->rebalance.every, "Check for a rebalance every N steps")
-        ->check(positive<int64_t>())
-        ->capture_default_str()
-        ->needs(policy);
-    cmd->add_option(
-           "--rebalance-threshold", f->rebalance.threshold,
-           "Rebalance only when predicted balancedness (mean/max) is under this (0 = always)")
-        ->check(inRange(0.0, 1.0))
-        ->needs(policy);
-    cmd->add_option("--horizon", f->rebalance.horizon, "Steps of forecast the policy plans for")
-        ->check(positive<int>())
-        ->capture_default_str()
-        ->needs(policy);
-    cmd->add_option("--max-moves", f->rebalance.maxMoves,
-                    "Move at most this many experts per layer per rebalance")
-        ->check(atLeast(-1, "-1 = no limit"))
-        ->needs(policy);
-    addDbOption(*cmd, f->db);
-    cmd->add_flag("--no-db", f->noDb, "Do not record the run in the experiment database");
-    cmd->add_option("--name", f->name, "Name of the recorded run (default: the workload spec)");
-    cmd->add_option("--tag", f->tags, "Tag of the recorded run; repeat for several");
-    cmd->add_option("--note", f->notes, "Notes of the recorded run");
-    cmd->add_option("--commit-interval", f->commitInterval,
-                    "Seconds between the recorder's commits (a crash loses at most this much)")
-        ->check(inRange(0.001, 3600.0))
-        ->capture_default_str();
-    return [f, policy, ranks] {
-        f->rebalancing = policy->count() > 0;
-        f->ranksGiven = ranks->count() > 0;
-        return runAsRanks(f->mpi, [f](const RankContext& ctx) { return execute(*f, ctx); });
+    return [f, cmd] {
+        const ExperimentConfig config = configOf(*f, *cmd);
+        const bool ranksGiven = cmd->get_option("--ranks")->count() > 0;
+        return runAsRanks(f->mpi, [f, config, ranksGiven](const RankContext& ctx) {
+            return execute(*f, config, ctx, ranksGiven);
+        });
     };
 }
 

@@ -5,7 +5,8 @@
 
 namespace moe::cli {
 
-void printRunReport(std::ostream& out, const RunSummary& s, const MoeEngine& engine) {
+void printRunReport(std::ostream& out, const RunSummary& s, const Placement& p,
+                    int threadsPerRank) {
     out << "\nsteps " << grouped(s.steps()) << ", tokens " << grouped(s.tokens()) << ", wall "
         << seconds(s.wallSeconds()) << ", " << grouped(static_cast<long long>(s.tokensPerSecond()))
         << " tokens/s (step p50 " << seconds(s.stepWallPercentile(0.5)) << ", p95 "
@@ -28,7 +29,10 @@ void printRunReport(std::ostream& out, const RunSummary& s, const MoeEngine& eng
     layers.print(out);
 
     out << "\nPer rank (rows = token-expert pairs computed, all layers; busy = expert FFN time, "
-        << (engine.threadsPerRank() == 1 ? "thread CPU time" : "wall time") << ")\n";
+        << (threadsPerRank == 0   ? "none: replay only, no layers executed"
+            : threadsPerRank == 1 ? "thread CPU time"
+                                  : "wall time")
+        << ")\n";
     long long totalRows = 0;
     double totalBusy = 0;
     for (int r = 0; r < s.ranks(); ++r) {
@@ -36,7 +40,6 @@ void printRunReport(std::ostream& out, const RunSummary& s, const MoeEngine& eng
         totalBusy += s.rankBusySeconds(r);
     }
     TextTable ranks({"rank", "experts (layer 0)", "rows", "share", "busy", "busy share"});
-    const Placement& p = engine.placement();
     for (int r = 0; r < s.ranks(); ++r) {
         std::string held;
         for (int e : p.expertsOnRank(0, r)) held += (held.empty() ? "" : ",") + std::to_string(e);

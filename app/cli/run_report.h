@@ -9,6 +9,8 @@
 
 namespace moe::cli {
 
-void printRunReport(std::ostream& out, const RunSummary& summary, const MoeEngine& engine);
+// `placement`: the run's last; threadsPerRank 0 = a replay-only run (no time measured).
+void printRunReport(std::ostream& out, const RunSummary& summary, const Placement& placement,
+                    int threadsPerRank);
 
 }  // namespace moe::cli

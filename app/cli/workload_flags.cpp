@@ -52,4 +52,14 @@ WorkloadOptions WorkloadFlags::options(int64_t maxSteps, uint64_t seed) const {
     return o;
 }
 
+void WorkloadFlags::into(ExperimentWorkload& w) const {
+    w.spec = spec;
+    w.batching = batching;
+    w.tokensPerStep = tokensPerStep;
+    w.batch = batch;
+    w.layers = layers;
+    w.experts = experts;
+    w.topK = topK;
+}
+
 }  // namespace moe::cli

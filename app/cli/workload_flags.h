@@ -5,7 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "core/workload/workload_factory.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/workload_source.h"
 
 namespace moe::cli {
 
@@ -18,6 +19,8 @@ struct WorkloadFlags {
 
     void addTo(CLI::App& app, const std::string& defaultBatching);
     WorkloadOptions options(int64_t maxSteps, uint64_t seed) const;
+    // Into an experiment's workload (its step limit is set elsewhere).
+    void into(ExperimentWorkload& w) const;
 };
 
 }  // namespace moe::cli

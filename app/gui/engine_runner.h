@@ -1,73 +1,31 @@
-// The engine thread: opens the workload, builds the MoeEngine, the prediction suite (one
-// forecast scored at every horizon) and the rebalance controller, records the run into the store,
-// and runs core's runLoop on a std::thread that never touches Qt. Frames (plain structs, no
-// core pointers) go into a bounded, mutex-protected queue (the lock is held only to push or
-// swap); the GUI drains it on a timer. Pause blocks between steps.
+// The engine thread: runs core's Experiment (core/experiment/experiment.h) on a std::thread
+// that never touches Qt. Frames (plain structs, no core pointers) go into a bounded,
+// mutex-protected queue (the lock is held only to push or swap) that the GUI drains on a
+// timer; pause, stop and parameter changes go to the experiment's command queue. What the
+// window asks between frames (names, scores, the first placement) is copied out here, so no
+// Qt code ever reads the experiment itself.
 #pragma once
 
 #include <atomic>
-#include <cmath>
-#include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "app/gui/experiment_config.h"
-#include "core/engine/telemetry.h"
+#include "core/experiment/experiment_frame.h"
+
+namespace moe {
+class ExperimentCommands;
+}
 
 namespace moe::gui {
 
 enum class RunState { Idle, Running, Paused, Finished, Failed };
 
-// One scored forecast of one predictor: relative error averaged over layers.
-struct PredictionPoint {
-    int64_t step = 0;  // the last step the predictor had seen
-    int predictor = 0;
-    int horizonIndex = 0;  // into ExperimentConfig::horizons
-    double relative = 0;
-};
-
-// A predictor's score so far at one horizon, for the comparison table.
-struct PredictorScoreRow {
-    std::string name;
-    int horizon = 1;
-    double meanRelative = 0;  // mean over (forecast, layer)
-    int64_t samples = 0;
-    double microsPerForecast = 0;  // per layer
-};
-
-// The rebalancing policy's figures so far, for the comparison table.
-struct PolicyScoreRow {
-    std::string name;
-    int rebalances = 0;
-    double balancednessBefore = NAN, balancednessAfter = NAN;  // means over rebalances
-    int64_t movedExperts = 0;
-    double modelledSlowestSeconds = NAN, measuredSlowestSeconds = NAN;  // summed over layers
-};
-
-// A copy of core's RebalanceEvent (whose header Qt's `slots` macro cannot see).
-struct RebalanceInfo {
-    int64_t step = 0;
-    double balancednessBefore = 0, balancednessAfter = 0;  // predicted, mean over layers
-    int movedExperts = 0;
-    size_t movedBytes = 0;
-};
-
-struct Frame {
-    StepTelemetry telemetry;
-    std::vector<PredictionPoint> errors;  // scored during this step (they lag by the horizon)
-    std::vector<uint8_t> stable;          // per layer: 1 = stable phase (empty: detector off)
-    // Slowest rank's expert time summed over layers: measured, and the performance model's
-    // figure for the same rows (NaN without a rebalancer, which owns the model).
-    double measuredSlowest = NAN, modelledSlowest = NAN;
-    bool rebalanced = false;
-    RebalanceInfo event;  // when rebalanced
-    int experts = 0;
-    std::vector<int> replicaCounts;  // when rebalanced: L x G x E replicas per rank and expert
-    std::vector<uint8_t> changed;    // when rebalanced: L x E, 1 = replica set changed
-};
+using Frame = moe::ExperimentFrame;
 
 class EngineRunner {
 public:
@@ -82,6 +40,8 @@ public:
     void resume();
     // Asks the run to end after the current step and waits for the thread.
     void stop();
+    // A parameter change for the running experiment (ExperimentCommands::set).
+    void set(const std::string& name, const std::string& value);
 
     RunState state() const { return state_.load(); }
     bool live() const {
@@ -115,10 +75,12 @@ private:
     size_t capacity_;
     std::thread thread_;
     std::atomic<RunState> state_{RunState::Idle};
-    std::atomic<bool> stop_{false};
-    std::atomic<bool> paused_{false};
+    // The running experiment's command queue; owned by the run thread's experiment, so it is
+    // reached only under commandsMutex_ and only while the thread holds it.
+    std::mutex commandsMutex_;
+    ExperimentCommands* commands_ = nullptr;
+    bool stopAsked_ = false;    // a stop before the experiment existed
     mutable std::mutex mutex_;  // guards everything below but the atomics
-    std::condition_variable pauseCv_;
     std::vector<Frame> queue_;
     int64_t dropped_ = 0;
     std::string error_, description_;

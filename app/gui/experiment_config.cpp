@@ -7,29 +7,48 @@
 
 namespace moe::gui {
 
-ExperimentConfig uiBenchConfig(int64_t steps) {
+ExperimentConfig defaultGuiConfig() {
     ExperimentConfig c;
+    c.frontEnd = "gui";
+    c.workload.spec = "trace:gpt-oss-20b";
+    c.workload.batching = "continuous";
+    c.workload.batch = 64;
+    c.workload.steps = 0;
+    c.model.ranks = 4;
+    c.prediction.predictors = {"sw_avg:window=100", "arima:p=5,d=1,q=5,history=100,refit=100",
+                               "dist_only:profile_steps=50"};
+    c.prediction.horizons = {1, 10};
+    c.prediction.phases = true;
+    c.rebalance.policy = "eplb";
+    c.rebalance.extraSlots = 8;
+    c.rebalance.every = 50;
+    c.recording.tags = {"gui"};
+    return c;
+}
+
+ExperimentConfig uiBenchConfig(int64_t steps) {
+    ExperimentConfig c = defaultGuiConfig();
     // Few tokens, tiny FFNs and one rank: the point is the GUI's load, not the FFNs'. On two
     // cores the GUI thread needs one; rank threads meeting at every layer's all-to-all would
     // hold the engine under the 2,000 steps/s the goal asks for.
-    c.workload = "synthetic:layers=24,experts=32,top_k=4,tokens=16,skew=2,drift=0.01,steps=" +
-                 std::to_string(steps);
-    c.batching = "tokens";
-    c.batchSize = 16;
-    c.ranks = 1;
-    c.hidden = 8;
-    c.ffn = 8;
-    c.steps = steps;
-    c.predictors = {"last",
-                    "ema:alpha=0.1",
-                    "ema:alpha=0.3",
-                    "sw_avg:window=10",
-                    "sw_avg:window=100",
-                    "dist_only:profile_steps=50"};
-    c.horizons = {1};
-    c.phases = true;
-    c.policy = "none";
-    c.record = false;
+    c.workload.spec = "synthetic:layers=24,experts=32,top_k=4,tokens=16,skew=2,drift=0.01,steps=" +
+                      std::to_string(steps);
+    c.workload.batching = "tokens";
+    c.workload.tokensPerStep = 16;
+    c.model.ranks = 1;
+    c.model.hidden = 8;
+    c.model.ffn = 8;
+    c.workload.steps = steps;
+    c.prediction.predictors = {"last",
+                               "ema:alpha=0.1",
+                               "ema:alpha=0.3",
+                               "sw_avg:window=10",
+                               "sw_avg:window=100",
+                               "dist_only:profile_steps=50"};
+    c.prediction.horizons = {1};
+    c.prediction.phases = true;
+    c.rebalance.policy = "none";
+    c.recording.record = false;
     return c;
 }
 

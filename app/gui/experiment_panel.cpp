@@ -14,6 +14,7 @@
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "core/predict/predictor_factory.h"
 
@@ -35,7 +36,8 @@ QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
 }  // namespace
 
 ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
-    const ExperimentConfig d;
+    const ExperimentConfig d = defaultGuiConfig();
+    base_ = d;
     auto* layout = new QVBoxLayout(this);
     auto* form = new QFormLayout;
     workload_ = new QComboBox(this);
@@ -60,10 +62,10 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     batching_ = new QComboBox(this);
     batching_->addItems({"continuous", "tokens", "sequence"});
     form->addRow(tr("Batching"), batching_);
-    batchSize_ = spin(this, 1, 1 << 20, d.batchSize);
+    batchSize_ = spin(this, 1, 1 << 20, d.workload.batch);
     batchSize_->setToolTip(tr("Sequences in flight (continuous) or tokens per step (tokens)"));
     form->addRow(tr("Batch size"), batchSize_);
-    ranks_ = spin(this, 1, 64, d.ranks);
+    ranks_ = spin(this, 1, 64, d.model.ranks);
     form->addRow(tr("Ranks"), ranks_);
     backend_ = new QComboBox(this);
     backend_->addItems({"cpu", "cuda"});
@@ -71,28 +73,36 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
         tr("Where the ranks run their ops. cuda: each rank on a GPU (rank mod devices); without "
            "a CUDA build, device or driver the run says why and goes on on the CPU."));
     form->addRow(tr("Backend"), backend_);
-    hidden_ = spin(this, 8, 16384, d.hidden);
+    replayOnly_ = new QCheckBox(tr("Replay only (no expert FFNs)"), this);
+    replayOnly_->setToolTip(
+        tr("Loads, predictions and plans from the routing alone: no layer runs, rank rows follow "
+           "the placement and no time is measured. For questions where only routing matters"));
+    form->addRow(QString(), replayOnly_);
+    hidden_ = spin(this, 8, 16384, d.model.hidden);
     form->addRow(tr("Hidden"), hidden_);
-    ffn_ = spin(this, 8, 65536, d.ffn);
+    ffn_ = spin(this, 8, 65536, d.model.ffn);
     form->addRow(tr("FFN"), ffn_);
     seed_ = spin(this, 0, 1 << 30, static_cast<int>(d.seed));
     form->addRow(tr("Seed"), seed_);
-    steps_ = spin(this, 0, 1 << 30, static_cast<int>(d.steps));
+    steps_ = spin(this, 0, 1 << 30, static_cast<int>(d.workload.steps));
     steps_->setSpecialValueText(tr("all"));
     form->addRow(tr("Steps"), steps_);
     predictors_ = new QPlainTextEdit(this);
-    predictors_->setPlainText(toList(d.predictors).join('\n'));
-    predictors_->setToolTip(tr("Load predictors, one spec per line (empty: no prediction).\n\n") +
-                            QString::fromStdString(predictorHelp()));
+    predictors_->setPlainText(toList(d.prediction.predictors).join('\n'));
+    predictors_->setToolTip(
+        tr("Predictors to compare, one spec per line (empty: no prediction): load predictors "
+           "forecast the steps ahead; token-to-expert ones (t2e_...) guess each token's experts "
+           "before routing and are scored at horizon 1.\n\n") +
+        QString::fromStdString(predictorHelp()));
     predictors_->setFixedHeight(predictors_->fontMetrics().lineSpacing() * 4 + 12);
     predictors_->setLineWrapMode(QPlainTextEdit::NoWrap);
     form->addRow(tr("Predictors"), predictors_);
-    horizons_ = new QLineEdit(QString::fromStdString(formatHorizons(d.horizons)), this);
+    horizons_ = new QLineEdit(QString::fromStdString(formatHorizons(d.prediction.horizons)), this);
     horizons_->setToolTip(
         tr("Forecast horizons in steps, comma-separated; each is scored on its own (errors "
            "average over the H steps ahead) and the error view switches between them"));
     form->addRow(tr("Horizons"), horizons_);
-    phaseSmooth_ = spin(this, 0, 100000, d.phaseSmooth);
+    phaseSmooth_ = spin(this, 0, 100000, d.prediction.phase.smooth);
     phaseSmooth_->setSpecialValueText(tr("auto"));
     phaseSmooth_->setSuffix(tr(" steps"));
     phaseSmooth_->setToolTip(
@@ -100,26 +110,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
            "the last S steps. auto = 64 for train: workloads (small steps are noisy), 1 "
            "otherwise"));
     form->addRow(tr("Phase smoothing"), phaseSmooth_);
-    policy_ = new QComboBox(this);
-    policy_->setEditable(true);
-    policy_->addItems({"none", "contiguous", "round_robin", "gps", "eplb", "fastermoe", "harmoeny",
-                       "moetuner", "moetuner:mode=balance"});
-    policy_->setToolTip(
-        tr("Rebalance policy spec; none = keep the contiguous placement. moetuner solves two "
-           "ILPs with CBC (balance, then rank mapping from the layer-to-layer routing of the "
-           "steps since the last rebalance): seconds per rebalance on 4-8 ranks, up to its "
-           "time_limit per layer on more"));
-    form->addRow(tr("Policy"), policy_);
-    slots_ = spin(this, 0, 4096, d.extraSlots);
-    slots_->setPrefix(tr("experts + "));
-    slots_->setToolTip(tr("Expert slots per layer over all ranks, beyond one per expert"));
-    form->addRow(tr("Slots"), slots_);
-    every_ = spin(this, 1, 1 << 30, static_cast<int>(d.rebalanceEvery));
-    every_->setSuffix(tr(" steps"));
-    form->addRow(tr("Rebalance every"), every_);
-    policy_->setCurrentText(QString::fromStdString(d.policy));
+    buildRebalanceRows(form, d);
     record_ = new QCheckBox(tr("Record to the experiment store"), this);
-    record_->setChecked(d.record);
+    record_->setChecked(d.recording.record);
     record_->setToolTip(
         tr("Save loads, rank times, prediction errors and decisions of this run "
            "to the database shown in the Experiments browser"));
@@ -146,6 +139,40 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     connect(stop_, &QPushButton::clicked, this, &ExperimentPanel::stopRequested);
 }
 
+void ExperimentPanel::buildRebalanceRows(QFormLayout* form, const ExperimentConfig& d) {
+    policy_ = new QComboBox(this);
+    policy_->setEditable(true);
+    policy_->addItems({"none", "contiguous", "round_robin", "gps", "eplb", "fastermoe", "harmoeny",
+                       "moetuner", "moetuner:mode=balance"});
+    policy_->setToolTip(
+        tr("Rebalance policy spec; none = keep the contiguous placement. moetuner solves two "
+           "ILPs with CBC (balance, then rank mapping from the layer-to-layer routing of the "
+           "steps since the last rebalance): seconds per rebalance on 4-8 ranks, up to its "
+           "time_limit per layer on more"));
+    form->addRow(tr("Policy"), policy_);
+    rebalancePredictor_ = new QComboBox(this);
+    rebalancePredictor_->setEditable(true);
+    rebalancePredictor_->addItems({"", "sw_avg", "ema", "last", "arima", "dist_only"});
+    rebalancePredictor_->lineEdit()->setPlaceholderText(tr("first compared load predictor"));
+    rebalancePredictor_->setToolTip(
+        tr("The load predictor whose forecast the policy plans for: a compared predictor's "
+           "name or spec, or any spec. Empty: the first compared load predictor (sw_avg when "
+           "none is compared)"));
+    form->addRow(tr("Plan from"), rebalancePredictor_);
+    slots_ = spin(this, 0, 4096, d.rebalance.extraSlots);
+    slots_->setPrefix(tr("experts + "));
+    slots_->setToolTip(tr("Expert slots per layer over all ranks, beyond one per expert"));
+    form->addRow(tr("Slots"), slots_);
+    every_ = spin(this, 1, 1 << 30, static_cast<int>(d.rebalance.every));
+    every_->setSuffix(tr(" steps"));
+    every_->setToolTip(tr("Steps between rebalance checks; a change applies to a live run too"));
+    form->addRow(tr("Rebalance every"), every_);
+    connect(every_, &QSpinBox::valueChanged, this, [this](int v) {
+        if (live_) emit parameterChanged("rebalance.every", QString::number(v));
+    });
+    policy_->setCurrentText(QString::fromStdString(d.rebalance.policy));
+}
+
 void ExperimentPanel::browseTrace() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open routing trace"), QString(),
                                                       tr("Traces (*.tsv *.tsv.gz);;All files (*)"));
@@ -153,83 +180,81 @@ void ExperimentPanel::browseTrace() {
 }
 
 ExperimentConfig ExperimentPanel::config() const {
-    ExperimentConfig c;
-    c.workload = workload_->currentText().trimmed().toStdString();
-    c.batching = batching_->currentText().toStdString();
-    c.batchSize = batchSize_->value();
-    c.ranks = ranks_->value();
-    c.backend = backend_->currentText().toStdString();
-    c.hidden = hidden_->value();
-    c.ffn = ffn_->value();
+    ExperimentConfig c = base_;
+    c.frontEnd = "gui";
+    c.workload.spec = workload_->currentText().trimmed().toStdString();
+    c.workload.batching = batching_->currentText().toStdString();
+    (c.workload.batching == "tokens" ? c.workload.tokensPerStep : c.workload.batch) =
+        batchSize_->value();
+    c.workload.steps = steps_->value();
     c.seed = static_cast<uint64_t>(seed_->value());
-    c.steps = steps_->value();
-    c.predictors.clear();
+    c.model.ranks = ranks_->value();
+    c.model.backend = backend_->currentText().toStdString();
+    c.model.replayOnly = replayOnly_->isChecked();
+    c.model.hidden = hidden_->value();
+    c.model.ffn = ffn_->value();
+    c.prediction.predictors.clear();
     for (const QString& line : predictors_->toPlainText().split('\n', Qt::SkipEmptyParts))
-        if (!line.trimmed().isEmpty()) c.predictors.push_back(line.trimmed().toStdString());
+        if (!line.trimmed().isEmpty())
+            c.prediction.predictors.push_back(line.trimmed().toStdString());
     try {
-        c.horizons = parseHorizons(horizons_->text().toStdString());
+        c.prediction.horizons = parseHorizons(horizons_->text().toStdString());
     } catch (const std::exception&) {
-        // Checked by validate() before a run starts; keep the defaults meanwhile.
+        // Checked by validate() before a run starts; keep the last good ones meanwhile.
     }
-    c.phaseSmooth = phaseSmooth_->value();
-    c.record = record_->isChecked();
-    c.runName = runName_->text().trimmed().toStdString();
-    c.policy = policy_->currentText().trimmed().toStdString();
-    c.extraSlots = slots_->value();
-    c.rebalanceEvery = every_->value();
+    c.prediction.phase.smooth = phaseSmooth_->value();
+    c.rebalance.policy = policy_->currentText().trimmed().toStdString();
+    c.rebalance.predictor = rebalancePredictor_->currentText().trimmed().toStdString();
+    // A config that counts slots in all (a CLI run's --slots) keeps its count until the
+    // spin box, which counts slots beyond one per expert, is changed.
+    const bool keepCount = base_.rebalance.slotCount > 0 && slots_->value() == 0;
+    c.rebalance.slotCount = keepCount ? base_.rebalance.slotCount : 0;
+    c.rebalance.extraSlots = keepCount ? 0 : slots_->value();
+    c.rebalance.every = every_->value();
+    c.recording.record = record_->isChecked();
+    c.recording.name = runName_->text().trimmed().toStdString();
+    if (std::find(c.recording.tags.begin(), c.recording.tags.end(), "gui") ==
+        c.recording.tags.end())
+        c.recording.tags.push_back("gui");
     return c;
 }
 
 void ExperimentPanel::setConfig(const ExperimentConfig& c) {
-    workload_->setEditText(QString::fromStdString(c.workload));
-    batching_->setCurrentText(QString::fromStdString(c.batching));
-    batchSize_->setValue(c.batchSize);
-    ranks_->setValue(c.ranks);
-    backend_->setCurrentText(QString::fromStdString(c.backend));
-    hidden_->setValue(c.hidden);
-    ffn_->setValue(c.ffn);
+    base_ = c;
+    workload_->setEditText(QString::fromStdString(c.workload.spec));
+    batching_->setCurrentText(QString::fromStdString(c.workload.batching));
+    batchSize_->setValue(c.workload.batching == "tokens" ? c.workload.tokensPerStep
+                                                         : c.workload.batch);
+    steps_->setValue(static_cast<int>(c.workload.steps));
     seed_->setValue(static_cast<int>(c.seed));
-    steps_->setValue(static_cast<int>(c.steps));
-    predictors_->setPlainText(toList(c.predictors).join('\n'));
-    horizons_->setText(QString::fromStdString(formatHorizons(c.horizons)));
-    phaseSmooth_->setValue(c.phaseSmooth);
-    record_->setChecked(c.record);
-    runName_->setText(QString::fromStdString(c.runName));
-    policy_->setCurrentText(QString::fromStdString(c.policy));
-    slots_->setValue(c.extraSlots);
-    every_->setValue(static_cast<int>(c.rebalanceEvery));
+    ranks_->setValue(c.model.ranks);
+    backend_->setCurrentText(QString::fromStdString(c.model.backend));
+    replayOnly_->setChecked(c.model.replayOnly);
+    hidden_->setValue(c.model.hidden);
+    ffn_->setValue(c.model.ffn);
+    predictors_->setPlainText(toList(c.prediction.predictors).join('\n'));
+    horizons_->setText(QString::fromStdString(formatHorizons(c.prediction.horizons)));
+    phaseSmooth_->setValue(c.prediction.phase.smooth);
+    policy_->setCurrentText(QString::fromStdString(c.rebalance.policy));
+    rebalancePredictor_->setCurrentText(QString::fromStdString(c.rebalance.predictor));
+    slots_->setValue(c.rebalance.extraSlots);
+    every_->setValue(static_cast<int>(c.rebalance.every));
+    record_->setChecked(c.recording.record);
+    runName_->setText(QString::fromStdString(c.recording.name));
 }
 
 void ExperimentPanel::load(QSettings& s) {
-    const ExperimentConfig d;
-    ExperimentConfig c;
+    ExperimentConfig c = defaultGuiConfig();
     s.beginGroup("experiment");
-    c.workload = s.value("workload", QString::fromStdString(d.workload)).toString().toStdString();
-    c.batching = s.value("batching", QString::fromStdString(d.batching)).toString().toStdString();
-    c.batchSize = s.value("batchSize", d.batchSize).toInt();
-    c.ranks = s.value("ranks", d.ranks).toInt();
-    c.backend = s.value("backend", QString::fromStdString(d.backend)).toString().toStdString();
-    c.hidden = s.value("hidden", d.hidden).toInt();
-    c.ffn = s.value("ffn", d.ffn).toInt();
-    c.seed = s.value("seed", static_cast<qulonglong>(d.seed)).toULongLong();
-    c.steps = s.value("steps", static_cast<qlonglong>(d.steps)).toLongLong();
-    c.predictors.clear();
-    for (const QString& p : s.value("predictors", toList(d.predictors)).toStringList())
-        c.predictors.push_back(p.toStdString());
-    try {
-        c.horizons =
-            parseHorizons(s.value("horizons", QString::fromStdString(formatHorizons(d.horizons)))
-                              .toString()
-                              .toStdString());
-    } catch (const std::exception&) {
-        c.horizons = d.horizons;  // a hand-edited settings file: fall back quietly
+    const QString json = s.value("config").toString();
+    if (!json.isEmpty()) {
+        try {
+            c = parseExperimentConfig(json.toStdString(), "saved settings");
+        } catch (const std::exception&) {
+            c = defaultGuiConfig();  // a hand-edited or older settings file: start afresh
+        }
     }
-    c.record = s.value("record", d.record).toBool();
-    c.phaseSmooth = s.value("phaseSmooth", d.phaseSmooth).toInt();
-    c.policy = s.value("policy", QString::fromStdString(d.policy)).toString().toStdString();
-    c.extraSlots = s.value("extraSlots", d.extraSlots).toInt();
-    c.rebalanceEvery =
-        s.value("rebalanceEvery", static_cast<qlonglong>(d.rebalanceEvery)).toLongLong();
+    c.recording.record = s.value("record", c.recording.record).toBool();
     s.endGroup();
     setConfig(c);
 }
@@ -237,22 +262,8 @@ void ExperimentPanel::load(QSettings& s) {
 void ExperimentPanel::save(QSettings& s) const {
     const ExperimentConfig c = config();
     s.beginGroup("experiment");
-    s.setValue("workload", QString::fromStdString(c.workload));
-    s.setValue("batching", QString::fromStdString(c.batching));
-    s.setValue("batchSize", c.batchSize);
-    s.setValue("ranks", c.ranks);
-    s.setValue("backend", QString::fromStdString(c.backend));
-    s.setValue("hidden", c.hidden);
-    s.setValue("ffn", c.ffn);
-    s.setValue("seed", static_cast<qulonglong>(c.seed));
-    s.setValue("steps", static_cast<qlonglong>(c.steps));
-    s.setValue("predictors", toList(c.predictors));
-    s.setValue("horizons", QString::fromStdString(formatHorizons(c.horizons)));
-    s.setValue("record", c.record);
-    s.setValue("phaseSmooth", c.phaseSmooth);
-    s.setValue("policy", QString::fromStdString(c.policy));
-    s.setValue("extraSlots", c.extraSlots);
-    s.setValue("rebalanceEvery", static_cast<qlonglong>(c.rebalanceEvery));
+    s.setValue("config", QString::fromStdString(experimentConfigJson(c)));
+    s.setValue("record", c.recording.record);
     s.endGroup();
 }
 
@@ -264,10 +275,15 @@ QString ExperimentPanel::validate() const {
     }
     if (workload_->currentText().trimmed().isEmpty())
         return tr("workload: choose the bundled trace, a trace file or a synthetic spec");
-    return {};
+    // Every other check is core's, the same the CLI makes: one line per bad field.
+    const std::vector<std::string> problems = validateExperimentConfig(config());
+    QStringList lines;
+    for (const std::string& p : problems) lines << QString::fromStdString(p);
+    return lines.join('\n');
 }
 
 void ExperimentPanel::setRunning(bool live, bool paused) {
+    live_ = live;
     start_->setEnabled(!live);
     pause_->setEnabled(live);
     pause_->setText(paused ? tr("Resume (Space)") : tr("Pause (Space)"));

@@ -1,6 +1,8 @@
-// The experiment panel: edits an ExperimentConfig (workload, batching, ranks, model size,
-// seed, steps, predictors, horizon, rebalance policy and schedule) and offers Start / Pause /
-// Stop. Loads and saves itself through QSettings.
+// The experiment panel: edits core's ExperimentConfig (workload, batching, ranks, model size,
+// seed, steps, predictors of every family, horizons, rebalance policy, predictor and schedule)
+// and offers Start / Pause / Stop. It keeps the whole config it was given, so fields it has no
+// widget for (a re-run CLI config's capacity factor, say) survive an edit. Loads and saves
+// itself through QSettings as the config's JSON.
 #pragma once
 
 #include <QWidget>
@@ -9,6 +11,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
@@ -35,10 +38,15 @@ signals:
     void startRequested();
     void pauseRequested();
     void stopRequested();
+    // A change the running experiment takes between steps (the rebalance interval).
+    void parameterChanged(const QString& name, const QString& value);
 
 private:
     void browseTrace();
+    void buildRebalanceRows(QFormLayout* form, const ExperimentConfig& d);
 
+    ExperimentConfig base_;  // the config last set; widgets overlay it
+    bool live_ = false;
     QComboBox* workload_;
     QComboBox* batching_;
     QSpinBox* batchSize_;
@@ -53,7 +61,9 @@ private:
     QSpinBox* phaseSmooth_;
     QCheckBox* record_;
     QLineEdit* runName_;
+    QCheckBox* replayOnly_;
     QComboBox* policy_;
+    QComboBox* rebalancePredictor_;
     QSpinBox* slots_;
     QSpinBox* every_;
     QPushButton* start_;

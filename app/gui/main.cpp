@@ -85,12 +85,12 @@ int main(int argc, char** argv) {
         window.enableUiBench(parser.value(benchUi));
         window.setWindowWidths(2000);
     } else if (parser.isSet(demo)) {
-        moe::gui::ExperimentConfig config;
-        config.steps = stepCount;
+        moe::gui::ExperimentConfig config = moe::gui::defaultGuiConfig();
+        config.workload.steps = stepCount;
         window.panel()->setConfig(config);
     } else if (parser.isSet(steps)) {
         moe::gui::ExperimentConfig config = window.panel()->config();
-        config.steps = stepCount;
+        config.workload.steps = stepCount;
         window.panel()->setConfig(config);
     }
     if (parser.isSet(screenshot)) window.setScreenshotOnFinish(parser.value(screenshot));

@@ -93,6 +93,10 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     connect(panel_, &ExperimentPanel::startRequested, this, &MainWindow::startRun);
     connect(panel_, &ExperimentPanel::pauseRequested, this, &MainWindow::togglePause);
     connect(panel_, &ExperimentPanel::stopRequested, this, &MainWindow::stopRun);
+    connect(panel_, &ExperimentPanel::parameterChanged, this,
+            [this](const QString& name, const QString& value) {
+                runner_.set(name.toStdString(), value.toStdString());
+            });
     connect(browser_, &ExperimentBrowser::runOpened, this,
             [this](int64_t id) { openStoredRun(id); });
     connect(browser_, &ExperimentBrowser::overlayRequested, this,
@@ -329,11 +333,11 @@ void MainWindow::strategyMapForRun(const StepTelemetry& first) {
         name = tr("GPT-OSS-20B");
     } else {
         const ExperimentConfig config = panel_->config();
-        m.hidden = config.hidden;
-        m.ffn = config.ffn;
-        m.heads = std::max(1, config.hidden / 64);
+        m.hidden = config.model.hidden;
+        m.ffn = config.model.ffn;
+        m.heads = std::max(1, config.model.hidden / 64);
         m.kvHeads = m.heads;
-        name = tr("H=%1 F=%2").arg(config.hidden).arg(config.ffn);
+        name = tr("H=%1 F=%2").arg(config.model.hidden).arg(config.model.ffn);
     }
     m.layers = std::max(1, m.layers);
     computeStrategyMap(m, std::max(1, first.ranks), std::max<int64_t>(1, first.tokens),

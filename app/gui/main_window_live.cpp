@@ -53,8 +53,8 @@ void MainWindow::startRun() {
     placement_->clear();
     predictorsKnown_ = placementKnown_ = strategyKnown_ = false;
     const ExperimentConfig config = panel_->config();
-    runWorkload_ = config.workload;
-    horizons_ = config.horizons;
+    runWorkload_ = config.workload.spec;
+    horizons_ = config.prediction.horizons;
     liveErrors_.assign(horizons_.size(), {});
     steps_ = tokens_ = dropped_ = rateSteps_ = rateTokens_ = 0;
     stepsPerSecond_ = tokensPerSecond_ = 0;
@@ -210,6 +210,8 @@ void MainWindow::updateComparison() {
         row.meanRelativeError = s.meanRelative;
         row.samples = s.samples;
         row.microsPerForecast = s.microsPerForecast;
+        row.accuracy = s.accuracy;
+        row.topKOverlap = s.topKOverlap;
         row.run = live;
         row.p50 = row.p95 = NAN;
         const auto h = std::find(horizons_.begin(), horizons_.end(), s.horizon);

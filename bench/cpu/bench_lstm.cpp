@@ -10,10 +10,10 @@
 
 #include "bench/cpu/bench_util.h"
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/predict/baseline_predictors.h"
 #include "core/predict/lstm_predictor.h"
 #include "core/stats/load_matrix.h"
-#include "core/workload/workload_factory.h"
 
 using namespace moe;
 

@@ -11,9 +11,9 @@
 
 #include "bench/cpu/bench_util.h"
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/model/cpu_backend.h"
 #include "core/model/moe_layer.h"
-#include "core/workload/workload_factory.h"
 
 using namespace moe;
 

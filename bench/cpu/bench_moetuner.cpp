@@ -15,7 +15,7 @@
 #include "core/balance/moetuner_policy.h"
 #include "core/balance/policy_util.h"
 #include "core/balance/transition_counts.h"
-#include "core/workload/workload_factory.h"
+#include "core/experiment/workload_source.h"
 
 using namespace moe;
 

@@ -12,7 +12,7 @@
 #include "bench/cpu/bench_util.h"
 #include "core/engine/rebalance_controller.h"
 #include "core/engine/run_loop.h"
-#include "core/workload/workload_factory.h"
+#include "core/experiment/workload_source.h"
 
 using namespace moe;
 

@@ -13,9 +13,9 @@
 
 #include "bench/cpu/bench_util.h"
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/predict/prediction_suite.h"
 #include "core/predict/predictor_factory.h"
-#include "core/workload/workload_factory.h"
 
 using namespace moe;
 

@@ -19,10 +19,10 @@
 #include "core/common/error.h"
 #include "core/engine/moe_engine.h"
 #include "core/engine/run_loop.h"
+#include "core/experiment/workload_source.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_reader.h"
 #include "core/store/run_recorder.h"
-#include "core/workload/workload_factory.h"
 
 using namespace moe;
 namespace fs = std::filesystem;

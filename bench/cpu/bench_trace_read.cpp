@@ -8,8 +8,8 @@
 
 #include "bench/cpu/bench_util.h"
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/stats/workload_stats.h"
-#include "core/workload/workload_factory.h"
 
 using namespace moe;
 

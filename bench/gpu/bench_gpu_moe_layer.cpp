@@ -30,7 +30,7 @@
 #include "core/balance/eplb.h"
 #include "core/balance/placement.h"
 #include "core/common/error.h"
-#include "core/workload/workload_factory.h"
+#include "core/experiment/workload_source.h"
 #include "gpu/cuda_error.h"
 #include "gpu/device_info.h"
 #include "gpu/device_memory.h"

@@ -13,6 +13,7 @@
 
 #include "core/balance/placement.h"
 #include "core/comm/communicator.h"
+#include "core/engine/placement_target.h"
 #include "core/engine/telemetry.h"
 #include "core/model/backend.h"
 #include "core/model/layer_config.h"
@@ -47,26 +48,26 @@ struct EngineConfig {
     size_t weightBytes(int layers) const;
 };
 
-class MoeEngine {
+class MoeEngine final : public PlacementTarget {
 public:
     MoeEngine(const EngineConfig& config, const WorkloadShape& shape);
-    ~MoeEngine();
+    ~MoeEngine() override;
 
     // Runs all layers of `step`; fills `out` (sized and overwritten).
     void runStep(const Step& step, StepTelemetry& out);
 
-    const Placement& placement() const;
+    const Placement& placement() const override;
     // With one rank per process, only rank 0 may change the placement (see EngineConfig).
-    void setPlacement(const Placement& placement);
+    void setPlacement(const Placement& placement) override;
     int ranks() const;
     bool distributed() const;  // one rank per process
-    const MoeLayerConfig& layerConfig() const;
-    bool forcedRouting() const;  // the layers follow each step's expert ids (no own gate)
+    const MoeLayerConfig& layerConfig() const override;
+    bool forcedRouting() const override;  // the layers follow each step's expert ids (no own gate)
     // Called by runStep with each step before it runs, on the calling thread (rank 0's
     // process when distributed), after the ids are checked: for observers that need the
     // per-token routing the telemetry does not carry (MoETuner's layer-to-layer transitions).
     // An empty function removes it; the observer must outlive its registration.
-    void setStepObserver(std::function<void(const Step&)> observer);
+    void setStepObserver(std::function<void(const Step&)> observer) override;
     int threadsPerRank() const;
     std::string describe() const;
 

@@ -36,7 +36,7 @@ double measureExpertFlopRate(int hidden, int ffn, int rows) {
 }
 
 RebalanceController::RebalanceController(const RebalanceOptions& o, const WorkloadShape& shape,
-                                         MoeEngine& engine)
+                                         PlacementTarget& engine)
     : options_(o), shape_(shape), engine_(engine), schedule_(o.every, o.threshold) {
     if (o.horizon < 1) throw Error("rebalance horizon must be >= 1");
     PredictorSet set;
@@ -67,6 +67,18 @@ RebalanceController::RebalanceController(const RebalanceOptions& o, const Worklo
     flopRate_ = o.flopRate > 0 ? o.flopRate : measureExpertFlopRate(lc.hidden, lc.ffn, 64);
     measured_.assign(shape.layers, 0);
     modelled_.assign(shape.layers, 0);
+}
+
+void RebalanceController::retune(int64_t every, double threshold, int horizon, int maxMoves) {
+    if (every < 1) throw Error("rebalance every must be 1 step or more");
+    if (threshold < 0 || threshold > 1) throw Error("rebalance threshold must be from 0 to 1");
+    if (horizon < 1) throw Error("rebalance horizon must be >= 1");
+    if (maxMoves < -1) throw Error("max moves must be -1 (no limit) or more");
+    options_.every = every;
+    options_.threshold = threshold;
+    options_.horizon = horizon;
+    options_.maxMoves = maxMoves;
+    schedule_ = RebalanceSchedule(every, threshold);
 }
 
 RebalanceController::~RebalanceController() {

@@ -15,7 +15,7 @@
 #include "core/balance/policy_util.h"
 #include "core/balance/rebalance_schedule.h"
 #include "core/balance/transition_counts.h"
-#include "core/engine/moe_engine.h"
+#include "core/engine/placement_target.h"
 #include "core/engine/telemetry.h"
 #include "core/predict/predictor.h"
 
@@ -45,13 +45,19 @@ struct RebalanceEvent {
 
 class RebalanceController {
 public:
+    // `target` (the engine, or a replay's placement) must outlive the controller.
     RebalanceController(const RebalanceOptions& options, const WorkloadShape& shape,
-                        MoeEngine& engine);
+                        PlacementTarget& target);
     ~RebalanceController();
 
     // After each step: feeds the predictor and, when due, installs a new placement in the
     // engine. Returns true when it rebalanced.
     bool afterStep(const StepTelemetry& t);
+
+    // Changes the schedule, horizon and move budget from the next step on (a running
+    // experiment's parameter change). Throws moe::Error on a value out of range.
+    void retune(int64_t every, double threshold, int horizon, int maxMoves);
+    const RebalanceOptions& options() const { return options_; }
 
     const std::vector<RebalanceEvent>& events() const { return events_; }
     // Per layer over the run: measured slowest-rank busy seconds and the model's figure for
@@ -64,7 +70,7 @@ public:
 private:
     RebalanceOptions options_;
     WorkloadShape shape_;
-    MoeEngine& engine_;
+    PlacementTarget& engine_;
     std::unique_ptr<Predictor> predictor_;
     std::unique_ptr<Policy> policy_;
     RebalanceSchedule schedule_;

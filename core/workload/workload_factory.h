@@ -1,5 +1,7 @@
-// The one place the CLI and the GUI turn a user's workload choice into a Workload: a spec
-// string ("trace:PATH", "trace:gpt-oss-20b", "synthetic:key=value,...") plus batching options.
+// What a user's workload choice says: a spec string ("trace:PATH", "trace:gpt-oss-20b",
+// "synthetic:key=value,...", "train:...") plus batching options, and the parts of turning it
+// into a workload that belong to this layer (named traces, synthetic specs). Opening one of any
+// kind is core/experiment/workload_source.h, which sits above trace, synthetic and train.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +9,6 @@
 #include <optional>
 #include <string>
 
-#include "core/train/train_spec.h"
 #include "core/workload/batching.h"
 #include "core/workload/synthetic_workload.h"
 #include "core/workload/workload.h"
@@ -28,9 +29,6 @@ struct WorkloadOptions {
     std::optional<int> layers, experts, topK;  // shape overrides (flags); win over the sidecar
 };
 
-// Throws moe::Error with a message a user can act on.
-std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options);
-
 // A known trace name (gpt-oss-20b) -> the best available file: $MOE_DATA_DIR first, then the
 // full trace in the shared data beside the source tree, then the subset bundled in data/.
 // Anything else is taken as a path and returned unchanged when the file exists.
@@ -40,10 +38,5 @@ std::string resolveTraceName(const std::string& nameOrPath);
 // The synthetic spec's key=value list (without the "synthetic:" prefix) over defaults taken
 // from `options` (seed, tokensPerStep, maxSteps, shape overrides). Throws naming the bad key.
 SyntheticParams parseSyntheticSpec(const std::string& keyValues, const WorkloadOptions& options);
-
-// The train spec's key=value list (without "train:") over defaults from `options`: seed,
-// --layers/--experts/--top-k as blocks/experts/top_k, and maxSteps capping steps.
-train::TrainSpec parseTrainWorkloadSpec(const std::string& keyValues,
-                                        const WorkloadOptions& options);
 
 }  // namespace moe

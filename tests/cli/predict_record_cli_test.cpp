@@ -50,7 +50,8 @@ TEST(PredictRecord, TokenPredictorsAreRecordedAndUnmeasuredFiguresReadAsDashes) 
     EXPECT_EQ(j["steps"], 40);
     EXPECT_FALSE(j["metrics"].contains("tokens_per_second")) << j["metrics"].dump();
     EXPECT_TRUE(j["metrics"].contains("mean_skewness"));
-    EXPECT_EQ(j["config"]["command"], "predict");
+    EXPECT_EQ(j["config"]["front_end"], "predict");
+    EXPECT_EQ(j["config"]["model"]["replay_only"], true);
     bool t2e = false;
     for (const auto& p : j["predictions"]) t2e = t2e || p["predictor"] == "t2e_freq";
     EXPECT_TRUE(t2e) << j["predictions"].dump();

@@ -56,9 +56,9 @@ protected:
 
     // The default experiment, shortened: past the rebalances at 50 and 100 steps.
     moe::gui::ExperimentConfig shortDefault(int64_t steps) {
-        moe::gui::ExperimentConfig c;
-        c.steps = steps;
-        c.horizons = {1, 10};
+        moe::gui::ExperimentConfig c = moe::gui::defaultGuiConfig();
+        c.workload.steps = steps;
+        c.prediction.horizons = {1, 10};
         return c;
     }
     bool runToEnd(int timeoutMs = 120000) {
@@ -108,7 +108,7 @@ TEST_F(MainWindowTest, StopReopenScrubOverlayCompareAndExport) {
 
     // A second run, stopped mid-way: kept as interrupted with the steps it made.
     moe::gui::ExperimentConfig second = shortDefault(0);
-    second.policy = "gps";
+    second.rebalance.policy = "gps";
     window_->panel()->setConfig(second);
     window_->startRun();
     ASSERT_TRUE(moe::test::waitUntil([this] { return window_->stepsSeen() >= 60; }, 120000));
@@ -191,7 +191,7 @@ TEST_F(MainWindowTest, StopReopenScrubOverlayCompareAndExport) {
 
 TEST_F(MainWindowTest, BadTraceIsAMessageAndTheWindowLivesOn) {
     moe::gui::ExperimentConfig c = shortDefault(10);
-    c.workload = "trace:" + dir_.filePath("missing.tsv.gz").toStdString();
+    c.workload.spec = "trace:" + dir_.filePath("missing.tsv.gz").toStdString();
     window_->panel()->setConfig(c);
     ASSERT_TRUE(runToEnd(30000));
     EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Failed);
@@ -207,32 +207,32 @@ TEST_F(MainWindowTest, BadTraceIsAMessageAndTheWindowLivesOn) {
 
 TEST_F(MainWindowTest, CudaWithoutADeviceSaysWhyAndRunsOnTheCpu) {
     moe::gui::ExperimentConfig c = shortDefault(10);
-    c.backend = "cuda";
-    c.predictors = {"sw_avg:window=4"};
+    c.model.backend = "cuda";
+    c.prediction.predictors = {"sw_avg:window=4"};
     window_->panel()->setConfig(c);
     ASSERT_TRUE(runToEnd());
     ASSERT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
     EXPECT_EQ(window_->stepsSeen(), 10);
     moe::store::ExperimentStore store(db_.toStdString());
     const auto run = store.run(window_->runner().runId());
-    if (run.configJson.find("\"backend\":\"cuda\"") != std::string::npos)
+    if (run.configJson.find("\"recorded\":{\"backend\":\"cuda\"") != std::string::npos)
         GTEST_SKIP() << "a CUDA device is present: the fallback path is not taken here";
     ASSERT_EQ(messages_.size(), 1) << messages_.join('\n').toStdString();
     EXPECT_TRUE(messages_[0].contains("cuda")) << messages_[0].toStdString();
     EXPECT_TRUE(messages_[0].contains("CPU")) << messages_[0].toStdString();
-    EXPECT_NE(run.configJson.find("\"backend_requested\":\"cuda\""), std::string::npos)
-        << run.configJson;
+    EXPECT_NE(run.configJson.find("\"backend\":\"cuda\""), std::string::npos) << run.configJson;
+    EXPECT_NE(run.configJson.find("\"backend_note\":\"cuda:"), std::string::npos) << run.configJson;
 }
 
 TEST_F(MainWindowTest, TrainingWorkloadFeedsTheViews) {
     // Issue 8's live training run as a GUI workload: a tiny model, a few steps.
-    moe::gui::ExperimentConfig c;
-    c.workload = "train:blocks=2,width=32,heads=2,experts=8,top_k=2,ffn=32,context=16,batch=4";
-    c.steps = 12;
-    c.predictors = {"sw_avg:window=4"};
-    c.horizons = {1};
-    c.policy = "eplb";
-    c.rebalanceEvery = 5;
+    moe::gui::ExperimentConfig c = moe::gui::defaultGuiConfig();
+    c.workload.spec = "train:blocks=2,width=32,heads=2,experts=8,top_k=2,ffn=32,context=16,batch=4";
+    c.workload.steps = 12;
+    c.prediction.predictors = {"sw_avg:window=4"};
+    c.prediction.horizons = {1};
+    c.rebalance.policy = "eplb";
+    c.rebalance.every = 5;
     window_->panel()->setConfig(c);
     ASSERT_TRUE(runToEnd());
     ASSERT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
@@ -245,11 +245,11 @@ TEST_F(MainWindowTest, MoeTunerFullModeRebalancesAndRecordsPerLayerDecisions) {
     // MoETuner's default (full) mode needs layer-to-layer transitions, which the engine's
     // rebalance controller now counts from the steps it runs; it once stopped the run.
     moe::gui::ExperimentConfig c = shortDefault(60);
-    c.predictors = {"sw_avg:window=20"};
-    c.horizons = {1};
-    c.policy = "moetuner";
-    c.extraSlots = 0;
-    c.rebalanceEvery = 25;
+    c.prediction.predictors = {"sw_avg:window=20"};
+    c.prediction.horizons = {1};
+    c.rebalance.policy = "moetuner";
+    c.rebalance.extraSlots = 0;
+    c.rebalance.every = 25;
     window_->panel()->setConfig(c);
     ASSERT_TRUE(runToEnd());
     ASSERT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
@@ -276,9 +276,9 @@ TEST(MainWindowSettings, ConfigurationAndLayoutAreRemembered) {
         MainWindow w(true);
         w.show();
         moe::gui::ExperimentConfig c = w.panel()->config();
-        c.steps = 77;
-        c.policy = "gps";
-        c.horizons = {1, 5};
+        c.workload.steps = 77;
+        c.rebalance.policy = "gps";
+        c.prediction.horizons = {1, 5};
         w.panel()->setConfig(c);
         auto* dock = w.findChild<QDockWidget*>("strategyMapDock");
         ASSERT_NE(dock, nullptr);
@@ -288,9 +288,9 @@ TEST(MainWindowSettings, ConfigurationAndLayoutAreRemembered) {
     MainWindow again(true);
     again.show();
     const moe::gui::ExperimentConfig c = again.panel()->config();
-    EXPECT_EQ(c.steps, 77);
-    EXPECT_EQ(c.policy, "gps");
-    EXPECT_EQ(c.horizons, (std::vector<int>{1, 5}));
+    EXPECT_EQ(c.workload.steps, 77);
+    EXPECT_EQ(c.rebalance.policy, "gps");
+    EXPECT_EQ(c.prediction.horizons, (std::vector<int>{1, 5}));
     auto* dock = again.findChild<QDockWidget*>("strategyMapDock");
     ASSERT_NE(dock, nullptr);
     EXPECT_FALSE(dock->isVisible());

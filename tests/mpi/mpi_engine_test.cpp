@@ -12,7 +12,7 @@
 #include "core/engine/broadcast_workload.h"
 #include "core/engine/moe_engine.h"
 #include "core/engine/run_loop.h"
-#include "core/workload/workload_factory.h"
+#include "core/experiment/workload_source.h"
 #include "tests/mpi/mpi_test_support.h"
 
 namespace moe::mpi {

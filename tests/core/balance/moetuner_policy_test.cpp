@@ -10,8 +10,8 @@
 #include "core/balance/policy_factory.h"
 #include "core/balance/transition_counts.h"
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/stats/load_matrix.h"
-#include "core/workload/workload_factory.h"
 #include "tests/core/balance/policy_test_util.h"
 
 namespace moe {

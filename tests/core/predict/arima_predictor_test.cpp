@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/stats/load_matrix.h"
-#include "core/workload/workload_factory.h"
 
 namespace moe {
 namespace {

@@ -9,9 +9,9 @@
 #include <span>
 #include <vector>
 
+#include "core/experiment/workload_source.h"
 #include "core/predict/lstm_predictor.h"
 #include "core/stats/load_matrix.h"
-#include "core/workload/workload_factory.h"
 
 namespace moe {
 namespace {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/predict/prediction_suite.h"
-#include "core/workload/workload_factory.h"
 
 namespace moe {
 namespace {

@@ -6,11 +6,11 @@
 #include <gtest/gtest.h>
 
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/predict/prediction_suite.h"
 #include "core/stats/load_matrix.h"
 #include "core/train/load_shift.h"
 #include "core/train/section_schedule.h"
-#include "core/workload/workload_factory.h"
 
 namespace moe {
 namespace {

@@ -1,13 +1,12 @@
 // The factory the CLI and GUI call: spec strings, batching names, named traces and MOE_DATA_DIR,
 // and the errors a user sees for bad specs.
-#include "core/workload/workload_factory.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "core/common/error.h"
+#include "core/experiment/workload_source.h"
 #include "core/workload/trace_workload.h"
 #include "tests/core/workload/test_files.h"
 
