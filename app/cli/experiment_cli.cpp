@@ -87,18 +87,14 @@ ExperimentConfig configFrom(const std::string& runOrFile, const std::string& db)
         std::stringstream text;
         text << in.rdbuf();
         if (!in && !in.eof()) throw Error::inFile(runOrFile, 0, "cannot be read");
-        return parseExperimentConfig(text.str(), runOrFile);
+        return storedExperimentConfig(text.str(), runOrFile);
     }
     const std::string path = databasePath(db);
     if (!std::filesystem::exists(path, ec))
         throw Error("--from " + runOrFile + ": no such file, and no store at " + path);
     store::ExperimentStore store(path);
     const store::RunRecord run = store.run(store.resolveRun(runOrFile));
-    const std::string origin = "run " + runLabel(run) + " in " + path;
-    if (run.configJson.find("\"format\"") == std::string::npos)
-        throw Error(origin + " was recorded before runs stored a re-runnable config; `runs show " +
-                    std::to_string(run.id) + "` lists its settings to repeat it by hand");
-    return parseExperimentConfig(run.configJson, origin);
+    return storedExperimentConfig(run.configJson, "run " + runLabel(run) + " in " + path);
 }
 
 }  // namespace moe::cli

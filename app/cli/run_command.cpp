@@ -19,6 +19,7 @@
 #include "app/cli/workload_flags.h"
 #include "core/balance/perf_sweep.h"
 #include "core/balance/policy_factory.h"
+#include "core/comm/communicator.h"
 #include "core/common/error.h"
 #include "core/engine/rebalance_controller.h"
 #include "core/engine/run_summary.h"
@@ -106,6 +107,22 @@ int runRoot(const RunFlags& f, Experiment& e) {
     return e.interrupted() ? 130 : 0;
 }
 
+// A config read with --from that cannot run says where it came from; a collective error (MPI)
+// keeps its type, so every rank ends alike.
+std::unique_ptr<Experiment> openExperiment(const ExperimentConfig& config, const RankContext& ctx,
+                                           const std::string& from) {
+    try {
+        auto e = std::make_unique<Experiment>(config, cliEnvironment(ctx));
+        e->open();
+        return e;
+    } catch (const CollectiveError&) {
+        throw;
+    } catch (const Error& e) {
+        if (from.empty()) throw;
+        throw Error("the config of --from " + from + ": " + e.what());
+    }
+}
+
 int execute(const RunFlags& f, ExperimentConfig config, const RankContext& ctx, bool ranksGiven) {
     if (ctx.comm) {
         if (ranksGiven && config.model.ranks != ctx.comm->size())
@@ -116,8 +133,8 @@ int execute(const RunFlags& f, ExperimentConfig config, const RankContext& ctx, 
                                   std::to_string(config.model.ranks) + ")");
         config.model.ranks = ctx.comm->size();
     }
-    Experiment experiment(config, cliEnvironment(ctx));
-    experiment.open();
+    auto opened = openExperiment(config, ctx, f.from);
+    Experiment& experiment = *opened;
     if (experiment.root()) return runRoot(f, experiment);
     InterruptGuard guard(experiment);  // Ctrl-C reaches the others through rank 0
     experiment.run();

@@ -92,6 +92,9 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     auto* overlayButton = new QPushButton(QStringLiteral("Overlay"), this);
     overlayButton->setToolTip(
         QStringLiteral("Overlay the selected runs in the error and balance views"));
+    auto* rerunButton = new QPushButton(QStringLiteral("Re-run"), this);
+    rerunButton->setToolTip(
+        QStringLiteral("Run the selected run's configuration again (same seed, same loads)"));
     auto* compareButton = new QPushButton(QStringLiteral("Compare"), this);
     compareButton->setToolTip(
         QStringLiteral("Add the selected runs' predictors and policies to the comparison table"));
@@ -113,8 +116,8 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     bar->addWidget(search_, 1);
     bar->addWidget(refreshButton);
     auto* actions = new QHBoxLayout;
-    for (QPushButton* b :
-         {openButton, overlayButton, compareButton, tagsButton, notesButton, deleteButton})
+    for (QPushButton* b : {openButton, rerunButton, overlayButton, compareButton, tagsButton,
+                           notesButton, deleteButton})
         actions->addWidget(b);
     actions->addStretch(1);
     auto* layout = new QVBoxLayout(this);
@@ -137,6 +140,9 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     connect(deleteButton, &QPushButton::clicked, this, [this] { deleteSelectedInteractive(); });
     connect(openButton, &QPushButton::clicked, this, [this] {
         if (int64_t id = currentRunId()) emit runOpened(id);
+    });
+    connect(rerunButton, &QPushButton::clicked, this, [this] {
+        if (int64_t id = currentRunId()) emit rerunRequested(id);
     });
     connect(overlayButton, &QPushButton::clicked, this, [this] {
         if (!selectedRunIds().empty()) emit overlayRequested(selectedRunIds());

@@ -106,6 +106,7 @@ public:
 
 signals:
     void runOpened(int64_t runId);
+    void rerunRequested(int64_t runId);
     void runsChanged();
     void overlayRequested(std::vector<int64_t> runIds);
     void compareRequested(std::vector<int64_t> runIds);

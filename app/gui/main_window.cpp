@@ -99,6 +99,8 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
             });
     connect(browser_, &ExperimentBrowser::runOpened, this,
             [this](int64_t id) { openStoredRun(id); });
+    connect(browser_, &ExperimentBrowser::rerunRequested, this,
+            [this](int64_t id) { rerunStoredRun(id); });
     connect(browser_, &ExperimentBrowser::overlayRequested, this,
             [this](std::vector<int64_t> ids) { overlayRuns(ids); });
     connect(browser_, &ExperimentBrowser::compareRequested, this,

@@ -89,6 +89,9 @@ public slots:
     // Reopens a stored run of the browser's database for scrubbing. False (with a message)
     // when it cannot be read.
     bool openStoredRun(int64_t runId);
+    // Puts a stored run's configuration (of the browser's database) in the panel and runs it
+    // again, recorded as a new run. False (with a message) when it has no re-runnable config.
+    bool rerunStoredRun(int64_t runId);
     void closeReplay();
     // Moves the replay to `step` (the last recorded step at or before it).
     void scrubTo(int64_t step);

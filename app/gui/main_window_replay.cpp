@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "app/gui/experiment_browser.h"
+#include "app/gui/experiment_panel.h"
 #include "app/gui/main_window.h"
 #include "app/gui/run_replay.h"
 #include "app/gui/step_summary.h"
@@ -28,6 +29,36 @@
 namespace moe::gui {
 
 int64_t MainWindow::replayRunId() const { return replay_ ? replay_->run().id : 0; }
+
+bool MainWindow::rerunStoredRun(int64_t runId) {
+    if (runner_.live()) {
+        showMessage(tr("Re-run"),
+                    tr("Stop the live run first (Esc), then re-run run %1.").arg(runId));
+        return false;
+    }
+    if (!browser_->isOpen()) {
+        showMessage(tr("Re-run"), tr("No experiment database is open (File > Open)."));
+        return false;
+    }
+    ExperimentConfig config;
+    try {
+        store::ExperimentStore store(browser_->databasePath().toStdString());
+        const store::RunRecord run = store.run(runId);
+        config = storedExperimentConfig(run.configJson, "run " + std::to_string(runId));
+    } catch (const std::exception& e) {
+        showMessage(tr("Cannot re-run run %1").arg(runId), QString::fromUtf8(e.what()));
+        return false;
+    }
+    // Recorded as a new run beside the original, in the database the browser shows.
+    config.frontEnd = "gui";
+    config.recording.record = true;
+    config.recording.database = browser_->databasePath().toStdString();
+    if (config.recording.notes.empty())
+        config.recording.notes = "re-run of run " + std::to_string(runId);
+    panel_->setConfig(config);
+    startRun();
+    return true;
+}
 
 bool MainWindow::openStoredRun(int64_t runId) {
     if (runner_.live()) {

@@ -183,6 +183,17 @@ ExperimentConfig parseExperimentConfig(const std::string& text, const std::strin
     return c;
 }
 
+ExperimentConfig storedExperimentConfig(const std::string& text, const std::string& origin) {
+    const json j = json::parse(text, nullptr, false);
+    if (j.is_object() && !j.contains("format") && j.contains("config") && j["config"].is_object())
+        return storedExperimentConfig(j["config"].dump(), origin);
+    if (j.is_object() && !j.contains("format"))
+        throw Error(origin +
+                    " holds no re-runnable experiment config (runs recorded before configs were "
+                    "stored whole lack one; `runs show` lists their settings to repeat by hand)");
+    return parseExperimentConfig(text, origin);
+}
+
 void checkExperimentConfig(const ExperimentConfig& config) {
     const std::vector<std::string> problems = validateExperimentConfig(config);
     if (problems.empty()) return;

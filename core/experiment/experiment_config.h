@@ -99,6 +99,11 @@ std::string experimentConfigJson(const ExperimentConfig& config, const std::stri
 // an unknown field.
 ExperimentConfig parseExperimentConfig(const std::string& json, const std::string& origin);
 
+// The config of a stored run, or of a file holding one: the config itself, or `runs show
+// --format json`'s object with the config under "config". A run recorded before configs were
+// re-runnable gets a message saying so. Throws moe::Error naming `origin`.
+ExperimentConfig storedExperimentConfig(const std::string& json, const std::string& origin);
+
 // Every problem of the config, one line per bad field ("rebalance.slots: must be ..."). Checks
 // ranges, names, and that predictor and policy specs parse. Empty = valid.
 std::vector<std::string> validateExperimentConfig(const ExperimentConfig& config);
