@@ -1,16 +1,19 @@
-// moe-workbench: the Qt 6 desktop front end. Parses the command line (--demo, --steps,
-// --screenshot, --bench-ui), opens the main window and, for --demo, starts the default
-// experiment at once.
+// moe-workbench: the Qt 6 desktop front end. Parses the command line (--demo, --config,
+// --steps, --screenshot, --bench-ui), opens the main window and, for --demo, starts the
+// experiment (the default one, or --config's) at once.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "app/gui/experiment_config.h"
 #include "app/gui/experiment_panel.h"
 #include "app/gui/main_window.h"
+#include "core/common/error.h"
 
 namespace {
 // With no display at all (a server, CI), options that need no window (--help, --version,
@@ -27,15 +30,16 @@ void offscreenWithoutDisplay(int argc, char** argv) {
         }
     }
 }
-}  // namespace
 
-int main(int argc, char** argv) {
-    offscreenWithoutDisplay(argc, argv);
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("MoE Workbench");
-    QApplication::setApplicationName("moe-workbench");
-    QApplication::setApplicationVersion(MOE_VERSION);
+struct Options {
+    bool demo = false, scripted = false, benchUi = false, stepsGiven = false;
+    long long steps = 0;
+    QString screenshot, viewShots, benchReport, configFile;
+};
 
+// Parses the command line into Options; exits (through Qt) on --help and --version. Returns
+// an exit code > 0 for a bad combination, 0 when fine.
+int parseOptions(QApplication& app, Options& o) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "MoE Workbench: replay or generate MoE routing, run it on in-process ranks and watch "
@@ -43,9 +47,14 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption demo("demo",
-                            "Start the default experiment at once (GPT-OSS-20B trace replay on "
-                            "4 ranks, SW_Avg, ARIMA and Distribution-Only predictors, EPLB "
-                            "duplication every 50 steps).");
+                            "Start the experiment at once: the default one (GPT-OSS-20B trace "
+                            "replay on 4 ranks, SW_Avg, ARIMA and Distribution-Only predictors, "
+                            "EPLB duplication every 50 steps) or --config's.");
+    QCommandLineOption config(
+        "config",
+        "Put the experiment config in FILE in the panel: a config file, or what `moe-workbench-cli "
+        "runs show RUN --format json` prints.",
+        "FILE");
     QCommandLineOption steps("steps", "Run N steps (0 = the whole workload).", "N", "0");
     QCommandLineOption screenshot(
         "screenshot", "When the run ends, save the window to FILE (PNG) and exit.", "FILE");
@@ -62,41 +71,85 @@ int main(int argc, char** argv) {
         "FILE");
     QCommandLineOption viewShots("screenshot-views",
                                  "With --screenshot: also save each view as DIR/VIEW.png.", "DIR");
-    parser.addOptions({demo, steps, screenshot, viewShots, benchUi, database});
+    parser.addOptions({demo, config, steps, screenshot, viewShots, benchUi, database});
     parser.process(app);
 
     bool ok = false;
-    const long long stepCount = parser.value(steps).toLongLong(&ok);
-    if (!ok || stepCount < 0) {
+    o.steps = parser.value(steps).toLongLong(&ok);
+    if (!ok || o.steps < 0) {
         std::fprintf(stderr, "moe-workbench: --steps wants a number >= 0\n");
         return 2;
     }
-    const bool scripted = parser.isSet(screenshot) || parser.isSet(benchUi);
-    if (parser.isSet(screenshot) && !parser.isSet(demo)) {
+    o.stepsGiven = parser.isSet(steps);
+    o.demo = parser.isSet(demo);
+    o.benchUi = parser.isSet(benchUi);
+    o.benchReport = parser.value(benchUi);
+    o.screenshot = parser.value(screenshot);
+    o.viewShots = parser.value(viewShots);
+    o.configFile = parser.value(config);
+    o.scripted = parser.isSet(screenshot) || o.benchUi;
+    if (parser.isSet(screenshot) && !o.demo) {
         std::fprintf(stderr, "moe-workbench: --screenshot needs --demo\n");
         return 2;
     }
-
     if (parser.isSet(database)) setenv("MOE_DB", qPrintable(parser.value(database)), 1);
-    // Scripted and demo runs use the defaults and leave the remembered settings alone.
-    moe::gui::MainWindow window(!parser.isSet(demo) && !scripted);
-    if (parser.isSet(benchUi)) {
-        window.panel()->setConfig(moe::gui::uiBenchConfig(parser.isSet(steps) ? stepCount : 20000));
-        window.enableUiBench(parser.value(benchUi));
-        window.setWindowWidths(2000);
-    } else if (parser.isSet(demo)) {
-        moe::gui::ExperimentConfig config = moe::gui::defaultGuiConfig();
-        config.workload.steps = stepCount;
-        window.panel()->setConfig(config);
-    } else if (parser.isSet(steps)) {
-        moe::gui::ExperimentConfig config = window.panel()->config();
-        config.workload.steps = stepCount;
-        window.panel()->setConfig(config);
+    return 0;
+}
+
+// --config's file as a config; prints why not and returns false when it cannot be used.
+bool readConfigFile(const QString& path, moe::gui::ExperimentConfig& config) {
+    std::ifstream in(path.toLocal8Bit().toStdString());
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        if (!in) throw moe::Error(path.toStdString() + ": cannot be read");
+        config = moe::storedExperimentConfig(text.str(), path.toStdString());
+        moe::checkExperimentConfig(config);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "moe-workbench: %s\n", e.what());
+        return false;
     }
-    if (parser.isSet(screenshot)) window.setScreenshotOnFinish(parser.value(screenshot));
-    if (parser.isSet(viewShots)) window.setViewShotsDir(parser.value(viewShots));
+    config.frontEnd = "gui";
+    return true;
+}
+
+// The experiment the panel starts with: --bench-ui's, --config's, the default (--demo) or the
+// remembered one, with --steps over it.
+bool setUpPanel(moe::gui::MainWindow& window, const Options& o) {
+    moe::gui::ExperimentConfig config = window.panel()->config();
+    if (o.benchUi) {
+        config = moe::gui::uiBenchConfig(o.stepsGiven ? o.steps : 20000);
+    } else if (!o.configFile.isEmpty()) {
+        if (!readConfigFile(o.configFile, config)) return false;
+    } else if (o.demo) {
+        config = moe::gui::defaultGuiConfig();
+    }
+    if (!o.benchUi && (o.stepsGiven || (o.demo && o.configFile.isEmpty())))
+        config.workload.steps = o.steps;
+    window.panel()->setConfig(config);
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    offscreenWithoutDisplay(argc, argv);
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("MoE Workbench");
+    QApplication::setApplicationName("moe-workbench");
+    QApplication::setApplicationVersion(MOE_VERSION);
+    Options o;
+    if (const int code = parseOptions(app, o)) return code;
+    // Scripted and demo runs leave the remembered settings alone.
+    moe::gui::MainWindow window(!o.demo && !o.scripted);
+    if (!setUpPanel(window, o)) return 2;
+    if (o.benchUi) {
+        window.enableUiBench(o.benchReport);
+        window.setWindowWidths(2000);
+    }
+    if (!o.screenshot.isEmpty()) window.setScreenshotOnFinish(o.screenshot);
+    if (!o.viewShots.isEmpty()) window.setViewShotsDir(o.viewShots);
     window.show();
-    if (parser.isSet(demo) || parser.isSet(benchUi))
-        QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);
+    if (o.demo || o.benchUi) QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);
     return app.exec();
 }
