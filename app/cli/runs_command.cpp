@@ -7,10 +7,12 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "app/cli/commands.h"
 #include "app/cli/run_details.h"
 #include "app/cli/store_options.h"
+#include "app/cli/table_output.h"
 #include "app/cli/text_table.h"
 #include "core/common/error.h"
 #include "core/store/experiment_store.h"
@@ -20,7 +22,8 @@ namespace {
 
 struct RunsFlags {
     std::string db;
-    std::string status, tag, search, format = "table";
+    std::string status, tag, search;
+    TableOutput output;
     std::string run;
     std::vector<std::string> runs, tags;
     std::string note;
@@ -31,57 +34,83 @@ std::string clip(const std::string& s, size_t n) {
     return s.size() <= n ? s : s.substr(0, n - 3) + "...";
 }
 
+std::string tagList(const store::RunRecord& r) {
+    std::string tags;
+    for (const auto& tag : r.tags) tags += (tags.empty() ? "" : ",") + tag;
+    return tags;
+}
+
+std::string runsJson(const std::vector<store::RunRecord>& runs) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : runs)
+        j.push_back({{"id", r.id},
+                     {"name", r.name},
+                     {"status", store::toString(r.status)},
+                     {"created", r.created},
+                     {"finished", r.finished},
+                     {"workload", r.workload},
+                     {"steps", r.steps},
+                     {"tokens", r.tokens},
+                     {"tags", r.tags},
+                     {"notes", r.notes},
+                     {"error", r.error}});
+    return j.dump(2) + '\n';
+}
+
+std::string runsCsv(const std::vector<store::RunRecord>& runs) {
+    DataTable t({"id", "name", "status", "created", "finished", "workload", "steps", "tokens",
+                 "tags", "notes", "error"});
+    for (const auto& r : runs)
+        t.addRow({std::to_string(r.id), r.name, store::toString(r.status), r.created, r.finished,
+                  r.workload, std::to_string(r.steps), std::to_string(r.tokens), tagList(r),
+                  r.notes, r.error});
+    return t.csv();
+}
+
+std::string runsTable(const std::vector<store::RunRecord>& runs, const std::string& path) {
+    if (runs.empty()) return "no runs match in " + path + "\n";
+    TextTable t({"id", "name", "status", "created (UTC)", "workload", "steps", "tags"});
+    for (size_t c : {1, 2, 3, 4, 6}) t.alignLeft(c);
+    for (const auto& r : runs)
+        t.addRow({std::to_string(r.id), clip(r.name, 28), store::toString(r.status),
+                  shortTime(r.created), clip(r.workload, 44), grouped(r.steps), tagList(r)});
+    std::ostringstream out;
+    t.print(out, "");
+    return out.str();
+}
+
 int listRuns(const RunsFlags& f) {
+    TableSink sink(f.output);
     const std::string path = databasePath(f.db);
     store::RunFilter filter;
     if (!f.status.empty()) filter.status = store::parseRunStatus(f.status);
     filter.tag = f.tag;
     filter.search = f.search;
-    if (f.db.empty() && !std::filesystem::exists(path)) {
-        std::cout << "no runs recorded yet (" << path << " does not exist)\n";
+    std::vector<store::RunRecord> runs;
+    if (!f.db.empty() || std::filesystem::exists(path)) {
+        store::ExperimentStore store(path);
+        runs = store.listRuns(filter);
+    } else if (f.output.format == "table") {
+        sink.write("no runs recorded yet (" + path + " does not exist)\n");
         return 0;
     }
-    store::ExperimentStore store(path);
-    const auto runs = store.listRuns(filter);
-    if (f.format == "json") {
-        nlohmann::json j = nlohmann::json::array();
-        for (const auto& r : runs)
-            j.push_back({{"id", r.id},
-                         {"name", r.name},
-                         {"status", store::toString(r.status)},
-                         {"created", r.created},
-                         {"finished", r.finished},
-                         {"workload", r.workload},
-                         {"steps", r.steps},
-                         {"tokens", r.tokens},
-                         {"tags", r.tags},
-                         {"notes", r.notes},
-                         {"error", r.error}});
-        std::cout << j.dump(2) << '\n';
-        return 0;
-    }
-    TextTable t({"id", "name", "status", "created (UTC)", "workload", "steps", "tags"});
-    for (size_t c : {1, 2, 3, 4, 6}) t.alignLeft(c);
-    for (const auto& r : runs) {
-        std::string tags;
-        for (const auto& tag : r.tags) tags += (tags.empty() ? "" : ",") + tag;
-        t.addRow({std::to_string(r.id), clip(r.name, 28), store::toString(r.status),
-                  shortTime(r.created), clip(r.workload, 44), grouped(r.steps), tags});
-    }
-    if (runs.empty())
-        std::cout << "no runs match in " << path << "\n";
-    else
-        t.print(std::cout, "");
+    const std::string& format = f.output.format;
+    sink.write(format == "json"  ? runsJson(runs)
+               : format == "csv" ? runsCsv(runs)
+                                 : runsTable(runs, path));
     return 0;
 }
 
 int showRun(const RunsFlags& f) {
+    TableSink sink(f.output);
     store::ExperimentStore store(databasePath(f.db));
     const store::RunRecord run = store.run(store.resolveRun(f.run));
-    if (f.format == "json")
-        printRunDetailsJson(std::cout, store, run);
+    std::ostringstream out;
+    if (f.output.format == "json")
+        printRunDetailsJson(out, store, run);
     else
-        printRunDetails(std::cout, store, run);
+        printRunDetails(out, store, run);
+    sink.write(out.str());
     return 0;
 }
 
@@ -161,17 +190,14 @@ Action addRunsCommand(CLI::App& app) {
         ->check(CLI::IsMember({"running", "finished", "failed", "interrupted"}));
     list->add_option("--tag", f->tag, "Only runs with this tag");
     list->add_option("--search", f->search, "Only runs whose name, notes or workload contain this");
-    list->add_option("--format", f->format, "Output format")
-        ->check(CLI::IsMember({"table", "json"}))
-        ->capture_default_str();
+    addTableOutputFlags(*list, f->output);
 
     CLI::App* show =
         cmd->add_subcommand("show", "Show one run: config, machine, metrics, skewness");
     addDbOption(*show, f->db);
     show->add_option("run", f->run, runHelp)->required();
-    show->add_option("--format", f->format, "Output format (json: one object, for scripts)")
-        ->check(CLI::IsMember({"table", "json"}))
-        ->capture_default_str();
+    // A run's details nest (config, metrics, predictions): no CSV form.
+    addTableOutputFlags(*show, f->output, {"table", "json"});
 
     CLI::App* del = cmd->add_subcommand("delete", "Delete runs and everything they recorded");
     addDbOption(*del, f->db);

@@ -4,9 +4,11 @@
 // strategies at MMLU-like skewness next to the paper's 23%.
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "app/cli/commands.h"
 #include "app/cli/option_checks.h"
+#include "app/cli/table_output.h"
 #include "app/cli/text_table.h"
 #include "core/balance/perf_sweep.h"
 #include "core/common/error.h"
@@ -25,12 +27,13 @@ struct SweepFlags {
     double tflops = 312;
     double gapSkew = kMmluLikeSkew;
     double termsSkew = 0, termsBandwidth = 0;
-    std::string csv;
+    std::string csv;  // the older spelling of --format csv --out FILE, kept working
+    TableOutput output;
 };
 
-void printTerms(const SweepSpec& spec, double skew, double gbs) {
-    std::cout << "\nEvery term of one layer at skewness " << fixed(skew, 2) << ", " << fixed(gbs, 0)
-              << " GB/s:\n";
+void printTerms(std::ostream& out, const SweepSpec& spec, double skew, double gbs) {
+    out << "\nEvery term of one layer at skewness " << fixed(skew, 2) << ", " << fixed(gbs, 0)
+        << " GB/s:\n";
     TextTable t({"strategy", "pred", "attn", "scatter", "ffn (slowest)", "gather", "copy",
                  "total/layer", "model"});
     PerfConfig c = spec.base;
@@ -44,7 +47,7 @@ void printTerms(const SweepSpec& spec, double skew, double gbs) {
         row.push_back(seconds(lt.total() * c.model.layers));
         t.addRow(row);
     }
-    t.print(std::cout);
+    t.print(out);
 }
 
 // Refuses configurations the model would happily compute but no router can produce: a token
@@ -67,8 +70,7 @@ void checkModelledConfiguration(const SweepFlags& f) {
     if (f.termsSkew > 0) check("--terms", f.termsSkew);
 }
 
-int execute(const SweepFlags& f) {
-    checkModelledConfiguration(f);
+SweepSpec specOf(const SweepFlags& f) {
     SweepSpec spec = SweepSpec::moeGpsFigure();
     spec.skews = f.skews;
     spec.bandwidthsGBs = f.bandwidths;
@@ -82,25 +84,57 @@ int execute(const SweepFlags& f) {
     spec.base.bytesPerElement = f.bytes;
     spec.base.flopRate = f.tflops * 1e12;
     validatePerfConfig(spec.base);
-    const auto rows = sweep(spec);
-    std::cout << "Model: " << f.layers << " layers, hidden " << f.hidden << ", ffn " << f.ffn
-              << ", " << f.experts << " experts, top-" << f.topK << "; " << f.ranks << " GPUs at "
-              << fixed(f.tflops, 0) << " TFLOP/s, " << f.tokens << " tokens, " << f.bytes
-              << " bytes per element\n\n"
-              << sweepTable(rows);
+    return spec;
+}
+
+// Every point, raw, for --format json (the same columns as the CSV).
+std::string sweepJson(const std::vector<SweepRow>& rows) {
+    DataTable t({"skew", "bandwidth_gbs", "strategy", "total_ms", "winner", "pred_us", "attn_us",
+                 "scatter_us", "ffn_us", "gather_us", "copy_us"});
+    for (const SweepRow& r : rows) {
+        const LayerTimes& l = r.layer;
+        t.addRow({rawNumber(r.skew), rawNumber(r.bandwidthGBs), r.strategy,
+                  rawNumber(r.seconds * 1e3), r.winner ? "1" : "0", rawNumber(l.pred * 1e6),
+                  rawNumber(l.attn * 1e6), rawNumber(l.scatter * 1e6), rawNumber(l.ffn * 1e6),
+                  rawNumber(l.gather * 1e6), rawNumber(l.copy * 1e6)});
+    }
+    return t.json();
+}
+
+// The text report: the winner grid, the strategy gap and, on request, every term of a point.
+std::string sweepReport(const SweepFlags& f, const SweepSpec& spec,
+                        const std::vector<SweepRow>& rows) {
+    std::ostringstream out;
+    out << "Model: " << f.layers << " layers, hidden " << f.hidden << ", ffn " << f.ffn << ", "
+        << f.experts << " experts, top-" << f.topK << "; " << f.ranks << " GPUs at "
+        << fixed(f.tflops, 0) << " TFLOP/s, " << f.tokens << " tokens, " << f.bytes
+        << " bytes per element\n\n"
+        << sweepTable(rows);
     const StrategyGap g = distributionVsTokenGap(spec, f.gapSkew, f.bandwidths.front());
-    std::cout << "\nAt skewness " << fixed(g.skew, 2) << " and " << fixed(g.bandwidthGBs, 0)
-              << " GB/s: distribution-only " << seconds(g.distributionSeconds)
-              << ", best token-to-expert (" << g.bestToken << ") " << seconds(g.tokenSeconds)
-              << ": distribution-only faster by " << fixed(g.gapPercent, 1)
-              << "% (MoE-GPS reports more than " << fixed(g.paperGapPercent, 0)
-              << "% on Mixtral 8x7B with MMLU)\n";
+    out << "\nAt skewness " << fixed(g.skew, 2) << " and " << fixed(g.bandwidthGBs, 0)
+        << " GB/s: distribution-only " << seconds(g.distributionSeconds)
+        << ", best token-to-expert (" << g.bestToken << ") " << seconds(g.tokenSeconds)
+        << ": distribution-only faster by " << fixed(g.gapPercent, 1)
+        << "% (MoE-GPS reports more than " << fixed(g.paperGapPercent, 0)
+        << "% on Mixtral 8x7B with MMLU)\n";
     if (f.termsSkew > 0)
-        printTerms(spec, f.termsSkew,
+        printTerms(out, spec, f.termsSkew,
                    f.termsBandwidth > 0 ? f.termsBandwidth : f.bandwidths.front());
+    return out.str();
+}
+
+int execute(const SweepFlags& f) {
+    checkModelledConfiguration(f);
+    TableSink sink(f.output);
+    const SweepSpec spec = specOf(f);
+    const auto rows = sweep(spec);
+    const std::string& format = f.output.format;
+    sink.write(format == "csv"    ? sweepCsv(rows)
+               : format == "json" ? sweepJson(rows)
+                                  : sweepReport(f, spec, rows));
     if (!f.csv.empty()) {
         writeOutputFile(f.csv, sweepCsv(rows));
-        std::cout << "\nCSV written to " << f.csv << "\n";
+        (format == "table" ? std::cout : std::cerr) << "\nCSV written to " << f.csv << "\n";
     }
     return 0;
 }
@@ -153,7 +187,9 @@ Action addSweepCommand(CLI::App& app) {
     cmd->add_option("--terms-bandwidth", f->termsBandwidth,
                     "... and this bandwidth (default: the first)")
         ->check(nonNegative<double>("the first of --bandwidths"));
-    cmd->add_option("--csv", f->csv, "Write every point as CSV")->check(outputFile());
+    addTableOutputFlags(*cmd, f->output);
+    cmd->add_option("--csv", f->csv, "Also write every point as CSV to this file")
+        ->check(outputFile());
     return [f] { return execute(*f); };
 }
 

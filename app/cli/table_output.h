@@ -21,6 +21,24 @@ struct TableOutput {
 void addTableOutputFlags(CLI::App& cmd, TableOutput& output,
                          std::vector<std::string> formats = {"table", "csv", "json"});
 
+// A table in the form scripts read: raw values (numbers as plain decimals, "" when unknown).
+// csv() quotes as RFC 4180 says; json() is an array of objects keyed by the header, with
+// cells that are whole numbers in decimal form written as JSON numbers and "" as null.
+class DataTable {
+public:
+    explicit DataTable(std::vector<std::string> header) : header_(std::move(header)) {}
+    void addRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+    std::string csv() const;
+    std::string json() const;
+
+private:
+    std::vector<std::string> header_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+// A raw number for a DataTable cell: shortest decimal that reads back the same double.
+std::string rawNumber(double v);
+
 class TableSink {
 public:
     explicit TableSink(const TableOutput& output);  // opens --out now; throws moe::Error
