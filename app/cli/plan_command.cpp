@@ -137,14 +137,14 @@ void writeJson(std::ostream& o, const PolicyInput& in, const Placement& before,
     o << j.dump(2) << '\n';
 }
 
-int execute(const PlanFlags& f) {
-    auto policy = makePolicy(f.policy);  // a bad spec fails before the workload is read
-    PolicyInput in;
+// The loads to plan for (and MoETuner's transitions, for policies that use them): from the
+// loads CSV, or summed over the workload's steps.
+void readLoads(const PlanFlags& f, const Policy& policy, PolicyInput& in,
+               TransitionCounts& transitions) {
     // MoETuner's R (tokens from each expert to each expert of the next layer), counted from
     // the same steps as the loads, in the same units (pairs); only for policies that use it.
-    TransitionCounts transitions;
     if (!f.loadsCsv.empty()) {
-        if (policy->needsTransitions())
+        if (policy.needsTransitions())
             throw Error("policy " + f.policy +
                         " needs per-token routing (the tokens that go from each expert to each "
                         "expert of the next layer), which a loads CSV (--loads " +
@@ -155,27 +155,26 @@ int execute(const PlanFlags& f) {
         in.layers = loads.layers();
         in.experts = loads.experts();
         in.load.assign(loads.all().begin(), loads.all().end());
-    } else if (policy->needsTransitions()) {
-        auto w = openWorkload(f.workload.options(f.steps, f.seed));
+        return;
+    }
+    auto w = openWorkload(f.workload.options(f.steps, f.seed));
+    if (policy.needsTransitions()) {
         RoutingProfile profile = profileRouting(*w, f.steps);
         in.layers = profile.layers;
         in.experts = profile.experts;
         in.load = std::move(profile.load);
         transitions = std::move(profile.transitions);
         in.transitions = &transitions.values();
-    } else {
-        auto w = openWorkload(f.workload.options(f.steps, f.seed));
-        const LoadMatrix loads = computeWorkloadStats(*w, f.steps).totals;
-        in.layers = loads.layers();
-        in.experts = loads.experts();
-        in.load.assign(loads.all().begin(), loads.all().end());
+        return;
     }
-    const int showLayer = f.showLayer.value_or(0);
-    if (showLayer < 0 || showLayer >= in.layers)
-        throw Error("--layer " + std::to_string(showLayer) + ": " +
-                    (f.loadsCsv.empty() ? "the workload has " : f.loadsCsv + " has ") +
-                    std::to_string(in.layers) + " layers (0.." + std::to_string(in.layers - 1) +
-                    ")");
+    const LoadMatrix loads = computeWorkloadStats(*w, f.steps).totals;
+    in.layers = loads.layers();
+    in.experts = loads.experts();
+    in.load.assign(loads.all().begin(), loads.all().end());
+}
+
+// The cluster and budgets of the flags, checked against the loads' shape.
+void applyClusterAndBudget(const PlanFlags& f, PolicyInput& in) {
     in.cluster.ranks = f.ranks;
     in.cluster.nodes = f.nodes;
     if (!f.bandwidth.empty())
@@ -189,6 +188,20 @@ int execute(const PlanFlags& f) {
     if (f.ranks > in.experts)
         throw Error(std::to_string(f.ranks) + " ranks but only " + std::to_string(in.experts) +
                     " experts");
+}
+
+int execute(const PlanFlags& f) {
+    auto policy = makePolicy(f.policy);  // a bad spec fails before the workload is read
+    PolicyInput in;
+    TransitionCounts transitions;
+    readLoads(f, *policy, in, transitions);
+    const int showLayer = f.showLayer.value_or(0);
+    if (showLayer < 0 || showLayer >= in.layers)
+        throw Error("--layer " + std::to_string(showLayer) + ": " +
+                    (f.loadsCsv.empty() ? "the workload has " : f.loadsCsv + " has ") +
+                    std::to_string(in.layers) + " layers (0.." + std::to_string(in.layers - 1) +
+                    ")");
+    applyClusterAndBudget(f, in);
     const Placement before = Placement::contiguous(in.layers, in.experts, f.ranks);
     in.current = &before;
     // CBC can take a while (each layer's ILP 1 may run to its time limit): say what the wait is.

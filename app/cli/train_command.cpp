@@ -148,130 +148,178 @@ void printPhases(std::ostream& out, const PhaseDetector& detector, const PhaseOp
     }
 }
 
-int execute(TrainFlags& f) {
-    f.spec.options.balance = train::parseBalance(f.aux);
-    f.spec.options.model.score = parseScoreFunction(f.score);
-    f.spec.steps = f.steps;
-    train::TrainWorkload workload(f.spec);
-    train::Trainer& trainer = workload.trainer();
-    const auto& model = trainer.options().model;
-    const WorkloadShape& shape = workload.shape();
-    const int64_t firstStep = trainer.nextStep();
-    std::unique_ptr<std::ofstream> csv;
-    if (!f.csv.empty()) {
-        // Streamed step by step (an interrupted run keeps its curve so far), so not through a
-        // temporary file; but never over a directory or an experiment database.
-        checkOutputPath(f.csv);
-        csv = std::make_unique<std::ofstream>(f.csv);
-        if (!*csv) throw Error::inFile(f.csv, 0, "cannot write the CSV file");
-        *csv << "step,elapsed_s,tokens,train_loss,aux_loss,val_loss,lr,grad_norm,tokens_per_s,"
-                "skewness,sections\n";
+// One `train` invocation: the workload (which owns the trainer), the loss-curve CSV, the
+// recording, and what the end-of-run report needs, fed one step at a time.
+class TrainSession {
+public:
+    explicit TrainSession(TrainFlags& f)
+        : f_(f),
+          workload_(prepared(f)),
+          trainer_(workload_.trainer()),
+          shape_(workload_.shape()),
+          firstStep_(trainer_.nextStep()),
+          loads_(shape_.layers, shape_.experts),
+          start_(std::chrono::steady_clock::now()) {
+        for (int smooth : f.phaseSmooth) {
+            phaseOptions_.push_back(f.phase);
+            phaseOptions_.back().smooth = smooth;
+            detectors_.emplace_back(phaseOptions_.back());
+        }
     }
-    RunRecording recording = startRecording(f, workload);
-    std::cout << "workload: " << workload.describe()
-              << "\nmodel: " << trainer.model().parameterCount() << " parameters, " << model.blocks
-              << " blocks x (attention + MoE " << model.experts << " experts top-" << model.topK
-              << "), " << trainer.options().batch * model.context << " tokens per step\n";
-    if (recording.active())
-        std::cout << "run " << recording.runId() << ": recording to " << recording.path() << "\n";
-    CurveSummary curve;
-    const auto start = std::chrono::steady_clock::now();
-    auto elapsed = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    };
-    auto phaseName = [&](int64_t step) {
+    void begin();
+    // Trains the steps; true when Ctrl-C ended them.
+    bool trainSteps();
+    void report(bool interrupted);
+    void fail(const std::string& message) { recording_.fail(message); }
+
+private:
+    static train::TrainSpec& prepared(TrainFlags& f) {
+        f.spec.options.balance = train::parseBalance(f.aux);
+        f.spec.options.model.score = parseScoreFunction(f.score);
+        f.spec.steps = f.steps;
+        return f.spec;
+    }
+    double elapsed() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+    std::string phaseName(int64_t step) const {
         std::string n;
-        for (const auto& s : trainer.schedule().phaseAt(step).sections)
+        for (const auto& s : trainer_.schedule().phaseAt(step).sections)
             n += (n.empty() ? "" : "+") + s;
         return n;
-    };
-    const double val0 = trainer.evaluate(firstStep);
-    curve.add(firstStep, 0, val0);
-    std::cout << "step " << firstStep << "  val " << fmt(val0, 4)
-              << " (before training; ln 256 = " << fmt(std::log(256.0), 4) << ")\n";
-    if (csv) *csv << firstStep << ",0,0,,," << val0 << ",,,,," << phaseName(firstStep) << "\n";
-
-    std::vector<PhaseOptions> phaseOptions;
-    std::vector<PhaseDetector> detectors;
-    for (int smooth : f.phaseSmooth) {
-        phaseOptions.push_back(f.phase);
-        phaseOptions.back().smooth = smooth;
-        detectors.emplace_back(phaseOptions.back());
     }
-    std::vector<LoadShares> series;
-    LoadMatrix loads(shape.layers, shape.experts);
-    int64_t tokens = 0;
+    void openCsv();
+    // One trained step; false when the time limit or Ctrl-C ends the run.
+    bool onStep(const Step& step);
+
+    TrainFlags& f_;
+    train::TrainWorkload workload_;
+    train::Trainer& trainer_;
+    WorkloadShape shape_;
+    int64_t firstStep_;
+    std::unique_ptr<std::ofstream> csv_;
+    RunRecording recording_;
+    CurveSummary curve_;
+    std::vector<PhaseOptions> phaseOptions_;
+    std::vector<PhaseDetector> detectors_;
+    std::vector<LoadShares> series_;
+    LoadMatrix loads_;
+    int64_t tokens_ = 0;
+    std::chrono::steady_clock::time_point start_;
+};
+
+void TrainSession::openCsv() {
+    if (f_.csv.empty()) return;
+    // Streamed step by step (an interrupted run keeps its curve so far), so not through a
+    // temporary file; but never over a directory or an experiment database.
+    checkOutputPath(f_.csv);
+    csv_ = std::make_unique<std::ofstream>(f_.csv);
+    if (!*csv_) throw Error::inFile(f_.csv, 0, "cannot write the CSV file");
+    *csv_ << "step,elapsed_s,tokens,train_loss,aux_loss,val_loss,lr,grad_norm,tokens_per_s,"
+             "skewness,sections\n";
+}
+
+void TrainSession::begin() {
+    openCsv();
+    recording_ = startRecording(f_, workload_);
+    const auto& model = trainer_.options().model;
+    std::cout << "workload: " << workload_.describe()
+              << "\nmodel: " << trainer_.model().parameterCount() << " parameters, " << model.blocks
+              << " blocks x (attention + MoE " << model.experts << " experts top-" << model.topK
+              << "), " << trainer_.options().batch * model.context << " tokens per step\n";
+    if (recording_.active())
+        std::cout << "run " << recording_.runId() << ": recording to " << recording_.path() << "\n";
+    const double val0 = trainer_.evaluate(firstStep_);
+    curve_.add(firstStep_, 0, val0);
+    std::cout << "step " << firstStep_ << "  val " << fmt(val0, 4)
+              << " (before training; ln 256 = " << fmt(std::log(256.0), 4) << ")\n";
+    if (csv_) *csv_ << firstStep_ << ",0,0,,," << val0 << ",,,,," << phaseName(firstStep_) << "\n";
+}
+
+bool TrainSession::onStep(const Step& step) {
+    const train::StepReport& r = trainer_.lastReport();
+    loads_.clear();
+    loads_.accumulate(step, shape_.topK);
+    series_.push_back(sharesOf(loads_, step.tokens, shape_.topK));
+    for (auto& d : detectors_) d.push(step.index, series_.back());
+    tokens_ += step.tokens;
+    const double t = elapsed();
+    const double skew = meanSkewness(trainer_.routing().counts, shape_.layers, shape_.experts);
+    if (r.valLoss) curve_.add(r.step + 1, t, *r.valLoss);
+    if (csv_)
+        *csv_ << r.step + 1 << ',' << fmt(t, 3) << ',' << tokens_ << ',' << r.loss.crossEntropy
+              << ',' << r.loss.aux << ',' << (r.valLoss ? std::to_string(*r.valLoss) : "") << ','
+              << r.lr << ',' << r.gradNorm << ',' << fmt(r.tokens / r.seconds, 1) << ','
+              << fmt(skew, 4) << ',' << phaseName(r.step) << "\n";
+    if (recording_.active()) {
+        StepTelemetry tel = routingOnlyTelemetry(step, loads_, shape_.topK);
+        tel.wallSeconds = r.seconds;
+        recording_.record(tel);
+    }
+    if (!f_.quiet && ((step.index + 1) % f_.printEvery == 0 || r.valLoss))
+        std::cout << "step " << r.step + 1 << "  loss " << fmt(r.loss.crossEntropy, 4) << "  aux "
+                  << fmt(r.loss.aux, 4) << (r.valLoss ? "  val " + fmt(*r.valLoss, 4) : "") << "  "
+                  << fmt(tokens_ / t, 0) << " tok/s  skew " << fmt(skew, 2) << "  ["
+                  << phaseName(r.step) << "]" << std::endl;
+    if (!f_.checkpoint.empty() && f_.checkpointEvery > 0 && (r.step + 1) % f_.checkpointEvery == 0)
+        trainer_.save(f_.checkpoint);
+    return !gStop && !(f_.timeLimit > 0 && t >= f_.timeLimit);
+}
+
+bool TrainSession::trainSteps() {
     gStop = 0;
     auto previousInt = std::signal(SIGINT, onInterrupt);
     Step step;
-    bool interrupted = false;
     try {
-        while (workload.next(step)) {
-            const train::StepReport& r = trainer.lastReport();
-            loads.clear();
-            loads.accumulate(step, shape.topK);
-            series.push_back(sharesOf(loads, step.tokens, shape.topK));
-            for (auto& d : detectors) d.push(step.index, series.back());
-            tokens += step.tokens;
-            const double t = elapsed();
-            const double skew = meanSkewness(trainer.routing().counts, shape.layers, shape.experts);
-            if (r.valLoss) curve.add(r.step + 1, t, *r.valLoss);
-            if (csv)
-                *csv << r.step + 1 << ',' << fmt(t, 3) << ',' << tokens << ','
-                     << r.loss.crossEntropy << ',' << r.loss.aux << ','
-                     << (r.valLoss ? std::to_string(*r.valLoss) : "") << ',' << r.lr << ','
-                     << r.gradNorm << ',' << fmt(r.tokens / r.seconds, 1) << ',' << fmt(skew, 4)
-                     << ',' << phaseName(r.step) << "\n";
-            if (recording.active()) {
-                StepTelemetry tel = routingOnlyTelemetry(step, loads, shape.topK);
-                tel.wallSeconds = r.seconds;
-                recording.record(tel);
-            }
-            const bool print = !f.quiet && ((step.index + 1) % f.printEvery == 0 || r.valLoss);
-            if (print)
-                std::cout << "step " << r.step + 1 << "  loss " << fmt(r.loss.crossEntropy, 4)
-                          << "  aux " << fmt(r.loss.aux, 4)
-                          << (r.valLoss ? "  val " + fmt(*r.valLoss, 4) : "") << "  "
-                          << fmt(tokens / t, 0) << " tok/s  skew " << fmt(skew, 2) << "  ["
-                          << phaseName(r.step) << "]" << std::endl;
-            if (!f.checkpoint.empty() && f.checkpointEvery > 0 &&
-                (r.step + 1) % f.checkpointEvery == 0)
-                trainer.save(f.checkpoint);
-            if (gStop || (f.timeLimit > 0 && t >= f.timeLimit)) {
-                interrupted = gStop != 0;
-                break;
-            }
-        }
-    } catch (const std::exception& e) {
+        while (workload_.next(step))
+            if (!onStep(step)) break;
+    } catch (...) {
         std::signal(SIGINT, previousInt);
-        recording.fail(e.what());
         throw;
     }
     std::signal(SIGINT, previousInt);
-    const int64_t taken = static_cast<int64_t>(series.size());
+    return gStop != 0;
+}
+
+void TrainSession::report(bool interrupted) {
+    const int64_t taken = static_cast<int64_t>(series_.size());
     const double seconds = elapsed();
-    const double valEnd = trainer.evaluate(trainer.nextStep() - 1);
-    curve.add(trainer.nextStep(), seconds, valEnd);
-    if (csv)
-        *csv << trainer.nextStep() << ',' << fmt(seconds, 3) << ',' << tokens << ",,," << valEnd
-             << ",,,,," << phaseName(trainer.nextStep() - 1) << "\n";
-    std::cout << "trained " << taken << " steps (" << tokens << " tokens) in " << fmt(seconds, 1)
-              << " s: " << fmt(tokens / std::max(seconds, 1e-9), 0) << " tokens/s\n"
-              << "held-out loss " << fmt(curve.first, 4) << " -> " << fmt(valEnd, 4)
+    const double valEnd = trainer_.evaluate(trainer_.nextStep() - 1);
+    curve_.add(trainer_.nextStep(), seconds, valEnd);
+    if (csv_)
+        *csv_ << trainer_.nextStep() << ',' << fmt(seconds, 3) << ',' << tokens_ << ",,," << valEnd
+              << ",,,,," << phaseName(trainer_.nextStep() - 1) << "\n";
+    std::cout << "trained " << taken << " steps (" << tokens_ << " tokens) in " << fmt(seconds, 1)
+              << " s: " << fmt(tokens_ / std::max(seconds, 1e-9), 0) << " tokens/s\n"
+              << "held-out loss " << fmt(curve_.first, 4) << " -> " << fmt(valEnd, 4)
               << " nats/byte";
-    if (curve.underHalfStep >= 0)
+    if (curve_.underHalfStep >= 0)
         std::cout << "; under ln(256)/2 = " << fmt(std::log(256.0) / 2, 4) << " at step "
-                  << curve.underHalfStep << " after " << fmt(curve.underHalfSeconds, 1) << " s";
+                  << curve_.underHalfStep << " after " << fmt(curve_.underHalfSeconds, 1) << " s";
     std::cout << "\n";
-    printShifts(std::cout, trainer.schedule(), firstStep, series, f.shiftWindow);
-    const int64_t tokensPerStep = static_cast<int64_t>(trainer.options().batch) * model.context;
-    for (size_t i = 0; i < detectors.size(); ++i)
-        printPhases(std::cout, detectors[i], phaseOptions[i], firstStep, tokensPerStep);
-    if (!f.checkpoint.empty()) {
-        trainer.save(f.checkpoint);
-        std::cout << "checkpoint: " << f.checkpoint << " (step " << trainer.nextStep() << ")\n";
+    printShifts(std::cout, trainer_.schedule(), firstStep_, series_, f_.shiftWindow);
+    const auto& model = trainer_.options().model;
+    const int64_t tokensPerStep = static_cast<int64_t>(trainer_.options().batch) * model.context;
+    for (size_t i = 0; i < detectors_.size(); ++i)
+        printPhases(std::cout, detectors_[i], phaseOptions_[i], firstStep_, tokensPerStep);
+    if (!f_.checkpoint.empty()) {
+        trainer_.save(f_.checkpoint);
+        std::cout << "checkpoint: " << f_.checkpoint << " (step " << trainer_.nextStep() << ")\n";
     }
-    recording.finish(std::cout, interrupted, taken);
+    recording_.finish(std::cout, interrupted, taken);
+}
+
+int execute(TrainFlags& f) {
+    TrainSession session(f);
+    session.begin();
+    bool interrupted = false;
+    try {
+        interrupted = session.trainSteps();
+    } catch (const std::exception& e) {
+        session.fail(e.what());
+        throw;
+    }
+    session.report(interrupted);
     return interrupted ? 130 : 0;
 }
 

@@ -84,21 +84,6 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     search_->setPlaceholderText(QStringLiteral("Search name, workload or tags"));
     search_->setClearButtonEnabled(true);
     auto* refreshButton = new QPushButton(QStringLiteral("Refresh"), this);
-    auto* tagsButton = new QPushButton(QStringLiteral("Tags..."), this);
-    auto* notesButton = new QPushButton(QStringLiteral("Notes..."), this);
-    auto* deleteButton = new QPushButton(QStringLiteral("Delete"), this);
-    auto* openButton = new QPushButton(QStringLiteral("Open"), this);
-    openButton->setToolTip(QStringLiteral("Open the selected run and scrub through it"));
-    auto* overlayButton = new QPushButton(QStringLiteral("Overlay"), this);
-    overlayButton->setToolTip(
-        QStringLiteral("Overlay the selected runs in the error and balance views"));
-    auto* rerunButton = new QPushButton(QStringLiteral("Re-run"), this);
-    rerunButton->setToolTip(
-        QStringLiteral("Run the selected run's configuration again (same seed, same loads)"));
-    auto* compareButton = new QPushButton(QStringLiteral("Compare"), this);
-    compareButton->setToolTip(
-        QStringLiteral("Add the selected runs' predictors and policies to the comparison table"));
-
     table_ = new QTableWidget(0, ColumnCount, this);
     table_->setHorizontalHeaderLabels({QStringLiteral("Id"), QStringLiteral("Name"),
                                        QStringLiteral("Status"), QStringLiteral("Created"),
@@ -115,14 +100,9 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     auto* bar = new QHBoxLayout;
     bar->addWidget(search_, 1);
     bar->addWidget(refreshButton);
-    auto* actions = new QHBoxLayout;
-    for (QPushButton* b : {openButton, rerunButton, overlayButton, compareButton, tagsButton,
-                           notesButton, deleteButton})
-        actions->addWidget(b);
-    actions->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
-    layout->addLayout(actions);
+    layout->addLayout(buildActionButtons());
     layout->addWidget(table_, 1);
     layout->addWidget(status_);
 
@@ -131,25 +111,6 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
     addAction(refreshAction);
     connect(refreshAction, &QAction::triggered, this, [this] { refresh(); });
     connect(refreshButton, &QPushButton::clicked, this, [this] { refresh(); });
-    connect(tagsButton, &QPushButton::clicked, this, [this] {
-        if (int64_t id = currentRunId()) editTagsInteractive(id);
-    });
-    connect(notesButton, &QPushButton::clicked, this, [this] {
-        if (int64_t id = currentRunId()) editNotesInteractive(id);
-    });
-    connect(deleteButton, &QPushButton::clicked, this, [this] { deleteSelectedInteractive(); });
-    connect(openButton, &QPushButton::clicked, this, [this] {
-        if (int64_t id = currentRunId()) emit runOpened(id);
-    });
-    connect(rerunButton, &QPushButton::clicked, this, [this] {
-        if (int64_t id = currentRunId()) emit rerunRequested(id);
-    });
-    connect(overlayButton, &QPushButton::clicked, this, [this] {
-        if (!selectedRunIds().empty()) emit overlayRequested(selectedRunIds());
-    });
-    connect(compareButton, &QPushButton::clicked, this, [this] {
-        if (!selectedRunIds().empty()) emit compareRequested(selectedRunIds());
-    });
     connect(search_, &QLineEdit::textChanged, this, [this] { applyFilter(); });
     connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
         if (QTableWidgetItem* item = table_->item(row, IdColumn))
@@ -159,6 +120,38 @@ ExperimentBrowser::ExperimentBrowser(QWidget* parent) : QWidget(parent) {
             &ExperimentBrowser::showContextMenu);
 
     populate();
+}
+
+QHBoxLayout* ExperimentBrowser::buildActionButtons() {
+    auto* row = new QHBoxLayout;
+    auto add = [this, row](const char* text, const char* tip, std::function<void()> onClick) {
+        auto* b = new QPushButton(QString::fromUtf8(text), this);
+        if (*tip) b->setToolTip(QString::fromUtf8(tip));
+        connect(b, &QPushButton::clicked, this, std::move(onClick));
+        row->addWidget(b);
+    };
+    add("Open", "Open the selected run and scrub through it", [this] {
+        if (int64_t id = currentRunId()) emit runOpened(id);
+    });
+    add("Re-run", "Run the selected run's configuration again (same seed, same loads)", [this] {
+        if (int64_t id = currentRunId()) emit rerunRequested(id);
+    });
+    add("Overlay", "Overlay the selected runs in the error and balance views", [this] {
+        if (!selectedRunIds().empty()) emit overlayRequested(selectedRunIds());
+    });
+    add("Compare", "Add the selected runs' predictors and policies to the comparison table",
+        [this] {
+            if (!selectedRunIds().empty()) emit compareRequested(selectedRunIds());
+        });
+    add("Tags...", "", [this] {
+        if (int64_t id = currentRunId()) editTagsInteractive(id);
+    });
+    add("Notes...", "", [this] {
+        if (int64_t id = currentRunId()) editNotesInteractive(id);
+    });
+    add("Delete", "", [this] { deleteSelectedInteractive(); });
+    row->addStretch(1);
+    return row;
 }
 
 ExperimentBrowser::ExperimentBrowser(const QString& dbPath, QWidget* parent)

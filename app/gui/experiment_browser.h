@@ -18,6 +18,7 @@
 
 #include "core/store/store_records.h"
 
+class QHBoxLayout;
 class QLineEdit;
 class QTableWidget;
 class QLabel;
@@ -114,6 +115,8 @@ signals:
 private:
     void warn(const QString& title, const QString& text);
     void applyFilter();
+    // Open, Re-run, Overlay, Compare, Tags, Notes, Delete: each acting on the selection.
+    QHBoxLayout* buildActionButtons();
     void populate();
     void showContextMenu(const QPoint& pos);
     void editTagsInteractive(int64_t id);

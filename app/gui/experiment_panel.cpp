@@ -40,6 +40,29 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     base_ = d;
     auto* layout = new QVBoxLayout(this);
     auto* form = new QFormLayout;
+    buildWorkloadRows(form, d);
+    buildModelRows(form, d);
+    buildPredictionRows(form, d);
+    buildRebalanceRows(form, d);
+    buildRecordingRows(form, d);
+    layout->addLayout(form);
+
+    start_ = new QPushButton(tr("Start (Ctrl+R)"), this);
+    pause_ = new QPushButton(tr("Pause (Space)"), this);
+    stop_ = new QPushButton(tr("Stop (Esc)"), this);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(start_);
+    buttons->addWidget(pause_);
+    buttons->addWidget(stop_);
+    layout->addLayout(buttons);
+    layout->addStretch(1);
+    setRunning(false, false);
+    connect(start_, &QPushButton::clicked, this, &ExperimentPanel::startRequested);
+    connect(pause_, &QPushButton::clicked, this, &ExperimentPanel::pauseRequested);
+    connect(stop_, &QPushButton::clicked, this, &ExperimentPanel::stopRequested);
+}
+
+void ExperimentPanel::buildWorkloadRows(QFormLayout* form, const ExperimentConfig& d) {
     workload_ = new QComboBox(this);
     workload_->setEditable(true);
     workload_->addItems({"trace:gpt-oss-20b",
@@ -59,12 +82,16 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     row->addWidget(workload_, 1);
     row->addWidget(browse);
     form->addRow(tr("Workload"), row);
+    connect(browse, &QToolButton::clicked, this, &ExperimentPanel::browseTrace);
     batching_ = new QComboBox(this);
     batching_->addItems({"continuous", "tokens", "sequence"});
     form->addRow(tr("Batching"), batching_);
     batchSize_ = spin(this, 1, 1 << 20, d.workload.batch);
     batchSize_->setToolTip(tr("Sequences in flight (continuous) or tokens per step (tokens)"));
     form->addRow(tr("Batch size"), batchSize_);
+}
+
+void ExperimentPanel::buildModelRows(QFormLayout* form, const ExperimentConfig& d) {
     ranks_ = spin(this, 1, 64, d.model.ranks);
     form->addRow(tr("Ranks"), ranks_);
     backend_ = new QComboBox(this);
@@ -87,6 +114,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     steps_ = spin(this, 0, 1 << 30, static_cast<int>(d.workload.steps));
     steps_->setSpecialValueText(tr("all"));
     form->addRow(tr("Steps"), steps_);
+}
+
+void ExperimentPanel::buildPredictionRows(QFormLayout* form, const ExperimentConfig& d) {
     predictors_ = new QPlainTextEdit(this);
     predictors_->setPlainText(toList(d.prediction.predictors).join('\n'));
     predictors_->setToolTip(
@@ -110,7 +140,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
            "the last S steps. auto = 64 for train: workloads (small steps are noisy), 1 "
            "otherwise"));
     form->addRow(tr("Phase smoothing"), phaseSmooth_);
-    buildRebalanceRows(form, d);
+}
+
+void ExperimentPanel::buildRecordingRows(QFormLayout* form, const ExperimentConfig& d) {
     record_ = new QCheckBox(tr("Record to the experiment store"), this);
     record_->setChecked(d.recording.record);
     record_->setToolTip(
@@ -120,23 +152,6 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     runName_ = new QLineEdit(this);
     runName_->setPlaceholderText(tr("gui: workload (automatic)"));
     form->addRow(tr("Run name"), runName_);
-    layout->addLayout(form);
-
-    start_ = new QPushButton(tr("Start (Ctrl+R)"), this);
-    pause_ = new QPushButton(tr("Pause (Space)"), this);
-    stop_ = new QPushButton(tr("Stop (Esc)"), this);
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(start_);
-    buttons->addWidget(pause_);
-    buttons->addWidget(stop_);
-    layout->addLayout(buttons);
-    layout->addStretch(1);
-    setRunning(false, false);
-
-    connect(browse, &QToolButton::clicked, this, &ExperimentPanel::browseTrace);
-    connect(start_, &QPushButton::clicked, this, &ExperimentPanel::startRequested);
-    connect(pause_, &QPushButton::clicked, this, &ExperimentPanel::pauseRequested);
-    connect(stop_, &QPushButton::clicked, this, &ExperimentPanel::stopRequested);
 }
 
 void ExperimentPanel::buildRebalanceRows(QFormLayout* form, const ExperimentConfig& d) {

@@ -43,7 +43,12 @@ signals:
 
 private:
     void browseTrace();
+    // The form's rows, group by group, with `d`'s values.
+    void buildWorkloadRows(QFormLayout* form, const ExperimentConfig& d);
+    void buildModelRows(QFormLayout* form, const ExperimentConfig& d);
+    void buildPredictionRows(QFormLayout* form, const ExperimentConfig& d);
     void buildRebalanceRows(QFormLayout* form, const ExperimentConfig& d);
+    void buildRecordingRows(QFormLayout* form, const ExperimentConfig& d);
 
     ExperimentConfig base_;  // the config last set; widgets overlay it
     bool live_ = false;

@@ -41,6 +41,49 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     setWindowTitle(tr("MoE Workbench"));
     resize(1440, 900);
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+    buildViews();
+
+    stateLabel_ = new QLabel(tr("idle: Ctrl+R runs the experiment on the left"), this);
+    stepsLabel_ = new QLabel(this);
+    rateLabel_ = new QLabel(this);
+    statusBar()->addWidget(stateLabel_, 1);
+    statusBar()->addPermanentWidget(stepsLabel_);
+    statusBar()->addPermanentWidget(rateLabel_);
+
+    buildMenus();
+    buildReplayBar();
+    updateStatus();
+    // Until a run shows its own shape: the MoE-GPS figure's setting.
+    computeStrategyMap(MoeDims::mixtral8x7b(), 4, 512, tr("Mixtral 8x7B, 4 GPUs, 512 tokens"));
+    connectPanelAndBrowser();
+
+    timer_.setInterval(33);  // ~30 Hz
+    connect(&timer_, &QTimer::timeout, this, &MainWindow::poll);
+    clock_.start();
+
+    // The browser reports a missing database through the window's handler, not a box at
+    // start-up: a first launch simply has no runs yet.
+    browser_->setWarningHandler(
+        [this](const QString& title, const QString& text) { showMessage(title, text); });
+    // Opened from the event loop, not here: main() sets scripted mode (--screenshot,
+    // --bench-ui) after construction, and a damaged database must then print its error instead
+    // of waiting on a message box nobody will click.
+    QTimer::singleShot(0, this, [this] {
+        const std::string db = store::defaultDatabasePath();
+        if (QFileInfo::exists(QString::fromStdString(db)))
+            browser_->openDatabase(QString::fromStdString(db));
+    });
+
+    defaultState_ = saveState();
+    if (persist_) {
+        QSettings settings;
+        panel_->load(settings);
+        restoreGeometry(settings.value("window/geometry").toByteArray());
+        restoreState(settings.value("window/state").toByteArray());
+    }
+}
+
+void MainWindow::buildViews() {
     heatmap_ = new widgets::LoadHeatmapView(this);
     setCentralWidget(heatmap_);
 
@@ -76,20 +119,9 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     resizeDocks({panelDock, balanceDock}, {340, 440}, Qt::Horizontal);
     resizeDocks({balanceDock, errorsDock}, {330, 330}, Qt::Vertical);
     resizeDocks({placementDock}, {220}, Qt::Vertical);
+}
 
-    stateLabel_ = new QLabel(tr("idle: Ctrl+R runs the experiment on the left"), this);
-    stepsLabel_ = new QLabel(this);
-    rateLabel_ = new QLabel(this);
-    statusBar()->addWidget(stateLabel_, 1);
-    statusBar()->addPermanentWidget(stepsLabel_);
-    statusBar()->addPermanentWidget(rateLabel_);
-
-    buildMenus();
-    buildReplayBar();
-    updateStatus();
-    // Until a run shows its own shape: the MoE-GPS figure's setting.
-    computeStrategyMap(MoeDims::mixtral8x7b(), 4, 512, tr("Mixtral 8x7B, 4 GPUs, 512 tokens"));
-
+void MainWindow::connectPanelAndBrowser() {
     connect(panel_, &ExperimentPanel::startRequested, this, &MainWindow::startRun);
     connect(panel_, &ExperimentPanel::pauseRequested, this, &MainWindow::togglePause);
     connect(panel_, &ExperimentPanel::stopRequested, this, &MainWindow::stopRun);
@@ -105,31 +137,6 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
             [this](std::vector<int64_t> ids) { overlayRuns(ids); });
     connect(browser_, &ExperimentBrowser::compareRequested, this,
             [this](std::vector<int64_t> ids) { compareRuns(ids); });
-
-    timer_.setInterval(33);  // ~30 Hz
-    connect(&timer_, &QTimer::timeout, this, &MainWindow::poll);
-    clock_.start();
-
-    // The browser reports a missing database through the window's handler, not a box at
-    // start-up: a first launch simply has no runs yet.
-    browser_->setWarningHandler(
-        [this](const QString& title, const QString& text) { showMessage(title, text); });
-    // Opened from the event loop, not here: main() sets scripted mode (--screenshot,
-    // --bench-ui) after construction, and a damaged database must then print its error instead
-    // of waiting on a message box nobody will click.
-    QTimer::singleShot(0, this, [this] {
-        const std::string db = store::defaultDatabasePath();
-        if (QFileInfo::exists(QString::fromStdString(db)))
-            browser_->openDatabase(QString::fromStdString(db));
-    });
-
-    defaultState_ = saveState();
-    if (persist_) {
-        QSettings settings;
-        panel_->load(settings);
-        restoreGeometry(settings.value("window/geometry").toByteArray());
-        restoreState(settings.value("window/state").toByteArray());
-    }
 }
 
 MainWindow::~MainWindow() { runner_.stop(); }

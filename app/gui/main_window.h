@@ -107,6 +107,13 @@ protected:
 private:
     QDockWidget* addView(const QString& title, const QString& objectName, QWidget* view,
                          Qt::DockWidgetArea area);
+    // The views and their docks, in the default layout.
+    void buildViews();
+    // The panel's and the browser's requests, wired to the window's actions.
+    void connectPanelAndBrowser();
+    // --bench-ui and --screenshot runs: report, save the pictures and exit with a code that
+    // says whether anything went wrong.
+    void finishScriptedRun(RunState state, const QString& error);
     void buildMenus();
     void buildReplayBar();
     void exportViewInteractive(QWidget* view, const QString& title);

@@ -294,6 +294,14 @@ void MainWindow::runEnded() {
         else
             browser_->refresh();
     }
+    if (bench_ || !screenshotPath_.isEmpty()) {
+        finishScriptedRun(state, error);
+        return;
+    }
+    if (state == RunState::Failed) showMessage(tr("Run failed"), error);
+}
+
+void MainWindow::finishScriptedRun(RunState state, const QString& error) {
     if (bench_) {
         // A run shorter than the warm-up measures nothing: say so rather than report zeros.
         if (bench_->report().frames == 0) {
@@ -326,7 +334,6 @@ void MainWindow::runEnded() {
         QApplication::exit(ok && scriptedErrors_ == 0 ? 0 : 1);
         return;
     }
-    if (state == RunState::Failed) showMessage(tr("Run failed"), error);
 }
 
 }  // namespace moe::gui

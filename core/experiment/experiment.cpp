@@ -10,6 +10,7 @@
 #include "core/experiment/experiment_impl.h"
 #include "core/experiment/experiment_parts.h"
 #include "core/experiment/workload_source.h"
+#include "core/predict/predictor_factory.h"
 #include "core/store/store_paths.h"
 
 namespace moe {
@@ -63,17 +64,31 @@ void Experiment::Impl::buildEngine() {
     engine = std::make_unique<MoeEngine>(ec, shape);
 }
 
+namespace {
+// Each compared predictor against the workload it will see: one that needs token ids or
+// positions the workload lacks, or that guesses routing an own-gate run does not follow, is
+// refused naming its field.
+void checkPredictorsFit(const ExperimentConfig& config, const WorkloadShape& shape) {
+    const auto& specs = config.prediction.predictors;
+    for (size_t i = 0; i < specs.size(); ++i) {
+        const std::string field = "prediction.predictors[" + std::to_string(i) + "]";
+        PredictorSet probe;
+        try {
+            addPredictor(specs[i], shape, probe);
+        } catch (const Error& e) {
+            throw Error(field + ": " + e.what());
+        }
+        if (config.model.ownGate && !probe.token.empty())
+            throw Error(field + ": " + specs[i] +
+                        " guesses the workload's routing, which a run with its own gate "
+                        "(model.own_gate) does not follow");
+    }
+}
+}  // namespace
+
 void Experiment::Impl::buildRootParts() {
     if (!config.prediction.predictors.empty()) {
-        if (config.model.ownGate && !config.prediction.predictors.empty())
-            for (const std::string& spec : config.prediction.predictors) {
-                PredictorSet probe;
-                addPredictor(spec, shape, probe);
-                if (!probe.token.empty())
-                    throw Error("prediction.predictors: " + spec +
-                                " guesses the workload's routing, which a run with its own "
-                                "gate (model.own_gate) does not follow");
-            }
+        checkPredictorsFit(config, shape);
         tracker =
             std::make_unique<PredictionTracker>(config.prediction, config.workload.spec, shape);
     }

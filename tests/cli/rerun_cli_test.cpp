@@ -110,7 +110,7 @@ TEST_F(RerunCli, BadConfigsNameTheFieldAndStoreNothing) {
          "rebalance.slots: -2 is outside"},
         {R"({"format": "moe-workbench experiment 1", "workload": {"spec":
             "trace:gpt-oss-20b"}, "prediction": {"predictors": ["t2e_token"]}})",
-         "token ids"},
+         "prediction.predictors[0]: t2e_token needs token ids"},
         {R"({"workload": {"spec": "trace:x"}})", "holds no re-runnable experiment config"},
         {"{broken", "not valid JSON"}};
     for (const Case& c : cases) {

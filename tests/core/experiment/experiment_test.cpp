@@ -166,7 +166,9 @@ TEST(Experiment, ATokenPredictorTheWorkloadCannotFeedFailsBeforeAnythingIsStored
         e.open();
         FAIL() << "opened";
     } catch (const Error& err) {
-        EXPECT_NE(std::string(err.what()).find("positions"), std::string::npos) << err.what();
+        EXPECT_NE(std::string(err.what()).find("prediction.predictors[1]: t2e_position needs"),
+                  std::string::npos)
+            << err.what();
     }
     EXPECT_FALSE(std::filesystem::exists(db));
 }
