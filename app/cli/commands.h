@@ -19,5 +19,6 @@ Action addPredictCommand(CLI::App& app);
 Action addPlanCommand(CLI::App& app);
 Action addSweepCommand(CLI::App& app);
 Action addTrainCommand(CLI::App& app);
+Action addWhatIfCommand(CLI::App& app);
 
 }  // namespace moe::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     add(moe::cli::addPlanCommand);
     add(moe::cli::addSweepCommand);
     add(moe::cli::addTrainCommand);
+    add(moe::cli::addWhatIfCommand);
 
     try {
         app.parse(argc, argv);

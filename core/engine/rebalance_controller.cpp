@@ -35,6 +35,28 @@ double measureExpertFlopRate(int hidden, int ffn, int rows) {
     return 6.0 * hidden * ffn * rows * reps / elapsed;
 }
 
+size_t expertBytesOf(const MoeLayerConfig& lc) {
+    return 3ull * static_cast<size_t>(lc.hidden) * static_cast<size_t>(lc.ffn) * sizeof(float);
+}
+
+PolicyResult planPlacement(Policy& policy, const std::vector<double>& load,
+                           const Placement& current, const RebalanceOptions& o,
+                           const MoeLayerConfig& lc, double pairsPerLayer,
+                           const std::vector<double>* transitions) {
+    PolicyInput in;
+    in.layers = current.layers();
+    in.experts = current.experts();
+    in.load = load;
+    in.cluster.ranks = current.ranks();
+    in.budget.slots = o.slots;
+    in.budget.maxMovedExperts = o.maxMoves;
+    in.current = &current;
+    in.expertBytes = expertBytesOf(lc);
+    in.tokensPerLayer = pairsPerLayer;
+    in.transitions = transitions;
+    return policy.plan(in);
+}
+
 RebalanceController::RebalanceController(const RebalanceOptions& o, const WorkloadShape& shape,
                                          PlacementTarget& engine)
     : options_(o), shape_(shape), engine_(engine), schedule_(o.every, o.threshold) {
@@ -114,38 +136,33 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     // ARIMA or the LSTM) and the policy input instead of building them every step.
     if (!schedule_.checkPoint(t.step + 1)) return false;
 
+    const auto t0 = std::chrono::steady_clock::now();
     Forecast f;
     predictor_->forecast(options_.horizon, f);
-    PolicyInput in;
-    in.layers = shape_.layers;
-    in.experts = shape_.experts;
-    in.load.assign(static_cast<size_t>(in.layers) * in.experts, 0.0);
+    forecastSeconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ++forecasts_;
     // Mean forecast shares over the horizon, in expected pairs per step (policies that move
     // whole tokens need token units).
     const double pairs = meanTokens_ * shape_.topK;
+    std::vector<double> load(static_cast<size_t>(shape_.layers) * shape_.experts, 0.0);
     for (int h = 1; h <= f.horizon(); ++h)
-        for (int l = 0; l < in.layers; ++l)
-            for (int e = 0; e < in.experts; ++e)
-                in.load[static_cast<size_t>(l) * in.experts + e] +=
+        for (int l = 0; l < shape_.layers; ++l)
+            for (int e = 0; e < shape_.experts; ++e)
+                load[static_cast<size_t>(l) * shape_.experts + e] +=
                     f.at(h, l, e) * pairs / f.horizon();
     const Placement current = engine_.placement();
-    const double before = predictedBalancedness(current, in.load);
+    const double before = predictedBalancedness(current, load);
     if (!schedule_.due(t.step + 1, before)) return false;
-    in.cluster.ranks = current.ranks();
-    in.budget.slots = options_.slots;
-    in.budget.maxMovedExperts = options_.maxMoves;
-    in.current = &current;
-    in.expertBytes = 3ull * lc.hidden * lc.ffn * sizeof(float);
-    in.tokensPerLayer = pairs;
-    // Transitions per step, the units of in.load (pairs per step): each pair carries 1/k of
+    // Transitions per step, the units of the load (pairs per step): each pair carries 1/k of
     // a token, so a layer's row sums are its expert loads (transition_counts.h).
     std::vector<double> transitions;
     if (countTransitions_ && transitionSteps_ > 0) {
         transitions = transitions_.values();
         for (double& v : transitions) v /= static_cast<double>(transitionSteps_);
-        in.transitions = &transitions;
     }
-    PolicyResult r = policy_->plan(in);
+    PolicyResult r = planPlacement(*policy_, load, current, options_, lc, pairs,
+                                   transitions.empty() ? nullptr : &transitions);
     engine_.setPlacement(r.placement);
     if (countTransitions_) {  // the next rebalance sees only the steps after this one
         transitions_.clear();
@@ -154,11 +171,11 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     RebalanceEvent ev;
     ev.step = t.step + 1;
     ev.balancednessBefore = before;
-    ev.balancednessAfter = predictedBalancedness(r.placement, in.load);
+    ev.balancednessAfter = predictedBalancedness(r.placement, load);
     for (int m : r.movedExperts) ev.movedExperts += m;
     ev.movedBytes = r.movedBytes;
     ev.notes = r.notes;
-    ev.layers = layerChanges(current, r.placement, in.load, in.expertBytes);
+    ev.layers = layerChanges(current, r.placement, load, expertBytesOf(lc));
     events_.push_back(ev);
     return true;
 }

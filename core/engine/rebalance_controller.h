@@ -65,6 +65,9 @@ public:
     const std::vector<double>& measuredSlowest() const { return measured_; }
     const std::vector<double>& modelledSlowest() const { return modelled_; }
     double flopRate() const { return flopRate_; }
+    // The driving predictor's forecasts so far and their wall time (the what-if's cost column).
+    int64_t forecasts() const { return forecasts_; }
+    double forecastSeconds() const { return forecastSeconds_; }
     std::string describe() const;
 
 private:
@@ -77,6 +80,8 @@ private:
     std::vector<RebalanceEvent> events_;
     std::vector<double> measured_, modelled_;
     double flopRate_ = 0;
+    int64_t forecasts_ = 0;
+    double forecastSeconds_ = 0;
     int64_t observed_ = 0;
     double meanTokens_ = 0;
     // Only when policy_->needsTransitions(): layer-to-layer token counts of the steps seen
@@ -85,6 +90,17 @@ private:
     TransitionCounts transitions_;
     int64_t transitionSteps_ = 0;
 };
+
+// Bytes of one expert's weights (gate, up and down projections, float32).
+size_t expertBytesOf(const MoeLayerConfig& layer);
+
+// What every rebalance asks of a policy, in one place (the live controller and the what-if's
+// oracle plan alike): `load` is L x E in expected pairs per step, `pairsPerLayer` the pairs a
+// layer holds, `transitions` MoETuner's layer-to-layer counts per step (or null).
+PolicyResult planPlacement(Policy& policy, const std::vector<double>& load,
+                           const Placement& current, const RebalanceOptions& options,
+                           const MoeLayerConfig& layer, double pairsPerLayer,
+                           const std::vector<double>* transitions);
 
 // Single-thread FLOP rate of the SwiGLU expert product at these dimensions on this machine
 // (what one in-process rank with one thread achieves), measured in about 0.2 s.

@@ -1,0 +1,169 @@
+// `whatif`: every load predictor x placement policy x rebalance cadence on one replay of a
+// workload, each planning only from the steps before the one it is scored on, beside the
+// contiguous and oracle bounds: slowest rank over ideal, the share of the contiguous-to-oracle
+// gap closed, experts and bytes moved, the predictor's cost and the modelled step time.
+// core/whatif does the work; this file turns flags into its spec and prints the matrix.
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "app/cli/commands.h"
+#include "app/cli/option_checks.h"
+#include "app/cli/progress_meter.h"
+#include "app/cli/table_output.h"
+#include "app/cli/text_table.h"
+#include "app/cli/workload_flags.h"
+#include "core/balance/policy_factory.h"
+#include "core/predict/predictor_factory.h"
+#include "core/whatif/whatif_matrix.h"
+
+namespace moe::cli {
+namespace {
+
+struct WhatIfFlags {
+    WorkloadFlags workload;
+    WhatIfSpec spec;
+    double tflops = 400;
+    TableOutput output;
+};
+
+// One row's figures, raw: per step where the columns ask for it.
+struct RowFigures {
+    double movedExperts, movedBytes, predictorUs, modelledMs;
+};
+
+RowFigures figuresOf(const WhatIfScore& s) {
+    const double steps = std::max<int64_t>(1, s.steps);
+    return {s.movedExperts / steps, s.movedBytes / steps,
+            s.forecasts ? 1e6 * s.forecastSeconds / static_cast<double>(s.forecasts) : 0,
+            1e3 * (s.computeSeconds + s.exposedCopySeconds) / steps};
+}
+
+std::string matrixData(const WhatIfResult& r, const std::string& format) {
+    DataTable t({"predictor", "policy", "every", "slowest_over_ideal", "gap_closed",
+                 "moved_experts_per_step", "moved_bytes_per_step", "predictor_us",
+                 "modelled_ms_per_step", "rebalances", "steps"});
+    for (const WhatIfScore& s : r.rows) {
+        const RowFigures f = figuresOf(s);
+        t.addRow({s.predictor, s.policy, std::to_string(s.every), rawNumber(s.slowestOverIdeal),
+                  s.predictor == "contiguous" ? "0" : rawNumber(s.gapClosed),
+                  rawNumber(f.movedExperts), rawNumber(f.movedBytes), rawNumber(f.predictorUs),
+                  rawNumber(f.modelledMs), std::to_string(s.rebalances), std::to_string(s.steps)});
+    }
+    return format == "csv" ? t.csv() : t.json();
+}
+
+std::string matrixTable(const WhatIfResult& r) {
+    std::ostringstream out;
+    out << "workload: " << r.workload << "\n"
+        << r.steps << " steps on " << r.ranks
+        << " ranks; each plan made from the steps before the one it is scored on\n\n";
+    TextTable t({"predictor", "policy", "every", "slowest/ideal", "gap closed", "moved/step",
+                 "MiB/step", "predictor", "modelled/step"});
+    t.alignLeft(1);
+    for (const WhatIfScore& s : r.rows) {
+        const RowFigures f = figuresOf(s);
+        const bool bound = s.predictor == "contiguous" || s.predictor == "oracle";
+        t.addRow({s.predictor, s.policy, s.every ? std::to_string(s.every) : "-",
+                  fixed(s.slowestOverIdeal, 4),
+                  s.predictor == "contiguous" ? "0%" : fixed(100 * s.gapClosed, 1) + "%",
+                  fixed(f.movedExperts, 2), fixed(f.movedBytes / (1 << 20), 2),
+                  bound ? "-" : fixed(f.predictorUs, 1) + " us", fixed(f.modelledMs, 3) + " ms"});
+    }
+    t.print(out);
+    out << "\nslowest/ideal: the slowest rank's token-expert pairs over the layer's pairs / ranks,"
+           " averaged over steps and layers (1 = perfect balance)\ngap closed: "
+           "(contiguous - row) / (contiguous - that policy's oracle)\nmodelled/step: the "
+           "slowest rank's rows x 6HF at the FLOP rate, summed over layers, plus weight-copy "
+           "time a step's compute does not hide\n";
+    return out.str();
+}
+
+int execute(WhatIfFlags& f) {
+    WhatIfSpec& spec = f.spec;
+    f.workload.into(spec.base.workload);
+    spec.cluster.flopRate = f.tflops * 1e12;
+    if (spec.predictors.empty()) spec.predictors = {"last", "ema", "sw_avg", "dist_only"};
+    if (spec.policies.empty()) spec.policies = {"eplb"};
+    if (spec.cadences.empty()) spec.cadences = {1, 50};
+    TableSink sink(f.output);
+    ProgressMeter meter(stderrIsTerminal());
+    std::atomic<bool> stop{false};
+    const WhatIfResult r = runWhatIf(
+        spec, [&](int64_t steps) { meter.update(steps, spec.base.workload.steps, "steps"); },
+        &stop);
+    meter.finish();
+    sink.write(f.output.format == "table" ? matrixTable(r) : matrixData(r, f.output.format));
+    return 0;
+}
+
+void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
+    ExperimentConfig& c = f.spec.base;
+    c.workload.steps = 0;
+    c.rebalance.horizon = 0;
+    c.rebalance.extraSlots = 8;
+    c.model.hidden = 2880;  // GPT-OSS-20B's widths: bytes per expert and FLOPs per row
+    c.model.ffn = 2880;
+    cmd.add_option("-n,--steps", c.workload.steps, "Steps to replay (0 = the whole workload)")
+        ->check(nonNegative<int64_t>("the whole workload"))
+        ->capture_default_str();
+    cmd.add_option("--seed", c.seed, "Seed for synthetic workloads")->capture_default_str();
+    cmd.add_option("-p,--predictor", f.spec.predictors,
+                   "A load predictor that drives placement; repeat (default: last, ema, sw_avg, "
+                   "dist_only). NAME[:KEY=VALUE,...] with NAME one of: " +
+                       predictorHelp());
+    cmd.add_option("--policy", f.spec.policies,
+                   "A placement policy; repeat (default: eplb). One of: " + policyHelp());
+    cmd.add_option("--every", f.spec.cadences, "Rebalance every N steps; repeat (default: 1, 50)")
+        ->check(positive<int64_t>());
+    cmd.add_option("-G,--ranks", c.model.ranks, "Ranks the experts are placed on")
+        ->check(inRange(1, 1024))
+        ->capture_default_str();
+    cmd.add_option("--slots", c.rebalance.slotCount,
+                   "Expert slots per layer over all ranks (0 = experts + --extra-slots)")
+        ->check(nonNegative<int>("experts + --extra-slots"));
+    cmd.add_option("--extra-slots", c.rebalance.extraSlots, "Slots beyond one per expert")
+        ->check(nonNegative<int>())
+        ->capture_default_str();
+    cmd.add_option("--horizon", c.rebalance.horizon,
+                   "Forecast steps each plan covers (0 = the cadence: until the next plan)")
+        ->check(nonNegative<int>("the cadence"))
+        ->capture_default_str();
+    cmd.add_option("--max-moves", c.rebalance.maxMoves, "Experts moved per layer per plan")
+        ->check(atLeast(-1, "-1 = no limit"));
+}
+
+void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {
+    ExperimentConfig& c = f.spec.base;
+    cmd.add_option("--hidden", c.model.hidden, "Model width H (default: GPT-OSS-20B's)")
+        ->check(inRange(1, 65536))
+        ->capture_default_str();
+    cmd.add_option("--ffn", c.model.ffn, "Expert inner width F (default: GPT-OSS-20B's)")
+        ->check(inRange(1, 262144))
+        ->capture_default_str();
+    cmd.add_option("--tflops", f.tflops, "Modelled FLOP rate per rank, TFLOP/s")
+        ->check(positive<double>())
+        ->capture_default_str();
+    cmd.add_option("--link-gbs", f.spec.cluster.linkGBs, "Bandwidth weights are copied at, GB/s")
+        ->check(positive<double>())
+        ->capture_default_str();
+    cmd.add_option("--threads", f.spec.threads, "Combinations evaluated in parallel (0 = cores)")
+        ->check(inRange(0, 1024));
+}
+
+}  // namespace
+
+Action addWhatIfCommand(CLI::App& app) {
+    auto f = std::make_shared<WhatIfFlags>();
+    CLI::App* cmd = app.add_subcommand(
+        "whatif",
+        "Which predictor, policy and cadence would balance this workload best: every "
+        "combination replayed, planned only from the past, against contiguous and oracle");
+    f->workload.addTo(*cmd, "continuous");
+    addSpecFlags(*cmd, *f);
+    addClusterFlags(*cmd, *f);
+    addTableOutputFlags(*cmd, f->output);
+    return [f] { return execute(*f); };
+}
+
+}  // namespace moe::cli

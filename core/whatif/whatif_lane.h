@@ -1,0 +1,86 @@
+// One cell of the what-if matrix: a placement replayed over the workload's steps and the rule
+// that changes it. Three kinds: `contiguous` never changes (the lower bound), `predicted`
+// rebalances through the same RebalanceController a live run uses, so its plan for step t is
+// made from steps up to t-1 only, and `oracle` plans each step from that step's own loads (the
+// upper bound no real system reaches). Each step is scored on the loads that actually came.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/balance/policy.h"
+#include "core/balance/transition_counts.h"
+#include "core/engine/rebalance_controller.h"
+#include "core/experiment/replay_placement.h"
+
+namespace moe {
+
+// The cluster a what-if is modelled on: FLOP rate per rank for the expert products, the link
+// bandwidth weights are copied at.
+struct WhatIfCluster {
+    double flopRate = 100e12;  // FLOP/s per rank
+    double linkGBs = 50;       // GB/s for copying expert weights
+};
+
+// What one lane measured over the steps it saw.
+struct WhatIfScore {
+    std::string predictor, policy;  // "contiguous" / "oracle" for the bounds
+    int64_t every = 0;              // rebalance cadence in steps; 0 = never
+    int64_t steps = 0;
+    double slowestOverIdeal = 0;  // mean over (step, layer) of max rank rows / (pairs / G)
+    double movedExperts = 0;      // all rebalances, all layers
+    double movedBytes = 0;
+    int64_t rebalances = 0;
+    double computeSeconds = 0;      // modelled: slowest rank's rows per layer, summed
+    double exposedCopySeconds = 0;  // copy time not hidden behind a step's compute
+    double forecastSeconds = 0;     // the predictor's measured wall time
+    int64_t forecasts = 0;
+    double gapClosed = 0;  // share of contiguous -> oracle (same policy); set by the matrix
+};
+
+class WhatIfLane {
+public:
+    static std::unique_ptr<WhatIfLane> contiguous(const MoeLayerConfig& layer, int layers,
+                                                  int ranks, const WhatIfCluster& cluster);
+    // `options` carry the policy, predictor, slots, cadence, horizon and move budget.
+    static std::unique_ptr<WhatIfLane> predicted(const RebalanceOptions& options,
+                                                 const WorkloadShape& shape,
+                                                 const MoeLayerConfig& layer, int ranks,
+                                                 const WhatIfCluster& cluster);
+    static std::unique_ptr<WhatIfLane> oracle(const RebalanceOptions& options,
+                                              const WorkloadShape& shape,
+                                              const MoeLayerConfig& layer, int ranks,
+                                              const WhatIfCluster& cluster);
+
+    // Step t: (oracle: plan from its loads), replay it on the placement, score it, then (predicted:
+    // learn from it and maybe plan for t+1).
+    void step(const Step& step, const LoadMatrix& loads);
+    const WhatIfScore& score() const { return score_; }
+    // The placement the next step will run on, and what the last step ran (rank rows).
+    const Placement& placement() const { return placement_.placement(); }
+    const StepTelemetry& lastStep() const { return telemetry_; }
+    WhatIfScore& score() { return score_; }
+
+private:
+    WhatIfLane(const MoeLayerConfig& layer, int layers, int ranks, const WhatIfCluster& cluster);
+    void planFromTruth(const Step& step, const LoadMatrix& loads);
+    double scoreStep(const StepTelemetry& t);
+    void countMove(int experts, size_t bytes, double stepCompute);
+
+    WhatIfCluster cluster_;
+    ReplayPlacement placement_;
+    std::unique_ptr<RebalanceController> controller_;  // predicted lanes
+    std::unique_ptr<Policy> policy_;                   // oracle lanes
+    RebalanceOptions options_;
+    WorkloadShape shape_;
+    TransitionCounts transitions_;  // oracle lanes whose policy needs them: this step's
+    StepTelemetry telemetry_;
+    WhatIfScore score_;
+    std::pair<int, size_t> pendingMove_{0, 0};  // the oracle's last plan: experts, bytes
+    double slowestSum_ = 0;
+    int64_t slowestCount_ = 0;
+};
+
+}  // namespace moe

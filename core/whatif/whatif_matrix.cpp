@@ -1,0 +1,122 @@
+// See whatif_matrix.h. Lanes are independent, so each step is handed to all of them in
+// parallel (OpenMP); the workload is read once.
+#include "core/whatif/whatif_matrix.h"
+
+#include <omp.h>
+
+#include "core/common/error.h"
+#include "core/experiment/experiment_parts.h"
+#include "core/experiment/workload_source.h"
+#include "core/predict/predictor_factory.h"
+
+namespace moe {
+
+namespace {
+
+void checkSpec(const WhatIfSpec& s, const WorkloadShape& shape) {
+    if (s.predictors.empty()) throw Error("whatif: give at least one predictor");
+    if (s.policies.empty()) throw Error("whatif: give at least one policy");
+    if (s.cadences.empty()) throw Error("whatif: give at least one cadence");
+    for (int64_t every : s.cadences)
+        if (every < 1)
+            throw Error("whatif: cadence " + std::to_string(every) + " is not 1 or more");
+    for (const std::string& spec : s.predictors) {
+        PredictorSet set;
+        addPredictor(spec, shape, set);
+        if (set.load.empty())
+            throw Error("whatif: " + spec +
+                        " is a token-to-expert predictor; the what-if plans from load forecasts");
+        if (set.load[0]->wantsFuture())
+            throw Error("whatif: " + spec + " needs the future; the oracle row is always there");
+    }
+    if (s.cluster.flopRate <= 0 || s.cluster.linkGBs <= 0)
+        throw Error("whatif: the FLOP rate and link bandwidth must be above 0");
+}
+
+struct Lanes {
+    std::vector<std::unique_ptr<WhatIfLane>> all;
+    std::vector<int> oracleOf;  // per lane: the index of its policy's oracle lane (-1: none)
+};
+
+Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
+    const ExperimentConfig& c = s.base;
+    MoeLayerConfig layer;
+    layer.hidden = c.model.hidden;
+    layer.ffn = c.model.ffn;
+    layer.experts = shape.experts;
+    layer.topK = shape.topK;
+    Lanes lanes;
+    lanes.all.push_back(WhatIfLane::contiguous(layer, shape.layers, c.model.ranks, s.cluster));
+    lanes.oracleOf.push_back(-1);
+    for (const std::string& policy : s.policies) {
+        ExperimentConfig pc = c;
+        pc.rebalance.policy = policy;
+        pc.rebalance.predictor = "sw_avg";
+        RebalanceOptions o = rebalanceOptionsFor(pc, shape);
+        const int oracle = static_cast<int>(lanes.all.size());
+        lanes.all.push_back(WhatIfLane::oracle(o, shape, layer, c.model.ranks, s.cluster));
+        lanes.oracleOf.push_back(oracle);
+        for (const std::string& predictor : s.predictors)
+            for (int64_t every : s.cadences) {
+                o.predictor = predictor;
+                o.every = every;
+                o.horizon = c.rebalance.horizon > 0 ? c.rebalance.horizon : static_cast<int>(every);
+                lanes.all.push_back(
+                    WhatIfLane::predicted(o, shape, layer, c.model.ranks, s.cluster));
+                lanes.oracleOf.push_back(oracle);
+            }
+    }
+    return lanes;
+}
+
+void fillGaps(Lanes& lanes) {
+    const double contiguous = lanes.all[0]->score().slowestOverIdeal;
+    for (size_t i = 0; i < lanes.all.size(); ++i) {
+        WhatIfScore& s = lanes.all[i]->score();
+        if (lanes.oracleOf[i] < 0) continue;
+        const double best = lanes.all[lanes.oracleOf[i]]->score().slowestOverIdeal;
+        const double gap = contiguous - best;
+        s.gapClosed = gap > 1e-12 ? (contiguous - s.slowestOverIdeal) / gap : 0;
+    }
+}
+
+}  // namespace
+
+WhatIfResult runWhatIf(const WhatIfSpec& spec, const std::function<void(int64_t)>& progress,
+                       const std::atomic<bool>* stop) {
+    checkExperimentConfig(spec.base);
+    auto workload = openWorkload(workloadOptionsFor(spec.base));
+    const WorkloadShape shape = workload->shape();
+    checkSpec(spec, shape);
+    Lanes lanes = makeLanes(spec, shape);
+    WhatIfResult result;
+    result.workload = workload->describe();
+    result.ranks = spec.base.model.ranks;
+    Step step;
+    LoadMatrix loads(shape.layers, shape.experts);
+    const int threads = spec.threads > 0 ? spec.threads : omp_get_max_threads();
+    const int n = static_cast<int>(lanes.all.size());
+    const int64_t limit = spec.base.workload.steps;
+    while ((limit <= 0 || result.steps < limit) && !(stop && *stop) && workload->next(step)) {
+        loads.clear();
+        loads.accumulate(step, shape.topK);
+        std::string failure;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+        for (int i = 0; i < n; ++i) {
+            try {
+                lanes.all[i]->step(step, loads);
+            } catch (const std::exception& e) {
+#pragma omp critical
+                failure = e.what();
+            }
+        }
+        if (!failure.empty()) throw Error("whatif: " + failure);
+        ++result.steps;
+        if (progress) progress(result.steps);
+    }
+    fillGaps(lanes);
+    for (const auto& lane : lanes.all) result.rows.push_back(lane->score());
+    return result;
+}
+
+}  // namespace moe

@@ -1,0 +1,42 @@
+// The what-if matrix (issue 14's evaluation): one pass over a workload's steps drives every
+// combination of load predictor x policy x cadence at once, each on its own replayed placement,
+// beside the two bounds (contiguous, and each policy's oracle). It answers "which prediction
+// strategy and placement policy would make this traffic fastest, and what would it move?" from
+// the placement each forecast actually produced, not from an assumed error.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/experiment/experiment_config.h"
+#include "core/whatif/whatif_lane.h"
+
+namespace moe {
+
+struct WhatIfSpec {
+    // The workload (spec, batching, steps), seed, model widths (hidden, ffn: FLOPs and bytes
+    // per expert), ranks, slots (rebalance.slots / extra_slots), the forecast horizon
+    // (0 = each cadence's own), threshold and max moves come from here.
+    ExperimentConfig base;
+    std::vector<std::string> predictors;  // load predictor specs
+    std::vector<std::string> policies;    // policy specs
+    std::vector<int64_t> cadences;        // rebalance every N steps
+    WhatIfCluster cluster;
+    int threads = 0;  // lanes in parallel; 0 = all cores
+};
+
+struct WhatIfResult {
+    std::string workload;  // the workload's description
+    int64_t steps = 0;
+    int ranks = 0;
+    std::vector<WhatIfScore> rows;  // contiguous first, then per policy its oracle and lanes
+};
+
+// Throws moe::Error naming the bad predictor, policy or cadence before any step is read.
+// `progress(steps)` after each step; `stop` ends the pass early (the rows cover what ran).
+WhatIfResult runWhatIf(const WhatIfSpec& spec, const std::function<void(int64_t)>& progress = {},
+                       const std::atomic<bool>* stop = nullptr);
+
+}  // namespace moe

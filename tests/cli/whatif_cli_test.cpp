@@ -1,0 +1,55 @@
+// `whatif` from the command line: the CSV columns with the two bounds first, JSON
+// that parses, and bad predictors or policies refused with a non-zero exit.
+#include <nlohmann/json.hpp>
+
+#include "cli_support.h"
+
+namespace {
+
+using namespace cli_test;
+
+const char* kSmall =
+    "whatif -w 'synthetic:layers=2,experts=8,top_k=2,tokens=128,skew=2.5,drift=0.02' "
+    "--batching tokens --steps 40 -p last -p ema --policy eplb --every 1 --every 8 "
+    "--extra-slots 4";
+
+TEST(WhatIfCli, CsvHasTheBoundsAndEveryCombination) {
+    const Result r = cli(std::string(kSmall) + " --format csv");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string header =
+        "predictor,policy,every,slowest_over_ideal,gap_closed,moved_experts_per_step,"
+        "moved_bytes_per_step,predictor_us,modelled_ms_per_step";
+    ASSERT_EQ(r.out.rfind(header, 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("\ncontiguous,-,0,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\noracle,eplb,1,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\nema,eplb,8,"), std::string::npos) << r.out;
+    size_t lines = 0;
+    for (char c : r.out) lines += c == '\n';
+    EXPECT_EQ(lines, 1u + 2u + 4u);
+}
+
+TEST(WhatIfCli, JsonAndTableAgree) {
+    const Result json = cli(std::string(kSmall) + " --format json");
+    ASSERT_EQ(json.code, 0) << json.out;
+    const nlohmann::json j = nlohmann::json::parse(json.out);
+    ASSERT_EQ(j.size(), 6u);
+    EXPECT_EQ(j[0]["predictor"], "contiguous");
+    EXPECT_EQ(j[1]["gap_closed"], 1);
+    const Result table = cli(kSmall);
+    ASSERT_EQ(table.code, 0) << table.out;
+    EXPECT_NE(table.out.find("gap closed"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("100.0%"), std::string::npos) << table.out;
+}
+
+TEST(WhatIfCli, BadChoicesAreRefused) {
+    Result r = cli(std::string(kSmall) + " -p t2e_freq");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("token-to-expert"), std::string::npos) << r.out;
+    r = cli(std::string(kSmall) + " --policy nope");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("nope"), std::string::npos) << r.out;
+    r = cli(std::string(kSmall) + " --every 0");
+    EXPECT_NE(r.code, 0);
+}
+
+}  // namespace

@@ -1,0 +1,154 @@
+// The what-if matrix: bounds where they belong, a predicted lane's plan for step t fixed before
+// step t is seen (a poisoned step t leaves it unchanged), the oracle's not, and the same
+// figures however many threads evaluate the lanes.
+#include <gtest/gtest.h>
+
+#include "core/common/error.h"
+#include "core/experiment/workload_source.h"
+#include "core/whatif/whatif_matrix.h"
+
+namespace moe {
+namespace {
+
+WhatIfSpec smallSpec() {
+    WhatIfSpec s;
+    s.base.workload.spec = "synthetic:layers=3,experts=16,top_k=2,tokens=256,skew=3,drift=0.02";
+    s.base.workload.batching = "tokens";
+    s.base.workload.steps = 60;
+    s.base.model.ranks = 4;
+    s.base.model.hidden = 64;
+    s.base.model.ffn = 64;
+    s.base.rebalance.extraSlots = 4;
+    s.base.rebalance.horizon = 0;
+    s.predictors = {"last", "sw_avg:window=10"};
+    s.policies = {"eplb", "gps"};
+    s.cadences = {1, 10};
+    return s;
+}
+
+TEST(WhatIf, BoundsAndEveryCombination) {
+    const WhatIfResult r = runWhatIf(smallSpec());
+    ASSERT_EQ(r.steps, 60);
+    ASSERT_EQ(r.rows.size(), 1u + 2u * (1u + 2u * 2u));
+    const WhatIfScore& contiguous = r.rows[0];
+    EXPECT_EQ(contiguous.predictor, "contiguous");
+    EXPECT_EQ(contiguous.movedExperts, 0);
+    EXPECT_GT(contiguous.slowestOverIdeal, 1.2);  // skew 3 on 4 ranks is far from even
+    for (const WhatIfScore& s : r.rows) {
+        EXPECT_GE(s.slowestOverIdeal, 1.0) << s.predictor << " " << s.policy;
+        EXPECT_EQ(s.steps, 60);
+        if (s.predictor == "oracle") {
+            EXPECT_DOUBLE_EQ(s.gapClosed, 1.0);
+            EXPECT_LT(s.slowestOverIdeal, contiguous.slowestOverIdeal);
+        } else if (s.predictor != "contiguous") {
+            EXPECT_GT(s.forecasts, 0);
+            EXPECT_GT(s.movedExperts, 0);
+            EXPECT_GT(s.gapClosed, 0.0) << s.predictor << " " << s.policy << " " << s.every;
+            EXPECT_LE(s.gapClosed, 1.05);
+        }
+    }
+}
+
+TEST(WhatIf, SameFiguresOnOneThreadOrMany) {
+    WhatIfSpec s = smallSpec();
+    s.threads = 1;
+    const WhatIfResult one = runWhatIf(s);
+    s.threads = 3;
+    const WhatIfResult many = runWhatIf(s);
+    ASSERT_EQ(one.rows.size(), many.rows.size());
+    for (size_t i = 0; i < one.rows.size(); ++i) {
+        EXPECT_EQ(one.rows[i].slowestOverIdeal, many.rows[i].slowestOverIdeal) << i;
+        EXPECT_EQ(one.rows[i].movedBytes, many.rows[i].movedBytes) << i;
+    }
+}
+
+// Steps of a synthetic workload, copied out (a workload's step views live until its next step).
+struct OwnedStep {
+    std::vector<int32_t> experts;
+    Step step;
+};
+
+std::vector<OwnedStep> readSteps(int n) {
+    WorkloadOptions o;
+    o.spec = "synthetic:layers=2,experts=8,top_k=2,tokens=64,skew=2.5,drift=0.05";
+    o.batching = Batching::Tokens;
+    o.maxSteps = n;
+    auto w = openWorkload(o);
+    std::vector<OwnedStep> out(static_cast<size_t>(n));
+    Step s;
+    for (int i = 0; i < n && w->next(s); ++i) {
+        out[i].experts.assign(s.experts.begin(), s.experts.end());
+        out[i].step = s;
+        out[i].step.experts = out[i].experts;
+        out[i].step.weights = {};
+        out[i].step.sequenceIds = out[i].step.positions = out[i].step.tokenIds = {};
+    }
+    return out;
+}
+
+TEST(WhatIf, APredictedPlanNeverSeesTheStepItIsScoredOn) {
+    std::vector<OwnedStep> steps = readSteps(12);
+    // The poisoned copy of step 11: every token of every layer on experts 0 and 1.
+    OwnedStep poisoned = steps[11];
+    for (size_t i = 0; i < poisoned.experts.size(); ++i) poisoned.experts[i] = i % 2;
+    poisoned.step.experts = poisoned.experts;
+    WorkloadShape shape{2, 8, 2};
+    MoeLayerConfig layer;
+    layer.hidden = layer.ffn = 16;
+    layer.experts = 8;
+    layer.topK = 2;
+    RebalanceOptions o;
+    o.policy = "eplb";
+    o.predictor = "sw_avg:window=4";
+    o.slots = 12;
+    o.every = 1;
+    o.horizon = 1;
+    for (const bool oracle : {false, true}) {
+        auto make = [&] {
+            return oracle ? WhatIfLane::oracle(o, shape, layer, 4, {})
+                          : WhatIfLane::predicted(o, shape, layer, 4, {});
+        };
+        auto clean = make(), dirty = make();
+        LoadMatrix loads(2, 8);
+        for (int i = 0; i < 11; ++i)
+            for (auto* lane : {clean.get(), dirty.get()}) {
+                loads.clear();
+                loads.accumulate(steps[i].step, 2);
+                lane->step(steps[i].step, loads);
+            }
+        const Placement before = clean->placement();
+        loads.clear();
+        loads.accumulate(steps[11].step, 2);
+        clean->step(steps[11].step, loads);
+        LoadMatrix bad(2, 8);
+        bad.accumulate(poisoned.step, 2);
+        dirty->step(poisoned.step, bad);
+        // What the poisoned step ran on: the placement planned before it, or (oracle) its own.
+        ReplayPlacement replay(layer, 2, 4, {});
+        replay.setPlacement(before);
+        StepTelemetry expected;
+        replay.replay(poisoned.step, bad, expected);
+        if (oracle)
+            EXPECT_NE(dirty->lastStep().rankRows, expected.rankRows);
+        else
+            EXPECT_EQ(dirty->lastStep().rankRows, expected.rankRows);
+    }
+}
+
+TEST(WhatIf, BadSpecsAreRefusedBeforeAnyStep) {
+    WhatIfSpec s = smallSpec();
+    s.predictors = {"t2e_freq"};
+    EXPECT_THROW(runWhatIf(s), Error);
+    s = smallSpec();
+    s.predictors = {"oracle"};
+    EXPECT_THROW(runWhatIf(s), Error);
+    s = smallSpec();
+    s.policies = {"no_such_policy"};
+    EXPECT_THROW(runWhatIf(s), Error);
+    s = smallSpec();
+    s.cadences = {0};
+    EXPECT_THROW(runWhatIf(s), Error);
+}
+
+}  // namespace
+}  // namespace moe
