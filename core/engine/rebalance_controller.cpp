@@ -58,17 +58,15 @@ PolicyResult planPlacement(Policy& policy, const std::vector<double>& load,
 }
 
 RebalanceController::RebalanceController(const RebalanceOptions& o, const WorkloadShape& shape,
-                                         PlacementTarget& engine)
-    : options_(o), shape_(shape), engine_(engine), schedule_(o.every, o.threshold) {
+                                         PlacementTarget& engine,
+                                         std::shared_ptr<LoadForecaster> forecaster)
+    : options_(o),
+      shape_(shape),
+      engine_(engine),
+      forecaster_(std::move(forecaster)),
+      schedule_(o.every, o.threshold) {
     if (o.horizon < 1) throw Error("rebalance horizon must be >= 1");
-    PredictorSet set;
-    addPredictor(o.predictor, shape, set);
-    if (set.load.size() != 1)
-        throw Error("--predictor for rebalancing must be a load predictor (not token-to-expert): " +
-                    o.predictor);
-    predictor_ = std::move(set.load[0]);
-    if (predictor_->wantsFuture())
-        throw Error("the oracle cannot drive a live run: it needs the future");
+    if (!forecaster_) forecaster_ = std::make_shared<LoadForecaster>(o.predictor, shape);
     policy_ = makePolicy(o.policy);
     countTransitions_ = policy_->needsTransitions();
     if (countTransitions_) {
@@ -108,8 +106,7 @@ RebalanceController::~RebalanceController() {
 }
 
 std::string RebalanceController::describe() const {
-    return "policy " + options_.policy + ", predictor " + predictor_->name() +
-           (predictor_->parameters().empty() ? "" : ":" + predictor_->parameters()) + ", every " +
+    return "policy " + options_.policy + ", predictor " + forecaster_->describe() + ", every " +
            std::to_string(options_.every) + " steps" +
            (options_.threshold > 0
                 ? " when predicted balancedness < " + std::to_string(options_.threshold)
@@ -129,28 +126,12 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
         measured_[l] += maxBusy;
         modelled_[l] += 6.0 * lc.hidden * lc.ffn * static_cast<double>(maxRows) / flopRate_;
     }
-    predictor_->observe(t.step, sharesOf(t.loads, t.tokens, shape_.topK));
-    ++observed_;
-    meanTokens_ += (t.tokens - meanTokens_) / static_cast<double>(observed_);
+    forecaster_->observe(t);
     // Between check points the schedule never acts: skip the forecast (an H-step rollout for
     // ARIMA or the LSTM) and the policy input instead of building them every step.
     if (!schedule_.checkPoint(t.step + 1)) return false;
-
-    const auto t0 = std::chrono::steady_clock::now();
-    Forecast f;
-    predictor_->forecast(options_.horizon, f);
-    forecastSeconds_ +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    ++forecasts_;
-    // Mean forecast shares over the horizon, in expected pairs per step (policies that move
-    // whole tokens need token units).
-    const double pairs = meanTokens_ * shape_.topK;
-    std::vector<double> load(static_cast<size_t>(shape_.layers) * shape_.experts, 0.0);
-    for (int h = 1; h <= f.horizon(); ++h)
-        for (int l = 0; l < shape_.layers; ++l)
-            for (int e = 0; e < shape_.experts; ++e)
-                load[static_cast<size_t>(l) * shape_.experts + e] +=
-                    f.at(h, l, e) * pairs / f.horizon();
+    const std::vector<double> load = forecaster_->forecastLoad(options_.horizon);
+    const double pairs = forecaster_->pairsPerStep();
     const Placement current = engine_.placement();
     const double before = predictedBalancedness(current, load);
     if (!schedule_.due(t.step + 1, before)) return false;

@@ -15,6 +15,7 @@
 #include "core/balance/policy_util.h"
 #include "core/balance/rebalance_schedule.h"
 #include "core/balance/transition_counts.h"
+#include "core/engine/load_forecaster.h"
 #include "core/engine/placement_target.h"
 #include "core/engine/telemetry.h"
 #include "core/predict/predictor.h"
@@ -45,9 +46,12 @@ struct RebalanceEvent {
 
 class RebalanceController {
 public:
-    // `target` (the engine, or a replay's placement) must outlive the controller.
+    // `target` (the engine, or a replay's placement) must outlive the controller. A shared
+    // `forecaster` (made from options.predictor) lets several controllers use one predictor;
+    // without one the controller makes its own.
     RebalanceController(const RebalanceOptions& options, const WorkloadShape& shape,
-                        PlacementTarget& target);
+                        PlacementTarget& target,
+                        std::shared_ptr<LoadForecaster> forecaster = nullptr);
     ~RebalanceController();
 
     // After each step: feeds the predictor and, when due, installs a new placement in the
@@ -66,24 +70,20 @@ public:
     const std::vector<double>& modelledSlowest() const { return modelled_; }
     double flopRate() const { return flopRate_; }
     // The driving predictor's forecasts so far and their wall time (the what-if's cost column).
-    int64_t forecasts() const { return forecasts_; }
-    double forecastSeconds() const { return forecastSeconds_; }
+    int64_t forecasts() const { return forecaster_->forecasts(); }
+    double forecastSeconds() const { return forecaster_->forecastSeconds(); }
     std::string describe() const;
 
 private:
     RebalanceOptions options_;
     WorkloadShape shape_;
     PlacementTarget& engine_;
-    std::unique_ptr<Predictor> predictor_;
+    std::shared_ptr<LoadForecaster> forecaster_;
     std::unique_ptr<Policy> policy_;
     RebalanceSchedule schedule_;
     std::vector<RebalanceEvent> events_;
     std::vector<double> measured_, modelled_;
     double flopRate_ = 0;
-    int64_t forecasts_ = 0;
-    double forecastSeconds_ = 0;
-    int64_t observed_ = 0;
-    double meanTokens_ = 0;
     // Only when policy_->needsTransitions(): layer-to-layer token counts of the steps seen
     // since the last rebalance (the engine's step observer feeds them), and how many steps.
     bool countTransitions_ = false;

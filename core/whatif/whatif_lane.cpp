@@ -22,11 +22,13 @@ std::unique_ptr<WhatIfLane> WhatIfLane::contiguous(const MoeLayerConfig& layer, 
 std::unique_ptr<WhatIfLane> WhatIfLane::predicted(const RebalanceOptions& options,
                                                   const WorkloadShape& shape,
                                                   const MoeLayerConfig& layer, int ranks,
-                                                  const WhatIfCluster& cluster) {
+                                                  const WhatIfCluster& cluster,
+                                                  std::shared_ptr<LoadForecaster> forecaster) {
     std::unique_ptr<WhatIfLane> lane(new WhatIfLane(layer, shape.layers, ranks, cluster));
     RebalanceOptions o = options;
     o.flopRate = cluster.flopRate;  // modelled, not measured: no 0.2 s calibration per lane
-    lane->controller_ = std::make_unique<RebalanceController>(o, shape, lane->placement_);
+    lane->controller_ =
+        std::make_unique<RebalanceController>(o, shape, lane->placement_, std::move(forecaster));
     lane->options_ = o;
     lane->score_.predictor = o.predictor;
     lane->score_.policy = o.policy;

@@ -44,11 +44,12 @@ class WhatIfLane {
 public:
     static std::unique_ptr<WhatIfLane> contiguous(const MoeLayerConfig& layer, int layers,
                                                   int ranks, const WhatIfCluster& cluster);
-    // `options` carry the policy, predictor, slots, cadence, horizon and move budget.
-    static std::unique_ptr<WhatIfLane> predicted(const RebalanceOptions& options,
-                                                 const WorkloadShape& shape,
-                                                 const MoeLayerConfig& layer, int ranks,
-                                                 const WhatIfCluster& cluster);
+    // `options` carry the policy, predictor, slots, cadence, horizon and move budget; lanes of
+    // one predictor may share its `forecaster` (null: the lane makes its own).
+    static std::unique_ptr<WhatIfLane> predicted(
+        const RebalanceOptions& options, const WorkloadShape& shape, const MoeLayerConfig& layer,
+        int ranks, const WhatIfCluster& cluster,
+        std::shared_ptr<LoadForecaster> forecaster = nullptr);
     static std::unique_ptr<WhatIfLane> oracle(const RebalanceOptions& options,
                                               const WorkloadShape& shape,
                                               const MoeLayerConfig& layer, int ranks,

@@ -4,6 +4,8 @@
 
 #include <omp.h>
 
+#include <map>
+
 #include "core/common/error.h"
 #include "core/experiment/experiment_parts.h"
 #include "core/experiment/workload_source.h"
@@ -45,6 +47,12 @@ Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
     layer.ffn = c.model.ffn;
     layer.experts = shape.experts;
     layer.topK = shape.topK;
+    // One forecaster per predictor, shared by all its policies and cadences: the predictor's
+    // state does not depend on what is done with its forecasts.
+    std::map<std::string, std::shared_ptr<LoadForecaster>> forecasters;
+    for (const std::string& predictor : s.predictors)
+        if (s.shareForecasts && !forecasters.count(predictor))
+            forecasters[predictor] = std::make_shared<LoadForecaster>(predictor, shape);
     Lanes lanes;
     lanes.all.push_back(WhatIfLane::contiguous(layer, shape.layers, c.model.ranks, s.cluster));
     lanes.oracleOf.push_back(-1);
@@ -61,8 +69,10 @@ Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
                 o.predictor = predictor;
                 o.every = every;
                 o.horizon = c.rebalance.horizon > 0 ? c.rebalance.horizon : static_cast<int>(every);
+                const auto shared = forecasters.find(predictor);
                 lanes.all.push_back(
-                    WhatIfLane::predicted(o, shape, layer, c.model.ranks, s.cluster));
+                    WhatIfLane::predicted(o, shape, layer, c.model.ranks, s.cluster,
+                                          shared == forecasters.end() ? nullptr : shared->second));
                 lanes.oracleOf.push_back(oracle);
             }
     }

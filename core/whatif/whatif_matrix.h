@@ -25,6 +25,9 @@ struct WhatIfSpec {
     std::vector<int64_t> cadences;        // rebalance every N steps
     WhatIfCluster cluster;
     int threads = 0;  // lanes in parallel; 0 = all cores
+    // One predictor instance for all policies and cadences (the same figures, once the cost);
+    // off only to check that sharing changes nothing.
+    bool shareForecasts = true;
 };
 
 struct WhatIfResult {

@@ -49,6 +49,19 @@ TEST(WhatIf, BoundsAndEveryCombination) {
     }
 }
 
+TEST(WhatIf, SharingAPredictorAcrossPoliciesChangesNoFigure) {
+    WhatIfSpec s = smallSpec();
+    s.predictors = {"sw_avg:window=10", "arima:p=2,d=1,q=1,history=30,refit=10"};
+    const WhatIfResult shared = runWhatIf(s);
+    s.shareForecasts = false;
+    const WhatIfResult own = runWhatIf(s);
+    ASSERT_EQ(shared.rows.size(), own.rows.size());
+    for (size_t i = 0; i < own.rows.size(); ++i) {
+        EXPECT_EQ(shared.rows[i].slowestOverIdeal, own.rows[i].slowestOverIdeal) << i;
+        EXPECT_EQ(shared.rows[i].movedBytes, own.rows[i].movedBytes) << i;
+    }
+}
+
 TEST(WhatIf, SameFiguresOnOneThreadOrMany) {
     WhatIfSpec s = smallSpec();
     s.threads = 1;
