@@ -24,6 +24,7 @@ struct WhatIfFlags {
     WorkloadFlags workload;
     WhatIfSpec spec;
     double tflops = 400;
+    std::string migration = "off";
     TableOutput output;
 };
 
@@ -42,7 +43,7 @@ RowFigures figuresOf(const WhatIfScore& s) {
 std::string matrixData(const WhatIfResult& r, const std::string& format) {
     DataTable t({"predictor", "policy", "every", "slowest_over_ideal", "gap_closed",
                  "moved_experts_per_step", "moved_bytes_per_step", "predictor_us",
-                 "modelled_ms_per_step", "rebalances", "steps"});
+                 "modelled_ms_per_step", "rebalances", "steps", "migration_aware"});
     for (const WhatIfScore& s : r.rows) {
         const RowFigures f = figuresOf(s);
         t.addRow({s.predictor, s.policy, std::to_string(s.every), rawNumber(s.slowestOverIdeal),
@@ -64,8 +65,8 @@ std::string matrixTable(const WhatIfResult& r) {
     for (const WhatIfScore& s : r.rows) {
         const RowFigures f = figuresOf(s);
         const bool bound = s.predictor == "contiguous" || s.predictor == "oracle";
-        t.addRow({s.predictor, s.policy, s.every ? std::to_string(s.every) : "-",
-                  fixed(s.slowestOverIdeal, 4),
+        t.addRow({s.predictor, s.policy + (s.migrationAware ? "+relabel" : ""),
+                  s.every ? std::to_string(s.every) : "-", fixed(s.slowestOverIdeal, 4),
                   s.predictor == "contiguous" ? "0%" : fixed(100 * s.gapClosed, 1) + "%",
                   fixed(f.movedExperts, 2), fixed(f.movedBytes / (1 << 20), 2),
                   bound ? "-" : fixed(f.predictorUs, 1) + " us", fixed(f.modelledMs, 3) + " ms"});
@@ -86,6 +87,9 @@ int execute(WhatIfFlags& f) {
     if (spec.predictors.empty()) spec.predictors = {"last", "ema", "sw_avg", "dist_only"};
     if (spec.policies.empty()) spec.policies = {"eplb"};
     if (spec.cadences.empty()) spec.cadences = {1, 50};
+    spec.migrationModes = f.migration == "both" ? std::vector<bool>{false, true}
+                          : f.migration == "on" ? std::vector<bool>{true}
+                                                : std::vector<bool>{false};
     TableSink sink(f.output);
     ProgressMeter meter(stderrIsTerminal());
     std::atomic<bool> stop{false};
@@ -131,6 +135,11 @@ void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
         ->capture_default_str();
     cmd.add_option("--max-moves", c.rebalance.maxMoves, "Experts moved per layer per plan")
         ->check(atLeast(-1, "-1 = no limit"));
+    cmd.add_option("--migration-aware", f.migration,
+                   "Relabel each plan's ranks to keep replicas in place: off, on, or both (every "
+                   "policy's rows with and without, to compare what it saves)")
+        ->check(CLI::IsMember({"off", "on", "both"}))
+        ->capture_default_str();
 }
 
 void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {

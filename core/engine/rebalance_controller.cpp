@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/balance/migration_relabel.h"
 #include "core/balance/policy_factory.h"
 #include "core/common/error.h"
 #include "core/model/cpu_backend.h"
@@ -54,7 +55,19 @@ PolicyResult planPlacement(Policy& policy, const std::vector<double>& load,
     in.expertBytes = expertBytesOf(lc);
     in.tokensPerLayer = pairsPerLayer;
     in.transitions = transitions;
-    return policy.plan(in);
+    PolicyResult r = policy.plan(in);
+    if (!o.migrationAware) return r;
+    r.placement = relabelForFewestMoves(current, r.placement);
+    r.slotExperts.clear();  // slot numbers no longer match the renamed ranks
+    r.movedBytes = 0;
+    const std::vector<LayerChange> changes =
+        layerChanges(current, r.placement, load, in.expertBytes);
+    r.movedExperts.assign(changes.size(), 0);
+    for (size_t l = 0; l < changes.size(); ++l) {
+        r.movedExperts[l] = changes[l].movedExperts;
+        r.movedBytes += changes[l].movedBytes;
+    }
+    return r;
 }
 
 RebalanceController::RebalanceController(const RebalanceOptions& o, const WorkloadShape& shape,

@@ -30,7 +30,10 @@ struct RebalanceOptions {
     double threshold = 0;  // ... only when predicted balancedness is under this (0 = always)
     int horizon = 100;     // forecast steps averaged into the policy's input
     int maxMoves = -1;     // experts moved per layer per rebalance (-1 = any)
-    double flopRate = 0;   // per-rank FLOP/s for the model's FFN figure (0 = measure)
+    // Relabel each plan's ranks to keep the most replicas in place (core/balance/
+    // migration_relabel.h): equal balance, fewer bytes copied.
+    bool migrationAware = false;
+    double flopRate = 0;  // per-rank FLOP/s for the model's FFN figure (0 = measure)
 };
 
 struct RebalanceEvent {

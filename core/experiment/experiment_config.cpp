@@ -66,6 +66,7 @@ void forEachField(ExperimentConfig& c, F&& f) {
     f("rebalance.threshold", r.threshold);
     f("rebalance.horizon", r.horizon);
     f("rebalance.max_moves", r.maxMoves);
+    f("rebalance.migration_aware", r.migrationAware);
     ExperimentRecording& rec = c.recording;
     f("recording.name", rec.name);
     f("recording.notes", rec.notes);

@@ -63,9 +63,10 @@ struct ExperimentRebalance {
     int slotCount = 0;   // expert slots per layer over all ranks; 0 = experts + extraSlots
     int extraSlots = 0;  // slots over one per expert (when slotCount is 0)
     int64_t every = 100;
-    double threshold = 0;  // rebalance only under this predicted balancedness; 0 = always
-    int horizon = 100;     // forecast steps averaged into the policy's input
-    int maxMoves = -1;     // experts moved per layer per rebalance; -1 = any
+    double threshold = 0;         // rebalance only under this predicted balancedness; 0 = always
+    int horizon = 100;            // forecast steps averaged into the policy's input
+    int maxMoves = -1;            // experts moved per layer per rebalance; -1 = any
+    bool migrationAware = false;  // relabel each plan's ranks to keep replicas in place
     bool enabled() const { return !policy.empty() && policy != "none"; }
 };
 

@@ -60,6 +60,7 @@ RebalanceOptions rebalanceOptionsFor(const ExperimentConfig& c, const WorkloadSh
     o.threshold = r.threshold;
     o.horizon = r.horizon;
     o.maxMoves = r.maxMoves;
+    o.migrationAware = r.migrationAware;
     return o;
 }
 

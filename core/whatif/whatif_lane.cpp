@@ -33,6 +33,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::predicted(const RebalanceOptions& option
     lane->score_.predictor = o.predictor;
     lane->score_.policy = o.policy;
     lane->score_.every = o.every;
+    lane->score_.migrationAware = o.migrationAware;
     return lane;
 }
 
@@ -49,6 +50,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::oracle(const RebalanceOptions& options,
     lane->score_.predictor = "oracle";
     lane->score_.policy = options.policy;
     lane->score_.every = 1;
+    lane->score_.migrationAware = options.migrationAware;
     return lane;
 }
 

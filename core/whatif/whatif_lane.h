@@ -28,6 +28,7 @@ struct WhatIfCluster {
 struct WhatIfScore {
     std::string predictor, policy;  // "contiguous" / "oracle" for the bounds
     int64_t every = 0;              // rebalance cadence in steps; 0 = never
+    bool migrationAware = false;    // plans relabelled to keep replicas in place
     int64_t steps = 0;
     double slowestOverIdeal = 0;  // mean over (step, layer) of max rank rows / (pairs / G)
     double movedExperts = 0;      // all rebalances, all layers

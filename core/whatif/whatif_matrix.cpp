@@ -40,6 +40,34 @@ struct Lanes {
     std::vector<int> oracleOf;  // per lane: the index of its policy's oracle lane (-1: none)
 };
 
+using Forecasters = std::map<std::string, std::shared_ptr<LoadForecaster>>;
+
+// A policy's oracle, then its lane for every predictor and cadence.
+void addPolicyLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLayerConfig& layer,
+                    const std::string& policy, bool migrationAware, const Forecasters& forecasters,
+                    Lanes& lanes) {
+    const ExperimentConfig& c = s.base;
+    ExperimentConfig pc = c;
+    pc.rebalance.policy = policy;
+    pc.rebalance.predictor = "sw_avg";
+    RebalanceOptions o = rebalanceOptionsFor(pc, shape);
+    o.migrationAware = migrationAware;
+    const int oracle = static_cast<int>(lanes.all.size());
+    lanes.all.push_back(WhatIfLane::oracle(o, shape, layer, c.model.ranks, s.cluster));
+    lanes.oracleOf.push_back(oracle);
+    for (const std::string& predictor : s.predictors)
+        for (int64_t every : s.cadences) {
+            o.predictor = predictor;
+            o.every = every;
+            o.horizon = c.rebalance.horizon > 0 ? c.rebalance.horizon : static_cast<int>(every);
+            const auto shared = forecasters.find(predictor);
+            lanes.all.push_back(
+                WhatIfLane::predicted(o, shape, layer, c.model.ranks, s.cluster,
+                                      shared == forecasters.end() ? nullptr : shared->second));
+            lanes.oracleOf.push_back(oracle);
+        }
+}
+
 Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
     const ExperimentConfig& c = s.base;
     MoeLayerConfig layer;
@@ -49,33 +77,16 @@ Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
     layer.topK = shape.topK;
     // One forecaster per predictor, shared by all its policies and cadences: the predictor's
     // state does not depend on what is done with its forecasts.
-    std::map<std::string, std::shared_ptr<LoadForecaster>> forecasters;
+    Forecasters forecasters;
     for (const std::string& predictor : s.predictors)
         if (s.shareForecasts && !forecasters.count(predictor))
             forecasters[predictor] = std::make_shared<LoadForecaster>(predictor, shape);
     Lanes lanes;
     lanes.all.push_back(WhatIfLane::contiguous(layer, shape.layers, c.model.ranks, s.cluster));
     lanes.oracleOf.push_back(-1);
-    for (const std::string& policy : s.policies) {
-        ExperimentConfig pc = c;
-        pc.rebalance.policy = policy;
-        pc.rebalance.predictor = "sw_avg";
-        RebalanceOptions o = rebalanceOptionsFor(pc, shape);
-        const int oracle = static_cast<int>(lanes.all.size());
-        lanes.all.push_back(WhatIfLane::oracle(o, shape, layer, c.model.ranks, s.cluster));
-        lanes.oracleOf.push_back(oracle);
-        for (const std::string& predictor : s.predictors)
-            for (int64_t every : s.cadences) {
-                o.predictor = predictor;
-                o.every = every;
-                o.horizon = c.rebalance.horizon > 0 ? c.rebalance.horizon : static_cast<int>(every);
-                const auto shared = forecasters.find(predictor);
-                lanes.all.push_back(
-                    WhatIfLane::predicted(o, shape, layer, c.model.ranks, s.cluster,
-                                          shared == forecasters.end() ? nullptr : shared->second));
-                lanes.oracleOf.push_back(oracle);
-            }
-    }
+    for (const bool migrationAware : s.migrationModes)
+        for (const std::string& policy : s.policies)
+            addPolicyLanes(s, shape, layer, policy, migrationAware, forecasters, lanes);
     return lanes;
 }
 

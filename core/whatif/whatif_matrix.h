@@ -23,6 +23,8 @@ struct WhatIfSpec {
     std::vector<std::string> predictors;  // load predictor specs
     std::vector<std::string> policies;    // policy specs
     std::vector<int64_t> cadences;        // rebalance every N steps
+    // Plans as the policy makes them (false) and relabelled to keep replicas in place (true).
+    std::vector<bool> migrationModes = {false};
     WhatIfCluster cluster;
     int threads = 0;  // lanes in parallel; 0 = all cores
     // One predictor instance for all policies and cadences (the same figures, once the cost);

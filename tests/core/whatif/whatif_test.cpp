@@ -62,6 +62,28 @@ TEST(WhatIf, SharingAPredictorAcrossPoliciesChangesNoFigure) {
     }
 }
 
+TEST(WhatIf, MigrationAwarePlansBalanceAlikeAndMoveLess) {
+    WhatIfSpec s = smallSpec();
+    s.policies = {"eplb"};
+    s.migrationModes = {false, true};
+    const WhatIfResult r = runWhatIf(s);
+    const size_t perMode = 1 + s.predictors.size() * s.cadences.size();
+    ASSERT_EQ(r.rows.size(), 1 + 2 * perMode);
+    double plainMoved = 0, awareMoved = 0;
+    for (size_t i = 0; i < perMode; ++i) {
+        const WhatIfScore& plain = r.rows[1 + i];
+        const WhatIfScore& aware = r.rows[1 + perMode + i];
+        EXPECT_FALSE(plain.migrationAware);
+        EXPECT_TRUE(aware.migrationAware);
+        EXPECT_EQ(plain.predictor, aware.predictor);
+        EXPECT_NEAR(aware.slowestOverIdeal, plain.slowestOverIdeal, 1e-12) << plain.predictor;
+        EXPECT_LE(aware.movedBytes, plain.movedBytes) << plain.predictor;
+        plainMoved += plain.movedExperts;
+        awareMoved += aware.movedExperts;
+    }
+    EXPECT_LT(awareMoved, plainMoved);
+}
+
 TEST(WhatIf, SameFiguresOnOneThreadOrMany) {
     WhatIfSpec s = smallSpec();
     s.threads = 1;
