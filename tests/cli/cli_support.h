@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +45,23 @@ inline void isolateDefaultDatabase() {
 }
 
 inline std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+// Runs in the store at `db`, read with SQLite itself (not the code under test); -1 when the
+// file cannot be read as a store.
+inline int64_t runCount(const std::string& db) {
+    sqlite3* h = nullptr;
+    int64_t n = -1;
+    if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM experiments", -1, &st, nullptr) ==
+                SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close_v2(h);
+    return n;
+}
 
 inline Result cli(const std::string& args) {
     isolateDefaultDatabase();

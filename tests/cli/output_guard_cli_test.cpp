@@ -24,21 +24,6 @@ std::string storeWithRuns() {
     return p.string();
 }
 
-int64_t runCount(const std::string& db) {
-    sqlite3* h = nullptr;
-    int64_t n = -1;
-    if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM experiments", -1, &st, nullptr) ==
-                SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close_v2(h);
-    return n;
-}
-
 void expectStoreSurvives(const std::string& args) {
     const std::string db = storeWithRuns();
     ASSERT_EQ(runCount(db), 2);

@@ -1,8 +1,6 @@
 // `run --from`: a stored run (or a config file, as `runs show --format json` prints it) runs
 // again to the same per-step loads, decisions and prediction errors; flags that would change
 // what it computes are refused; a bad config names its field and leaves the store as it was.
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 
 #include "cli_support.h"
@@ -28,20 +26,7 @@ protected:
         EXPECT_EQ(r.code, 0) << r.out;
         return readFile(out);
     }
-    int64_t runCount() {
-        sqlite3* h = nullptr;
-        int64_t n = -1;
-        if (sqlite3_open_v2(db_.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-            sqlite3_stmt* st = nullptr;
-            if (sqlite3_prepare_v2(h, "SELECT count(*) FROM experiments", -1, &st, nullptr) ==
-                    SQLITE_OK &&
-                sqlite3_step(st) == SQLITE_ROW)
-                n = sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
-        }
-        sqlite3_close(h);
-        return n;
-    }
+    int64_t runCount() { return cli_test::runCount(db_); }
     fs::path dir_;
     std::string db_;
 };
