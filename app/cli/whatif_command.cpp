@@ -25,6 +25,7 @@ struct WhatIfFlags {
     WhatIfSpec spec;
     double tflops = 400;
     std::string migration = "off";
+    std::vector<std::string> presets;
     TableOutput output;
 };
 
@@ -43,13 +44,14 @@ RowFigures figuresOf(const WhatIfScore& s) {
 std::string matrixData(const WhatIfResult& r, const std::string& format) {
     DataTable t({"predictor", "policy", "every", "slowest_over_ideal", "gap_closed",
                  "moved_experts_per_step", "moved_bytes_per_step", "predictor_us",
-                 "modelled_ms_per_step", "rebalances", "steps", "migration_aware"});
+                 "modelled_ms_per_step", "rebalances", "steps", "migration_aware", "preset"});
     for (const WhatIfScore& s : r.rows) {
         const RowFigures f = figuresOf(s);
         t.addRow({s.predictor, s.policy, std::to_string(s.every), rawNumber(s.slowestOverIdeal),
                   s.predictor == "contiguous" ? "0" : rawNumber(s.gapClosed),
                   rawNumber(f.movedExperts), rawNumber(f.movedBytes), rawNumber(f.predictorUs),
-                  rawNumber(f.modelledMs), std::to_string(s.rebalances), std::to_string(s.steps)});
+                  rawNumber(f.modelledMs), std::to_string(s.rebalances), std::to_string(s.steps),
+                  s.migrationAware ? "1" : "0", s.preset});
     }
     return format == "csv" ? t.csv() : t.json();
 }
@@ -65,7 +67,9 @@ std::string matrixTable(const WhatIfResult& r) {
     for (const WhatIfScore& s : r.rows) {
         const RowFigures f = figuresOf(s);
         const bool bound = s.predictor == "contiguous" || s.predictor == "oracle";
-        t.addRow({s.predictor, s.policy + (s.migrationAware ? "+relabel" : ""),
+        const std::string name =
+            s.preset.empty() ? s.predictor : s.preset + " default: " + s.predictor;
+        t.addRow({name, s.policy + (s.migrationAware ? "+relabel" : ""),
                   s.every ? std::to_string(s.every) : "-", fixed(s.slowestOverIdeal, 4),
                   s.predictor == "contiguous" ? "0%" : fixed(100 * s.gapClosed, 1) + "%",
                   fixed(f.movedExperts, 2), fixed(f.movedBytes / (1 << 20), 2),
@@ -90,6 +94,7 @@ int execute(WhatIfFlags& f) {
     spec.migrationModes = f.migration == "both" ? std::vector<bool>{false, true}
                           : f.migration == "on" ? std::vector<bool>{true}
                                                 : std::vector<bool>{false};
+    for (const std::string& name : f.presets) spec.presets.push_back(stackPreset(name));
     TableSink sink(f.output);
     ProgressMeter meter(stderrIsTerminal());
     std::atomic<bool> stop{false};
@@ -140,6 +145,11 @@ void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
                    "policy's rows with and without, to compare what it saves)")
         ->check(CLI::IsMember({"off", "on", "both"}))
         ->capture_default_str();
+    cmd.add_option("--preset", f.presets,
+                   "Add a serving stack's default EPLB schedule as a row, read from its source: "
+                   "vllm (1,000-step window, rearranged every 3,000 steps) or sglang (1,000-step "
+                   "window, every 1,000 steps); repeat for both")
+        ->check(CLI::IsMember({"vllm", "sglang"}));
 }
 
 void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {

@@ -29,6 +29,7 @@ struct WhatIfScore {
     std::string predictor, policy;  // "contiguous" / "oracle" for the bounds
     int64_t every = 0;              // rebalance cadence in steps; 0 = never
     bool migrationAware = false;    // plans relabelled to keep replicas in place
+    std::string preset;             // a serving stack's defaults this row reproduces, if any
     int64_t steps = 0;
     double slowestOverIdeal = 0;  // mean over (step, layer) of max rank rows / (pairs / G)
     double movedExperts = 0;      // all rebalances, all layers

@@ -68,6 +68,36 @@ void addPolicyLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLa
         }
 }
 
+// A stack's default: its window average driving EPLB at its interval, scored against EPLB's
+// oracle (added when eplb is not among the policies).
+void addPresetLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLayerConfig& layer,
+                    Lanes& lanes) {
+    if (s.presets.empty()) return;
+    ExperimentConfig pc = s.base;
+    pc.rebalance.policy = "eplb";
+    pc.rebalance.predictor = "sw_avg";
+    RebalanceOptions o = rebalanceOptionsFor(pc, shape);
+    int oracle = -1;
+    for (size_t i = 0; i < lanes.all.size(); ++i) {
+        const WhatIfScore& sc = lanes.all[i]->score();
+        if (sc.predictor == "oracle" && sc.policy == "eplb" && !sc.migrationAware)
+            oracle = static_cast<int>(i);
+    }
+    if (oracle < 0) {
+        oracle = static_cast<int>(lanes.all.size());
+        lanes.all.push_back(WhatIfLane::oracle(o, shape, layer, s.base.model.ranks, s.cluster));
+        lanes.oracleOf.push_back(oracle);
+    }
+    for (const StackPreset& preset : s.presets) {
+        o.predictor = "sw_avg:window=" + std::to_string(preset.window);
+        o.every = preset.every;
+        o.horizon = 1;  // a window average forecasts the same for every step ahead
+        lanes.all.push_back(WhatIfLane::predicted(o, shape, layer, s.base.model.ranks, s.cluster));
+        lanes.all.back()->score().preset = preset.name;
+        lanes.oracleOf.push_back(oracle);
+    }
+}
+
 Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
     const ExperimentConfig& c = s.base;
     MoeLayerConfig layer;
@@ -87,6 +117,7 @@ Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
     for (const bool migrationAware : s.migrationModes)
         for (const std::string& policy : s.policies)
             addPolicyLanes(s, shape, layer, policy, migrationAware, forecasters, lanes);
+    addPresetLanes(s, shape, layer, lanes);
     return lanes;
 }
 
@@ -102,6 +133,12 @@ void fillGaps(Lanes& lanes) {
 }
 
 }  // namespace
+
+StackPreset stackPreset(const std::string& name) {
+    if (name == "vllm") return {"vllm", 1000, 3000};
+    if (name == "sglang") return {"sglang", 1000, 1000};
+    throw Error("whatif: no preset '" + name + "' (known: vllm, sglang)");
+}
 
 WhatIfResult runWhatIf(const WhatIfSpec& spec, const std::function<void(int64_t)>& progress,
                        const std::atomic<bool>* stop) {

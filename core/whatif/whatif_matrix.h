@@ -15,6 +15,18 @@
 
 namespace moe {
 
+// What a serving stack does by default, read from its source: the load window it averages, how
+// often it re-plans, and the policy (both use DeepSeek's EPLB).
+struct StackPreset {
+    std::string name;
+    int window = 1000;  // steps of recorded loads a plan uses
+    int64_t every = 0;  // steps between rearrangements
+};
+// vLLM: EPLBConfig window_size 1000, step_interval 3000. SGLang: eplb_rebalance_num_iterations
+// 1000, the recorder's buffer sized to it, eplb_min_rebalancing_utilization_threshold 1.0
+// (re-plan whenever the window is not perfectly balanced). Throws moe::Error naming the known.
+StackPreset stackPreset(const std::string& name);
+
 struct WhatIfSpec {
     // The workload (spec, batching, steps), seed, model widths (hidden, ffn: FLOPs and bytes
     // per expert), ranks, slots (rebalance.slots / extra_slots), the forecast horizon
@@ -25,6 +37,7 @@ struct WhatIfSpec {
     std::vector<int64_t> cadences;        // rebalance every N steps
     // Plans as the policy makes them (false) and relabelled to keep replicas in place (true).
     std::vector<bool> migrationModes = {false};
+    std::vector<StackPreset> presets;  // extra rows: each stack's default EPLB schedule
     WhatIfCluster cluster;
     int threads = 0;  // lanes in parallel; 0 = all cores
     // One predictor instance for all policies and cadences (the same figures, once the cost);

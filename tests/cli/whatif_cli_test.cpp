@@ -41,6 +41,20 @@ TEST(WhatIfCli, JsonAndTableAgree) {
     EXPECT_NE(table.out.find("100.0%"), std::string::npos) << table.out;
 }
 
+TEST(WhatIfCli, StackPresetsAreRows) {
+    const Result r = cli(std::string(kSmall) + " --preset vllm --preset sglang --format csv");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("sw_avg:window=1000,eplb,3000,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(",vllm\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(",sglang\n"), std::string::npos) << r.out;
+    EXPECT_NE(cli(std::string(kSmall) + " --preset tgi").code, 0);
+    const Result both = cli(std::string(kSmall) + " --migration-aware both --format csv");
+    ASSERT_EQ(both.code, 0) << both.out;
+    // The last columns: steps, migration_aware, preset (none).
+    EXPECT_NE(both.out.find(",40,0,\n"), std::string::npos) << both.out;
+    EXPECT_NE(both.out.find(",40,1,\n"), std::string::npos) << both.out;
+}
+
 TEST(WhatIfCli, BadChoicesAreRefused) {
     Result r = cli(std::string(kSmall) + " -p t2e_freq");
     EXPECT_NE(r.code, 0);

@@ -3,6 +3,8 @@
 // figures however many threads evaluate the lanes.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/common/error.h"
 #include "core/experiment/workload_source.h"
 #include "core/whatif/whatif_matrix.h"
@@ -82,6 +84,30 @@ TEST(WhatIf, MigrationAwarePlansBalanceAlikeAndMoveLess) {
         awareMoved += aware.movedExperts;
     }
     EXPECT_LT(awareMoved, plainMoved);
+}
+
+TEST(WhatIf, StackPresetsFollowTheirDefaultSchedules) {
+    WhatIfSpec s = smallSpec();
+    s.policies = {"gps"};  // no eplb asked for: the presets bring EPLB's oracle themselves
+    s.base.workload.steps = 120;
+    s.presets = {stackPreset("vllm"), stackPreset("sglang"), {"every-40", 30, 40}};
+    const WhatIfResult r = runWhatIf(s);
+    const WhatIfScore* oracle = nullptr;
+    std::map<std::string, const WhatIfScore*> preset;
+    for (const WhatIfScore& row : r.rows) {
+        if (row.predictor == "oracle" && row.policy == "eplb") oracle = &row;
+        if (!row.preset.empty()) preset[row.preset] = &row;
+    }
+    ASSERT_NE(oracle, nullptr);
+    ASSERT_EQ(preset.size(), 3u);
+    EXPECT_EQ(preset["vllm"]->every, 3000);
+    EXPECT_EQ(preset["vllm"]->predictor, "sw_avg:window=1000");
+    EXPECT_EQ(preset["vllm"]->rebalances, 0);  // 120 steps never reach its interval
+    EXPECT_EQ(preset["vllm"]->slowestOverIdeal, r.rows[0].slowestOverIdeal);
+    EXPECT_EQ(preset["sglang"]->every, 1000);
+    EXPECT_EQ(preset["every-40"]->rebalances, 3);  // after steps 39, 79 and 119
+    EXPECT_GT(preset["every-40"]->gapClosed, 0);
+    EXPECT_THROW(stackPreset("tgi"), Error);
 }
 
 TEST(WhatIf, SameFiguresOnOneThreadOrMany) {
