@@ -66,6 +66,14 @@ void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
         << "% mean |model - measured| / measured"
         << " (" << fixed(100 * c.errorAfterScale, 1) << "% after the best single scale factor "
         << fixed(c.scale, 3) << ")\n";
+    const BusyTimeFit::Result fitted = rc.fittedModel();
+    if (!fitted.ok) return;
+    const Calibration after = calibrate(m, rc.fittedSlowest());
+    out << "fitted to this run's " << grouped(static_cast<long long>(fitted.samples))
+        << " (step, layer, rank) busy times: " << fixed(fitted.flopRate / 1e9, 1) << " GFLOP/s and "
+        << fixed(fitted.secondsPerCall * 1e6, 1) << " us per expert call; calibration error "
+        << fixed(100 * c.meanRelativeError, 1) << "% -> " << fixed(100 * after.meanRelativeError, 1)
+        << "%\n";
 }
 
 void printReports(const RunFlags& f, const Experiment& e) {

@@ -100,6 +100,8 @@ RebalanceController::RebalanceController(const RebalanceOptions& o, const Worklo
     flopRate_ = o.flopRate > 0 ? o.flopRate : measureExpertFlopRate(lc.hidden, lc.ffn, 64);
     measured_.assign(shape.layers, 0);
     modelled_.assign(shape.layers, 0);
+    slowestFlops_.assign(shape.layers, 0);
+    slowestCalls_.assign(shape.layers, 0);
 }
 
 void RebalanceController::retune(int64_t every, double threshold, int horizon, int maxMoves) {
@@ -127,6 +129,39 @@ std::string RebalanceController::describe() const {
            (options_.slots ? ", " + std::to_string(options_.slots) + " slots" : "");
 }
 
+// Every (layer, rank) of the step as a sample of the fitted model: its rows' FLOPs, its expert
+// calls (replicas with rows, split as the engine splits them) and its measured busy time.
+void RebalanceController::addFitSamples(const StepTelemetry& t, const MoeLayerConfig& lc) {
+    const Placement& p = engine_.placement();
+    const double flopsPerRow = 6.0 * lc.hidden * lc.ffn;
+    std::vector<double> calls(static_cast<size_t>(t.ranks));
+    for (int l = 0; l < t.layers; ++l) {
+        std::fill(calls.begin(), calls.end(), 0.0);
+        for (int e = 0; e < p.experts(); ++e) {
+            const long long n = t.loads.at(l, e);
+            const std::vector<int>& replicas = p.replicas(l, e);
+            for (size_t i = 0; i < replicas.size(); ++i)
+                if (p.boundary(l, e, i + 1, n) > p.boundary(l, e, i, n)) ++calls[replicas[i]];
+        }
+        int slowest = 0;
+        for (int r = 0; r < t.ranks; ++r) {
+            fit_.add(flopsPerRow * static_cast<double>(t.rankRowsAt(l, r)), calls[r],
+                     t.busyAt(l, r));
+            if (t.rankRowsAt(l, r) > t.rankRowsAt(l, slowest)) slowest = r;
+        }
+        slowestFlops_[l] += flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
+        slowestCalls_[l] += calls[slowest];
+    }
+}
+
+std::vector<double> RebalanceController::fittedSlowest() const {
+    const BusyTimeFit::Result r = fit_.fit();
+    std::vector<double> out(slowestFlops_.size(), 0.0);
+    for (size_t l = 0; l < out.size(); ++l)
+        out[l] = BusyTimeFit::predict(r, slowestFlops_[l], slowestCalls_[l]);
+    return out;
+}
+
 bool RebalanceController::afterStep(const StepTelemetry& t) {
     const MoeLayerConfig& lc = engine_.layerConfig();
     for (int l = 0; l < t.layers; ++l) {
@@ -139,6 +174,7 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
         measured_[l] += maxBusy;
         modelled_[l] += 6.0 * lc.hidden * lc.ffn * static_cast<double>(maxRows) / flopRate_;
     }
+    addFitSamples(t, lc);
     forecaster_->observe(t);
     // Between check points the schedule never acts: skip the forecast (an H-step rollout for
     // ARIMA or the LSTM) and the policy input instead of building them every step.

@@ -15,6 +15,7 @@
 #include "core/balance/policy_util.h"
 #include "core/balance/rebalance_schedule.h"
 #include "core/balance/transition_counts.h"
+#include "core/engine/busy_time_fit.h"
 #include "core/engine/load_forecaster.h"
 #include "core/engine/placement_target.h"
 #include "core/engine/telemetry.h"
@@ -72,6 +73,10 @@ public:
     const std::vector<double>& measuredSlowest() const { return measured_; }
     const std::vector<double>& modelledSlowest() const { return modelled_; }
     double flopRate() const { return flopRate_; }
+    // The model fitted to this run's measured busy times (FLOP rate and cost per expert call)
+    // and, per layer over the run, its figure for the slowest rank's rows and calls.
+    BusyTimeFit::Result fittedModel() const { return fit_.fit(); }
+    std::vector<double> fittedSlowest() const;
     // The driving predictor's forecasts so far and their wall time (the what-if's cost column).
     int64_t forecasts() const { return forecaster_->forecasts(); }
     double forecastSeconds() const { return forecaster_->forecastSeconds(); }
@@ -86,6 +91,9 @@ private:
     RebalanceSchedule schedule_;
     std::vector<RebalanceEvent> events_;
     std::vector<double> measured_, modelled_;
+    BusyTimeFit fit_;
+    std::vector<double> slowestFlops_, slowestCalls_;  // per layer, summed over steps
+    void addFitSamples(const StepTelemetry& t, const MoeLayerConfig& lc);
     double flopRate_ = 0;
     // Only when policy_->needsTransitions(): layer-to-layer token counts of the steps seen
     // since the last rebalance (the engine's step observer feeds them), and how many steps.
