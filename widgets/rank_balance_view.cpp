@@ -125,6 +125,14 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     skew_ = plot_->addGraph(plot_->xAxis, plot_->yAxis2);
     skew_->setName(tr("expert skew"));
     skew_->setPen(QPen(palette::skewness(), 1.2));
+    contiguous_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+    contiguous_->setName(tr("contiguous"));
+    contiguous_->setPen(QPen(palette::balancedness().lighter(150), 1.0, Qt::DashLine));
+    contiguous_->removeFromLegend();
+    oracle_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+    oracle_->setName(tr("oracle"));
+    oracle_->setPen(QPen(palette::balancedness().darker(170), 1.3, Qt::DashDotLine));
+    oracle_->removeFromLegend();
     balance_->addToLegend();
     plot_->legend->setVisible(true);
     // Legends lie in a band kept free above the curves (see legendBand), two entries a row,
@@ -230,6 +238,14 @@ void RankBalanceView::appendStep(const RankStep& s) {
     haveLive_ = true;
     const double key = static_cast<double>(s.step);
     if (std::isfinite(s.balancedness)) balance_->addData(key, s.balancedness);
+    // A bound joins the legend with its first point: runs without a policy have neither, and
+    // MoETuner runs no oracle.
+    for (auto [graph, value] : {std::pair{contiguous_, s.contiguousBalancedness},
+                                std::pair{oracle_, s.oracleBalancedness}}) {
+        if (!std::isfinite(value)) continue;
+        if (graph->dataCount() == 0) graph->addToLegend();
+        graph->addData(key, value);
+    }
     if (std::isfinite(s.skewness)) skew_->addData(key, s.skewness);
     if (std::isfinite(s.modelledSeconds)) modelled_->addData(key, s.modelledSeconds * 1e3);
     if (std::isfinite(s.measuredSeconds)) measured_->addData(key, s.measuredSeconds * 1e3);
@@ -258,7 +274,10 @@ void RankBalanceView::appendStep(int64_t step, const std::vector<double>& rankRo
 void RankBalanceView::clear() {
     latestRows_.clear();
     latestBusy_.clear();
-    for (QCPGraph* g : {balance_, skew_, modelled_, measured_}) g->data()->clear();
+    for (QCPGraph* g : {balance_, skew_, modelled_, measured_, contiguous_, oracle_})
+        g->data()->clear();
+    contiguous_->removeFromLegend();
+    oracle_->removeFromLegend();
     rowBars_->data()->clear();
     busyBars_->data()->clear();
     haveLive_ = false;
@@ -306,7 +325,8 @@ void RankBalanceView::refresh() {
     if (haveLive_) {
         first = static_cast<double>(std::max<int64_t>(0, lastStep_ - window_ + 1));
         last = std::max(first + 1, static_cast<double>(lastStep_));
-        for (QCPGraph* g : {balance_, skew_, modelled_, measured_}) g->data()->removeBefore(first);
+        for (QCPGraph* g : {balance_, skew_, modelled_, measured_, contiguous_, oracle_})
+            g->data()->removeBefore(first);
     } else {
         plotutil::overlayKeyRange(overlays_, first, last);
     }

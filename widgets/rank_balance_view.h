@@ -35,6 +35,10 @@ public:
         double skewness = std::numeric_limits<double>::quiet_NaN();         // max/mean expert load
         double modelledSeconds = std::numeric_limits<double>::quiet_NaN();  // slowest rank
         double measuredSeconds = std::numeric_limits<double>::quiet_NaN();  // slowest rank
+        // The same step's balancedness under the bounds: no duplication, and the run's policy
+        // planned from this step's own loads (NaN when the run has none).
+        double contiguousBalancedness = std::numeric_limits<double>::quiet_NaN();
+        double oracleBalancedness = std::numeric_limits<double>::quiet_NaN();
     };
 
     explicit RankBalanceView(QWidget* parent = nullptr);
@@ -65,6 +69,8 @@ public:
     QCPGraph* skewnessGraph() const { return skew_; }
     QCPGraph* modelledGraph() const { return modelled_; }
     QCPGraph* measuredGraph() const { return measured_; }
+    QCPGraph* contiguousGraph() const { return contiguous_; }
+    QCPGraph* oracleGraph() const { return oracle_; }
     // Whether the busy-time bars and the modelled/measured panel are laid out (some step had
     // them).
     bool showsBusy() const { return showBusy_; }
@@ -93,6 +99,8 @@ private:
     QCPGraph* skew_;
     QCPGraph* modelled_;
     QCPGraph* measured_;
+    QCPGraph* contiguous_;  // the bounds, dashed, on the balancedness axis
+    QCPGraph* oracle_;
     QCPLegend* timeLegend_;
     std::vector<std::pair<QString, QCPGraph*>> overlays_;
     std::vector<double> latestRows_, latestBusy_;

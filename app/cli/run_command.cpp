@@ -3,6 +3,7 @@
 // per process under mpirun), compared predictors, rebalancing, recording. This file only turns
 // flags into the config, shows progress and prints the summary. Ctrl-C (or SIGTERM) stops
 // between steps, still prints the summary of what ran and marks the stored run interrupted.
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -76,6 +77,37 @@ void printRebalanceReport(std::ostream& out, const RebalanceController& rc) {
         << "%\n";
 }
 
+// The run's balancedness beside its policy's two bounds on the same steps (frame means).
+struct BoundsTally {
+    double run = 0, contiguous = 0, oracle = 0;
+    int64_t steps = 0, oracleSteps = 0;
+    void add(const ExperimentFrame& f) {
+        if (!std::isfinite(f.contiguousBalancedness)) return;
+        run += f.balancedness;
+        contiguous += f.contiguousBalancedness;
+        ++steps;
+        if (std::isfinite(f.oracleBalancedness)) {
+            oracle += f.oracleBalancedness;
+            ++oracleSteps;
+        }
+    }
+    void print(std::ostream& out) const {
+        if (steps == 0) return;
+        const double n = static_cast<double>(steps);
+        out << "\nBalancedness over the run (mean/max rows per rank, mean over layers and steps): "
+            << "this run " << fixed(run / n, 3) << ", contiguous " << fixed(contiguous / n, 3);
+        if (oracleSteps == steps) {
+            const double gap = oracle / n - contiguous / n;
+            out << ", oracle " << fixed(oracle / n, 3);
+            if (gap > 1e-9)
+                out << ": " << fixed(100 * (run - contiguous) / n / gap, 1) << "% of the gap";
+        } else {
+            out << " (no oracle bound: the policy's ILPs are too slow to solve every step)";
+        }
+        out << "\n";
+    }
+};
+
 void printReports(const RunFlags& f, const Experiment& e) {
     const int threads = e.engine() ? e.engine()->threadsPerRank() : 0;
     printRunReport(std::cout, e.summary(), e.placement(), threads);
@@ -97,9 +129,11 @@ int runRoot(const RunFlags& f, Experiment& e) {
     std::cout << std::flush;
     ProgressMeter meter(!f.quiet && stderrIsTerminal());
     const int64_t steps = e.config().workload.steps;
+    BoundsTally bounds;
     try {
         InterruptGuard guard(e);
-        e.run([&](const ExperimentFrame&) {
+        e.run([&](const ExperimentFrame& frame) {
+            bounds.add(frame);
             meter.update(e.summary().steps(), steps, "steps",
                          fixed(e.summary().tokensPerSecond(), 0) + " tok/s");
         });
@@ -111,6 +145,7 @@ int runRoot(const RunFlags& f, Experiment& e) {
     meter.finish();
     if (e.interrupted()) std::cout << "interrupted after " << e.summary().steps() << " steps\n";
     printReports(f, e);
+    bounds.print(std::cout);
     printRecordingSaved(std::cout, e);
     return e.interrupted() ? 130 : 0;
 }

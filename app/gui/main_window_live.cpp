@@ -181,6 +181,8 @@ void MainWindow::consume(const Frame& f) {
 
     widgets::RankBalanceView::RankStep rs = rankStep(t);
     rs.measuredSeconds = f.measuredSlowest;
+    rs.contiguousBalancedness = f.contiguousBalancedness;
+    rs.oracleBalancedness = f.oracleBalancedness;
     rs.modelledSeconds = f.modelledSlowest;
     balance_->appendStep(rs);
 }

@@ -92,13 +92,24 @@ void Experiment::Impl::buildRootParts() {
         tracker =
             std::make_unique<PredictionTracker>(config.prediction, config.workload.spec, shape);
     }
-    if (config.rebalance.enabled())
+    if (config.rebalance.enabled()) {
         rebalancer = std::make_unique<RebalanceController>(rebalanceOptionsFor(config, shape),
                                                            shape, target());
+        makeBounds();
+    }
     if (!config.recording.loadsCsv.empty())
         csv = std::make_unique<LoadsCsvWriter>(config.recording.loadsCsv);
     initial = previous = target().placement();
     startRecording();
+}
+
+void Experiment::Impl::makeBounds() {
+    const MoeLayerConfig& layer = target().layerConfig();
+    const int ranks = target().placement().ranks();
+    contiguousBound = WhatIfLane::contiguous(layer, shape.layers, ranks, {});
+    const RebalanceOptions o = rebalanceOptionsFor(config, shape);
+    if (o.policy.rfind("moetuner", 0) != 0)
+        oracleBound = WhatIfLane::oracle(o, shape, layer, ranks, {});
 }
 
 void Experiment::Impl::startRecording() {

@@ -13,6 +13,7 @@
 #include "core/experiment/replay_placement.h"
 #include "core/stats/loads_csv_writer.h"
 #include "core/store/run_recorder.h"
+#include "core/whatif/whatif_lane.h"
 #include "core/workload/workload.h"
 
 namespace moe {
@@ -28,6 +29,9 @@ struct Experiment::Impl {
     std::unique_ptr<ReplayPlacement> replay;
     std::unique_ptr<PredictionTracker> tracker;
     std::unique_ptr<RebalanceController> rebalancer;
+    // The bounds the run's policy is judged by, replayed on every step beside it (the oracle
+    // is left out for MoETuner, whose ILPs are too slow to solve every step).
+    std::unique_ptr<WhatIfLane> contiguousBound, oracleBound;
     std::unique_ptr<LoadsCsvWriter> csv;
     std::unique_ptr<store::RunRecorder> recorder;
     std::string databasePath;
@@ -51,6 +55,8 @@ struct Experiment::Impl {
     int64_t loop(const FrameSink& sink);
     void onStep(const Step& step, const StepTelemetry& t, const FrameSink& sink);
     void rebalance(const StepTelemetry& t, ExperimentFrame& f);
+    void makeBounds();
+    void scoreBounds(const Step& step, const StepTelemetry& t, ExperimentFrame& f);
     void applyChanges(int64_t step);
     void settleRecording(const std::string* failure);
 };

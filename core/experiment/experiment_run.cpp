@@ -97,6 +97,29 @@ void Experiment::Impl::rebalance(const StepTelemetry& t, ExperimentFrame& f) {
                 store::decisionRecord(now, l, ev.step, config.rebalance.policy, ev.layers[l]));
 }
 
+namespace {
+// Mean over layers of mean/max rows per rank: the balancedness the views show.
+double meanBalancedness(const StepTelemetry& t) {
+    if (t.layers == 0 || t.ranks == 0) return NAN;
+    std::vector<double> rows(static_cast<size_t>(t.ranks));
+    double sum = 0;
+    for (int l = 0; l < t.layers; ++l) {
+        for (int r = 0; r < t.ranks; ++r) rows[r] = static_cast<double>(t.rankRowsAt(l, r));
+        sum += balancedness(rows);
+    }
+    return sum / t.layers;
+}
+}  // namespace
+
+void Experiment::Impl::scoreBounds(const Step& step, const StepTelemetry& t, ExperimentFrame& f) {
+    f.balancedness = meanBalancedness(t);
+    contiguousBound->step(step, t.loads);
+    f.contiguousBalancedness = meanBalancedness(contiguousBound->lastStep());
+    if (!oracleBound) return;
+    oracleBound->step(step, t.loads);
+    f.oracleBalancedness = meanBalancedness(oracleBound->lastStep());
+}
+
 void Experiment::Impl::onStep(const Step& step, const StepTelemetry& t, const FrameSink& sink) {
     summary.add(t);
     if (recorder) recorder->record(t);
@@ -104,6 +127,7 @@ void Experiment::Impl::onStep(const Step& step, const StepTelemetry& t, const Fr
     ExperimentFrame f;
     f.telemetry = t;
     if (tracker) tracker->push(step, t.loads, f);
+    if (contiguousBound) scoreBounds(step, t, f);
     if (rebalancer) rebalance(t, f);
     if (sink) sink(f);
 }

@@ -433,6 +433,33 @@ TEST(RankBalanceView, RankStepShowsBusyBarsSkewAndTimes) {
     EXPECT_EQ(view.points(), 0);
 }
 
+TEST(RankBalanceView, BoundsAppearInTheLegendOnlyWhenTheRunHasThem) {
+    ensureApp();
+    RankBalanceView view;
+    const auto inLegend = [&](QCPGraph* g) { return view.plot()->legend->hasItemWithPlottable(g); };
+    view.appendStep(0, {10, 20, 30}, 0.5);
+    EXPECT_FALSE(inLegend(view.contiguousGraph())) << "a run without a policy has no bounds";
+    RankBalanceView::RankStep s;
+    s.step = 1;
+    s.rankRows = {10, 20, 30, 40};
+    s.balancedness = 0.7;
+    s.contiguousBalancedness = 0.6;
+    s.oracleBalancedness = 0.95;
+    view.appendStep(s);
+    s.step = 2;
+    s.oracleBalancedness = NAN;  // MoETuner: contiguous only
+    view.appendStep(s);
+    view.refresh();
+    EXPECT_TRUE(inLegend(view.contiguousGraph()));
+    EXPECT_TRUE(inLegend(view.oracleGraph()));
+    ASSERT_EQ(view.contiguousGraph()->dataCount(), 2);
+    ASSERT_EQ(view.oracleGraph()->dataCount(), 1);
+    EXPECT_DOUBLE_EQ(view.oracleGraph()->data()->at(0)->value, 0.95);
+    view.clear();
+    EXPECT_EQ(view.contiguousGraph()->dataCount(), 0);
+    EXPECT_FALSE(inLegend(view.oracleGraph()));
+}
+
 TEST(RankBalanceView, OverlaysAddReplaceAndClear) {
     ensureApp();
     RankBalanceView view;

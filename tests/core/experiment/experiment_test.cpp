@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <thread>
 
@@ -152,6 +153,37 @@ TEST(Experiment, ParameterChangesReachTheRebalancerAndBadOnesAreNotices) {
     ASSERT_EQ(notices.size(), 2u);
     EXPECT_NE(notices[0].find("'zero' is not a number"), std::string::npos) << notices[0];
     EXPECT_NE(notices[1].find("cannot change while a run goes"), std::string::npos);
+}
+
+TEST(Experiment, FramesCarryTheRunsBalanceBesideBothBounds) {
+    ExperimentConfig c = smallConfig(40);
+    c.workload.spec = "synthetic:layers=3,experts=8,top_k=2,tokens=96,skew=3,drift=0.02";
+    c.rebalance.policy = "eplb";
+    c.rebalance.every = 5;
+    c.rebalance.extraSlots = 4;
+    Experiment e(c);
+    double run = 0, contiguous = 0, oracle = 0;
+    int frames = 0;
+    e.run([&](const ExperimentFrame& f) {
+        ASSERT_TRUE(std::isfinite(f.balancedness));
+        ASSERT_TRUE(std::isfinite(f.contiguousBalancedness));
+        ASSERT_TRUE(std::isfinite(f.oracleBalancedness));
+        run += f.balancedness;
+        contiguous += f.contiguousBalancedness;
+        oracle += f.oracleBalancedness;
+        ++frames;
+    });
+    ASSERT_EQ(frames, 40);
+    EXPECT_LT(contiguous, oracle);
+    EXPECT_LT(contiguous, run);  // the policy takes part of the gap
+    EXPECT_LE(run, oracle + 1e-9);
+
+    c.rebalance.policy = "moetuner:mode=balance";  // no oracle: an ILP per step is too slow
+    Experiment slow(c);
+    slow.run([&](const ExperimentFrame& f) {
+        EXPECT_TRUE(std::isfinite(f.contiguousBalancedness));
+        EXPECT_TRUE(std::isnan(f.oracleBalancedness));
+    });
 }
 
 TEST(Experiment, ATokenPredictorTheWorkloadCannotFeedFailsBeforeAnythingIsStored) {
