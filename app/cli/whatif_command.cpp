@@ -60,7 +60,10 @@ std::string matrixTable(const WhatIfResult& r) {
     std::ostringstream out;
     out << "workload: " << r.workload << "\n"
         << r.steps << " steps on " << r.ranks
-        << " ranks; each plan made from the steps before the one it is scored on\n\n";
+        << " ranks; each plan made only from what exists before the step (load predictors) or "
+           "before each layer routes (token-level ones)";
+    if (r.warmup > 0) out << "; scored from step " << r.warmup << " (warm-up before)";
+    out << "\n\n";
     TextTable t({"predictor", "policy", "every", "slowest/ideal", "gap closed", "moved/step",
                  "MiB/step", "predictor", "modelled/step"});
     t.alignLeft(1);
@@ -118,8 +121,12 @@ void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
         ->capture_default_str();
     cmd.add_option("--seed", c.seed, "Seed for synthetic workloads")->capture_default_str();
     cmd.add_option("-p,--predictor", f.spec.predictors,
-                   "A load predictor that drives placement; repeat (default: last, ema, sw_avg, "
-                   "dist_only). NAME[:KEY=VALUE,...] with NAME one of: " +
+                   "A predictor that drives placement; repeat (default: last, ema, sw_avg, "
+                   "dist_only). Load predictors plan after a step for the next ones; token-level "
+                   "ones (t2e_freq, t2e_position, t2e_token, affinity, pregate, seq_history) plan "
+                   "during the step, each layer from what exists before it routes (token ids, "
+                   "earlier layers' routing and router inputs). NAME[:KEY=VALUE,...] with NAME "
+                   "one of: " +
                        predictorHelp());
     cmd.add_option("--policy", f.spec.policies,
                    "A placement policy; repeat (default: eplb). One of: " + policyHelp());
@@ -168,6 +175,11 @@ void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {
         ->capture_default_str();
     cmd.add_option("--threads", f.spec.threads, "Combinations evaluated in parallel (0 = cores)")
         ->check(inRange(0, 1024));
+    cmd.add_option("--warmup", f.spec.warmup,
+                   "Steps run before scoring starts: predictors learn and placements change, "
+                   "nothing is counted (the bounds skip them too)")
+        ->check(nonNegative<int64_t>())
+        ->capture_default_str();
 }
 
 }  // namespace

@@ -91,6 +91,7 @@ void FfnTokenOptions::validate() const {
     need(learningRate > 0 && learningRate < 1, "lr must be in (0, 1)");
     need(batch >= 1, "batch must be >= 1");
     need(epochsPerStep >= 1, "epochs must be >= 1");
+    need(inputLag == 0 || inputLag == 1, "the input lag must be 0 or 1 layers");
 }
 
 FfnTokenPredictor::FfnTokenPredictor(const FfnTokenOptions& options, const WorkloadShape& shape)
@@ -121,11 +122,19 @@ void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {
             "synthetic:...,hidden=D)");
 }
 
-void FfnTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
-    const int T = step.tokens, D = shape_.hiddenDim, k = shape_.topK, E = shape_.experts;
+FfnTokenPredictor::Net& FfnTokenPredictor::forwardLayer(const Step& step, int layer) {
+    if (layer < options_.inputLag)
+        throw Error("t2e_ffn: layer " + std::to_string(layer) + " has no earlier router input");
+    const int T = step.tokens, D = shape_.hiddenDim;
+    const size_t input = static_cast<size_t>(layer - options_.inputLag);
     Net& net = *nets_[layer];
-    net.forward(
-        Eigen::Map<const Mat>(step.hidden.data() + static_cast<size_t>(layer) * T * D, T, D));
+    net.forward(Eigen::Map<const Mat>(step.hidden.data() + input * T * D, T, D));
+    return net;
+}
+
+void FfnTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
+    const int T = step.tokens, k = shape_.topK, E = shape_.experts;
+    const Net& net = forwardLayer(step, layer);
     for (int t = 0; t < T; ++t) {
         const float* z = net.logits.data() + static_cast<size_t>(t) * E;
         int32_t* out = ids + static_cast<size_t>(t) * k;
@@ -140,13 +149,28 @@ void FfnTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
     }
 }
 
+void FfnTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadShape&,
+                                    double* load) {
+    const int T = step.tokens, k = shape_.topK, E = shape_.experts;
+    const Net& net = forwardLayer(step, layer);
+    std::fill(load, load + E, 0.0);
+    for (int t = 0; t < T; ++t) {
+        const float* z = net.logits.data() + static_cast<size_t>(t) * E;
+        const float mx = *std::max_element(z, z + E);
+        double sum = 0;
+        for (int e = 0; e < E; ++e) sum += std::exp(static_cast<double>(z[e] - mx));
+        for (int e = 0; e < E; ++e) load[e] += k * std::exp(static_cast<double>(z[e] - mx)) / sum;
+    }
+}
+
 void FfnTokenPredictor::observe(const Step& step) {
     const int T = step.tokens, D = shape_.hiddenDim, k = shape_.topK, E = shape_.experts;
     const float lr = static_cast<float>(options_.learningRate);
     double loss = 0;
     int batches = 0;
-    for (int l = 0; l < shape_.layers; ++l) {
+    for (int l = options_.inputLag; l < shape_.layers; ++l) {
         const auto truth = step.layerExperts(l, k);
+        const size_t input = static_cast<size_t>(l - options_.inputLag);
         for (int epoch = 0; epoch < options_.epochsPerStep; ++epoch)
             for (int begin = 0; begin < T; begin += options_.batch) {
                 const int n = std::min(options_.batch, T - begin);
@@ -154,7 +178,7 @@ void FfnTokenPredictor::observe(const Step& step) {
                 for (int t = 0; t < n; ++t)
                     for (int j = 0; j < k; ++j)
                         y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
-                const float* x = step.hidden.data() + (static_cast<size_t>(l) * T + begin) * D;
+                const float* x = step.hidden.data() + (input * T + begin) * D;
                 loss += nets_[l]->train(Eigen::Map<const Mat>(x, n, D), y, lr);
                 ++batches;
             }

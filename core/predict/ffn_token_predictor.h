@@ -18,6 +18,9 @@ struct FfnTokenOptions {
     int batch = 256;        // tokens per Adam update
     int epochsPerStep = 1;  // passes over each observed step
     uint64_t seed = 1;
+    // Which layer's router input predicts layer l: l - inputLag. 0 is MoE-GPS's classifier
+    // (the layer's own input); 1 is a pre-gate (Pre-gated MoE), which knows one layer early.
+    int inputLag = 0;
     void validate() const;
 };
 
@@ -28,12 +31,18 @@ public:
     std::string name() const override { return "t2e_ffn"; }
     std::string parameters() const override;
     void checkShape(const WorkloadShape& shape) const override;
+    // Layers below inputLag have no input to predict from: moe::Error.
     void predict(const Step& step, int layer, int32_t* ids) override;
+    // k x the softmax of each token's logits, summed over the step's tokens.
+    void predictLoad(const Step& step, int layer, const WorkloadShape& shape,
+                     double* load) override;
     void observe(const Step& step) override;
+    bool readsOwnLayerInput() const override { return options_.inputLag == 0; }
     double lastLoss() const { return lastLoss_; }
 
 private:
     struct Net;
+    Net& forwardLayer(const Step& step, int layer);
     FfnTokenOptions options_;
     WorkloadShape shape_;
     std::vector<std::unique_ptr<Net>> nets_;  // one per layer

@@ -6,12 +6,15 @@
 #include <set>
 
 #include "core/common/error.h"
+#include "core/predict/affinity_predictor.h"
 #include "core/predict/arima_predictor.h"
 #include "core/predict/baseline_predictors.h"
 #include "core/predict/category_table.h"
 #include "core/predict/dist_only_predictor.h"
 #include "core/predict/ffn_token_predictor.h"
 #include "core/predict/lstm_predictor.h"
+#include "core/predict/pregate_predictor.h"
+#include "core/predict/sequence_history_predictor.h"
 #include "core/stats/loads_csv_reader.h"
 
 namespace moe {
@@ -113,12 +116,38 @@ std::unique_ptr<Predictor> distOnly(SpecArgs& a, const WorkloadShape& shape) {
     return std::make_unique<DistOnlyPredictor>(a.number<int>("profile_steps", 100));
 }
 
+FfnTokenOptions ffnOptions(SpecArgs& a) {
+    FfnTokenOptions o;
+    o.hidden1 = a.number<int>("hidden1", o.hidden1);
+    o.hidden2 = a.number<int>("hidden2", o.hidden2);
+    o.learningRate = a.number<double>("lr", o.learningRate);
+    o.batch = a.number<int>("batch", o.batch);
+    o.epochsPerStep = a.number<int>("epochs", o.epochsPerStep);
+    o.seed = a.number<uint64_t>("seed", o.seed);
+    return o;
+}
+
+// The token-level families (null for any other name).
+std::unique_ptr<TokenPredictor> tokenPredictor(SpecArgs& a, const WorkloadShape& shape) {
+    using Key = FrequencyTokenPredictor::Key;
+    const std::string& n = a.name();
+    if (n == "t2e_freq") return std::make_unique<FrequencyTokenPredictor>(Key::None, shape);
+    if (n == "t2e_position") return std::make_unique<FrequencyTokenPredictor>(Key::Position, shape);
+    if (n == "t2e_token") return std::make_unique<FrequencyTokenPredictor>(Key::TokenId, shape);
+    if (n == "t2e_ffn") return std::make_unique<FfnTokenPredictor>(ffnOptions(a), shape);
+    if (n == "pregate") return std::make_unique<PreGatePredictor>(ffnOptions(a), shape);
+    if (n == "affinity")
+        return std::make_unique<AffinityPredictor>(shape, a.number<double>("decay", 0.98));
+    if (n == "seq_history")
+        return std::make_unique<SequenceHistoryPredictor>(shape, a.number<int>("window", 32));
+    return nullptr;
+}
+
 }  // namespace
 
 void addPredictor(const std::string& spec, const WorkloadShape& shape, PredictorSet& set) {
     SpecArgs a(spec);
     const std::string& n = a.name();
-    using Key = FrequencyTokenPredictor::Key;
     if (n == "oracle")
         set.load.push_back(std::make_unique<OraclePredictor>());
     else if (n == "last")
@@ -151,21 +180,8 @@ void addPredictor(const std::string& spec, const WorkloadShape& shape, Predictor
         o.seed = a.number<uint64_t>("seed", o.seed);
         o.validate();
         set.load.push_back(std::make_unique<LstmPredictor>(o));
-    } else if (n == "t2e_freq")
-        set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::None, shape));
-    else if (n == "t2e_position")
-        set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::Position, shape));
-    else if (n == "t2e_token")
-        set.token.push_back(std::make_unique<FrequencyTokenPredictor>(Key::TokenId, shape));
-    else if (n == "t2e_ffn") {
-        FfnTokenOptions o;
-        o.hidden1 = a.number<int>("hidden1", o.hidden1);
-        o.hidden2 = a.number<int>("hidden2", o.hidden2);
-        o.learningRate = a.number<double>("lr", o.learningRate);
-        o.batch = a.number<int>("batch", o.batch);
-        o.epochsPerStep = a.number<int>("epochs", o.epochsPerStep);
-        o.seed = a.number<uint64_t>("seed", o.seed);
-        set.token.push_back(std::make_unique<FfnTokenPredictor>(o, shape));
+    } else if (auto token = tokenPredictor(a, shape)) {
+        set.token.push_back(std::move(token));
     } else {
         throw Error("unknown predictor '" + n + "'; known: " + predictorHelp());
     }
@@ -179,7 +195,8 @@ std::string predictorHelp() {
            "dist_only[:profile_steps=100 | :profile=LOADS.csv | "
            ":table[=PATH],dataset=D,category=C,phase=think|answer], "
            "t2e_freq, t2e_position, t2e_token, "
-           "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1]";
+           "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1], "
+           "pregate[:same keys as t2e_ffn], affinity[:decay=0.98], seq_history[:window=32]";
 }
 
 }  // namespace moe

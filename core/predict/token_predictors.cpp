@@ -10,6 +10,26 @@ namespace moe {
 
 void TokenPredictor::checkShape(const WorkloadShape&) const {}
 
+void TokenPredictor::predictLoad(const Step& step, int layer, const WorkloadShape& shape,
+                                 double* load) {
+    std::vector<int32_t> ids(static_cast<size_t>(step.tokens) * shape.topK);
+    predict(step, layer, ids.data());
+    std::fill(load, load + shape.experts, 0.0);
+    for (int32_t e : ids)
+        if (e >= 0 && e < shape.experts) load[e] += 1;
+}
+
+Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape) {
+    Step known = step;
+    const size_t T = static_cast<size_t>(step.tokens), l = static_cast<size_t>(layer);
+    known.experts = step.experts.first(std::min(step.experts.size(), l * T * shape.topK));
+    if (!step.weights.empty())
+        known.weights = step.weights.first(std::min(step.weights.size(), l * T * shape.topK));
+    if (!step.hidden.empty())
+        known.hidden = step.hidden.first(std::min(step.hidden.size(), l * T * shape.hiddenDim));
+    return known;
+}
+
 FrequencyTokenPredictor::FrequencyTokenPredictor(Key key, const WorkloadShape& shape)
     : key_(key),
       layers_(shape.layers),
@@ -57,14 +77,30 @@ void FrequencyTokenPredictor::topK(const std::vector<int64_t>& counts, int32_t* 
     }
 }
 
+const std::vector<int64_t>& FrequencyTokenPredictor::countsFor(const Step& step, int layer,
+                                                               int t) const {
+    if (key_ == Key::None) return global_[layer];
+    const auto it = byKey_[layer].find(keyOf(step, t));
+    return it != byKey_[layer].end() ? it->second : global_[layer];  // unseen keys: global
+}
+
 void FrequencyTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
+    for (int t = 0; t < step.tokens; ++t)
+        topK(countsFor(step, layer, t), ids + static_cast<size_t>(t) * topK_);
+}
+
+// Each token's k pairs spread over its key's (rank-weighted) distribution; uniform before any
+// step was seen.
+void FrequencyTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadShape&,
+                                          double* load) {
+    std::fill(load, load + experts_, 0.0);
     for (int t = 0; t < step.tokens; ++t) {
-        const std::vector<int64_t>* counts = &global_[layer];
-        if (key_ != Key::None) {
-            const auto it = byKey_[layer].find(keyOf(step, t));
-            if (it != byKey_[layer].end()) counts = &it->second;  // unseen keys fall back to global
-        }
-        topK(*counts, ids + static_cast<size_t>(t) * topK_);
+        const std::vector<int64_t>& counts = countsFor(step, layer, t);
+        int64_t sum = 0;
+        for (int64_t c : counts) sum += c;
+        for (int e = 0; e < experts_; ++e)
+            load[e] += sum > 0 ? topK_ * static_cast<double>(counts[e]) / static_cast<double>(sum)
+                               : static_cast<double>(topK_) / experts_;
     }
 }
 

@@ -20,11 +20,24 @@ public:
     virtual std::string parameters() const { return ""; }
     // Throws moe::Error when the workload lacks what this predictor needs (token ids, ...).
     virtual void checkShape(const WorkloadShape& shape) const;
-    // Predicted top-k ids (T x k, best first) of `layer` for the tokens of `step`.
+    // Predicted top-k ids (T x k, best first) of `layer` for the tokens of `step`. Reads of
+    // `step`'s routing and router inputs stay below `layer` (see routingKnownBefore), except
+    // for predictors that readOwnLayerInput().
     virtual void predict(const Step& step, int layer, int32_t* ids) = 0;
+    // Expected token-expert pairs of each of `layer`'s E experts in `step` (adds to nothing:
+    // `load` is overwritten). By default the histogram of predict(); predictors with a
+    // distribution per token give its expectation, which plans better than hard guesses.
+    virtual void predictLoad(const Step& step, int layer, const WorkloadShape& shape, double* load);
     // Learn from the step's true routing (after predict).
     virtual void observe(const Step& step) = 0;
+    // True when layer l's guess reads layer l's own router input (t2e_ffn): known only as the
+    // layer routes, too late to place its experts.
+    virtual bool readsOwnLayerInput() const { return false; }
 };
+
+// `step` cut to what is known when `layer` must be placed, before it routes: every token's id,
+// position and sequence, and the routing and router inputs of layers 0..layer-1 only.
+Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape);
 
 // Per-layer count table over a key (nothing, position or token id) with a global fallback.
 class FrequencyTokenPredictor : public TokenPredictor {
@@ -34,9 +47,12 @@ public:
     std::string name() const override;
     void checkShape(const WorkloadShape& shape) const override;
     void predict(const Step& step, int layer, int32_t* ids) override;
+    void predictLoad(const Step& step, int layer, const WorkloadShape& shape,
+                     double* load) override;
     void observe(const Step& step) override;
 
 private:
+    const std::vector<int64_t>& countsFor(const Step& step, int layer, int t) const;
     int32_t keyOf(const Step& step, int t) const;
     void topK(const std::vector<int64_t>& counts, int32_t* ids) const;
     Key key_;

@@ -2,6 +2,7 @@
 #include "core/whatif/whatif_lane.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/balance/policy_factory.h"
 
@@ -37,20 +38,40 @@ std::unique_ptr<WhatIfLane> WhatIfLane::predicted(const RebalanceOptions& option
     return lane;
 }
 
-std::unique_ptr<WhatIfLane> WhatIfLane::oracle(const RebalanceOptions& options,
-                                               const WorkloadShape& shape,
-                                               const MoeLayerConfig& layer, int ranks,
-                                               const WhatIfCluster& cluster) {
+std::unique_ptr<WhatIfLane> WhatIfLane::planning(const RebalanceOptions& options,
+                                                 const WorkloadShape& shape,
+                                                 const MoeLayerConfig& layer, int ranks,
+                                                 const WhatIfCluster& cluster) {
     std::unique_ptr<WhatIfLane> lane(new WhatIfLane(layer, shape.layers, ranks, cluster));
     lane->policy_ = makePolicy(options.policy);
     lane->options_ = options;
     lane->shape_ = shape;
     if (lane->policy_->needsTransitions())
         lane->transitions_ = TransitionCounts(shape.layers, shape.experts);
-    lane->score_.predictor = "oracle";
     lane->score_.policy = options.policy;
-    lane->score_.every = 1;
     lane->score_.migrationAware = options.migrationAware;
+    return lane;
+}
+
+std::unique_ptr<WhatIfLane> WhatIfLane::oracle(const RebalanceOptions& options,
+                                               const WorkloadShape& shape,
+                                               const MoeLayerConfig& layer, int ranks,
+                                               const WhatIfCluster& cluster) {
+    auto lane = planning(options, shape, layer, ranks, cluster);
+    lane->score_.predictor = "oracle";
+    lane->score_.every = 1;
+    return lane;
+}
+
+std::unique_ptr<WhatIfLane> WhatIfLane::inStep(const RebalanceOptions& options,
+                                               const WorkloadShape& shape,
+                                               const MoeLayerConfig& layer, int ranks,
+                                               const WhatIfCluster& cluster,
+                                               std::shared_ptr<StepLoadForecaster> forecaster) {
+    auto lane = planning(options, shape, layer, ranks, cluster);
+    lane->stepForecaster_ = std::move(forecaster);
+    lane->score_.predictor = options.predictor;
+    lane->score_.every = options.every;
     return lane;
 }
 
@@ -63,40 +84,67 @@ void WhatIfLane::countMove(int experts, size_t bytes, double stepCompute) {
     score_.exposedCopySeconds += std::max(0.0, copy - stepCompute);
 }
 
-// The oracle's plan for step t, from step t's own loads: what no system can know in time.
-void WhatIfLane::planFromTruth(const Step& step, const LoadMatrix& loads) {
-    std::vector<double> load(loads.all().begin(), loads.all().end());
-    std::vector<double> transitions;
-    if (policy_->needsTransitions()) {
-        transitions_.clear();
-        transitions_.accumulate(step, shape_.topK);
-        transitions = transitions_.values();
-    }
+// A plan for step t made before it runs: from its own loads (the oracle, which no system can
+// know in time) or from an in-step forecast.
+void WhatIfLane::plan(const Step& step, const std::vector<double>& load,
+                      const std::vector<double>* transitions) {
     const Placement current = placement_.placement();
     const PolicyResult r =
         planPlacement(*policy_, load, current, options_, placement_.layerConfig(),
-                      static_cast<double>(step.tokens) * shape_.topK,
-                      transitions.empty() ? nullptr : &transitions);
+                      static_cast<double>(step.tokens) * shape_.topK, transitions);
     placement_.setPlacement(r.placement);
     int moved = 0;
     for (int m : r.movedExperts) moved += m;
     pendingMove_ = {moved, r.movedBytes};
+    pendingLayerMoves_ = r.movedExperts;
+}
+
+// In-step: every `every` steps, from the forecaster's view of this step; MoETuner's
+// transitions are those of the steps before.
+void WhatIfLane::planInStep(const Step& step) {
+    planned_ = seen_ % std::max<int64_t>(1, options_.every) == 0;
+    if (!planned_) return;
+    const bool counted = policy_->needsTransitions() && transitions_.tokens() > 0;
+    plan(step, stepForecaster_->forecast(step), counted ? &transitions_.values() : nullptr);
+}
+
+// Copies of layer l overlap the modelled compute of layer l-1 of this step (layer 0: the last
+// layer of the step before); what does not fit is exposed.
+void WhatIfLane::countInStepMove(double lastLayerBefore) {
+    if (!planned_ || pendingMove_.first == 0) return;
+    ++score_.rebalances;
+    score_.movedExperts += pendingMove_.first;
+    score_.movedBytes += static_cast<double>(pendingMove_.second);
+    const double perExpert =
+        static_cast<double>(expertBytesOf(placement_.layerConfig())) / (cluster_.linkGBs * 1e9);
+    for (size_t l = 0; l < pendingLayerMoves_.size(); ++l) {
+        const double window = l == 0 ? lastLayerBefore : layerCompute_[l - 1];
+        score_.exposedCopySeconds += std::max(0.0, pendingLayerMoves_[l] * perExpert - window);
+    }
 }
 
 double WhatIfLane::scoreStep(const StepTelemetry& t) {
     const MoeLayerConfig& lc = placement_.layerConfig();
-    double compute = 0;
+    double compute = 0, stepSum = 0;
+    int stepLayers = 0;
+    layerCompute_.assign(static_cast<size_t>(t.layers), 0.0);
     for (int l = 0; l < t.layers; ++l) {
         int64_t pairs = 0, slowest = 0;
         for (int r = 0; r < t.ranks; ++r) {
             pairs += t.rankRowsAt(l, r);
             slowest = std::max(slowest, t.rankRowsAt(l, r));
         }
-        compute += 6.0 * lc.hidden * lc.ffn * static_cast<double>(slowest) / cluster_.flopRate;
+        layerCompute_[l] =
+            6.0 * lc.hidden * lc.ffn * static_cast<double>(slowest) / cluster_.flopRate;
+        compute += layerCompute_[l];
         if (pairs == 0) continue;
-        slowestSum_ += static_cast<double>(slowest) * t.ranks / static_cast<double>(pairs);
-        ++slowestCount_;
+        stepSum += static_cast<double>(slowest) * t.ranks / static_cast<double>(pairs);
+        ++stepLayers;
     }
+    score_.perStep.push_back(stepLayers ? static_cast<float>(stepSum / stepLayers) : NAN);
+    if (seen_ < warmup_) return compute;  // planned and replayed, not scored
+    slowestSum_ += stepSum;
+    slowestCount_ += stepLayers;
     score_.slowestOverIdeal = slowestCount_ ? slowestSum_ / slowestCount_ : 0;
     score_.computeSeconds += compute;
     ++score_.steps;
@@ -104,11 +152,34 @@ double WhatIfLane::scoreStep(const StepTelemetry& t) {
 }
 
 void WhatIfLane::step(const Step& step, const LoadMatrix& loads) {
-    if (policy_) planFromTruth(step, loads);
+    const double lastLayerBefore = layerCompute_.empty() ? 0 : layerCompute_.back();
+    if (stepForecaster_) {
+        planInStep(step);
+    } else if (policy_) {
+        std::vector<double> transitions;
+        if (policy_->needsTransitions()) {
+            transitions_.clear();
+            transitions_.accumulate(step, shape_.topK);
+            transitions = transitions_.values();
+        }
+        plan(step, std::vector<double>(loads.all().begin(), loads.all().end()),
+             transitions.empty() ? nullptr : &transitions);
+    }
     placement_.replay(step, loads, telemetry_);
     const double compute = scoreStep(telemetry_);
-    if (policy_) {  // the oracle copies before the step; this step's compute stands in for the
-                    // overlap
+    const bool scored = seen_++ >= warmup_;
+    if (!scored) {
+        // Learn, but count nothing: a warm-up step's moves are not the run's.
+        if (stepForecaster_ && policy_->needsTransitions())
+            transitions_.accumulate(step, shape_.topK);
+        if (controller_) controller_->afterStep(telemetry_);
+    } else if (stepForecaster_) {
+        countInStepMove(lastLayerBefore);
+        if (policy_->needsTransitions()) transitions_.accumulate(step, shape_.topK);
+        score_.forecasts = stepForecaster_->forecasts();
+        score_.forecastSeconds = stepForecaster_->forecastSeconds();
+    } else if (policy_) {  // the oracle copies before the step; its compute stands in for the
+                           // overlap
         countMove(pendingMove_.first, pendingMove_.second, compute);
     } else if (controller_ && controller_->afterStep(telemetry_)) {
         const RebalanceEvent& ev = controller_->events().back();

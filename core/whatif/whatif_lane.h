@@ -14,6 +14,7 @@
 #include "core/balance/transition_counts.h"
 #include "core/engine/rebalance_controller.h"
 #include "core/experiment/replay_placement.h"
+#include "core/whatif/step_load_forecaster.h"
 
 namespace moe {
 
@@ -40,6 +41,8 @@ struct WhatIfScore {
     double forecastSeconds = 0;     // the predictor's measured wall time
     int64_t forecasts = 0;
     double gapClosed = 0;  // share of contiguous -> oracle (same policy); set by the matrix
+    // Per step: slowest/ideal averaged over the step's layers (the curve a view draws).
+    std::vector<float> perStep;
 };
 
 class WhatIfLane {
@@ -52,6 +55,14 @@ public:
         const RebalanceOptions& options, const WorkloadShape& shape, const MoeLayerConfig& layer,
         int ranks, const WhatIfCluster& cluster,
         std::shared_ptr<LoadForecaster> forecaster = nullptr);
+    // Plans during each step it rebalances on (every `options.every` steps) from a token-level
+    // forecast of that step, layer by layer; a layer's weight copies hide behind the layer
+    // before it only (layer 0's behind the previous step's last layer).
+    static std::unique_ptr<WhatIfLane> inStep(const RebalanceOptions& options,
+                                              const WorkloadShape& shape,
+                                              const MoeLayerConfig& layer, int ranks,
+                                              const WhatIfCluster& cluster,
+                                              std::shared_ptr<StepLoadForecaster> forecaster);
     static std::unique_ptr<WhatIfLane> oracle(const RebalanceOptions& options,
                                               const WorkloadShape& shape,
                                               const MoeLayerConfig& layer, int ranks,
@@ -65,20 +76,37 @@ public:
     const Placement& placement() const { return placement_.placement(); }
     const StepTelemetry& lastStep() const { return telemetry_; }
     WhatIfScore& score() { return score_; }
+    // The first `steps` steps are planned and replayed (predictors learn) but not scored.
+    void setWarmup(int64_t steps) { warmup_ = steps; }
 
 private:
     WhatIfLane(const MoeLayerConfig& layer, int layers, int ranks, const WhatIfCluster& cluster);
-    void planFromTruth(const Step& step, const LoadMatrix& loads);
+    static std::unique_ptr<WhatIfLane> planning(const RebalanceOptions& options,
+                                                const WorkloadShape& shape,
+                                                const MoeLayerConfig& layer, int ranks,
+                                                const WhatIfCluster& cluster);
+    void plan(const Step& step, const std::vector<double>& load,
+              const std::vector<double>* transitions);
+    void planInStep(const Step& step);
     double scoreStep(const StepTelemetry& t);
     void countMove(int experts, size_t bytes, double stepCompute);
+    void countInStepMove(double lastLayerBefore);
 
     WhatIfCluster cluster_;
     ReplayPlacement placement_;
-    std::unique_ptr<RebalanceController> controller_;  // predicted lanes
-    std::unique_ptr<Policy> policy_;                   // oracle lanes
+    std::unique_ptr<RebalanceController> controller_;     // predicted lanes
+    std::unique_ptr<Policy> policy_;                      // oracle and in-step lanes
+    std::shared_ptr<StepLoadForecaster> stepForecaster_;  // in-step lanes
     RebalanceOptions options_;
     WorkloadShape shape_;
-    TransitionCounts transitions_;  // oracle lanes whose policy needs them: this step's
+    // Lanes whose policy needs them: the oracle's are this step's, an in-step lane's the
+    // steps before.
+    TransitionCounts transitions_;
+    int64_t seen_ = 0;  // steps stepped
+    int64_t warmup_ = 0;
+    std::vector<int> pendingLayerMoves_;  // the last plan's moved experts per layer
+    std::vector<double> layerCompute_;    // the last step's modelled compute per layer
+    bool planned_ = false;                // an in-step plan was made for this step
     StepTelemetry telemetry_;
     WhatIfScore score_;
     std::pair<int, size_t> pendingMove_{0, 0};  // the oracle's last plan: experts, bytes

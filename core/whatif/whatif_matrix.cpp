@@ -10,6 +10,7 @@
 #include "core/experiment/experiment_parts.h"
 #include "core/experiment/workload_source.h"
 #include "core/predict/predictor_factory.h"
+#include "core/whatif/step_load_forecaster.h"
 
 namespace moe {
 
@@ -25,12 +26,11 @@ void checkSpec(const WhatIfSpec& s, const WorkloadShape& shape) {
     for (const std::string& spec : s.predictors) {
         PredictorSet set;
         addPredictor(spec, shape, set);
-        if (set.load.empty())
-            throw Error("whatif: " + spec +
-                        " is a token-to-expert predictor; the what-if plans from load forecasts");
-        if (set.load[0]->wantsFuture())
+        if (!set.load.empty() && set.load[0]->wantsFuture())
             throw Error("whatif: " + spec + " needs the future; the oracle row is always there");
+        if (!set.token.empty()) StepLoadForecaster check(spec, shape);  // its own refusals
     }
+    if (s.warmup < 0) throw Error("whatif: the warm-up must be 0 or more steps");
     if (s.cluster.flopRate <= 0 || s.cluster.linkGBs <= 0)
         throw Error("whatif: the FLOP rate and link bandwidth must be above 0");
 }
@@ -40,7 +40,23 @@ struct Lanes {
     std::vector<int> oracleOf;  // per lane: the index of its policy's oracle lane (-1: none)
 };
 
-using Forecasters = std::map<std::string, std::shared_ptr<LoadForecaster>>;
+// One instance per predictor, shared by its lanes: history-based load predictors (planning
+// after a step for the next) and token-level ones (planning during the step).
+struct Forecasters {
+    std::map<std::string, std::shared_ptr<LoadForecaster>> load;
+    std::map<std::string, std::shared_ptr<StepLoadForecaster>> inStep;
+};
+
+std::unique_ptr<WhatIfLane> predictorLane(const WhatIfSpec& s, const WorkloadShape& shape,
+                                          const MoeLayerConfig& layer, const RebalanceOptions& o,
+                                          const Forecasters& forecasters) {
+    const int ranks = s.base.model.ranks;
+    if (const auto step = forecasters.inStep.find(o.predictor); step != forecasters.inStep.end())
+        return WhatIfLane::inStep(o, shape, layer, ranks, s.cluster, step->second);
+    const auto shared = forecasters.load.find(o.predictor);
+    return WhatIfLane::predicted(o, shape, layer, ranks, s.cluster,
+                                 shared == forecasters.load.end() ? nullptr : shared->second);
+}
 
 // A policy's oracle, then its lane for every predictor and cadence.
 void addPolicyLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLayerConfig& layer,
@@ -60,10 +76,7 @@ void addPolicyLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLa
             o.predictor = predictor;
             o.every = every;
             o.horizon = c.rebalance.horizon > 0 ? c.rebalance.horizon : static_cast<int>(every);
-            const auto shared = forecasters.find(predictor);
-            lanes.all.push_back(
-                WhatIfLane::predicted(o, shape, layer, c.model.ranks, s.cluster,
-                                      shared == forecasters.end() ? nullptr : shared->second));
+            lanes.all.push_back(predictorLane(s, shape, layer, o, forecasters));
             lanes.oracleOf.push_back(oracle);
         }
 }
@@ -98,19 +111,26 @@ void addPresetLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLa
     }
 }
 
-Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape) {
+// Token-level forecasters are always one per predictor (their lanes plan from the same
+// forecast of the step); load ones are shared unless the spec says not to.
+Forecasters makeForecasters(const WhatIfSpec& s, const WorkloadShape& shape) {
+    Forecasters f;
+    for (const std::string& predictor : s.predictors) {
+        if (isTokenPredictorSpec(predictor, shape))
+            f.inStep.try_emplace(predictor, std::make_shared<StepLoadForecaster>(predictor, shape));
+        else if (s.shareForecasts)
+            f.load.try_emplace(predictor, std::make_shared<LoadForecaster>(predictor, shape));
+    }
+    return f;
+}
+
+Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape, const Forecasters& forecasters) {
     const ExperimentConfig& c = s.base;
     MoeLayerConfig layer;
     layer.hidden = c.model.hidden;
     layer.ffn = c.model.ffn;
     layer.experts = shape.experts;
     layer.topK = shape.topK;
-    // One forecaster per predictor, shared by all its policies and cadences: the predictor's
-    // state does not depend on what is done with its forecasts.
-    Forecasters forecasters;
-    for (const std::string& predictor : s.predictors)
-        if (s.shareForecasts && !forecasters.count(predictor))
-            forecasters[predictor] = std::make_shared<LoadForecaster>(predictor, shape);
     Lanes lanes;
     lanes.all.push_back(WhatIfLane::contiguous(layer, shape.layers, c.model.ranks, s.cluster));
     lanes.oracleOf.push_back(-1);
@@ -146,10 +166,13 @@ WhatIfResult runWhatIf(const WhatIfSpec& spec, const std::function<void(int64_t)
     auto workload = openWorkload(workloadOptionsFor(spec.base));
     const WorkloadShape shape = workload->shape();
     checkSpec(spec, shape);
-    Lanes lanes = makeLanes(spec, shape);
+    const Forecasters forecasters = makeForecasters(spec, shape);
+    Lanes lanes = makeLanes(spec, shape, forecasters);
+    for (auto& lane : lanes.all) lane->setWarmup(spec.warmup);
     WhatIfResult result;
     result.workload = workload->describe();
     result.ranks = spec.base.model.ranks;
+    result.warmup = spec.warmup;
     Step step;
     LoadMatrix loads(shape.layers, shape.experts);
     const int threads = spec.threads > 0 ? spec.threads : omp_get_max_threads();
@@ -169,6 +192,8 @@ WhatIfResult runWhatIf(const WhatIfSpec& spec, const std::function<void(int64_t)
             }
         }
         if (!failure.empty()) throw Error("whatif: " + failure);
+        // Token-level predictors learn from the step only after every lane planned it.
+        for (const auto& [name, forecaster] : forecasters.inStep) forecaster->observe(step);
         ++result.steps;
         if (progress) progress(result.steps);
     }

@@ -40,6 +40,8 @@ struct WhatIfSpec {
     std::vector<StackPreset> presets;  // extra rows: each stack's default EPLB schedule
     WhatIfCluster cluster;
     int threads = 0;  // lanes in parallel; 0 = all cores
+    // Steps every lane runs (predictors learn, placements change) before scoring begins.
+    int64_t warmup = 0;
     // One predictor instance for all policies and cadences (the same figures, once the cost);
     // off only to check that sharing changes nothing.
     bool shareForecasts = true;
@@ -47,7 +49,8 @@ struct WhatIfSpec {
 
 struct WhatIfResult {
     std::string workload;  // the workload's description
-    int64_t steps = 0;
+    int64_t steps = 0;     // steps replayed, warm-up included
+    int64_t warmup = 0;    // of those, not scored
     int ranks = 0;
     std::vector<WhatIfScore> rows;  // contiguous first, then per policy its oracle and lanes
 };

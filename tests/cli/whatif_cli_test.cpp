@@ -55,10 +55,20 @@ TEST(WhatIfCli, StackPresetsAreRows) {
     EXPECT_NE(both.out.find(",40,1,\n"), std::string::npos) << both.out;
 }
 
+TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
+    const Result r = cli(std::string(kSmall) + " -p affinity -p t2e_freq --warmup 10 --format csv");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("\naffinity,eplb,1,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\nt2e_freq,eplb,8,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(",30,0,\n"), std::string::npos) << "30 of 40 steps scored: " << r.out;
+    const Result table = cli(std::string(kSmall) + " -p affinity --warmup 10");
+    EXPECT_NE(table.out.find("scored from step 10"), std::string::npos) << table.out;
+}
+
 TEST(WhatIfCli, BadChoicesAreRefused) {
-    Result r = cli(std::string(kSmall) + " -p t2e_freq");
+    Result r = cli(std::string(kSmall) + " -p t2e_ffn");  // no router inputs here
     EXPECT_NE(r.code, 0);
-    EXPECT_NE(r.out.find("token-to-expert"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("hidden states"), std::string::npos) << r.out;
     r = cli(std::string(kSmall) + " --policy nope");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("nope"), std::string::npos) << r.out;

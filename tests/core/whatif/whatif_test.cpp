@@ -7,6 +7,7 @@
 
 #include "core/common/error.h"
 #include "core/experiment/workload_source.h"
+#include "core/whatif/step_load_forecaster.h"
 #include "core/whatif/whatif_matrix.h"
 
 namespace moe {
@@ -196,9 +197,74 @@ TEST(WhatIf, APredictedPlanNeverSeesTheStepItIsScoredOn) {
     }
 }
 
+// An in-step lane plans layer l of step t from step t's layers before l: poisoning layer 1
+// of the step it plans leaves the whole plan (layer 0 from history, layer 1 from layer 0) as
+// it was.
+TEST(WhatIf, AnInStepPlanReadsOnlyTheLayersBefore) {
+    std::vector<OwnedStep> steps = readSteps(12);
+    OwnedStep poisoned = steps[11];
+    for (size_t i = poisoned.experts.size() / 2; i < poisoned.experts.size(); ++i)
+        poisoned.experts[i] = i % 2;
+    poisoned.step.experts = poisoned.experts;
+    const WorkloadShape shape{2, 8, 2};
+    MoeLayerConfig layer;
+    layer.hidden = layer.ffn = 16;
+    layer.experts = 8;
+    layer.topK = 2;
+    RebalanceOptions o;
+    o.policy = "eplb";
+    o.predictor = "affinity";
+    o.slots = 12;
+    o.every = 1;
+    auto cleanForecaster = std::make_shared<StepLoadForecaster>("affinity", shape);
+    auto dirtyForecaster = std::make_shared<StepLoadForecaster>("affinity", shape);
+    auto clean = WhatIfLane::inStep(o, shape, layer, 4, {}, cleanForecaster);
+    auto dirty = WhatIfLane::inStep(o, shape, layer, 4, {}, dirtyForecaster);
+    for (int i = 0; i < 12; ++i) {
+        const Step& s = i == 11 ? poisoned.step : steps[i].step;
+        LoadMatrix loads(2, 8);
+        loads.accumulate(steps[i].step, 2);
+        clean->step(steps[i].step, loads);
+        cleanForecaster->observe(steps[i].step);  // what the matrix does once lanes planned
+        LoadMatrix bad(2, 8);
+        bad.accumulate(s, 2);
+        dirty->step(s, bad);
+        dirtyForecaster->observe(s);
+    }
+    for (int l = 0; l < 2; ++l)
+        for (int e = 0; e < 8; ++e)
+            EXPECT_EQ(clean->placement().replicas(l, e), dirty->placement().replicas(l, e))
+                << "layer " << l << " expert " << e;
+    EXPECT_GT(clean->score().movedExperts, 0);
+}
+
+TEST(WhatIf, TokenLevelPredictorsPlanInStepBesideLoadOnes) {
+    WhatIfSpec s = smallSpec();
+    s.predictors = {"last", "affinity", "t2e_freq"};
+    s.policies = {"eplb"};
+    s.warmup = 10;
+    const WhatIfResult r = runWhatIf(s);
+    EXPECT_EQ(r.warmup, 10);
+    for (const WhatIfScore& row : r.rows) {
+        EXPECT_EQ(row.steps, 50) << row.predictor << ": warm-up steps are not scored";
+        EXPECT_EQ(row.perStep.size(), 60u) << "the curve covers every step";
+        if (row.predictor == "contiguous" || row.predictor == "oracle") continue;
+        EXPECT_GT(row.forecasts, 0) << row.predictor;
+        EXPECT_GT(row.gapClosed, 0.0) << row.predictor << " every " << row.every;
+    }
+}
+
 TEST(WhatIf, BadSpecsAreRefusedBeforeAnyStep) {
     WhatIfSpec s = smallSpec();
-    s.predictors = {"t2e_freq"};
+    s.predictors = {"t2e_ffn"};  // no router inputs here; and too late where there are
+    EXPECT_THROW(runWhatIf(s), Error);
+    s.base.workload.spec += ",hidden=8";
+    EXPECT_THROW(runWhatIf(s), Error);
+    s = smallSpec();
+    s.predictors = {"t2e_token"};  // a synthetic workload has no token ids
+    EXPECT_THROW(runWhatIf(s), Error);
+    s = smallSpec();
+    s.warmup = -1;
     EXPECT_THROW(runWhatIf(s), Error);
     s = smallSpec();
     s.predictors = {"oracle"};
