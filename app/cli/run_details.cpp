@@ -7,9 +7,11 @@
 
 #include "app/cli/store_options.h"
 #include "app/cli/text_table.h"
+#include "app/cli/whatif_report.h"
 #include "core/store/run_reader.h"
 #include "core/store/summary_metrics.h"
 #include "core/store/time_format.h"
+#include "core/whatif/whatif_store.h"
 
 namespace moe::cli {
 namespace {
@@ -135,7 +137,11 @@ void printRunDetails(std::ostream& out, store::ExperimentStore& store, const sto
     store::RunReader reader(store.connection(), r);
     bool recomputed = false;
     const Metrics m = store::runLevelMetrics(reader, r, &recomputed);
-    if (r.steps > 0) printSummary(out, m, r, recomputed);
+    if (hasWhatIf(store.connection(), r.id)) {
+        out << "\nWhat-if matrix\n" << matrixTable(loadWhatIf(store.connection(), r));
+    } else if (r.steps > 0) {
+        printSummary(out, m, r, recomputed);
+    }
     printPredictionsAndDecisions(out, reader);
     out << "\nConfiguration\n";
     const nlohmann::json config = nlohmann::json::parse(r.configJson, nullptr, false);
@@ -169,6 +175,10 @@ void printRunDetailsJson(std::ostream& out, store::ExperimentStore& store,
                              {"moved_experts", d.movedExperts},
                              {"moved_bytes", d.movedBytes}});
     const nlohmann::json config = nlohmann::json::parse(r.configJson, nullptr, false);
+    const nlohmann::json whatif =
+        hasWhatIf(store.connection(), r.id)
+            ? nlohmann::json::parse(matrixData(loadWhatIf(store.connection(), r), "json"))
+            : nlohmann::json::array();
     const nlohmann::json j{
         {"id", r.id},
         {"name", r.name},
@@ -192,6 +202,7 @@ void printRunDetailsJson(std::ostream& out, store::ExperimentStore& store,
         {"metrics", metrics},
         {"predictions", predictions},
         {"decisions", decisions},
+        {"whatif", whatif},
         {"config", config.is_discarded() ? nlohmann::json(r.configJson) : config}};
     out << j.dump(2) << '\n';
 }

@@ -10,12 +10,16 @@
 #include "app/cli/commands.h"
 #include "app/cli/option_checks.h"
 #include "app/cli/progress_meter.h"
+#include "app/cli/store_options.h"
 #include "app/cli/table_output.h"
 #include "app/cli/text_table.h"
+#include "app/cli/whatif_report.h"
 #include "app/cli/workload_flags.h"
 #include "core/balance/policy_factory.h"
 #include "core/predict/predictor_factory.h"
+#include "core/store/store_paths.h"
 #include "core/whatif/whatif_matrix.h"
+#include "core/whatif/whatif_store.h"
 
 namespace moe::cli {
 namespace {
@@ -27,65 +31,9 @@ struct WhatIfFlags {
     std::string migration = "off";
     std::vector<std::string> presets;
     TableOutput output;
+    std::string db;
+    bool noDb = false;
 };
-
-// One row's figures, raw: per step where the columns ask for it.
-struct RowFigures {
-    double movedExperts, movedBytes, predictorUs, modelledMs;
-};
-
-RowFigures figuresOf(const WhatIfScore& s) {
-    const double steps = std::max<int64_t>(1, s.steps);
-    return {s.movedExperts / steps, s.movedBytes / steps,
-            s.forecasts ? 1e6 * s.forecastSeconds / static_cast<double>(s.forecasts) : 0,
-            1e3 * (s.computeSeconds + s.exposedCopySeconds) / steps};
-}
-
-std::string matrixData(const WhatIfResult& r, const std::string& format) {
-    DataTable t({"predictor", "policy", "every", "slowest_over_ideal", "gap_closed",
-                 "moved_experts_per_step", "moved_bytes_per_step", "predictor_us",
-                 "modelled_ms_per_step", "rebalances", "steps", "migration_aware", "preset"});
-    for (const WhatIfScore& s : r.rows) {
-        const RowFigures f = figuresOf(s);
-        t.addRow({s.predictor, s.policy, std::to_string(s.every), rawNumber(s.slowestOverIdeal),
-                  s.predictor == "contiguous" ? "0" : rawNumber(s.gapClosed),
-                  rawNumber(f.movedExperts), rawNumber(f.movedBytes), rawNumber(f.predictorUs),
-                  rawNumber(f.modelledMs), std::to_string(s.rebalances), std::to_string(s.steps),
-                  s.migrationAware ? "1" : "0", s.preset});
-    }
-    return format == "csv" ? t.csv() : t.json();
-}
-
-std::string matrixTable(const WhatIfResult& r) {
-    std::ostringstream out;
-    out << "workload: " << r.workload << "\n"
-        << r.steps << " steps on " << r.ranks
-        << " ranks; each plan made only from what exists before the step (load predictors) or "
-           "before each layer routes (token-level ones)";
-    if (r.warmup > 0) out << "; scored from step " << r.warmup << " (warm-up before)";
-    out << "\n\n";
-    TextTable t({"predictor", "policy", "every", "slowest/ideal", "gap closed", "moved/step",
-                 "MiB/step", "predictor", "modelled/step"});
-    t.alignLeft(1);
-    for (const WhatIfScore& s : r.rows) {
-        const RowFigures f = figuresOf(s);
-        const bool bound = s.predictor == "contiguous" || s.predictor == "oracle";
-        const std::string name =
-            s.preset.empty() ? s.predictor : s.preset + " default: " + s.predictor;
-        t.addRow({name, s.policy + (s.migrationAware ? "+relabel" : ""),
-                  s.every ? std::to_string(s.every) : "-", fixed(s.slowestOverIdeal, 4),
-                  s.predictor == "contiguous" ? "0%" : fixed(100 * s.gapClosed, 1) + "%",
-                  fixed(f.movedExperts, 2), fixed(f.movedBytes / (1 << 20), 2),
-                  bound ? "-" : fixed(f.predictorUs, 1) + " us", fixed(f.modelledMs, 3) + " ms"});
-    }
-    t.print(out);
-    out << "\nslowest/ideal: the slowest rank's token-expert pairs over the layer's pairs / ranks,"
-           " averaged over steps and layers (1 = perfect balance)\ngap closed: "
-           "(contiguous - row) / (contiguous - that policy's oracle)\nmodelled/step: the "
-           "slowest rank's rows x 6HF at the FLOP rate, summed over layers, plus weight-copy "
-           "time a step's compute does not hide\n";
-    return out.str();
-}
 
 int execute(WhatIfFlags& f) {
     WhatIfSpec& spec = f.spec;
@@ -106,6 +54,13 @@ int execute(WhatIfFlags& f) {
         &stop);
     meter.finish();
     sink.write(f.output.format == "table" ? matrixTable(r) : matrixData(r, f.output.format));
+    if (!f.noDb) {
+        const std::string path = databasePath(f.db);
+        store::ensureParentFolder(path);
+        const int64_t id = saveWhatIf(path, spec, r);
+        std::cerr << "what-if run " << id << " saved to " << path << " (`runs show " << id
+                  << "` prints it again)\n";
+    }
     return 0;
 }
 
@@ -175,6 +130,11 @@ void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {
         ->capture_default_str();
     cmd.add_option("--threads", f.spec.threads, "Combinations evaluated in parallel (0 = cores)")
         ->check(inRange(0, 1024));
+    addDbOption(cmd, f.db);
+    cmd.add_flag("--no-db", f.noDb, "Do not record the matrix in the experiment database");
+    cmd.add_option("--name", f.spec.base.recording.name,
+                   "Name of the recorded run (default: whatif and the workload spec)");
+    cmd.add_option("--tag", f.spec.base.recording.tags, "Tag of the recorded run; repeat");
     cmd.add_option("--warmup", f.spec.warmup,
                    "Steps run before scoring starts: predictors learn and placements change, "
                    "nothing is counted (the bounds skip them too)")

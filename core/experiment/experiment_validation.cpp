@@ -163,9 +163,9 @@ std::string rebalancePredictorSpec(const ExperimentConfig& c) {
 
 std::vector<std::string> validateExperimentConfig(const ExperimentConfig& c) {
     Problems p;
-    static const std::set<std::string> frontEnds = {"run", "predict", "gui"};
+    static const std::set<std::string> frontEnds = {"run", "predict", "gui", "whatif"};
     p.check(frontEnds.count(c.frontEnd) > 0, "front_end",
-            "'" + c.frontEnd.substr(0, 40) + "' is not run, predict or gui");
+            "'" + c.frontEnd.substr(0, 40) + "' is not run, predict, gui or whatif");
     validateWorkload(c.workload, p);
     validateModel(c.model, p);
     validatePrediction(c.prediction, p);

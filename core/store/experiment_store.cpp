@@ -202,8 +202,8 @@ void ExperimentStore::deleteRun(int64_t id) {
     requireWritable("delete runs");
     run(id);  // throws for an unknown id
     WriteTransaction tx(*db_);
-    for (const char* table :
-         {"steps", "loads", "rank_stats", "predictions", "decisions", "metrics", "run_tags"}) {
+    for (const char* table : {"steps", "loads", "rank_stats", "predictions", "decisions", "metrics",
+                              "run_tags", "whatif_rows"}) {
         SqliteStatement del(*db_, std::string("DELETE FROM ") + table + " WHERE run_id = ?");
         del.bind(1, id).run();
     }

@@ -33,6 +33,9 @@ public:
     int64_t runId() const { return runId_; }
     const std::string& path() const { return db_->path(); }
     int64_t committedSteps() const { return steps_; }
+    // For records of a kind only one front end writes (a what-if's matrix): written in the
+    // caller's own transaction before finish().
+    SqliteConnection& connection() { return *db_; }
 
     // Writes `items` and refreshes the run's counters, heartbeat and metrics, all in one
     // transaction: either the whole batch is in the file or none of it. An empty batch only

@@ -68,6 +68,32 @@ CREATE TABLE metrics (
 ) WITHOUT ROWID;
 )sql";
 
+// v3: a what-if run's matrix, one row per combination (bounds included) in the order the
+// matrix made them, with the per-step curve of slowest/ideal as float32s.
+const char* kV3Tables = R"sql(
+CREATE TABLE whatif_rows (
+    run_id INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    predictor TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    every INTEGER NOT NULL,
+    migration_aware INTEGER NOT NULL,
+    preset TEXT NOT NULL,
+    steps INTEGER NOT NULL,
+    slowest_over_ideal REAL NOT NULL,
+    gap_closed REAL NOT NULL,
+    moved_experts REAL NOT NULL,
+    moved_bytes REAL NOT NULL,
+    rebalances INTEGER NOT NULL,
+    compute_seconds REAL NOT NULL,
+    exposed_copy_seconds REAL NOT NULL,
+    forecast_seconds REAL NOT NULL,
+    forecasts INTEGER NOT NULL,
+    per_step BLOB NOT NULL,
+    PRIMARY KEY (run_id, row)
+) WITHOUT ROWID;
+)sql";
+
 // v1 kept tags as one comma-separated column; v2 gives them a table so `runs list --tag` is an
 // index lookup rather than a LIKE over every row. The old column's tags move over.
 void migrateToV2(SqliteConnection& db) {
@@ -101,6 +127,7 @@ const std::vector<std::function<void(SqliteConnection&)>>& migrations() {
     static const std::vector<std::function<void(SqliteConnection&)>> list = {
         [](SqliteConnection& db) { db.exec(schemaV1Ddl()); },
         migrateToV2,
+        [](SqliteConnection& db) { db.exec(kV3Tables); },
     };
     return list;
 }

@@ -10,8 +10,8 @@
 namespace moe::store {
 
 // The version this build writes. 1: experiments, steps, loads, rank_stats.
-// 2: notes, tags in their own table, predictions, decisions, metrics.
-inline constexpr int kSchemaVersion = 2;
+// 2: notes, tags in their own table, predictions, decisions, metrics. 3: whatif_rows.
+inline constexpr int kSchemaVersion = 3;
 
 // The DDL of version 1 exactly as first shipped; tests/data/store/make_v1_fixture.sh makes the
 // committed fixture from the same text, and a test checks the two agree.

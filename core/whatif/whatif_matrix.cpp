@@ -173,6 +173,8 @@ WhatIfResult runWhatIf(const WhatIfSpec& spec, const std::function<void(int64_t)
     result.workload = workload->describe();
     result.ranks = spec.base.model.ranks;
     result.warmup = spec.warmup;
+    result.layers = shape.layers;
+    result.experts = shape.experts;
     Step step;
     LoadMatrix loads(shape.layers, shape.experts);
     const int threads = spec.threads > 0 ? spec.threads : omp_get_max_threads();

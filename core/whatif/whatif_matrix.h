@@ -51,7 +51,7 @@ struct WhatIfResult {
     std::string workload;  // the workload's description
     int64_t steps = 0;     // steps replayed, warm-up included
     int64_t warmup = 0;    // of those, not scored
-    int ranks = 0;
+    int ranks = 0, layers = 0, experts = 0;
     std::vector<WhatIfScore> rows;  // contiguous first, then per policy its oracle and lanes
 };
 

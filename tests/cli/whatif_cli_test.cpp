@@ -14,7 +14,7 @@ const char* kSmall =
     "--extra-slots 4";
 
 TEST(WhatIfCli, CsvHasTheBoundsAndEveryCombination) {
-    const Result r = cli(std::string(kSmall) + " --format csv");
+    const Result r = cli(std::string(kSmall) + " --format csv --no-db");
     ASSERT_EQ(r.code, 0) << r.out;
     const std::string header =
         "predictor,policy,every,slowest_over_ideal,gap_closed,moved_experts_per_step,"
@@ -29,7 +29,7 @@ TEST(WhatIfCli, CsvHasTheBoundsAndEveryCombination) {
 }
 
 TEST(WhatIfCli, JsonAndTableAgree) {
-    const Result json = cli(std::string(kSmall) + " --format json");
+    const Result json = cli(std::string(kSmall) + " --format json --no-db");
     ASSERT_EQ(json.code, 0) << json.out;
     const nlohmann::json j = nlohmann::json::parse(json.out);
     ASSERT_EQ(j.size(), 6u);
@@ -63,6 +63,26 @@ TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
     EXPECT_NE(r.out.find(",30,0,\n"), std::string::npos) << "30 of 40 steps scored: " << r.out;
     const Result table = cli(std::string(kSmall) + " -p affinity --warmup 10");
     EXPECT_NE(table.out.find("scored from step 10"), std::string::npos) << table.out;
+}
+
+TEST(WhatIfCli, TheMatrixIsRecordedAndRunsShowPrintsIt) {
+    const std::string db = (tempDir() / "whatif_record.sqlite").string();
+    fs::remove(db);
+    const Result r = cli(std::string(kSmall) + " --db " + quoted(db) + " --name grid --tag t");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(runCount(db), 1);
+    const Result shown = cli("runs show grid --db " + quoted(db));
+    ASSERT_EQ(shown.code, 0) << shown.out;
+    EXPECT_NE(shown.out.find("What-if matrix"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("oracle"), std::string::npos) << shown.out;
+    const Result json = cli("runs show grid --format json --db " + quoted(db));
+    const nlohmann::json j = nlohmann::json::parse(json.out);
+    ASSERT_EQ(j["whatif"].size(), 6u);
+    EXPECT_EQ(j["whatif"][0]["predictor"], "contiguous");
+    EXPECT_EQ(j["steps"], 40);
+    EXPECT_EQ(j["config"]["recorded"]["whatif"]["predictors"].size(), 2u);
+    EXPECT_EQ(cli(std::string(kSmall) + " --no-db --db " + quoted(db)).code, 0);
+    EXPECT_EQ(runCount(db), 1) << "--no-db records nothing";
 }
 
 TEST(WhatIfCli, BadChoicesAreRefused) {

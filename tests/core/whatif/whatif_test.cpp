@@ -2,13 +2,17 @@
 // step t is seen (a poisoned step t leaves it unchanged), the oracle's not, and the same
 // figures however many threads evaluate the lanes.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <map>
 
 #include "core/common/error.h"
 #include "core/experiment/workload_source.h"
+#include "core/store/experiment_store.h"
 #include "core/whatif/step_load_forecaster.h"
 #include "core/whatif/whatif_matrix.h"
+#include "core/whatif/whatif_store.h"
 
 namespace moe {
 namespace {
@@ -252,6 +256,39 @@ TEST(WhatIf, TokenLevelPredictorsPlanInStepBesideLoadOnes) {
         EXPECT_GT(row.forecasts, 0) << row.predictor;
         EXPECT_GT(row.gapClosed, 0.0) << row.predictor << " every " << row.every;
     }
+}
+
+// Saved as a run of the store and read back: every row and curve as computed; deleting the
+// run deletes its matrix.
+TEST(WhatIf, AMatrixIsStoredAsARunAndReadBackWhole) {
+    const std::string path = (std::filesystem::temp_directory_path() /
+                              ("whatif_store_" + std::to_string(getpid()) + ".sqlite"))
+                                 .string();
+    std::filesystem::remove(path);
+    WhatIfSpec s = smallSpec();
+    s.base.recording.name = "matrix";
+    s.base.recording.tags = {"whatif"};
+    const WhatIfResult r = runWhatIf(s);
+    const int64_t id = saveWhatIf(path, s, r);
+    store::ExperimentStore st(path);
+    const store::RunRecord run = st.run(id);
+    EXPECT_EQ(run.name, "matrix");
+    EXPECT_EQ(run.steps, r.steps);
+    EXPECT_EQ(run.status, store::RunStatus::Finished);
+    ASSERT_TRUE(hasWhatIf(st.connection(), id));
+    const WhatIfResult back = loadWhatIf(st.connection(), run);
+    ASSERT_EQ(back.rows.size(), r.rows.size());
+    for (size_t i = 0; i < r.rows.size(); ++i) {
+        EXPECT_EQ(back.rows[i].predictor, r.rows[i].predictor);
+        EXPECT_EQ(back.rows[i].every, r.rows[i].every);
+        EXPECT_DOUBLE_EQ(back.rows[i].slowestOverIdeal, r.rows[i].slowestOverIdeal);
+        EXPECT_DOUBLE_EQ(back.rows[i].gapClosed, r.rows[i].gapClosed);
+        EXPECT_DOUBLE_EQ(back.rows[i].movedBytes, r.rows[i].movedBytes);
+        EXPECT_EQ(back.rows[i].perStep, r.rows[i].perStep);
+    }
+    st.deleteRun(id);
+    EXPECT_FALSE(hasWhatIf(st.connection(), id));
+    std::filesystem::remove(path);
 }
 
 TEST(WhatIf, BadSpecsAreRefusedBeforeAnyStep) {
