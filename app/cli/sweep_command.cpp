@@ -8,11 +8,14 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/option_checks.h"
+#include "app/cli/store_options.h"
 #include "app/cli/table_output.h"
 #include "app/cli/text_table.h"
 #include "core/balance/perf_sweep.h"
 #include "core/common/error.h"
 #include "core/common/output_file.h"
+#include "core/store/experiment_store.h"
+#include "core/whatif/measured_strategies.h"
 
 namespace moe::cli {
 namespace {
@@ -29,6 +32,7 @@ struct SweepFlags {
     double termsSkew = 0, termsBandwidth = 0;
     std::string csv;  // the older spelling of --format csv --out FILE, kept working
     TableOutput output;
+    std::string from, db;  // a stored run whose measured figures replace the assumed ones
 };
 
 void printTerms(std::ostream& out, const SweepSpec& spec, double skew, double gbs) {
@@ -123,15 +127,29 @@ std::string sweepReport(const SweepFlags& f, const SweepSpec& spec,
     return out.str();
 }
 
+// --from: the stored run's measured strategies, and where each figure comes from.
+std::string useMeasured(const SweepFlags& f, SweepSpec& spec) {
+    store::ExperimentStore store(databasePath(f.db));
+    const store::RunRecord run = store.run(store.resolveRun(f.from));
+    const MeasuredStrategies m = measuredStrategies(store.connection(), run, spec.base);
+    spec.strategies = m.plain();
+    std::ostringstream out;
+    out << "Strategies from run " << run.id << " (" << run.name << ")";
+    if (m.skew > 0) out << ", whose steps had skewness " << fixed(m.skew, 2) << " on average";
+    out << ":\n" << describeStrategies(m) << "\n";
+    return out.str();
+}
+
 int execute(const SweepFlags& f) {
     checkModelledConfiguration(f);
     TableSink sink(f.output);
-    const SweepSpec spec = specOf(f);
+    SweepSpec spec = specOf(f);
+    const std::string provenance = f.from.empty() ? "" : useMeasured(f, spec);
     const auto rows = sweep(spec);
     const std::string& format = f.output.format;
     sink.write(format == "csv"    ? sweepCsv(rows)
                : format == "json" ? sweepJson(rows)
-                                  : sweepReport(f, spec, rows));
+                                  : provenance + sweepReport(f, spec, rows));
     if (!f.csv.empty()) {
         writeOutputFile(f.csv, sweepCsv(rows));
         (format == "table" ? std::cout : std::cerr) << "\nCSV written to " << f.csv << "\n";
@@ -187,6 +205,12 @@ Action addSweepCommand(CLI::App& app) {
     cmd->add_option("--terms-bandwidth", f->termsBandwidth,
                     "... and this bandwidth (default: the first)")
         ->check(nonNegative<double>("the first of --bandwidths"));
+    cmd->add_option("--from", f->from,
+                    "Use the measured figures of a stored run (id or name): each predictor of a "
+                    "`predict` or `run -p` run (share error, cost, token accuracy) or each "
+                    "combination of a `whatif` run (the imbalance its plans left, its cost); "
+                    "families it did not measure keep the assumed figures, marked so");
+    addDbOption(*cmd, f->db);
     addTableOutputFlags(*cmd, f->output);
     cmd->add_option("--csv", f->csv, "Also write every point as CSV to this file")
         ->check(outputFile());

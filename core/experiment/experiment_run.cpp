@@ -161,6 +161,23 @@ int64_t Experiment::Impl::loop(const FrameSink& sink) {
     return done;
 }
 
+namespace {
+// What a strategy map needs from each compared predictor beyond its load errors (which the
+// predictions table holds): its cost per forecast and layer and, for token-level ones, its
+// accuracy. Keys name the predictor as compared.
+void recordPredictorScores(const PredictionTracker& tracker, store::RunRecorder& recorder) {
+    for (const PredictorScoreRow& row : tracker.scores()) {
+        if (row.horizon != 1) continue;
+        recorder.record(
+            store::MetricRecord{"predictor_us_per_layer:" + row.name, row.microsPerForecast, {}});
+        if (!row.tokenLevel) continue;
+        recorder.record(store::MetricRecord{"predictor_accuracy:" + row.name, row.accuracy, {}});
+        recorder.record(
+            store::MetricRecord{"predictor_topk_overlap:" + row.name, row.topKOverlap, {}});
+    }
+}
+}  // namespace
+
 void Experiment::Impl::settleRecording(const std::string* failure) {
     if (!recorder) return;
     if (failure) {
@@ -177,6 +194,7 @@ void Experiment::Impl::settleRecording(const std::string* failure) {
         recorder->record(store::MetricRecord{
             "measured_slowest_seconds", sum(rebalancer->measuredSlowest()), {}});
     }
+    if (tracker) recordPredictorScores(*tracker, *recorder);
     const bool stopped = commands.stopRequested();
     recorder->finish(
         stopped ? store::RunStatus::Interrupted : store::RunStatus::Finished,

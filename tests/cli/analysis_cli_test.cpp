@@ -117,6 +117,34 @@ TEST(AnalysisCli, SweepReportsTheStrategyGapAndEveryTerm) {
     EXPECT_EQ(rows, 5 * 4 * 6);  // skews x bandwidths x strategies
 }
 
+// sweep --from: a predict run's predictors (a token-level one with its accuracy) and a
+// what-if run's combinations replace the assumed figures; the rest stay, marked assumed.
+TEST(AnalysisCli, SweepFromAStoredRunUsesItsMeasuredFigures) {
+    const std::string db = quoted((tempDir() / "sweep_from.sqlite").string());
+    fs::remove(tempDir() / "sweep_from.sqlite");
+    const std::string synthetic =
+        "-w 'synthetic:layers=2,experts=8,top_k=2,tokens=128,skew=2,drift=0.02' --batching "
+        "tokens --steps 30 ";
+    ASSERT_EQ(cli("predict " + synthetic + "-p sw_avg -p t2e_freq --name p --db " + db).code, 0);
+    Result r = cli("sweep --from p --format table --db " + db);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("measured  sw_avg:window=100: error"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("measured  t2e_freq: accuracy"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ASSUMED   t2e_ffn"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("ASSUMED   t2e_frequent"), std::string::npos) << "t2e_freq measured it";
+    ASSERT_EQ(
+        cli("whatif " + synthetic + "-p last --policy eplb --every 1 --name w --db " + db).code, 0);
+    r = cli("sweep --from w --format csv --db " + db);
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find(",last eplb/1,"), std::string::npos) << r.out;
+    r = cli("sweep --from nosuchrun --db " + db);
+    EXPECT_NE(r.code, 0);
+    ASSERT_EQ(cli("predict " + synthetic + "-p oracle --name o --db " + db).code, 0);
+    r = cli("sweep --from o --db " + db);
+    EXPECT_NE(r.code, 0) << "an oracle is no strategy";
+    EXPECT_NE(r.out.find("no predictor figures"), std::string::npos) << r.out;
+}
+
 TEST(AnalysisCli, RunWithRebalancingRecordsDecisionsAndCalibration) {
     const fs::path db = tempDir() / "rebalance.sqlite";
     const Result r =
