@@ -41,7 +41,7 @@ int execute(WhatIfFlags& f) {
     spec.cluster.flopRate = f.tflops * 1e12;
     if (spec.predictors.empty()) spec.predictors = {"last", "ema", "sw_avg", "dist_only"};
     if (spec.policies.empty()) spec.policies = {"eplb"};
-    if (spec.cadences.empty()) spec.cadences = {1, 50};
+    if (spec.cadences.empty() && spec.thresholds.empty()) spec.cadences = {1, 50};
     spec.migrationModes = f.migration == "both" ? std::vector<bool>{false, true}
                           : f.migration == "on" ? std::vector<bool>{true}
                                                 : std::vector<bool>{false};
@@ -85,8 +85,13 @@ void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
                        predictorHelp());
     cmd.add_option("--policy", f.spec.policies,
                    "A placement policy; repeat (default: eplb). One of: " + policyHelp());
-    cmd.add_option("--every", f.spec.cadences, "Rebalance every N steps; repeat (default: 1, 50)")
+    cmd.add_option("--every", f.spec.cadences,
+                   "Rebalance every N steps; repeat (default: 1, 50 unless --threshold is given)")
         ->check(positive<int64_t>());
+    cmd.add_option("--threshold", f.spec.thresholds,
+                   "Also: check every step, rebalance when the forecast's balancedness on the "
+                   "current placement (mean/max rows per rank) is below B; repeat")
+        ->check(CLI::Range(0.0, 1.0).description("a balancedness between 0 and 1"));
     cmd.add_option("-G,--ranks", c.model.ranks, "Ranks the experts are placed on")
         ->check(inRange(1, 1024))
         ->capture_default_str();

@@ -22,19 +22,26 @@ RowFigures figuresOf(const WhatIfScore& s) {
             1e3 * (s.computeSeconds + s.exposedCopySeconds) / steps};
 }
 
+// "50" (every 50 steps), "<0.90" (whenever predicted balancedness is below 0.90), "-" (never).
+std::string scheduleOf(const WhatIfScore& s) {
+    if (s.threshold > 0) return "<" + fixed(s.threshold, 2);
+    return s.every ? std::to_string(s.every) : "-";
+}
+
 }  // namespace
 
 std::string matrixData(const WhatIfResult& r, const std::string& format) {
     DataTable t({"predictor", "policy", "every", "slowest_over_ideal", "gap_closed",
                  "moved_experts_per_step", "moved_bytes_per_step", "predictor_us",
-                 "modelled_ms_per_step", "rebalances", "steps", "migration_aware", "preset"});
+                 "modelled_ms_per_step", "rebalances", "steps", "migration_aware", "preset",
+                 "threshold"});
     for (const WhatIfScore& s : r.rows) {
         const RowFigures f = figuresOf(s);
         t.addRow({s.predictor, s.policy, std::to_string(s.every), rawNumber(s.slowestOverIdeal),
                   s.predictor == "contiguous" ? "0" : rawNumber(s.gapClosed),
                   rawNumber(f.movedExperts), rawNumber(f.movedBytes), rawNumber(f.predictorUs),
                   rawNumber(f.modelledMs), std::to_string(s.rebalances), std::to_string(s.steps),
-                  s.migrationAware ? "1" : "0", s.preset});
+                  s.migrationAware ? "1" : "0", s.preset, rawNumber(s.threshold)});
     }
     return format == "csv" ? t.csv() : t.json();
 }
@@ -55,8 +62,8 @@ std::string matrixTable(const WhatIfResult& r) {
         const bool bound = s.predictor == "contiguous" || s.predictor == "oracle";
         const std::string name =
             s.preset.empty() ? s.predictor : s.preset + " default: " + s.predictor;
-        t.addRow({name, s.policy + (s.migrationAware ? "+relabel" : ""),
-                  s.every ? std::to_string(s.every) : "-", fixed(s.slowestOverIdeal, 4),
+        t.addRow({name, s.policy + (s.migrationAware ? "+relabel" : ""), scheduleOf(s),
+                  fixed(s.slowestOverIdeal, 4),
                   s.predictor == "contiguous" ? "0%" : fixed(100 * s.gapClosed, 1) + "%",
                   fixed(f.movedExperts, 2), fixed(f.movedBytes / (1 << 20), 2),
                   bound ? "-" : fixed(f.predictorUs, 1) + " us", fixed(f.modelledMs, 3) + " ms"});
@@ -66,7 +73,9 @@ std::string matrixTable(const WhatIfResult& r) {
            " averaged over steps and layers (1 = perfect balance)\ngap closed: "
            "(contiguous - row) / (contiguous - that policy's oracle)\nmodelled/step: the "
            "slowest rank's rows x 6HF at the FLOP rate, summed over layers, plus weight-copy "
-           "time a step's compute does not hide\n";
+           "time a step's compute does not hide\npredictor: its measured wall time per step, "
+           "learning and forecasting every layer (run once for all its policies and cadences)\n"
+           "every: <b = checked every step, planned when predicted balancedness is below b\n";
     return out.str();
 }
 

@@ -24,7 +24,9 @@ LoadForecaster::LoadForecaster(const std::string& spec, const WorkloadShape& sha
 void LoadForecaster::observe(const StepTelemetry& t) {
     std::lock_guard lock(mutex_);
     if (t.step <= lastStep_) return;
+    const auto t0 = std::chrono::steady_clock::now();
     predictor_->observe(t.step, sharesOf(t.loads, t.tokens, shape_.topK));
+    observeSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     lastStep_ = t.step;
     ++observed_;
     meanTokens_ += (t.tokens - meanTokens_) / static_cast<double>(observed_);
@@ -70,6 +72,16 @@ int64_t LoadForecaster::forecasts() const {
 double LoadForecaster::forecastSeconds() const {
     std::lock_guard lock(mutex_);
     return forecastSeconds_;
+}
+
+int64_t LoadForecaster::observedSteps() const {
+    std::lock_guard lock(mutex_);
+    return observed_;
+}
+
+double LoadForecaster::busySeconds() const {
+    std::lock_guard lock(mutex_);
+    return observeSeconds_ + forecastSeconds_;
 }
 
 }  // namespace moe

@@ -33,6 +33,9 @@ public:
     std::string describe() const;  // name[:parameters]
     int64_t forecasts() const;
     double forecastSeconds() const;
+    // Steps observed, and the predictor's whole wall time: learning (observe) and forecasting.
+    int64_t observedSteps() const;
+    double busySeconds() const;
 
 private:
     mutable std::mutex mutex_;
@@ -44,6 +47,7 @@ private:
     std::map<int, std::vector<double>> cache_;  // horizon -> load, for lastStep_
     int64_t forecasts_ = 0;
     double forecastSeconds_ = 0;
+    double observeSeconds_ = 0;
 };
 
 }  // namespace moe

@@ -80,6 +80,7 @@ public:
     // The driving predictor's forecasts so far and their wall time (the what-if's cost column).
     int64_t forecasts() const { return forecaster_->forecasts(); }
     double forecastSeconds() const { return forecaster_->forecastSeconds(); }
+    const LoadForecaster& forecaster() const { return *forecaster_; }
     std::string describe() const;
 
 private:

@@ -78,27 +78,45 @@ void ArimaPredictor::observe(int64_t /*step*/, const LoadShares& shares) {
     fitOptions.maxIterations = options_.maxIterations;
     fitOptions.relativeTolerance = 2.2e-9;
     fitOptions.gradientTolerance = 1e-5;
-    double fitTime = 0;
     const size_t window = static_cast<size_t>(options_.history);
+    std::vector<size_t> due;
     for (size_t i = 0; i < series_.size(); ++i) {
         Series& s = series_[i];
         const double x = shares.p[i];
         s.history.push_back(x);
         if (s.history.size() > window + kSlack)
             s.history.erase(s.history.begin(), s.history.end() - static_cast<ptrdiff_t>(window));
-        if (dueForFit(i)) {
-            const auto fitStart = std::chrono::steady_clock::now();
-            const size_t n = std::min(window, s.history.size());
-            s.model.fit(std::span(s.history).last(n), fitOptions);
-            s.fitted = true;
-            fitTime += microsSince(fitStart);
-            ++cost_.fits;
-        } else if (s.fitted) {
+        if (dueForFit(i))
+            due.push_back(i);
+        else if (s.fitted)
             s.model.append(x);
-        }
     }
+    const auto fitStart = std::chrono::steady_clock::now();
+    fitDue(due, fitOptions);
+    const double fitTime = due.empty() ? 0 : microsSince(fitStart);
+    cost_.fits += static_cast<int64_t>(due.size());
     cost_.fitMicros += fitTime;
     cost_.appendMicros += microsSince(start) - fitTime;
+}
+
+// The series are independent: their refits run on all cores (each model is its own state),
+// with the same figures as one after another.
+void ArimaPredictor::fitDue(const std::vector<size_t>& due, const ArimaFitOptions& options) {
+    const size_t window = static_cast<size_t>(options_.history);
+    std::string failure;
+#pragma omp parallel for schedule(dynamic) if (due.size() > 1)
+    for (size_t j = 0; j < due.size(); ++j) {
+        Series& s = series_[due[j]];
+        try {
+            const size_t n = std::min(window, s.history.size());
+            s.model.fit(std::span(s.history).last(n), options);
+            s.fitted = true;
+        } catch (const std::exception& e) {
+#pragma omp critical(arima_fit_failure)
+            failure = e.what();
+        }
+    }
+    if (!failure.empty()) throw Error("arima: " + failure);
 }
 
 void ArimaPredictor::forecast(int horizon, Forecast& out) {

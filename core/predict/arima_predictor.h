@@ -62,6 +62,7 @@ private:
         bool fitted = false;          // fit() ran at least once
     };
     bool dueForFit(size_t index) const;
+    void fitDue(const std::vector<size_t>& due, const ArimaFitOptions& options);
 
     ArimaOptions options_;
     int layers_ = 0, experts_ = 0;

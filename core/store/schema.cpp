@@ -77,6 +77,7 @@ CREATE TABLE whatif_rows (
     predictor TEXT NOT NULL,
     policy TEXT NOT NULL,
     every INTEGER NOT NULL,
+    threshold REAL NOT NULL,
     migration_aware INTEGER NOT NULL,
     preset TEXT NOT NULL,
     steps INTEGER NOT NULL,

@@ -61,9 +61,10 @@ void fromWhatIf(store::SqliteConnection& db, const store::RunRecord& run, Measur
             row.forecasts && r.layers
                 ? row.forecastSeconds / static_cast<double>(row.forecasts) / r.layers
                 : 0;
-        Strategy s = Strategy::distributionOnly(
-            std::max(0.0, row.slowestOverIdeal - 1),
-            row.predictor + " " + row.policy + "/" + std::to_string(row.every));
+        const std::string schedule =
+            row.threshold > 0 ? "<" + std::to_string(row.threshold) : std::to_string(row.every);
+        Strategy s = Strategy::distributionOnly(std::max(0.0, row.slowestOverIdeal - 1),
+                                                row.predictor + " " + row.policy + "/" + schedule);
         s.predictorSeconds = perLayer;
         out.strategies.push_back({s, true,
                                   "what-if run " + std::to_string(out.runId) + ", " + row.policy +

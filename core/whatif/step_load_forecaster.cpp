@@ -36,7 +36,21 @@ const std::vector<double>& StepLoadForecaster::forecast(const Step& step) {
 
 void StepLoadForecaster::observe(const Step& step) {
     std::lock_guard lock(mutex_);
+    const auto start = std::chrono::steady_clock::now();
     predictor_->observe(step);
+    observeSeconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++observed_;
+}
+
+int64_t StepLoadForecaster::observedSteps() const {
+    std::lock_guard lock(mutex_);
+    return observed_;
+}
+
+double StepLoadForecaster::busySeconds() const {
+    std::lock_guard lock(mutex_);
+    return observeSeconds_ + forecastSeconds_;
 }
 
 std::string StepLoadForecaster::describe() const {

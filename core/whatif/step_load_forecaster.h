@@ -30,6 +30,9 @@ public:
     std::string describe() const;  // name[:parameters]
     int64_t forecasts() const;     // steps forecast (all layers each)
     double forecastSeconds() const;
+    // Steps observed, and the whole wall time: learning (observe) and forecasting.
+    int64_t observedSteps() const;
+    double busySeconds() const;
 
 private:
     mutable std::mutex mutex_;
@@ -39,6 +42,8 @@ private:
     std::vector<double> load_;
     int64_t forecasts_ = 0;
     double forecastSeconds_ = 0;
+    double observeSeconds_ = 0;
+    int64_t observed_ = 0;
 };
 
 // Whether `spec` names a token-level predictor (the what-if then plans in-step from it).

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/balance/policy_factory.h"
+#include "core/balance/rebalance_schedule.h"
 
 namespace moe {
 
@@ -34,6 +35,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::predicted(const RebalanceOptions& option
     lane->score_.predictor = o.predictor;
     lane->score_.policy = o.policy;
     lane->score_.every = o.every;
+    lane->score_.threshold = o.threshold;
     lane->score_.migrationAware = o.migrationAware;
     return lane;
 }
@@ -72,6 +74,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::inStep(const RebalanceOptions& options,
     lane->stepForecaster_ = std::move(forecaster);
     lane->score_.predictor = options.predictor;
     lane->score_.every = options.every;
+    lane->score_.threshold = options.threshold;
     return lane;
 }
 
@@ -104,8 +107,14 @@ void WhatIfLane::plan(const Step& step, const std::vector<double>& load,
 void WhatIfLane::planInStep(const Step& step) {
     planned_ = seen_ % std::max<int64_t>(1, options_.every) == 0;
     if (!planned_) return;
+    const std::vector<double>& forecast = stepForecaster_->forecast(step);
+    if (options_.threshold > 0 &&
+        predictedBalancedness(placement_.placement(), forecast) >= options_.threshold) {
+        planned_ = false;  // balanced enough under the forecast: keep the placement
+        return;
+    }
     const bool counted = policy_->needsTransitions() && transitions_.tokens() > 0;
-    plan(step, stepForecaster_->forecast(step), counted ? &transitions_.values() : nullptr);
+    plan(step, forecast, counted ? &transitions_.values() : nullptr);
 }
 
 // Copies of layer l overlap the modelled compute of layer l-1 of this step (layer 0: the last
@@ -176,8 +185,8 @@ void WhatIfLane::step(const Step& step, const LoadMatrix& loads) {
     } else if (stepForecaster_) {
         countInStepMove(lastLayerBefore);
         if (policy_->needsTransitions()) transitions_.accumulate(step, shape_.topK);
-        score_.forecasts = stepForecaster_->forecasts();
-        score_.forecastSeconds = stepForecaster_->forecastSeconds();
+        score_.forecasts = stepForecaster_->observedSteps();
+        score_.forecastSeconds = stepForecaster_->busySeconds();
     } else if (policy_) {  // the oracle copies before the step; its compute stands in for the
                            // overlap
         countMove(pendingMove_.first, pendingMove_.second, compute);
@@ -186,8 +195,8 @@ void WhatIfLane::step(const Step& step, const LoadMatrix& loads) {
         countMove(ev.movedExperts, ev.movedBytes, compute);
     }
     if (controller_) {
-        score_.forecasts = controller_->forecasts();
-        score_.forecastSeconds = controller_->forecastSeconds();
+        score_.forecasts = controller_->forecaster().observedSteps();
+        score_.forecastSeconds = controller_->forecaster().busySeconds();
     }
 }
 

@@ -29,6 +29,7 @@ struct WhatIfCluster {
 struct WhatIfScore {
     std::string predictor, policy;  // "contiguous" / "oracle" for the bounds
     int64_t every = 0;              // rebalance cadence in steps; 0 = never
+    double threshold = 0;           // > 0: plan only when predicted balancedness is below
     bool migrationAware = false;    // plans relabelled to keep replicas in place
     std::string preset;             // a serving stack's defaults this row reproduces, if any
     int64_t steps = 0;
@@ -38,7 +39,9 @@ struct WhatIfScore {
     int64_t rebalances = 0;
     double computeSeconds = 0;      // modelled: slowest rank's rows per layer, summed
     double exposedCopySeconds = 0;  // copy time not hidden behind a step's compute
-    double forecastSeconds = 0;     // the predictor's measured wall time
+    // The predictor's measured wall time, learning and forecasting, over the `forecasts` steps
+    // it ran (shared by every lane of the predictor: it runs once for all of them).
+    double forecastSeconds = 0;
     int64_t forecasts = 0;
     double gapClosed = 0;  // share of contiguous -> oracle (same policy); set by the matrix
     // Per step: slowest/ideal averaged over the step's layers (the curve a view draws).

@@ -19,7 +19,12 @@ namespace {
 void checkSpec(const WhatIfSpec& s, const WorkloadShape& shape) {
     if (s.predictors.empty()) throw Error("whatif: give at least one predictor");
     if (s.policies.empty()) throw Error("whatif: give at least one policy");
-    if (s.cadences.empty()) throw Error("whatif: give at least one cadence");
+    if (s.cadences.empty() && s.thresholds.empty())
+        throw Error("whatif: give at least one cadence or threshold");
+    for (double t : s.thresholds)
+        if (!(t > 0 && t < 1))
+            throw Error("whatif: threshold " + std::to_string(t) +
+                        " is not a balancedness between 0 and 1");
     for (int64_t every : s.cadences)
         if (every < 1)
             throw Error("whatif: cadence " + std::to_string(every) + " is not 1 or more");
@@ -58,7 +63,15 @@ std::unique_ptr<WhatIfLane> predictorLane(const WhatIfSpec& s, const WorkloadSha
                                  shared == forecasters.load.end() ? nullptr : shared->second);
 }
 
-// A policy's oracle, then its lane for every predictor and cadence.
+// Every schedule a lane can follow: each cadence, then each threshold (checked every step).
+std::vector<std::pair<int64_t, double>> schedulesOf(const WhatIfSpec& s) {
+    std::vector<std::pair<int64_t, double>> out;
+    for (int64_t every : s.cadences) out.emplace_back(every, 0.0);
+    for (double threshold : s.thresholds) out.emplace_back(1, threshold);
+    return out;
+}
+
+// A policy's oracle, then its lane for every predictor and schedule.
 void addPolicyLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLayerConfig& layer,
                     const std::string& policy, bool migrationAware, const Forecasters& forecasters,
                     Lanes& lanes) {
@@ -72,9 +85,10 @@ void addPolicyLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLa
     lanes.all.push_back(WhatIfLane::oracle(o, shape, layer, c.model.ranks, s.cluster));
     lanes.oracleOf.push_back(oracle);
     for (const std::string& predictor : s.predictors)
-        for (int64_t every : s.cadences) {
+        for (const auto& [every, threshold] : schedulesOf(s)) {
             o.predictor = predictor;
             o.every = every;
+            o.threshold = threshold;
             o.horizon = c.rebalance.horizon > 0 ? c.rebalance.horizon : static_cast<int>(every);
             lanes.all.push_back(predictorLane(s, shape, layer, o, forecasters));
             lanes.oracleOf.push_back(oracle);
@@ -152,6 +166,18 @@ void fillGaps(Lanes& lanes) {
     }
 }
 
+// Shared load predictors learn step t before the lanes run it, outside the lanes' parallel
+// loop, so a predictor that parallelises itself (ARIMA's refits) gets every core; the lanes'
+// own observe of step t is then a no-op. Their plans for step t were made at step t-1.
+void observeLoads(const Forecasters& forecasters, const Step& step, const LoadMatrix& loads) {
+    if (forecasters.load.empty()) return;
+    StepTelemetry seen;
+    seen.step = step.index;
+    seen.tokens = step.tokens;
+    seen.loads = loads;
+    for (const auto& [name, forecaster] : forecasters.load) forecaster->observe(seen);
+}
+
 }  // namespace
 
 StackPreset stackPreset(const std::string& name) {
@@ -183,6 +209,7 @@ WhatIfResult runWhatIf(const WhatIfSpec& spec, const std::function<void(int64_t)
     while ((limit <= 0 || result.steps < limit) && !(stop && *stop) && workload->next(step)) {
         loads.clear();
         loads.accumulate(step, shape.topK);
+        observeLoads(forecasters, step, loads);
         std::string failure;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
         for (int i = 0; i < n; ++i) {

@@ -35,6 +35,9 @@ struct WhatIfSpec {
     std::vector<std::string> predictors;  // load predictor specs
     std::vector<std::string> policies;    // policy specs
     std::vector<int64_t> cadences;        // rebalance every N steps
+    // More schedules: checked every step, planned when the predicted balancedness of the
+    // current placement (mean/max rows per rank under the forecast) falls below the value.
+    std::vector<double> thresholds;
     // Plans as the policy makes them (false) and relabelled to keep replicas in place (true).
     std::vector<bool> migrationModes = {false};
     std::vector<StackPreset> presets;  // extra rows: each stack's default EPLB schedule

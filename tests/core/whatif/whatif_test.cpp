@@ -291,6 +291,31 @@ TEST(WhatIf, AMatrixIsStoredAsARunAndReadBackWhole) {
     std::filesystem::remove(path);
 }
 
+// A threshold schedule checks every step and plans only when the forecast says the current
+// placement is unbalanced: between never and every step in moves, for load and token lanes.
+TEST(WhatIf, ThresholdSchedulesPlanOnlyWhenTheForecastIsUnbalanced) {
+    WhatIfSpec s = smallSpec();
+    s.predictors = {"sw_avg:window=10", "affinity"};
+    s.policies = {"eplb"};
+    s.cadences = {1};
+    s.thresholds = {0.9};
+    const WhatIfResult r = runWhatIf(s);
+    std::map<std::string, const WhatIfScore*> every, below;
+    for (const WhatIfScore& row : r.rows) {
+        if (row.predictor == "contiguous" || row.predictor == "oracle") continue;
+        (row.threshold > 0 ? below : every)[row.predictor] = &row;
+    }
+    ASSERT_EQ(below.size(), 2u);
+    for (const auto& [name, row] : below) {
+        EXPECT_DOUBLE_EQ(row->threshold, 0.9);
+        EXPECT_EQ(row->every, 1);
+        EXPECT_GT(row->rebalances, 0) << name;
+        EXPECT_LT(row->rebalances, every[name]->rebalances) << name;
+    }
+    s.thresholds = {1.5};
+    EXPECT_THROW(runWhatIf(s), Error);
+}
+
 TEST(WhatIf, BadSpecsAreRefusedBeforeAnyStep) {
     WhatIfSpec s = smallSpec();
     s.predictors = {"t2e_ffn"};  // no router inputs here; and too late where there are
