@@ -96,6 +96,10 @@ CLI::Option* addRunRebalanceFlags(CLI::App& cmd, ExperimentRebalance& r) {
                    "Move at most this many experts per layer per rebalance")
         ->check(atLeast(-1, "-1 = no limit"))
         ->needs(policy);
+    cmd.add_flag("--spare-slots-only", r.spareSlotsOnly,
+                 "Keep every expert in its contiguous home slot; replicas only in spare slots "
+                 "(MoE-GPS's budget)")
+        ->needs(policy);
     cmd.add_flag("--migration-aware", r.migrationAware,
                  "Relabel each plan's ranks so the most replicas stay where they are (equal "
                  "balance, fewer bytes copied)")

@@ -29,6 +29,7 @@ struct WhatIfFlags {
     WhatIfSpec spec;
     double tflops = 400;
     std::string migration = "off";
+    std::string budget = "slots";
     std::vector<std::string> presets;
     TableOutput output;
     std::string db;
@@ -45,6 +46,9 @@ int execute(WhatIfFlags& f) {
     spec.migrationModes = f.migration == "both" ? std::vector<bool>{false, true}
                           : f.migration == "on" ? std::vector<bool>{true}
                                                 : std::vector<bool>{false};
+    spec.spareModes = f.budget == "both"    ? std::vector<bool>{false, true}
+                      : f.budget == "spare" ? std::vector<bool>{true}
+                                            : std::vector<bool>{false};
     for (const std::string& name : f.presets) spec.presets.push_back(stackPreset(name));
     TableSink sink(f.output);
     ProgressMeter meter(stderrIsTerminal());
@@ -111,6 +115,12 @@ void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
                    "Relabel each plan's ranks to keep replicas in place: off, on, or both (every "
                    "policy's rows with and without, to compare what it saves)")
         ->check(CLI::IsMember({"off", "on", "both"}))
+        ->capture_default_str();
+    cmd.add_option("--budget", f.budget,
+                   "Which slots take replicas: slots (any: the policy places every expert), "
+                   "spare (each expert keeps its contiguous home slot, replicas only in the spare "
+                   "slots, as MoE-GPS duplicates) or both")
+        ->check(CLI::IsMember({"slots", "spare", "both"}))
         ->capture_default_str();
     cmd.add_option("--preset", f.presets,
                    "Add a serving stack's default EPLB schedule as a row, read from its source: "

@@ -34,14 +34,15 @@ std::string matrixData(const WhatIfResult& r, const std::string& format) {
     DataTable t({"predictor", "policy", "every", "slowest_over_ideal", "gap_closed",
                  "moved_experts_per_step", "moved_bytes_per_step", "predictor_us",
                  "modelled_ms_per_step", "rebalances", "steps", "migration_aware", "preset",
-                 "threshold"});
+                 "threshold", "budget"});
     for (const WhatIfScore& s : r.rows) {
         const RowFigures f = figuresOf(s);
         t.addRow({s.predictor, s.policy, std::to_string(s.every), rawNumber(s.slowestOverIdeal),
                   s.predictor == "contiguous" ? "0" : rawNumber(s.gapClosed),
                   rawNumber(f.movedExperts), rawNumber(f.movedBytes), rawNumber(f.predictorUs),
                   rawNumber(f.modelledMs), std::to_string(s.rebalances), std::to_string(s.steps),
-                  s.migrationAware ? "1" : "0", s.preset, rawNumber(s.threshold)});
+                  s.migrationAware ? "1" : "0", s.preset, rawNumber(s.threshold),
+                  s.spareSlotsOnly ? "spare" : "slots"});
     }
     return format == "csv" ? t.csv() : t.json();
 }
@@ -62,11 +63,13 @@ std::string matrixTable(const WhatIfResult& r) {
         const bool bound = s.predictor == "contiguous" || s.predictor == "oracle";
         const std::string name =
             s.preset.empty() ? s.predictor : s.preset + " default: " + s.predictor;
-        t.addRow({name, s.policy + (s.migrationAware ? "+relabel" : ""), scheduleOf(s),
-                  fixed(s.slowestOverIdeal, 4),
-                  s.predictor == "contiguous" ? "0%" : fixed(100 * s.gapClosed, 1) + "%",
-                  fixed(f.movedExperts, 2), fixed(f.movedBytes / (1 << 20), 2),
-                  bound ? "-" : fixed(f.predictorUs, 1) + " us", fixed(f.modelledMs, 3) + " ms"});
+        t.addRow(
+            {name,
+             s.policy + (s.migrationAware ? "+relabel" : "") + (s.spareSlotsOnly ? "+spare" : ""),
+             scheduleOf(s), fixed(s.slowestOverIdeal, 4),
+             s.predictor == "contiguous" ? "0%" : fixed(100 * s.gapClosed, 1) + "%",
+             fixed(f.movedExperts, 2), fixed(f.movedBytes / (1 << 20), 2),
+             bound ? "-" : fixed(f.predictorUs, 1) + " us", fixed(f.modelledMs, 3) + " ms"});
     }
     t.print(out);
     out << "\nslowest/ideal: the slowest rank's token-expert pairs over the layer's pairs / ranks,"
@@ -75,7 +78,9 @@ std::string matrixTable(const WhatIfResult& r) {
            "slowest rank's rows x 6HF at the FLOP rate, summed over layers, plus weight-copy "
            "time a step's compute does not hide\npredictor: its measured wall time per step, "
            "learning and forecasting every layer (run once for all its policies and cadences)\n"
-           "every: <b = checked every step, planned when predicted balancedness is below b\n";
+           "every: <b = checked every step, planned when predicted balancedness is below b\n"
+           "+relabel: plans relabelled to keep replicas in place; +spare: a fixed contiguous "
+           "base, replicas in spare slots only\n";
     return out.str();
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/balance/migration_relabel.h"
 #include "core/balance/policy_factory.h"
+#include "core/balance/spare_slots.h"
 #include "core/common/error.h"
 #include "core/model/cpu_backend.h"
 #include "core/predict/predictor_factory.h"
@@ -40,6 +41,20 @@ size_t expertBytesOf(const MoeLayerConfig& lc) {
     return 3ull * static_cast<size_t>(lc.hidden) * static_cast<size_t>(lc.ffn) * sizeof(float);
 }
 
+namespace {
+// Moves of a plan changed after the policy made it, against the placement it replaces.
+void recountMoves(const Placement& current, const std::vector<double>& load, size_t expertBytes,
+                  PolicyResult& r) {
+    r.movedBytes = 0;
+    const std::vector<LayerChange> changes = layerChanges(current, r.placement, load, expertBytes);
+    r.movedExperts.assign(changes.size(), 0);
+    for (size_t l = 0; l < changes.size(); ++l) {
+        r.movedExperts[l] = changes[l].movedExperts;
+        r.movedBytes += changes[l].movedBytes;
+    }
+}
+}  // namespace
+
 PolicyResult planPlacement(Policy& policy, const std::vector<double>& load,
                            const Placement& current, const RebalanceOptions& o,
                            const MoeLayerConfig& lc, double pairsPerLayer,
@@ -56,17 +71,18 @@ PolicyResult planPlacement(Policy& policy, const std::vector<double>& load,
     in.tokensPerLayer = pairsPerLayer;
     in.transitions = transitions;
     PolicyResult r = policy.plan(in);
-    if (!o.migrationAware) return r;
-    r.placement = relabelForFewestMoves(current, r.placement);
-    r.slotExperts.clear();  // slot numbers no longer match the renamed ranks
-    r.movedBytes = 0;
-    const std::vector<LayerChange> changes =
-        layerChanges(current, r.placement, load, in.expertBytes);
-    r.movedExperts.assign(changes.size(), 0);
-    for (size_t l = 0; l < changes.size(); ++l) {
-        r.movedExperts[l] = changes[l].movedExperts;
-        r.movedBytes += changes[l].movedBytes;
+    if (o.spareSlotsOnly) {  // the base stays put, so there is nothing to relabel
+        const Placement base =
+            Placement::contiguous(current.layers(), current.experts(), current.ranks());
+        const int slots = o.slots > 0 ? o.slots : current.experts();
+        r.placement = keepBaseFillSpare(base, r.placement, slots / current.ranks(), load);
+    } else if (o.migrationAware) {
+        r.placement = relabelForFewestMoves(current, r.placement);
+    } else {
+        return r;
     }
+    r.slotExperts.clear();  // slot numbers no longer match the placement
+    recountMoves(current, load, in.expertBytes, r);
     return r;
 }
 

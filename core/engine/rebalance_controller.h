@@ -34,6 +34,9 @@ struct RebalanceOptions {
     // Relabel each plan's ranks to keep the most replicas in place (core/balance/
     // migration_relabel.h): equal balance, fewer bytes copied.
     bool migrationAware = false;
+    // MoE-GPS's budget: experts keep a contiguous base slot, only spare slots (slots per rank
+    // beyond the base) take the policy's replicas (spare_slots.h).
+    bool spareSlotsOnly = false;
     double flopRate = 0;  // per-rank FLOP/s for the model's FFN figure (0 = measure)
 };
 

@@ -67,6 +67,7 @@ void forEachField(ExperimentConfig& c, F&& f) {
     f("rebalance.horizon", r.horizon);
     f("rebalance.max_moves", r.maxMoves);
     f("rebalance.migration_aware", r.migrationAware);
+    f("rebalance.spare_slots_only", r.spareSlotsOnly);
     ExperimentRecording& rec = c.recording;
     f("recording.name", rec.name);
     f("recording.notes", rec.notes);

@@ -67,6 +67,7 @@ struct ExperimentRebalance {
     int horizon = 100;            // forecast steps averaged into the policy's input
     int maxMoves = -1;            // experts moved per layer per rebalance; -1 = any
     bool migrationAware = false;  // relabel each plan's ranks to keep replicas in place
+    bool spareSlotsOnly = false;  // keep a contiguous base; replicas only in spare slots
     bool enabled() const { return !policy.empty() && policy != "none"; }
 };
 

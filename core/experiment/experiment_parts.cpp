@@ -61,6 +61,7 @@ RebalanceOptions rebalanceOptionsFor(const ExperimentConfig& c, const WorkloadSh
     o.horizon = r.horizon;
     o.maxMoves = r.maxMoves;
     o.migrationAware = r.migrationAware;
+    o.spareSlotsOnly = r.spareSlotsOnly;
     return o;
 }
 

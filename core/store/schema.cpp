@@ -79,6 +79,7 @@ CREATE TABLE whatif_rows (
     every INTEGER NOT NULL,
     threshold REAL NOT NULL,
     migration_aware INTEGER NOT NULL,
+    spare_slots_only INTEGER NOT NULL,
     preset TEXT NOT NULL,
     steps INTEGER NOT NULL,
     slowest_over_ideal REAL NOT NULL,

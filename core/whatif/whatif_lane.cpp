@@ -37,6 +37,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::predicted(const RebalanceOptions& option
     lane->score_.every = o.every;
     lane->score_.threshold = o.threshold;
     lane->score_.migrationAware = o.migrationAware;
+    lane->score_.spareSlotsOnly = o.spareSlotsOnly;
     return lane;
 }
 
@@ -52,6 +53,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::planning(const RebalanceOptions& options
         lane->transitions_ = TransitionCounts(shape.layers, shape.experts);
     lane->score_.policy = options.policy;
     lane->score_.migrationAware = options.migrationAware;
+    lane->score_.spareSlotsOnly = options.spareSlotsOnly;
     return lane;
 }
 

@@ -31,6 +31,7 @@ struct WhatIfScore {
     int64_t every = 0;              // rebalance cadence in steps; 0 = never
     double threshold = 0;           // > 0: plan only when predicted balancedness is below
     bool migrationAware = false;    // plans relabelled to keep replicas in place
+    bool spareSlotsOnly = false;    // a fixed contiguous base; replicas in spare slots only
     std::string preset;             // a serving stack's defaults this row reproduces, if any
     int64_t steps = 0;
     double slowestOverIdeal = 0;  // mean over (step, layer) of max rank rows / (pairs / G)

@@ -73,14 +73,15 @@ std::vector<std::pair<int64_t, double>> schedulesOf(const WhatIfSpec& s) {
 
 // A policy's oracle, then its lane for every predictor and schedule.
 void addPolicyLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLayerConfig& layer,
-                    const std::string& policy, bool migrationAware, const Forecasters& forecasters,
-                    Lanes& lanes) {
+                    const std::string& policy, std::pair<bool, bool> mode,
+                    const Forecasters& forecasters, Lanes& lanes) {
     const ExperimentConfig& c = s.base;
     ExperimentConfig pc = c;
     pc.rebalance.policy = policy;
     pc.rebalance.predictor = "sw_avg";
     RebalanceOptions o = rebalanceOptionsFor(pc, shape);
-    o.migrationAware = migrationAware;
+    o.migrationAware = mode.first;
+    o.spareSlotsOnly = mode.second;
     const int oracle = static_cast<int>(lanes.all.size());
     lanes.all.push_back(WhatIfLane::oracle(o, shape, layer, c.model.ranks, s.cluster));
     lanes.oracleOf.push_back(oracle);
@@ -107,7 +108,8 @@ void addPresetLanes(const WhatIfSpec& s, const WorkloadShape& shape, const MoeLa
     int oracle = -1;
     for (size_t i = 0; i < lanes.all.size(); ++i) {
         const WhatIfScore& sc = lanes.all[i]->score();
-        if (sc.predictor == "oracle" && sc.policy == "eplb" && !sc.migrationAware)
+        if (sc.predictor == "oracle" && sc.policy == "eplb" && !sc.migrationAware &&
+            !sc.spareSlotsOnly)
             oracle = static_cast<int>(i);
     }
     if (oracle < 0) {
@@ -149,8 +151,11 @@ Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape, const Forecaste
     lanes.all.push_back(WhatIfLane::contiguous(layer, shape.layers, c.model.ranks, s.cluster));
     lanes.oracleOf.push_back(-1);
     for (const bool migrationAware : s.migrationModes)
-        for (const std::string& policy : s.policies)
-            addPolicyLanes(s, shape, layer, policy, migrationAware, forecasters, lanes);
+        for (const bool spare : s.spareModes)
+            for (const std::string& policy : s.policies)
+                if (!(migrationAware && spare))
+                    addPolicyLanes(s, shape, layer, policy, {migrationAware, spare}, forecasters,
+                                   lanes);
     addPresetLanes(s, shape, layer, lanes);
     return lanes;
 }

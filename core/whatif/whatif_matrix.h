@@ -40,6 +40,9 @@ struct WhatIfSpec {
     std::vector<double> thresholds;
     // Plans as the policy makes them (false) and relabelled to keep replicas in place (true).
     std::vector<bool> migrationModes = {false};
+    // Budgets: any slot (false) and spare slots only over a fixed contiguous base (true, as
+    // MoE-GPS duplicates). Relabelling does not apply to the latter, whose base never moves.
+    std::vector<bool> spareModes = {false};
     std::vector<StackPreset> presets;  // extra rows: each stack's default EPLB schedule
     WhatIfCluster cluster;
     int threads = 0;  // lanes in parallel; 0 = all cores

@@ -21,6 +21,7 @@ std::string whatIfFacts(const WhatIfSpec& spec, const WhatIfResult& r) {
     w["cadences"] = spec.cadences;
     w["thresholds"] = spec.thresholds;
     w["migration_modes"] = spec.migrationModes;
+    w["spare_modes"] = spec.spareModes;
     nlohmann::json presets = nlohmann::json::array();
     for (const StackPreset& p : spec.presets) presets.push_back(p.name);
     w["presets"] = presets;
@@ -37,7 +38,9 @@ void insertRows(store::SqliteConnection& db, int64_t runId, const WhatIfResult& 
         "INSERT INTO whatif_rows (run_id, row, predictor, policy, every, migration_aware, preset, "
         "steps, slowest_over_ideal, gap_closed, moved_experts, moved_bytes, rebalances, "
         "compute_seconds, exposed_copy_seconds, forecast_seconds, forecasts, per_step, "
-        "threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "threshold, spare_slots_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, "
+        "?, ?)");
     std::vector<uint8_t> blob;
     for (size_t i = 0; i < r.rows.size(); ++i) {
         const WhatIfScore& s = r.rows[i];
@@ -48,7 +51,7 @@ void insertRows(store::SqliteConnection& db, int64_t runId, const WhatIfResult& 
         ins.bind(9, s.slowestOverIdeal).bind(10, s.gapClosed).bind(11, s.movedExperts);
         ins.bind(12, s.movedBytes).bind(13, s.rebalances).bind(14, s.computeSeconds);
         ins.bind(15, s.exposedCopySeconds).bind(16, s.forecastSeconds).bind(17, s.forecasts);
-        ins.bindBlob(18, blob).bind(19, s.threshold).run();
+        ins.bindBlob(18, blob).bind(19, s.threshold).bind(20, s.spareSlotsOnly ? 1 : 0).run();
     }
 }
 
@@ -114,6 +117,7 @@ WhatIfScore rowOf(const store::SqliteStatement& q, const std::string& path) {
     s.forecastSeconds = q.real(13);
     s.forecasts = q.integer(14);
     s.threshold = q.real(16);
+    s.spareSlotsOnly = q.integer(17) != 0;
     if (!store::decodeFloats(q.blob(15), s.perStep))
         throw Error::inFile(path, 0, "what-if row '" + s.predictor + "' has a damaged curve");
     if (s.steps < 0 || s.every < 0 || s.forecasts < 0 || s.rebalances < 0)
@@ -139,7 +143,8 @@ WhatIfResult loadWhatIf(store::SqliteConnection& db, const store::RunRecord& run
         db,
         "SELECT predictor, policy, every, migration_aware, preset, steps, slowest_over_ideal, "
         "gap_closed, moved_experts, moved_bytes, rebalances, compute_seconds, "
-        "exposed_copy_seconds, forecast_seconds, forecasts, per_step, threshold FROM whatif_rows "
+        "exposed_copy_seconds, forecast_seconds, forecasts, per_step, threshold, spare_slots_only "
+        "FROM whatif_rows "
         "WHERE "
         "run_id = ? ORDER BY row");
     q.bind(1, run.id);

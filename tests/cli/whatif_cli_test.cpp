@@ -45,14 +45,14 @@ TEST(WhatIfCli, StackPresetsAreRows) {
     const Result r = cli(std::string(kSmall) + " --preset vllm --preset sglang --format csv");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("sw_avg:window=1000,eplb,3000,"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(",vllm,0\n"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(",sglang,0\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(",vllm,0,slots\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(",sglang,0,slots\n"), std::string::npos) << r.out;
     EXPECT_NE(cli(std::string(kSmall) + " --preset tgi").code, 0);
     const Result both = cli(std::string(kSmall) + " --migration-aware both --format csv");
     ASSERT_EQ(both.code, 0) << both.out;
     // The last columns: steps, migration_aware, preset (none), threshold (none).
-    EXPECT_NE(both.out.find(",40,0,,0\n"), std::string::npos) << both.out;
-    EXPECT_NE(both.out.find(",40,1,,0\n"), std::string::npos) << both.out;
+    EXPECT_NE(both.out.find(",40,0,,0,slots\n"), std::string::npos) << both.out;
+    EXPECT_NE(both.out.find(",40,1,,0,slots\n"), std::string::npos) << both.out;
 }
 
 TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
@@ -60,9 +60,14 @@ TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("\naffinity,eplb,1,"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\nt2e_freq,eplb,8,"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(",30,0,,0\n"), std::string::npos) << "30 of 40 steps scored: " << r.out;
+    EXPECT_NE(r.out.find(",30,0,,0,slots\n"), std::string::npos)
+        << "30 of 40 steps scored: " << r.out;
     const Result table = cli(std::string(kSmall) + " -p affinity --warmup 10 --threshold 0.9");
     EXPECT_NE(table.out.find("<0.90"), std::string::npos) << table.out;
+    const Result spare = cli(std::string(kSmall) + " --budget both --no-db --format csv");
+    ASSERT_EQ(spare.code, 0) << spare.out;
+    EXPECT_NE(spare.out.find(",0,spare\n"), std::string::npos) << spare.out;
+    EXPECT_NE(spare.out.find(",0,slots\n"), std::string::npos) << spare.out;
     EXPECT_NE(table.out.find("scored from step 10"), std::string::npos) << table.out;
 }
 

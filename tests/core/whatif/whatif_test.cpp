@@ -316,6 +316,26 @@ TEST(WhatIf, ThresholdSchedulesPlanOnlyWhenTheForecastIsUnbalanced) {
     EXPECT_THROW(runWhatIf(s), Error);
 }
 
+// Both budgets: spare-slot rows keep every expert's contiguous home, are scored against the
+// spare-slot oracle, and move less than planning every slot.
+TEST(WhatIf, SpareSlotBudgetRowsBesideFreePlacement) {
+    WhatIfSpec s = smallSpec();
+    s.predictors = {"last"};
+    s.policies = {"eplb"};
+    s.cadences = {1};
+    s.spareModes = {false, true};
+    const WhatIfResult r = runWhatIf(s);
+    ASSERT_EQ(r.rows.size(), 5u);  // contiguous, then per budget its oracle and one lane
+    const WhatIfScore& free = r.rows[2];
+    const WhatIfScore& spare = r.rows[4];
+    ASSERT_FALSE(free.spareSlotsOnly);
+    ASSERT_TRUE(spare.spareSlotsOnly);
+    EXPECT_TRUE(r.rows[3].spareSlotsOnly && r.rows[3].predictor == "oracle");
+    EXPECT_LT(spare.movedExperts, free.movedExperts);
+    EXPECT_LT(r.rows[3].slowestOverIdeal, r.rows[0].slowestOverIdeal);
+    EXPECT_GT(spare.gapClosed, 0.0);
+}
+
 TEST(WhatIf, BadSpecsAreRefusedBeforeAnyStep) {
     WhatIfSpec s = smallSpec();
     s.predictors = {"t2e_ffn"};  // no router inputs here; and too late where there are
