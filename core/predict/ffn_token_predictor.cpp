@@ -92,6 +92,7 @@ void FfnTokenOptions::validate() const {
     need(batch >= 1, "batch must be >= 1");
     need(epochsPerStep >= 1, "epochs must be >= 1");
     need(inputLag == 0 || inputLag == 1, "the input lag must be 0 or 1 layers");
+    need(!routingFeatures || inputLag == 1, "routing features need an input lag of 1");
 }
 
 FfnTokenPredictor::FfnTokenPredictor(const FfnTokenOptions& options, const WorkloadShape& shape)
@@ -100,7 +101,7 @@ FfnTokenPredictor::FfnTokenPredictor(const FfnTokenOptions& options, const Workl
     checkShape(shape);
     for (int l = 0; l < shape.layers; ++l)
         nets_.push_back(
-            std::make_unique<Net>(shape.hiddenDim, options.hidden1, options.hidden2, shape.experts,
+            std::make_unique<Net>(inputWidth(), options.hidden1, options.hidden2, shape.experts,
                                   options.seed * 1000003ULL + static_cast<uint64_t>(l)));
 }
 
@@ -111,7 +112,8 @@ std::string FfnTokenPredictor::parameters() const {
            ",hidden2=" + std::to_string(options_.hidden2) +
            ",lr=" + std::to_string(options_.learningRate) +
            ",batch=" + std::to_string(options_.batch) +
-           ",epochs=" + std::to_string(options_.epochsPerStep);
+           ",epochs=" + std::to_string(options_.epochsPerStep) +
+           (options_.routingFeatures ? ",routing=1" : "");
 }
 
 void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {
@@ -125,11 +127,31 @@ void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {
 FfnTokenPredictor::Net& FfnTokenPredictor::forwardLayer(const Step& step, int layer) {
     if (layer < options_.inputLag)
         throw Error("t2e_ffn: layer " + std::to_string(layer) + " has no earlier router input");
-    const int T = step.tokens, D = shape_.hiddenDim;
-    const size_t input = static_cast<size_t>(layer - options_.inputLag);
     Net& net = *nets_[layer];
-    net.forward(Eigen::Map<const Mat>(step.hidden.data() + input * T * D, T, D));
+    net.forward(
+        Eigen::Map<const Mat>(inputRows(step, layer, 0, step.tokens), step.tokens, inputWidth()));
     return net;
+}
+
+int FfnTokenPredictor::inputWidth() const {
+    return shape_.hiddenDim + (options_.routingFeatures ? shape_.experts : 0);
+}
+
+const float* FfnTokenPredictor::inputRows(const Step& step, int layer, int begin, int n) {
+    const int T = step.tokens, D = shape_.hiddenDim, W = inputWidth();
+    const size_t source = static_cast<size_t>(layer - options_.inputLag);
+    const float* hidden = step.hidden.data() + (source * T + begin) * D;
+    if (!options_.routingFeatures) return hidden;
+    const int k = shape_.topK;
+    const auto before = step.layerExperts(static_cast<int>(source), k);
+    input_.assign(static_cast<size_t>(n) * W, 0.0f);
+    for (int t = 0; t < n; ++t) {
+        float* row = input_.data() + static_cast<size_t>(t) * W;
+        std::copy(hidden + static_cast<size_t>(t) * D, hidden + static_cast<size_t>(t + 1) * D,
+                  row);
+        for (int j = 0; j < k; ++j) row[D + before[static_cast<size_t>(begin + t) * k + j]] = 1;
+    }
+    return input_.data();
 }
 
 void FfnTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
@@ -164,13 +186,12 @@ void FfnTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadS
 }
 
 void FfnTokenPredictor::observe(const Step& step) {
-    const int T = step.tokens, D = shape_.hiddenDim, k = shape_.topK, E = shape_.experts;
+    const int T = step.tokens, k = shape_.topK, E = shape_.experts;
     const float lr = static_cast<float>(options_.learningRate);
     double loss = 0;
     int batches = 0;
     for (int l = options_.inputLag; l < shape_.layers; ++l) {
         const auto truth = step.layerExperts(l, k);
-        const size_t input = static_cast<size_t>(l - options_.inputLag);
         for (int epoch = 0; epoch < options_.epochsPerStep; ++epoch)
             for (int begin = 0; begin < T; begin += options_.batch) {
                 const int n = std::min(options_.batch, T - begin);
@@ -178,8 +199,8 @@ void FfnTokenPredictor::observe(const Step& step) {
                 for (int t = 0; t < n; ++t)
                     for (int j = 0; j < k; ++j)
                         y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
-                const float* x = step.hidden.data() + (input * T + begin) * D;
-                loss += nets_[l]->train(Eigen::Map<const Mat>(x, n, D), y, lr);
+                loss += nets_[l]->train(
+                    Eigen::Map<const Mat>(inputRows(step, l, begin, n), n, inputWidth()), y, lr);
                 ++batches;
             }
     }

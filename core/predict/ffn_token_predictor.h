@@ -21,6 +21,9 @@ struct FfnTokenOptions {
     // Which layer's router input predicts layer l: l - inputLag. 0 is MoE-GPS's classifier
     // (the layer's own input); 1 is a pre-gate (Pre-gated MoE), which knows one layer early.
     int inputLag = 0;
+    // With inputLag 1: also feed the layer before's routing (its k experts, one-hot), which
+    // exists by then too; cross-layer affinity and the router input in one network.
+    bool routingFeatures = false;
     void validate() const;
 };
 
@@ -43,6 +46,11 @@ public:
 private:
     struct Net;
     Net& forwardLayer(const Step& step, int layer);
+    int inputWidth() const;
+    // Rows begin..begin+n of the network's input for `layer` (n x inputWidth(), row-major): in
+    // the step (router inputs only) or assembled in input_ (with the layer before's routing).
+    const float* inputRows(const Step& step, int layer, int begin, int n);
+    std::vector<float> input_;
     FfnTokenOptions options_;
     WorkloadShape shape_;
     std::vector<std::unique_ptr<Net>> nets_;  // one per layer

@@ -135,7 +135,11 @@ std::unique_ptr<TokenPredictor> tokenPredictor(SpecArgs& a, const WorkloadShape&
     if (n == "t2e_position") return std::make_unique<FrequencyTokenPredictor>(Key::Position, shape);
     if (n == "t2e_token") return std::make_unique<FrequencyTokenPredictor>(Key::TokenId, shape);
     if (n == "t2e_ffn") return std::make_unique<FfnTokenPredictor>(ffnOptions(a), shape);
-    if (n == "pregate") return std::make_unique<PreGatePredictor>(ffnOptions(a), shape);
+    if (n == "pregate") {
+        FfnTokenOptions o = ffnOptions(a);
+        o.routingFeatures = a.number<int>("routing", 0) != 0;
+        return std::make_unique<PreGatePredictor>(o, shape);
+    }
     if (n == "affinity")
         return std::make_unique<AffinityPredictor>(shape, a.number<double>("decay", 0.98));
     if (n == "seq_history")
@@ -196,7 +200,8 @@ std::string predictorHelp() {
            ":table[=PATH],dataset=D,category=C,phase=think|answer], "
            "t2e_freq, t2e_position, t2e_token, "
            "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1], "
-           "pregate[:same keys as t2e_ffn], affinity[:decay=0.98], seq_history[:window=32]";
+           "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts)], "
+           "affinity[:decay=0.98], seq_history[:window=32]";
 }
 
 }  // namespace moe

@@ -114,7 +114,8 @@ TEST_P(EveryTokenPredictor, ForecastOfALayerIgnoresThatLayerAndLaterOnes) {
 
 INSTANTIATE_TEST_SUITE_P(Families, EveryTokenPredictor,
                          ::testing::Values("t2e_freq", "t2e_position", "t2e_token", "t2e_ffn",
-                                           "pregate", "affinity", "seq_history"));
+                                           "pregate", "pregate:routing=1", "affinity",
+                                           "seq_history"));
 
 // Layer l+1's experts a fixed function of layer l's: affinity learns it exactly.
 TEST(Affinity, LearnsADeterministicLayerToLayerMapExactly) {
