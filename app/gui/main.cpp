@@ -1,5 +1,5 @@
 // moe-workbench: the Qt 6 desktop front end. Parses the command line (--demo, --config,
-// --steps, --screenshot, --bench-ui), opens the main window and, for --demo, starts the
+// --steps, --screenshot, --bench-ui, --open-run), opens the main window and, for --demo, starts the
 // experiment (the default one, or --config's) at once.
 #include <QApplication>
 #include <QCommandLineParser>
@@ -33,7 +33,7 @@ void offscreenWithoutDisplay(int argc, char** argv) {
 
 struct Options {
     bool demo = false, scripted = false, benchUi = false, stepsGiven = false;
-    long long steps = 0;
+    long long steps = 0, openRun = 0;
     QString screenshot, viewShots, benchReport, configFile;
 };
 
@@ -71,7 +71,11 @@ int parseOptions(QApplication& app, Options& o) {
         "FILE");
     QCommandLineOption viewShots("screenshot-views",
                                  "With --screenshot: also save each view as DIR/VIEW.png.", "DIR");
-    parser.addOptions({demo, config, steps, screenshot, viewShots, benchUi, database});
+    QCommandLineOption openRun("open-run",
+                               "Open stored run ID of the database at start (a what-if run in "
+                               "the What-if view); with --screenshot, save it and exit.",
+                               "ID");
+    parser.addOptions({demo, config, steps, screenshot, viewShots, benchUi, database, openRun});
     parser.process(app);
 
     bool ok = false;
@@ -88,8 +92,15 @@ int parseOptions(QApplication& app, Options& o) {
     o.viewShots = parser.value(viewShots);
     o.configFile = parser.value(config);
     o.scripted = parser.isSet(screenshot) || o.benchUi;
-    if (parser.isSet(screenshot) && !o.demo) {
-        std::fprintf(stderr, "moe-workbench: --screenshot needs --demo\n");
+    if (parser.isSet(openRun)) {
+        o.openRun = parser.value(openRun).toLongLong(&ok);
+        if (!ok || o.openRun < 1) {
+            std::fprintf(stderr, "moe-workbench: --open-run wants a run id (1 or more)\n");
+            return 2;
+        }
+    }
+    if (parser.isSet(screenshot) && !o.demo && o.openRun == 0) {
+        std::fprintf(stderr, "moe-workbench: --screenshot needs --demo or --open-run\n");
         return 2;
     }
     if (parser.isSet(database)) setenv("MOE_DB", qPrintable(parser.value(database)), 1);
@@ -151,5 +162,14 @@ int main(int argc, char** argv) {
     if (!o.viewShots.isEmpty()) window.setViewShotsDir(o.viewShots);
     window.show();
     if (o.demo || o.benchUi) QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);
+    if (o.openRun > 0 && !o.demo)  // after the window opened its database (queued before)
+        QTimer::singleShot(0, &window, [&window, &o] {
+            const bool opened = window.openStoredRun(o.openRun);
+            if (o.screenshot.isEmpty()) return;
+            if (opened)
+                window.screenshotAndQuit();
+            else
+                QApplication::exit(1);
+        });
     return app.exec();
 }

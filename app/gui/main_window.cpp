@@ -56,6 +56,7 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     // Until a run shows its own shape: the MoE-GPS figure's setting.
     computeStrategyMap(MoeDims::mixtral8x7b(), 4, 512, tr("Mixtral 8x7B, 4 GPUs, 512 tokens"));
     connectPanelAndBrowser();
+    connectWhatIf();
 
     timer_.setInterval(33);  // ~30 Hz
     connect(&timer_, &QTimer::timeout, this, &MainWindow::poll);
@@ -113,8 +114,11 @@ void MainWindow::buildViews() {
     strategy_ = new widgets::StrategyMapView(this);
     QDockWidget* strategyDock =
         addView(tr("Strategy map"), "strategyMapDock", strategy_, Qt::BottomDockWidgetArea);
+    whatIf_ = new widgets::WhatIfView(this);
+    whatIfDock_ = addView(tr("What-if"), "whatIfDock", whatIf_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(placementDock, comparisonDock);
     tabifyDockWidget(placementDock, strategyDock);
+    tabifyDockWidget(placementDock, whatIfDock_);
     placementDock->raise();
     resizeDocks({panelDock, balanceDock}, {340, 440}, Qt::Horizontal);
     resizeDocks({balanceDock, errorsDock}, {330, 330}, Qt::Vertical);
@@ -169,9 +173,13 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 }
 
 std::vector<std::pair<QString, QWidget*>> MainWindow::exportableViews() const {
-    return {{tr("Load heatmap"), heatmap_},        {tr("Rank balance"), balance_},
-            {tr("Prediction error"), errors_},     {tr("Placement"), placement_},
-            {tr("Comparison table"), comparison_}, {tr("Strategy map"), strategy_}};
+    return {{tr("Load heatmap"), heatmap_},
+            {tr("Rank balance"), balance_},
+            {tr("Prediction error"), errors_},
+            {tr("Placement"), placement_},
+            {tr("Comparison table"), comparison_},
+            {tr("Strategy map"), strategy_},
+            {tr("What-if"), whatIf_}};
 }
 
 void MainWindow::buildMenus() {
@@ -208,6 +216,9 @@ void MainWindow::buildMenus() {
     run->addAction(tr("&Close stored run (back to live)"), QKeySequence(tr("Ctrl+L")), this,
                    &MainWindow::closeReplay);
     run->addAction(tr("Clear &overlays"), this, &MainWindow::clearOverlays);
+    run->addSeparator();
+    run->addAction(tr("&What-if matrix"), QKeySequence(tr("Ctrl+W")), this,
+                   [this] { runWhatIfMatrix(); });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : docks_) view->addAction(d->toggleViewAction());
@@ -219,7 +230,8 @@ void MainWindow::buildMenus() {
         QMessageBox::information(
             this, tr("Keyboard shortcuts"),
             tr("Ctrl+R  start the experiment\nSpace  pause / resume\nEsc  stop\n"
-               "Ctrl+L  leave a stored run, back to live\nCtrl+O  open a database\n"
+               "Ctrl+L  leave a stored run, back to live\nCtrl+W  what-if matrix of the "
+               "experiment\nCtrl+O  open a database\n"
                "F5  refresh the experiment list\nCtrl+Q  quit\n\n"
                "Right-click any plot to export it (PNG, PDF, SVG)."));
     });

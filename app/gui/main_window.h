@@ -18,6 +18,7 @@
 
 #include "app/gui/engine_runner.h"
 #include "app/gui/ui_bench.h"
+#include "app/gui/whatif_job.h"
 #include "core/balance/perf_model.h"
 #include "core/engine/telemetry.h"
 
@@ -59,6 +60,8 @@ public:
     widgets::PlacementView* placementView() const { return placement_; }
     widgets::ComparisonTable* comparisonTable() const { return comparison_; }
     widgets::StrategyMapView* strategyMap() const { return strategy_; }
+    widgets::WhatIfView* whatIfView() const { return whatIf_; }
+    const WhatIfJob& whatIfJob() const { return *whatIfJob_; }
     const EngineRunner& runner() const { return runner_; }
     int64_t stepsSeen() const { return steps_; }
     // Whether a run's telemetry is still being drained (false once its end was handled).
@@ -100,6 +103,15 @@ public slots:
     void clearOverlays();
     // Adds the runs' predictor and policy summaries to the comparison table.
     bool compareRuns(const std::vector<int64_t>& runIds);
+    // The what-if matrix of the panel's experiment (its predictors and policy, with EPLB, GPS
+    // and FasterMoE beside it, every step and every 50), on a worker thread with a progress
+    // dialog; the result is shown and, when the panel records, stored. False when it cannot
+    // start (a run or another matrix is going).
+    bool runWhatIfMatrix();
+    void showWhatIf(const WhatIfResult& result);
+    // Saves the window (and, with setViewShotsDir, each view) to the screenshot path now and
+    // quits with 0 or 1: for scripted shots of a stored run (--open-run).
+    void screenshotAndQuit();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -135,6 +147,13 @@ private:
     void updateComparison();
     void runEnded();
     bool saveViewShots();
+    bool saveScreenshots();
+
+    // What-if (main_window_whatif.cpp)
+    void connectWhatIf();
+    WhatIfSpec whatIfSpecFromPanel() const;
+    void whatIfFinished(const WhatIfResult& result, const WhatIfSpec& spec);
+    bool showStoredWhatIf(int64_t runId);
 
     // Replay (main_window_replay.cpp)
     void showReplayWindow(int64_t step);
@@ -149,6 +168,11 @@ private:
     widgets::PlacementView* placement_;
     widgets::ComparisonTable* comparison_;
     widgets::StrategyMapView* strategy_;
+    widgets::WhatIfView* whatIf_;
+    QDockWidget* whatIfDock_ = nullptr;
+    WhatIfJob* whatIfJob_ = nullptr;
+    QTimer whatIfPoll_;  // progress of a running matrix
+    class QProgressDialog* whatIfProgress_ = nullptr;
     std::vector<QDockWidget*> docks_;
     QByteArray defaultState_;
     bool predictorsKnown_ = false, placementKnown_ = false;

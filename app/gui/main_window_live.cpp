@@ -322,20 +322,27 @@ void MainWindow::finishScriptedRun(RunState state, const QString& error) {
             return;
         }
         refreshViews();
-        // Draw everything now (queued replots included) before grabbing.
-        QApplication::processEvents();
-        QDir().mkpath(QFileInfo(screenshotPath_).absolutePath());
-        bool ok = grab().save(screenshotPath_);
-        if (!ok)
-            std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(screenshotPath_));
-        if (!viewShotsDir_.isEmpty()) ok = saveViewShots() && ok;
-        // The picture may be fine, but a script must learn that an error was printed above
-        // (a damaged database, say), as a user would have seen its message box.
-        if (scriptedErrors_ > 0)
-            std::fprintf(stderr, "moe-workbench: %d error(s) above\n", scriptedErrors_);
-        QApplication::exit(ok && scriptedErrors_ == 0 ? 0 : 1);
-        return;
+        screenshotAndQuit();
     }
+}
+
+bool MainWindow::saveScreenshots() {
+    // Draw everything now (queued replots included) before grabbing.
+    QApplication::processEvents();
+    QDir().mkpath(QFileInfo(screenshotPath_).absolutePath());
+    bool ok = grab().save(screenshotPath_);
+    if (!ok) std::fprintf(stderr, "moe-workbench: cannot write %s\n", qPrintable(screenshotPath_));
+    if (!viewShotsDir_.isEmpty()) ok = saveViewShots() && ok;
+    return ok;
+}
+
+void MainWindow::screenshotAndQuit() {
+    const bool ok = saveScreenshots();
+    // The picture may be fine, but a script must learn that an error was printed above (a
+    // damaged database, say), as a user would have seen its message box.
+    if (scriptedErrors_ > 0)
+        std::fprintf(stderr, "moe-workbench: %d error(s) above\n", scriptedErrors_);
+    QApplication::exit(ok && scriptedErrors_ == 0 ? 0 : 1);
 }
 
 }  // namespace moe::gui

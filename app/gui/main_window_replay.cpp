@@ -70,6 +70,7 @@ bool MainWindow::openStoredRun(int64_t runId) {
         showMessage(tr("Open run"), tr("No experiment database is open (File > Open)."));
         return false;
     }
+    if (showStoredWhatIf(runId)) return true;
     try {
         replay_ = std::make_unique<RunReplay>(browser_->databasePath().toStdString(), runId);
     } catch (const std::exception& e) {

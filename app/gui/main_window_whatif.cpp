@@ -1,0 +1,129 @@
+// The what-if side of the main window: the matrix of the panel's experiment run off the GUI
+// thread with a progress dialog (Cancel stops it between steps and shows what ran), stored
+// beside the runs when the panel records, and stored matrices reopened from the browser.
+// Core's headers come first, before Qt's `slots` macro exists (whatif_job.h says why).
+#include "core/store/experiment_store.h"
+#include "core/store/store_paths.h"
+#include "core/whatif/whatif_matrix.h"
+#include "core/whatif/whatif_store.h"
+// (Qt after this line.)
+#include <QDockWidget>
+#include <QLabel>
+#include <QProgressDialog>
+
+#include "app/gui/experiment_browser.h"
+#include "app/gui/experiment_panel.h"
+#include "app/gui/main_window.h"
+
+namespace moe::gui {
+
+void MainWindow::connectWhatIf() {
+    whatIfJob_ = new WhatIfJob(
+        [this](const WhatIfResult& r, const WhatIfSpec& spec) { whatIfFinished(r, spec); },
+        [this](const QString& message) {
+            whatIfPoll_.stop();
+            if (whatIfProgress_) whatIfProgress_->hide();
+            showMessage(tr("What-if matrix failed"), message);
+        },
+        this);
+    whatIfPoll_.setInterval(100);
+    connect(&whatIfPoll_, &QTimer::timeout, this, [this] {
+        if (whatIfProgress_) whatIfProgress_->setValue(static_cast<int>(whatIfJob_->stepsDone()));
+    });
+}
+
+// The panel's experiment as a matrix: its predictors (every family), its policy (or EPLB)
+// beside EPLB, GPS and FasterMoE, every step and every 50 steps.
+WhatIfSpec MainWindow::whatIfSpecFromPanel() const {
+    WhatIfSpec spec;
+    spec.base = panel_->config();
+    spec.predictors = spec.base.prediction.predictors;
+    if (spec.predictors.empty()) spec.predictors = {"last", "sw_avg"};
+    const std::string own = spec.base.rebalance.policy;
+    if (!own.empty()) spec.policies.push_back(own);
+    for (const char* p : {"eplb", "gps", "fastermoe"})
+        if (std::find(spec.policies.begin(), spec.policies.end(), p) == spec.policies.end())
+            spec.policies.push_back(p);
+    spec.cadences = {1, 50};
+    // The matrix sets policy and cadence per lane; each forecasts until its next plan.
+    spec.base.rebalance.policy.clear();
+    spec.base.rebalance.horizon = 0;
+    return spec;
+}
+
+bool MainWindow::runWhatIfMatrix() {
+    if (runner_.live() || whatIfJob_->running()) {
+        showMessage(tr("What-if matrix"),
+                    tr("Wait for the running experiment or matrix to end (Esc stops a run)."));
+        return false;
+    }
+    const WhatIfSpec spec = whatIfSpecFromPanel();
+    if (!whatIfProgress_) {
+        whatIfProgress_ = new QProgressDialog(this);
+        whatIfProgress_->setWindowTitle(tr("What-if matrix"));
+        whatIfProgress_->setAutoClose(false);
+        whatIfProgress_->setAutoReset(false);
+        connect(whatIfProgress_, &QProgressDialog::canceled, this,
+                [this] { whatIfJob_->cancel(); });
+    }
+    const int64_t steps = spec.base.workload.steps;
+    whatIfProgress_->setLabelText(
+        tr("Replaying %1 predictor(s) x %2 policies x 2 cadences on %3...")
+            .arg(spec.predictors.size())
+            .arg(spec.policies.size())
+            .arg(QString::fromStdString(spec.base.workload.spec)));
+    whatIfProgress_->setRange(0, steps > 0 ? static_cast<int>(steps) : 0);
+    whatIfProgress_->setValue(0);
+    whatIfProgress_->show();
+    whatIfJob_->start(spec);
+    whatIfPoll_.start();
+    stateLabel_->setText(tr("what-if matrix running (Cancel keeps what ran)"));
+    return true;
+}
+
+void MainWindow::whatIfFinished(const WhatIfResult& result, const WhatIfSpec& spec) {
+    whatIfPoll_.stop();
+    if (whatIfProgress_) whatIfProgress_->hide();
+    showWhatIf(result);
+    const ExperimentRecording& rec = spec.base.recording;
+    if (!rec.record || result.steps == 0) {
+        stateLabel_->setText(tr("what-if matrix done (not recorded)"));
+        return;
+    }
+    try {
+        const std::string path = rec.database.empty() ? store::defaultDatabasePath() : rec.database;
+        store::ensureParentFolder(path);
+        const int64_t id = saveWhatIf(path, spec, result, whatIfJob_->cancelled());
+        const QString db = QString::fromStdString(path);
+        if (browser_->databasePath() != db || !browser_->isOpen())
+            browser_->openDatabase(db);
+        else
+            browser_->refresh();
+        stateLabel_->setText(tr("what-if matrix saved as run %1 in %2").arg(id).arg(db));
+    } catch (const std::exception& e) {
+        showMessage(tr("What-if matrix not saved"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::showWhatIf(const WhatIfResult& result) {
+    whatIf_->setMatrix(whatIfTitle(result), whatIfCells(result));
+    whatIfDock_->show();
+    whatIfDock_->raise();
+    if (whatIfDock_->height() < 360) resizeDocks({whatIfDock_}, {360}, Qt::Vertical);
+}
+
+// A stored run that holds a matrix opens in the what-if view (it has no steps to scrub).
+bool MainWindow::showStoredWhatIf(int64_t runId) {
+    try {
+        store::ExperimentStore store(browser_->databasePath().toStdString());
+        const store::RunRecord run = store.run(runId);
+        if (!hasWhatIf(store.connection(), runId)) return false;
+        showWhatIf(loadWhatIf(store.connection(), run));
+        stateLabel_->setText(tr("what-if run %1 from %2").arg(runId).arg(browser_->databasePath()));
+    } catch (const std::exception& e) {
+        showMessage(tr("Cannot open run %1").arg(runId), QString::fromUtf8(e.what()));
+    }
+    return true;
+}
+
+}  // namespace moe::gui
