@@ -45,6 +45,8 @@ public:
     QString hoverText(QPointF plotPixel) const;
 
     QCustomPlot* plot() const { return plot_; }
+    QString title() const { return titleText_; }
+    QStringList strategyNames() const { return names_; }
 
 protected:
     void resizeEvent(QResizeEvent* event) override;

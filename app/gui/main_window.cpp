@@ -371,9 +371,12 @@ void MainWindow::strategyMapForRun(const StepTelemetry& first) {
 }
 
 void MainWindow::computeStrategyMap(const MoeDims& model, int ranks, int64_t tokens,
-                                    const QString& setting) {
+                                    const QString& setting,
+                                    const std::vector<Strategy>& strategies) {
     // Which strategy the performance model says wins at each skewness and link bandwidth.
+    mapShape_ = {model, ranks, tokens, setting};
     SweepSpec spec = SweepSpec::moeGpsFigure();
+    spec.strategies = strategies;
     spec.base.model = model;
     spec.base.ranks = ranks;
     spec.base.tokens = tokens;

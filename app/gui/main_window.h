@@ -134,8 +134,12 @@ private:
     void resetLayout();
     // The performance model's winner over skew x bandwidth for `model` on `ranks` GPUs and
     // `tokens` tokens a step; `setting` names it in the title.
-    void computeStrategyMap(const MoeDims& model, int ranks, int64_t tokens,
-                            const QString& setting);
+    // `strategies` (empty: the assumed defaults) replace the model's strategies.
+    void computeStrategyMap(const MoeDims& model, int ranks, int64_t tokens, const QString& setting,
+                            const std::vector<Strategy>& strategies = {});
+    // The map on the figures a stored predict/run/what-if run measured, same shape as now;
+    // false (and nothing changed) when the run measured none.
+    bool strategyMapFromRun(int64_t runId);
     // The strategy map for a live run's shape, from its first step.
     void strategyMapForRun(const StepTelemetry& first);
 
@@ -168,6 +172,12 @@ private:
     widgets::PlacementView* placement_;
     widgets::ComparisonTable* comparison_;
     widgets::StrategyMapView* strategy_;
+    struct MapShape {
+        MoeDims model;
+        int ranks = 4;
+        int64_t tokens = 512;
+        QString setting;
+    } mapShape_;  // what the strategy map shows now
     widgets::WhatIfView* whatIf_;
     QDockWidget* whatIfDock_ = nullptr;
     WhatIfJob* whatIfJob_ = nullptr;

@@ -96,6 +96,7 @@ bool MainWindow::openStoredRun(int64_t runId) {
     replayBar_->show();
     stateLabel_->setText(tr("run %1 from %2").arg(run.id).arg(browser_->databasePath()));
     scrubTo(replay_->steps().back());
+    strategyMapFromRun(runId);  // its predictors' measured figures, when it compared some
     return true;
 }
 

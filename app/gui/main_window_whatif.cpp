@@ -4,6 +4,7 @@
 // Core's headers come first, before Qt's `slots` macro exists (whatif_job.h says why).
 #include "core/store/experiment_store.h"
 #include "core/store/store_paths.h"
+#include "core/whatif/measured_strategies.h"
 #include "core/whatif/whatif_matrix.h"
 #include "core/whatif/whatif_store.h"
 // (Qt after this line.)
@@ -119,11 +120,48 @@ bool MainWindow::showStoredWhatIf(int64_t runId) {
         const store::RunRecord run = store.run(runId);
         if (!hasWhatIf(store.connection(), runId)) return false;
         showWhatIf(loadWhatIf(store.connection(), run));
+        strategyMapFromRun(runId);
         stateLabel_->setText(tr("what-if run %1 from %2").arg(runId).arg(browser_->databasePath()));
     } catch (const std::exception& e) {
         showMessage(tr("Cannot open run %1").arg(runId), QString::fromUtf8(e.what()));
     }
     return true;
+}
+
+}  // namespace moe::gui
+
+namespace moe::gui {
+
+// Assumed strategies keep MoE-GPS's figures and say so in their names, so the map's legend
+// tells measured from assumed at a glance.
+bool MainWindow::strategyMapFromRun(int64_t runId) {
+    try {
+        store::ExperimentStore store(browser_->databasePath().toStdString());
+        const store::RunRecord run = store.run(runId);
+        PerfConfig config;
+        config.model = mapShape_.model;
+        config.ranks = mapShape_.ranks;
+        config.tokens = mapShape_.tokens;
+        const MeasuredStrategies m = measuredStrategies(store.connection(), run, config);
+        std::vector<Strategy> strategies;
+        int measured = 0;
+        for (const SourcedStrategy& s : m.strategies) {
+            strategies.push_back(s.strategy);
+            if (!s.measured) strategies.back().name += " (assumed)";
+            measured += s.measured && s.strategy.kind != StrategyKind::None;
+        }
+        const MapShape shape = mapShape_;
+        computeStrategyMap(shape.model, shape.ranks, shape.tokens,
+                           tr("%1; %2 strategies measured in run %3, the rest assumed")
+                               .arg(shape.setting)
+                               .arg(measured)
+                               .arg(runId),
+                           strategies);
+        mapShape_.setting = shape.setting;  // the next map starts from the plain setting
+        return true;
+    } catch (const std::exception&) {
+        return false;  // a run without predictor figures leaves the map as it was
+    }
 }
 
 }  // namespace moe::gui

@@ -5,6 +5,7 @@
 // which it is, so a map never passes an assumption off as a measurement.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct MeasuredStrategies {
     std::string runName;
     double skew = 0;  // the run's mean max/mean expert load per step (0 when not recorded)
     std::vector<SourcedStrategy> strategies;  // none first
+    std::set<std::string> coveredFamilies;    // assumed families the measured ones replace
     std::vector<Strategy> plain() const;
 };
 

@@ -16,6 +16,7 @@
 #include "app/gui/main_window.h"
 #include "core/store/experiment_store.h"
 #include "tests/gui/gui_test_support.h"
+#include "widgets/strategy_map_view.h"
 
 namespace {
 
@@ -109,6 +110,12 @@ TEST(WhatIfWindow, RunsTheMatrixShowsItStoresItAndReopensIt) {
     ASSERT_TRUE(moe::test::waitUntil([&] { return window->browser()->isOpen(); }, 5000));
     ASSERT_TRUE(window->openStoredRun(id)) << messages.join("\n").toStdString();
     EXPECT_EQ(view->predictors().size(), 3) << "the stored matrix, reopened";
+    // The strategy map now stands on the matrix's measured figures, the rest marked assumed.
+    const moe::widgets::StrategyMapView* map = window->strategyMap();
+    EXPECT_TRUE(map->title().contains("measured in run")) << map->title().toStdString();
+    EXPECT_TRUE(map->strategyNames().join(",").contains("last eplb/1"))
+        << map->strategyNames().join(",").toStdString();
+    EXPECT_TRUE(map->strategyNames().join(",").contains("(assumed)"));
     window.reset();
     unsetenv("MOE_DB");
 }
