@@ -3,6 +3,9 @@
 # GPT-OSS-20B trace, continuous batching B=256, 4 ranks, 40 slots; its wall time as a ratio to
 # one combination's (last x eplb every 50, plus the bounds) timed in the same run; the whole
 # matrix into bench/results/<date>-<machine>-whatif.md.
+# Then, in the same file: token-level predictors, threshold schedules and the spare-slot budget
+# on the same trace, and the lookahead pre-gate on the live-trained model (train:, which carries
+# router inputs), scored after a warm-up.
 # Usage: bench/run_whatif.sh [build-dir]   (default build/release; run scripts/setup.sh first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,8 +16,10 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 machine=$(echo "${cpu:-cpu}" | tr -cs 'A-Za-z0-9' '-' | sed 's/-$//' | cut -c1-40)
 out=$root/bench/results/$(date +%F)-$machine-whatif.md
 csv=$(mktemp)
-trap 'rm -f "$csv"' EXIT
-common=(whatif -w trace:gpt-oss-20b -B 256 --slots 40 -G 4)
+csv_token=$(mktemp)
+csv_train=$(mktemp)
+trap 'rm -f "$csv" "$csv_token" "$csv_train"' EXIT
+common=(whatif -w trace:gpt-oss-20b -B 256 --slots 40 -G 4 --no-db)
 seconds() {
   local t0 t1
   t0=$(date +%s.%N)
@@ -22,11 +27,41 @@ seconds() {
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}'
 }
+# One markdown row per CSV row (python's csv module: predictor specs may hold quoted commas);
+# with a second argument, the budget column too.
+table() {
+  python3 - "$1" "${2:-}" <<'PY'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    th = float(r["threshold"] or 0)
+    every = f"<{th:.2f}" if th > 0 else r["every"]
+    policy = r["policy"] + ("+relabel" if r["migration_aware"] == "1" else "")
+    cells = [r["predictor"], policy, every, f'{float(r["slowest_over_ideal"]):.4f}',
+             f'{100 * float(r["gap_closed"]):.1f}%', f'{float(r["moved_experts_per_step"]):.2f}',
+             f'{float(r["moved_bytes_per_step"]) / 1048576:.1f}',
+             f'{float(r["predictor_us"]):.1f}', f'{float(r["modelled_ms_per_step"]):.2f}']
+    if sys.argv[2]:
+        cells.append(r["budget"])
+    print("| " + " | ".join(cells) + " |")
+PY
+}
+
 one=$(seconds "$cli" "${common[@]}" -p last --policy eplb --every 50 --format csv)
 matrix_args=(-p last -p ema -p sw_avg -p sw_avg:window=10 -p dist_only -p arima -p lstm
              --policy eplb --policy gps --policy fastermoe --policy harmoeny --every 1 --every 50)
 all=$(seconds "$cli" "${common[@]}" "${matrix_args[@]}" --format csv -o "$csv")
 ratio=$(awk -v a="$all" -v b="$one" 'BEGIN{printf "%.1f", a / b}')
+arima_only=$(seconds "$cli" "${common[@]}" -p arima --policy eplb --policy gps --policy fastermoe \
+             --policy harmoeny --every 1 --every 50 --format csv)
+token_args=(-p sw_avg -p affinity -p seq_history -p t2e_freq --policy eplb --policy gps
+            --every 1 --every 50 --threshold 0.9 --budget both)
+token_time=$(seconds "$cli" "${common[@]}" "${token_args[@]}" --format csv -o "$csv_token")
+train_warmup=300
+train_cmd=(whatif -w train:steps=600 -n 600 --warmup "$train_warmup" --no-db -p last -p sw_avg
+           -p affinity -p seq_history -p t2e_token -p pregate:lr=0.003,epochs=3 --policy eplb
+           --every 1)
+train_time=$(seconds "$cli" "${train_cmd[@]}" --format csv -o "$csv_train")
+header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB | predictor us | modelled ms |"
 {
   echo "# What-if matrix, $(date +%F)"
   echo
@@ -38,13 +73,36 @@ ratio=$(awk -v a="$all" -v b="$one" 'BEGIN{printf "%.1f", a / b}')
   echo "| one combination (last x eplb every 50, with both bounds) | ${one} s | reference |"
   echo "| whole matrix, 7 x 4 x 2 = 56 combinations and 5 bounds | ${all} s | under 10 s |"
   echo "| matrix / one combination | ${ratio} | |"
+  echo "| of which \`-p arima\` alone (its 8 lanes and the bounds) | ${arima_only} s | |"
   echo
   echo "The matrix (slowest/ideal: the slowest rank's pairs over pairs/ranks, mean over steps and"
   echo "layers; gap closed against the same policy's oracle; per step: experts moved, MiB copied,"
-  echo "modelled ms at 400 TFLOP/s per rank and 50 GB/s copies):"
+  echo "the predictor's wall time learning and forecasting, modelled ms at 400 TFLOP/s per rank"
+  echo "and 50 GB/s copies):"
   echo
-  echo "| predictor | policy | every | slowest/ideal | gap closed | moved | MiB | predictor us | modelled ms |"
+  echo "$header"
   echo "|---|---|---|---|---|---|---|---|---|"
-  awk -F, 'NR>1{printf "| %s | %s | %s | %.4f | %.1f%% | %.2f | %.1f | %.1f | %.2f |\n",$1,$2,$3,$4,100*$5,$6,$7/1048576,$8,$9}' "$csv"
+  table "$csv"
+  echo
+  echo "## Token-level predictors, thresholds and budgets (GPT-OSS, same setting)"
+  echo
+  echo "Command: \`moe-workbench-cli ${common[*]} ${token_args[*]}\` (${token_time} s)."
+  echo "Token-level predictors plan during the step, each layer from what exists before it routes."
+  echo "Budget 'spare': each expert keeps its contiguous slot, replicas only in spare slots, scored"
+  echo "against the spare-slot oracle. Schedule '<0.90': planned when the forecast's balancedness"
+  echo "on the current placement is below 0.90."
+  echo
+  echo "${header} budget |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  table "$csv_token" budget
+  echo
+  echo "## Lookahead pre-gate on the live-trained model"
+  echo
+  echo "Command: \`moe-workbench-cli ${train_cmd[*]}\` (${train_time} s), scored after a"
+  echo "${train_warmup}-step warm-up in which the model and the predictors learn."
+  echo
+  echo "$header"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  table "$csv_train"
 } > "$out"
 echo "written: $out"
