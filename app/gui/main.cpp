@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "app/gui/experiment_config.h"
 #include "app/gui/experiment_panel.h"
@@ -36,6 +38,9 @@ struct Options {
     long long steps = 0, openRun = 0;
     QString screenshot, viewShots, benchReport, configFile;
 };
+
+int readOptions(const QCommandLineParser& parser, const std::vector<QCommandLineOption>& opts,
+                Options& o);
 
 // Parses the command line into Options; exits (through Qt) on --help and --version. Returns
 // an exit code > 0 for a bad combination, 0 when fine.
@@ -78,6 +83,16 @@ int parseOptions(QApplication& app, Options& o) {
     parser.addOptions({demo, config, steps, screenshot, viewShots, benchUi, database, openRun});
     parser.process(app);
 
+    return readOptions(parser,
+                       {steps, screenshot, viewShots, benchUi, database, openRun, demo, config}, o);
+}
+
+// The parsed values into Options, in the order parseOptions declared them; 2 for a bad value or
+// combination (printed), 0 when fine.
+int readOptions(const QCommandLineParser& parser, const std::vector<QCommandLineOption>& opts,
+                Options& o) {
+    const auto& [steps, screenshot, viewShots, benchUi, database, openRun, demo, config] =
+        std::tie(opts[0], opts[1], opts[2], opts[3], opts[4], opts[5], opts[6], opts[7]);
     bool ok = false;
     o.steps = parser.value(steps).toLongLong(&ok);
     if (!ok || o.steps < 0) {

@@ -122,8 +122,8 @@ bool MainWindow::showStoredWhatIf(int64_t runId) {
         showWhatIf(loadWhatIf(store.connection(), run));
         strategyMapFromRun(runId);
         stateLabel_->setText(tr("what-if run %1 from %2").arg(runId).arg(browser_->databasePath()));
-    } catch (const std::exception& e) {
-        showMessage(tr("Cannot open run %1").arg(runId), QString::fromUtf8(e.what()));
+    } catch (const std::exception&) {
+        return false;  // the replay path opens it again and says what is wrong
     }
     return true;
 }

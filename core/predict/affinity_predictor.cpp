@@ -10,20 +10,22 @@
 namespace moe {
 
 AffinityPredictor::AffinityPredictor(const WorkloadShape& shape, double decay)
-    : layers_(shape.layers),
-      experts_(shape.experts),
-      topK_(shape.topK),
+    : TokenDistributionPredictor(shape),
       decay_(decay),
       flow_(static_cast<size_t>(std::max(0, shape.layers - 1)) * shape.experts * shape.experts),
       outflow_(static_cast<size_t>(std::max(0, shape.layers - 1)) * shape.experts),
-      firstLayer_(FrequencyTokenPredictor::Key::None, shape),
-      scratch_(static_cast<size_t>(shape.experts)) {
+      firstLayer_(FrequencyTokenPredictor::Key::None, shape) {
     if (!(decay > 0 && decay <= 1)) throw Error("affinity: decay must be in (0, 1]");
 }
 
 std::string AffinityPredictor::parameters() const { return "decay=" + std::to_string(decay_); }
 
-void AffinityPredictor::tokenDistribution(const Step& step, int layer, int t, double* out) const {
+void AffinityPredictor::tokenDistribution(const Step& step, int layer, int t, double* out) {
+    if (layer == 0) {
+        Step one = step;  // the frequency table's distribution, for one token
+        one.tokens = 1;
+        return firstLayer_.predictLoad(one, 0, {layers_, experts_, topK_}, out);
+    }
     std::fill(out, out + experts_, 0.0);
     const auto before = step.layerExperts(layer - 1, topK_);
     const int l = layer - 1;
@@ -39,32 +41,6 @@ void AffinityPredictor::tokenDistribution(const Step& step, int layer, int t, do
     const double scale = known ? static_cast<double>(topK_) / known : 0;
     for (int e = 0; e < experts_; ++e)
         out[e] = known ? out[e] * scale : static_cast<double>(topK_) / experts_;
-}
-
-void AffinityPredictor::predict(const Step& step, int layer, int32_t* ids) {
-    if (layer == 0) return firstLayer_.predict(step, layer, ids);
-    for (int t = 0; t < step.tokens; ++t) {
-        tokenDistribution(step, layer, t, scratch_.data());
-        int32_t* out = ids + static_cast<size_t>(t) * topK_;
-        for (int j = 0; j < topK_; ++j) {
-            int best = -1;
-            for (int e = 0; e < experts_; ++e) {
-                if (std::find(out, out + j, e) != out + j) continue;
-                if (best < 0 || scratch_[e] > scratch_[best]) best = e;
-            }
-            out[j] = best;
-        }
-    }
-}
-
-void AffinityPredictor::predictLoad(const Step& step, int layer, const WorkloadShape& shape,
-                                    double* load) {
-    if (layer == 0) return firstLayer_.predictLoad(step, layer, shape, load);
-    std::fill(load, load + experts_, 0.0);
-    for (int t = 0; t < step.tokens; ++t) {
-        tokenDistribution(step, layer, t, scratch_.data());
-        for (int e = 0; e < experts_; ++e) load[e] += scratch_[e];
-    }
 }
 
 void AffinityPredictor::observe(const Step& step) {

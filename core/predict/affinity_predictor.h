@@ -11,33 +11,30 @@
 
 namespace moe {
 
-class AffinityPredictor final : public TokenPredictor {
+class AffinityPredictor final : public TokenDistributionPredictor {
 public:
     // `decay` in (0, 1]: the weight each step's counts keep per later step, so a drifting
     // router is followed (1 = never forget).
     AffinityPredictor(const WorkloadShape& shape, double decay);
     std::string name() const override { return "affinity"; }
     std::string parameters() const override;
-    void predict(const Step& step, int layer, int32_t* ids) override;
-    void predictLoad(const Step& step, int layer, const WorkloadShape& shape,
-                     double* load) override;
     void observe(const Step& step) override;
 
+protected:
+    // From the token's experts at layer - 1; layer 0 from its frequency table.
+    void tokenDistribution(const Step& step, int layer, int t, double* out) override;
+
 private:
-    // Token t's expected pairs per expert of `layer` (k in all), from its layer-1 experts.
-    void tokenDistribution(const Step& step, int layer, int t, double* out) const;
     double& flow(int l, int from, int to) {
         return flow_[(static_cast<size_t>(l) * experts_ + from) * experts_ + to];
     }
     double flow(int l, int from, int to) const {
         return flow_[(static_cast<size_t>(l) * experts_ + from) * experts_ + to];
     }
-    int layers_, experts_, topK_;
     double decay_;
     std::vector<double> flow_;     // (layers-1) x E x E: pairs from i at l to j at l+1
     std::vector<double> outflow_;  // (layers-1) x E: row sums of flow_
     FrequencyTokenPredictor firstLayer_;
-    std::vector<double> scratch_;
 };
 
 }  // namespace moe

@@ -11,12 +11,9 @@
 namespace moe {
 
 SequenceHistoryPredictor::SequenceHistoryPredictor(const WorkloadShape& shape, int window)
-    : layers_(shape.layers),
-      experts_(shape.experts),
-      topK_(shape.topK),
+    : TokenDistributionPredictor(shape),
       window_(window),
-      fallback_(FrequencyTokenPredictor::Key::None, shape),
-      scratch_(static_cast<size_t>(shape.experts)) {
+      fallback_(FrequencyTokenPredictor::Key::None, shape) {
     checkShape(shape);
     if (window < 1) throw Error("seq_history: window must be 1 or more");
 }
@@ -44,30 +41,6 @@ void SequenceHistoryPredictor::tokenDistribution(const Step& step, int layer, in
     Step one = step;  // the fallback's per-token distribution, for this token alone
     one.tokens = 1;
     fallback_.predictLoad(one, layer, {layers_, experts_, topK_}, out);
-}
-
-void SequenceHistoryPredictor::predict(const Step& step, int layer, int32_t* ids) {
-    for (int t = 0; t < step.tokens; ++t) {
-        tokenDistribution(step, layer, t, scratch_.data());
-        int32_t* out = ids + static_cast<size_t>(t) * topK_;
-        for (int j = 0; j < topK_; ++j) {
-            int best = -1;
-            for (int e = 0; e < experts_; ++e) {
-                if (std::find(out, out + j, e) != out + j) continue;
-                if (best < 0 || scratch_[e] > scratch_[best]) best = e;
-            }
-            out[j] = best;
-        }
-    }
-}
-
-void SequenceHistoryPredictor::predictLoad(const Step& step, int layer, const WorkloadShape&,
-                                           double* load) {
-    std::fill(load, load + experts_, 0.0);
-    for (int t = 0; t < step.tokens; ++t) {
-        tokenDistribution(step, layer, t, scratch_.data());
-        for (int e = 0; e < experts_; ++e) load[e] += scratch_[e];
-    }
 }
 
 void SequenceHistoryPredictor::observe(const Step& step) {

@@ -13,18 +13,18 @@
 
 namespace moe {
 
-class SequenceHistoryPredictor final : public TokenPredictor {
+class SequenceHistoryPredictor final : public TokenDistributionPredictor {
 public:
     // `window`: tokens of its own a sequence's history mostly reflects (decay 1 - 1/window).
     SequenceHistoryPredictor(const WorkloadShape& shape, int window);
     std::string name() const override { return "seq_history"; }
     std::string parameters() const override { return "window=" + std::to_string(window_); }
     void checkShape(const WorkloadShape& shape) const override;
-    void predict(const Step& step, int layer, int32_t* ids) override;
-    void predictLoad(const Step& step, int layer, const WorkloadShape& shape,
-                     double* load) override;
     void observe(const Step& step) override;
     size_t sequencesKept() const { return history_.size(); }
+
+protected:
+    void tokenDistribution(const Step& step, int layer, int t, double* out) override;
 
 private:
     struct History {
@@ -33,11 +33,9 @@ private:
     };
     // The sequence's share of each expert of `layer` times k, or null when it has none.
     const History* historyOf(int32_t sequence) const;
-    void tokenDistribution(const Step& step, int layer, int t, double* out);
-    int layers_, experts_, topK_, window_;
+    int window_;
     std::unordered_map<int32_t, History> history_;
     FrequencyTokenPredictor fallback_;
-    std::vector<double> scratch_;
 };
 
 }  // namespace moe

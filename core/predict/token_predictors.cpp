@@ -19,6 +19,36 @@ void TokenPredictor::predictLoad(const Step& step, int layer, const WorkloadShap
         if (e >= 0 && e < shape.experts) load[e] += 1;
 }
 
+TokenDistributionPredictor::TokenDistributionPredictor(const WorkloadShape& shape)
+    : layers_(shape.layers),
+      experts_(shape.experts),
+      topK_(shape.topK),
+      scratch_(static_cast<size_t>(shape.experts)) {}
+
+void TokenDistributionPredictor::predict(const Step& step, int layer, int32_t* ids) {
+    for (int t = 0; t < step.tokens; ++t) {
+        tokenDistribution(step, layer, t, scratch_.data());
+        int32_t* out = ids + static_cast<size_t>(t) * topK_;
+        for (int j = 0; j < topK_; ++j) {
+            int best = -1;
+            for (int e = 0; e < experts_; ++e) {
+                if (std::find(out, out + j, e) != out + j) continue;
+                if (best < 0 || scratch_[e] > scratch_[best]) best = e;
+            }
+            out[j] = best;
+        }
+    }
+}
+
+void TokenDistributionPredictor::predictLoad(const Step& step, int layer, const WorkloadShape&,
+                                             double* load) {
+    std::fill(load, load + experts_, 0.0);
+    for (int t = 0; t < step.tokens; ++t) {
+        tokenDistribution(step, layer, t, scratch_.data());
+        for (int e = 0; e < experts_; ++e) load[e] += scratch_[e];
+    }
+}
+
 Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape) {
     Step known = step;
     const size_t T = static_cast<size_t>(step.tokens), l = static_cast<size_t>(layer);

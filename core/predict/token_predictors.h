@@ -35,6 +35,24 @@ public:
     virtual bool readsOwnLayerInput() const { return false; }
 };
 
+// A predictor that gives each token a distribution over the layer's experts (k pairs in all):
+// its top-k guess (ties to the lowest id) and its expected load both follow from that.
+class TokenDistributionPredictor : public TokenPredictor {
+public:
+    explicit TokenDistributionPredictor(const WorkloadShape& shape);
+    void predict(const Step& step, int layer, int32_t* ids) override;
+    void predictLoad(const Step& step, int layer, const WorkloadShape& shape,
+                     double* load) override;
+
+protected:
+    // Token t's expected pairs per expert of `layer` (E values, summing to k).
+    virtual void tokenDistribution(const Step& step, int layer, int t, double* out) = 0;
+    int layers_, experts_, topK_;
+
+private:
+    std::vector<double> scratch_;
+};
+
 // `step` cut to what is known when `layer` must be placed, before it routes: every token's id,
 // position and sequence, and the routing and router inputs of layers 0..layer-1 only.
 Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape);
