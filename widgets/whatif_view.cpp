@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/export_util.h"
 #include "widgets/palette.h"
 
 namespace moe::widgets {
@@ -60,6 +61,7 @@ WhatIfView::WhatIfView(QWidget* parent) : QWidget(parent) {
     small.setPointSizeF(small.pointSizeF() * 0.85);
     plot_->legend->setFont(small);
     plot_->legend->setBrush(QColor(255, 255, 255, 200));
+    addExportContextMenu(plot_);
     summary_ = new QLabel(lower);
     summary_->setWordWrap(true);
     lowerLayout->addWidget(plot_, 1);
