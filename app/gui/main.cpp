@@ -1,6 +1,7 @@
 // moe-workbench: the Qt 6 desktop front end. Parses the command line (--demo, --config,
-// --steps, --screenshot, --bench-ui, --open-run), opens the main window and, for --demo, starts the
-// experiment (the default one, or --config's) at once.
+// --steps, --screenshot, --bench-ui, --open-run, --whatif), opens the main window and, for
+// --demo, starts the experiment (the default one, or --config's) at once; for --whatif, its
+// what-if matrix.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
@@ -34,7 +35,7 @@ void offscreenWithoutDisplay(int argc, char** argv) {
 }
 
 struct Options {
-    bool demo = false, scripted = false, benchUi = false, stepsGiven = false;
+    bool demo = false, scripted = false, benchUi = false, stepsGiven = false, whatIf = false;
     long long steps = 0, openRun = 0;
     QString screenshot, viewShots, benchReport, configFile;
 };
@@ -80,9 +81,16 @@ int parseOptions(QApplication& app, Options& o) {
                                "Open stored run ID of the database at start (a what-if run in "
                                "the What-if view); with --screenshot, save it and exit.",
                                "ID");
-    parser.addOptions({demo, config, steps, screenshot, viewShots, benchUi, database, openRun});
+    QCommandLineOption whatIf(
+        "whatif",
+        "Run the what-if matrix of the experiment (the default one, or --config's) at start: its "
+        "predictors, its policy beside EPLB, GPS and FasterMoE, every step and every 50. With "
+        "--screenshot, save the window when it ends and exit (--screenshot-views adds "
+        "what-if-matrix.png and what-if-curve.png).");
+    parser.addOptions(
+        {demo, config, steps, screenshot, viewShots, benchUi, database, openRun, whatIf});
     parser.process(app);
-
+    o.whatIf = parser.isSet(whatIf);
     return readOptions(parser,
                        {steps, screenshot, viewShots, benchUi, database, openRun, demo, config}, o);
 }
@@ -114,8 +122,14 @@ int readOptions(const QCommandLineParser& parser, const std::vector<QCommandLine
             return 2;
         }
     }
-    if (parser.isSet(screenshot) && !o.demo && o.openRun == 0) {
-        std::fprintf(stderr, "moe-workbench: --screenshot needs --demo or --open-run\n");
+    if (parser.isSet(screenshot) && !o.demo && !o.whatIf && o.openRun == 0) {
+        std::fprintf(stderr, "moe-workbench: --screenshot needs --demo, --whatif or --open-run\n");
+        return 2;
+    }
+    if (o.whatIf && (o.demo || o.benchUi || o.openRun > 0)) {
+        std::fprintf(stderr,
+                     "moe-workbench: --whatif goes with neither --demo, --bench-ui nor "
+                     "--open-run\n");
         return 2;
     }
     if (parser.isSet(database)) setenv("MOE_DB", qPrintable(parser.value(database)), 1);
@@ -147,10 +161,10 @@ bool setUpPanel(moe::gui::MainWindow& window, const Options& o) {
         config = moe::gui::uiBenchConfig(o.stepsGiven ? o.steps : 20000);
     } else if (!o.configFile.isEmpty()) {
         if (!readConfigFile(o.configFile, config)) return false;
-    } else if (o.demo) {
+    } else if (o.demo || o.whatIf) {
         config = moe::gui::defaultGuiConfig();
     }
-    if (!o.benchUi && (o.stepsGiven || (o.demo && o.configFile.isEmpty())))
+    if (!o.benchUi && (o.stepsGiven || ((o.demo || o.whatIf) && o.configFile.isEmpty())))
         config.workload.steps = o.steps;
     window.panel()->setConfig(config);
     return true;
@@ -167,7 +181,7 @@ int main(int argc, char** argv) {
     Options o;
     if (const int code = parseOptions(app, o)) return code;
     // Scripted and demo runs leave the remembered settings alone.
-    moe::gui::MainWindow window(!o.demo && !o.scripted);
+    moe::gui::MainWindow window(!o.demo && !o.whatIf && !o.scripted);
     if (!setUpPanel(window, o)) return 2;
     if (o.benchUi) {
         window.enableUiBench(o.benchReport);
@@ -177,6 +191,7 @@ int main(int argc, char** argv) {
     if (!o.viewShots.isEmpty()) window.setViewShotsDir(o.viewShots);
     window.show();
     if (o.demo || o.benchUi) QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);
+    if (o.whatIf) QTimer::singleShot(0, &window, [&window] { window.runWhatIfMatrix(); });
     if (o.openRun > 0 && !o.demo)  // after the window opened its database (queued before)
         QTimer::singleShot(0, &window, [&window, &o] {
             const bool opened = window.openStoredRun(o.openRun);

@@ -217,8 +217,8 @@ void MainWindow::buildMenus() {
                    &MainWindow::closeReplay);
     run->addAction(tr("Clear &overlays"), this, &MainWindow::clearOverlays);
     run->addSeparator();
-    run->addAction(tr("&What-if matrix"), QKeySequence(tr("Ctrl+W")), this,
-                   [this] { runWhatIfMatrix(); });
+    run->addAction(tr("&What-if matrix..."), QKeySequence(tr("Ctrl+W")), this,
+                   &MainWindow::chooseWhatIfMatrix);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : docks_) view->addAction(d->toggleViewAction());

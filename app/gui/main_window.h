@@ -18,6 +18,7 @@
 
 #include "app/gui/engine_runner.h"
 #include "app/gui/ui_bench.h"
+#include "app/gui/whatif_dialog.h"
 #include "app/gui/whatif_job.h"
 #include "core/balance/perf_model.h"
 #include "core/engine/telemetry.h"
@@ -103,11 +104,17 @@ public slots:
     void clearOverlays();
     // Adds the runs' predictor and policy summaries to the comparison table.
     bool compareRuns(const std::vector<int64_t>& runIds);
-    // The what-if matrix of the panel's experiment (its predictors and policy, with EPLB, GPS
-    // and FasterMoE beside it, every step and every 50), on a worker thread with a progress
-    // dialog; the result is shown and, when the panel records, stored. False when it cannot
-    // start (a run or another matrix is going).
+    // The what-if matrix of the panel's experiment for `choice` (none: whatIfDefaults()), on a
+    // worker thread with a progress dialog; the result is shown and, when the panel records,
+    // stored; with a screenshot path set, saved and the app quits. False when it cannot start
+    // (a run or another matrix is going); bad names arrive later as a message.
     bool runWhatIfMatrix();
+    bool runWhatIfMatrix(const WhatIfChoice& choice);
+    // Run > What-if matrix: the dialog, prefilled with whatIfDefaults(), then the matrix.
+    void chooseWhatIfMatrix();
+    // The panel's predictors; its policy beside EPLB, GPS and FasterMoE; every 1 and 50 steps.
+    WhatIfChoice whatIfDefaults() const;
+    // Shows a matrix (a fresh one, or one the store kept) in the What-if view and raises it.
     void showWhatIf(const WhatIfResult& result);
     // Saves the window (and, with setViewShotsDir, each view) to the screenshot path now and
     // quits with 0 or 1: for scripted shots of a stored run (--open-run).
@@ -155,8 +162,9 @@ private:
 
     // What-if (main_window_whatif.cpp)
     void connectWhatIf();
-    WhatIfSpec whatIfSpecFromPanel() const;
+    WhatIfSpec whatIfSpec(const WhatIfChoice& choice) const;
     void whatIfFinished(const WhatIfResult& result, const WhatIfSpec& spec);
+    void recordWhatIf(const WhatIfResult& result, const WhatIfSpec& spec);
     bool showStoredWhatIf(int64_t runId);
 
     // Replay (main_window_replay.cpp)

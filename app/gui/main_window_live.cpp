@@ -266,6 +266,17 @@ bool MainWindow::saveViewShots() {
             ok = false;
         }
     }
+    // A matrix's grid and curve also alone (docs/screenshots/whatif-*.png).
+    if (!whatIf_->rows().empty())
+        for (const auto& [name, part] :
+             {std::pair{QStringLiteral("what-if-matrix"), whatIf_->gridPanel()},
+              std::pair{QStringLiteral("what-if-curve"), whatIf_->curvePanel()}}) {
+            QString error;
+            if (!widgets::exportWidget(part, viewShotsDir_ + "/" + name + ".png", &error)) {
+                std::fprintf(stderr, "moe-workbench: %s\n", qPrintable(error));
+                ok = false;
+            }
+        }
     return ok;
 }
 

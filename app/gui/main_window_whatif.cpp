@@ -1,6 +1,7 @@
-// The what-if side of the main window: the matrix of the panel's experiment run off the GUI
-// thread with a progress dialog (Cancel stops it between steps and shows what ran), stored
-// beside the runs when the panel records, and stored matrices reopened from the browser.
+// The what-if side of the main window: the matrix of the panel's experiment (predictors,
+// policies and cadences picked in a dialog) run off the GUI thread with a progress dialog
+// (Cancel stops it between steps and shows what ran), stored beside the runs when the panel
+// records, and stored matrices reopened from the browser.
 // Core's headers come first, before Qt's `slots` macro exists (whatif_job.h says why).
 #include "core/store/experiment_store.h"
 #include "core/store/store_paths.h"
@@ -15,6 +16,7 @@
 #include "app/gui/experiment_browser.h"
 #include "app/gui/experiment_panel.h"
 #include "app/gui/main_window.h"
+#include "app/gui/whatif_dialog.h"
 
 namespace moe::gui {
 
@@ -25,6 +27,7 @@ void MainWindow::connectWhatIf() {
             whatIfPoll_.stop();
             if (whatIfProgress_) whatIfProgress_->hide();
             showMessage(tr("What-if matrix failed"), message);
+            if (!screenshotPath_.isEmpty()) screenshotAndQuit();  // exits 1: an error was printed
         },
         this);
     whatIfPoll_.setInterval(100);
@@ -33,46 +36,71 @@ void MainWindow::connectWhatIf() {
     });
 }
 
-// The panel's experiment as a matrix: its predictors (every family), its policy (or EPLB)
-// beside EPLB, GPS and FasterMoE, every step and every 50 steps.
-WhatIfSpec MainWindow::whatIfSpecFromPanel() const {
+// The panel's experiment as a matrix: its predictors (every family), its policy beside EPLB,
+// GPS and FasterMoE, every step and every 50 steps; the dialog starts from these.
+WhatIfChoice MainWindow::whatIfDefaults() const {
+    const ExperimentConfig config = panel_->config();
+    WhatIfChoice choice;
+    choice.predictors = config.prediction.predictors;
+    if (choice.predictors.empty()) choice.predictors = {"last", "sw_avg"};
+    // "none" plans nothing and contiguous is the matrix's own lower bound.
+    const std::string own = config.rebalance.policy;
+    if (config.rebalance.enabled() && own != "contiguous") choice.policies.push_back(own);
+    for (const char* p : {"eplb", "gps", "fastermoe"})
+        if (std::find(choice.policies.begin(), choice.policies.end(), p) == choice.policies.end())
+            choice.policies.push_back(p);
+    choice.cadences = {1, 50};
+    return choice;
+}
+
+WhatIfSpec MainWindow::whatIfSpec(const WhatIfChoice& choice) const {
     WhatIfSpec spec;
     spec.base = panel_->config();
-    spec.predictors = spec.base.prediction.predictors;
-    if (spec.predictors.empty()) spec.predictors = {"last", "sw_avg"};
-    const std::string own = spec.base.rebalance.policy;
-    if (!own.empty()) spec.policies.push_back(own);
-    for (const char* p : {"eplb", "gps", "fastermoe"})
-        if (std::find(spec.policies.begin(), spec.policies.end(), p) == spec.policies.end())
-            spec.policies.push_back(p);
-    spec.cadences = {1, 50};
+    spec.predictors = choice.predictors;
+    spec.policies = choice.policies;
+    spec.cadences = choice.cadences;
+    spec.migrationModes = choice.relabel;
+    // The CLI's default rate (`whatif --tflops 400`), so one config models the same step time
+    // from either front end.
+    spec.cluster.flopRate = 400e12;
     // The matrix sets policy and cadence per lane; each forecasts until its next plan.
     spec.base.rebalance.policy.clear();
     spec.base.rebalance.horizon = 0;
     return spec;
 }
 
-bool MainWindow::runWhatIfMatrix() {
+void MainWindow::chooseWhatIfMatrix() {
+    WhatIfDialog dialog(whatIfDefaults(), QString::fromStdString(panel_->config().workload.spec),
+                        this);
+    if (dialog.exec() == QDialog::Accepted) runWhatIfMatrix(dialog.choice());
+}
+
+bool MainWindow::runWhatIfMatrix() { return runWhatIfMatrix(whatIfDefaults()); }
+
+bool MainWindow::runWhatIfMatrix(const WhatIfChoice& choice) {
     if (runner_.live() || whatIfJob_->running()) {
         showMessage(tr("What-if matrix"),
                     tr("Wait for the running experiment or matrix to end (Esc stops a run)."));
         return false;
     }
-    const WhatIfSpec spec = whatIfSpecFromPanel();
+    const WhatIfSpec spec = whatIfSpec(choice);
     if (!whatIfProgress_) {
         whatIfProgress_ = new QProgressDialog(this);
         whatIfProgress_->setWindowTitle(tr("What-if matrix"));
         whatIfProgress_->setAutoClose(false);
         whatIfProgress_->setAutoReset(false);
+        whatIfProgress_->setMinimumDuration(0);
         connect(whatIfProgress_, &QProgressDialog::canceled, this,
                 [this] { whatIfJob_->cancel(); });
     }
     const int64_t steps = spec.base.workload.steps;
     whatIfProgress_->setLabelText(
-        tr("Replaying %1 predictor(s) x %2 policies x 2 cadences on %3...")
+        tr("Replaying %1 on %2 predictor(s) x %3 policies x %4 cadence(s)...\nCancel keeps "
+           "the steps replayed so far.")
+            .arg(QString::fromStdString(spec.base.workload.spec))
             .arg(spec.predictors.size())
-            .arg(spec.policies.size())
-            .arg(QString::fromStdString(spec.base.workload.spec)));
+            .arg(spec.policies.size() * spec.migrationModes.size())
+            .arg(spec.cadences.size()));
     whatIfProgress_->setRange(0, steps > 0 ? static_cast<int>(steps) : 0);
     whatIfProgress_->setValue(0);
     whatIfProgress_->show();
@@ -86,6 +114,11 @@ void MainWindow::whatIfFinished(const WhatIfResult& result, const WhatIfSpec& sp
     whatIfPoll_.stop();
     if (whatIfProgress_) whatIfProgress_->hide();
     showWhatIf(result);
+    recordWhatIf(result, spec);
+    if (!screenshotPath_.isEmpty()) screenshotAndQuit();  // --whatif --screenshot
+}
+
+void MainWindow::recordWhatIf(const WhatIfResult& result, const WhatIfSpec& spec) {
     const ExperimentRecording& rec = spec.base.recording;
     if (!rec.record || result.steps == 0) {
         stateLabel_->setText(tr("what-if matrix done (not recorded)"));

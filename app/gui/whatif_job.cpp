@@ -2,6 +2,7 @@
 #include "core/whatif/whatif_matrix.h"
 // (Qt after this line.)
 #include <QMetaObject>
+#include <QRegularExpression>
 
 #include "app/gui/whatif_job.h"
 
@@ -50,6 +51,8 @@ std::vector<widgets::WhatIfCell> whatIfCells(const WhatIfResult& result) {
         c.schedule =
             s.threshold > 0 ? "<" + QString::number(s.threshold, 'f', 2) : QString::number(s.every);
         c.preset = QString::fromStdString(s.preset);
+        c.relabelled = s.migrationAware;
+        c.spareOnly = s.spareSlotsOnly;
         c.slowestOverIdeal = s.slowestOverIdeal;
         c.gapClosed = s.predictor == "contiguous" ? 0 : s.gapClosed;
         const double steps = static_cast<double>(std::max<int64_t>(1, s.steps));
@@ -65,14 +68,16 @@ std::vector<widgets::WhatIfCell> whatIfCells(const WhatIfResult& result) {
 }
 
 QString whatIfTitle(const WhatIfResult& result) {
+    // A trace's folders say where this machine keeps it, not what was replayed: its file name.
+    QString workload = QString::fromStdString(result.workload);
+    workload.replace(QRegularExpression(QStringLiteral("(^|[\\s:=])[^\\s,():=]*/([^/\\s,()]+)")),
+                     QStringLiteral("\\1\\2"));
     QString title = QObject::tr("<b>What-if</b> %1: %2 steps on %3 ranks")
-                        .arg(QString::fromStdString(result.workload))
+                        .arg(workload.toHtmlEscaped())
                         .arg(result.steps)
                         .arg(result.ranks);
     if (result.warmup > 0) title += QObject::tr(", scored from step %1").arg(result.warmup);
-    return title + QObject::tr(
-                       ". Cells: share of the contiguous-to-oracle gap closed (the "
-                       "slowest/ideal it left); click one for its curve.");
+    return title + QObject::tr(". A cell: gap closed (slowest/ideal left); click for its curve.");
 }
 
 }  // namespace moe::gui
