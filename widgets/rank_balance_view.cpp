@@ -70,6 +70,33 @@ double legendBand(QCPLegend* legend, QCPAxisRect* rect) {
 
 }  // namespace
 
+// The balancedness panel's curves: the run's balancedness, its two bounds (dashed, joining the
+// legend with their first point) and the expert skew on the right axis.
+void RankBalanceView::buildBalanceGraphs() {
+    plot_->xAxis->setTicker(plotutil::wholeTicker());
+    plot_->yAxis->setLabelColor(palette::balancedness());
+    plot_->yAxis->setTickLabelColor(palette::balancedness().darker(120));
+    plot_->yAxis->setRange(0, 1.05);
+    plot_->yAxis2->setVisible(true);
+    plot_->yAxis2->setLabelColor(palette::skewness());
+    plot_->yAxis2->setTickLabelColor(palette::skewness());
+    balance_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+    balance_->setName(tr("balancedness"));
+    balance_->setPen(QPen(palette::balancedness(), 1.6));
+    skew_ = plot_->addGraph(plot_->xAxis, plot_->yAxis2);
+    skew_->setName(tr("expert skew"));
+    skew_->setPen(QPen(palette::skewness(), 1.2));
+    contiguous_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+    contiguous_->setName(tr("contiguous"));
+    contiguous_->setPen(QPen(palette::balancedness().lighter(150), 1.0, Qt::DashLine));
+    contiguous_->removeFromLegend();
+    oracle_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+    oracle_->setName(tr("oracle"));
+    oracle_->setPen(QPen(palette::balancedness().darker(170), 1.3, Qt::DashDotLine));
+    oracle_->removeFromLegend();
+    balance_->addToLegend();
+}
+
 RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -112,28 +139,7 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     rowsMean_ = meanLine(plot_, rowsRect_);
     busyMean_ = meanLine(plot_, busyRect_);
 
-    plot_->xAxis->setTicker(plotutil::wholeTicker());
-    plot_->yAxis->setLabelColor(palette::balancedness());
-    plot_->yAxis->setTickLabelColor(palette::balancedness().darker(120));
-    plot_->yAxis->setRange(0, 1.05);
-    plot_->yAxis2->setVisible(true);
-    plot_->yAxis2->setLabelColor(palette::skewness());
-    plot_->yAxis2->setTickLabelColor(palette::skewness());
-    balance_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
-    balance_->setName(tr("balancedness"));
-    balance_->setPen(QPen(palette::balancedness(), 1.6));
-    skew_ = plot_->addGraph(plot_->xAxis, plot_->yAxis2);
-    skew_->setName(tr("expert skew"));
-    skew_->setPen(QPen(palette::skewness(), 1.2));
-    contiguous_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
-    contiguous_->setName(tr("contiguous"));
-    contiguous_->setPen(QPen(palette::balancedness().lighter(150), 1.0, Qt::DashLine));
-    contiguous_->removeFromLegend();
-    oracle_ = plot_->addGraph(plot_->xAxis, plot_->yAxis);
-    oracle_->setName(tr("oracle"));
-    oracle_->setPen(QPen(palette::balancedness().darker(170), 1.3, Qt::DashDotLine));
-    oracle_->removeFromLegend();
-    balance_->addToLegend();
+    buildBalanceGraphs();
     plot_->legend->setVisible(true);
     // Legends lie in a band kept free above the curves (see legendBand), two entries a row,
     // so they never hide the skew or the modelled curve, wherever those run.

@@ -80,6 +80,7 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void buildBalanceGraphs();
     void arrange();
     // Titles, axis labels and fonts for the current size (short ones in a dock).
     void updateLabels();

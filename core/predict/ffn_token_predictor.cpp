@@ -175,13 +175,14 @@ void FfnTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadS
                                     double* load) {
     const int T = step.tokens, k = shape_.topK, E = shape_.experts;
     const Net& net = forwardLayer(step, layer);
+    p_.resize(static_cast<size_t>(E));
     std::fill(load, load + E, 0.0);
     for (int t = 0; t < T; ++t) {
         const float* z = net.logits.data() + static_cast<size_t>(t) * E;
         const float mx = *std::max_element(z, z + E);
         double sum = 0;
-        for (int e = 0; e < E; ++e) sum += std::exp(static_cast<double>(z[e] - mx));
-        for (int e = 0; e < E; ++e) load[e] += k * std::exp(static_cast<double>(z[e] - mx)) / sum;
+        for (int e = 0; e < E; ++e) sum += (p_[e] = std::exp(static_cast<double>(z[e] - mx)));
+        for (int e = 0; e < E; ++e) load[e] += k * p_[e] / sum;
     }
 }
 

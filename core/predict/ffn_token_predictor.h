@@ -51,6 +51,7 @@ private:
     // the step (router inputs only) or assembled in input_ (with the layer before's routing).
     const float* inputRows(const Step& step, int layer, int begin, int n);
     std::vector<float> input_;
+    std::vector<double> p_;  // one token's softmax (predictLoad)
     FfnTokenOptions options_;
     WorkloadShape shape_;
     std::vector<std::unique_ptr<Net>> nets_;  // one per layer

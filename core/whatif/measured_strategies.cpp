@@ -37,8 +37,8 @@ double metricOr(const std::map<std::string, double>& m, const std::string& key, 
     return it == m.end() ? fallback : it->second;
 }
 
-void fromPredictions(store::RunReader& reader, MeasuredStrategies& out) {
-    const std::map<std::string, double> metrics = reader.runMetrics();
+void fromPredictions(store::RunReader& reader, const std::map<std::string, double>& metrics,
+                     MeasuredStrategies& out) {
     const std::string where = "run " + std::to_string(out.runId) + ", horizon 1";
     for (const store::PredictionSummary& p : reader.predictionSummary()) {
         if (p.horizon != 1 || p.predictor == "oracle") continue;
@@ -111,11 +111,12 @@ MeasuredStrategies measuredStrategies(store::SqliteConnection& db, const store::
     out.runId = run.id;
     out.runName = run.name;
     store::RunReader reader(db, run);
-    out.skew = metricOr(reader.runMetrics(), "mean_skewness", 0);
+    const std::map<std::string, double> metrics = reader.runMetrics();
+    out.skew = metricOr(metrics, "mean_skewness", 0);
     if (hasWhatIf(db, run.id))
         fromWhatIf(db, run, out);
     else
-        fromPredictions(reader, out);
+        fromPredictions(reader, metrics, out);
     if (out.strategies.empty())
         throw Error("run " + std::to_string(run.id) + " (" + run.name +
                     ") has no predictor figures: compare predictors with `predict`, `run -p` "

@@ -13,6 +13,18 @@ WhatIfLane::WhatIfLane(const MoeLayerConfig& layer, int layers, int ranks,
                        const WhatIfCluster& cluster)
     : cluster_(cluster), placement_(layer, layers, ranks, {}) {}
 
+namespace {
+// What a lane following `o` is named in the matrix.
+void labelScore(WhatIfScore& s, const RebalanceOptions& o) {
+    s.predictor = o.predictor;
+    s.policy = o.policy;
+    s.every = o.every;
+    s.threshold = o.threshold;
+    s.migrationAware = o.migrationAware;
+    s.spareSlotsOnly = o.spareSlotsOnly;
+}
+}  // namespace
+
 std::unique_ptr<WhatIfLane> WhatIfLane::contiguous(const MoeLayerConfig& layer, int layers,
                                                    int ranks, const WhatIfCluster& cluster) {
     std::unique_ptr<WhatIfLane> lane(new WhatIfLane(layer, layers, ranks, cluster));
@@ -32,12 +44,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::predicted(const RebalanceOptions& option
     lane->controller_ =
         std::make_unique<RebalanceController>(o, shape, lane->placement_, std::move(forecaster));
     lane->options_ = o;
-    lane->score_.predictor = o.predictor;
-    lane->score_.policy = o.policy;
-    lane->score_.every = o.every;
-    lane->score_.threshold = o.threshold;
-    lane->score_.migrationAware = o.migrationAware;
-    lane->score_.spareSlotsOnly = o.spareSlotsOnly;
+    labelScore(lane->score_, o);
     return lane;
 }
 
@@ -51,9 +58,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::planning(const RebalanceOptions& options
     lane->shape_ = shape;
     if (lane->policy_->needsTransitions())
         lane->transitions_ = TransitionCounts(shape.layers, shape.experts);
-    lane->score_.policy = options.policy;
-    lane->score_.migrationAware = options.migrationAware;
-    lane->score_.spareSlotsOnly = options.spareSlotsOnly;
+    labelScore(lane->score_, options);
     return lane;
 }
 
@@ -64,6 +69,7 @@ std::unique_ptr<WhatIfLane> WhatIfLane::oracle(const RebalanceOptions& options,
     auto lane = planning(options, shape, layer, ranks, cluster);
     lane->score_.predictor = "oracle";
     lane->score_.every = 1;
+    lane->score_.threshold = 0;
     return lane;
 }
 
@@ -74,9 +80,6 @@ std::unique_ptr<WhatIfLane> WhatIfLane::inStep(const RebalanceOptions& options,
                                                std::shared_ptr<StepLoadForecaster> forecaster) {
     auto lane = planning(options, shape, layer, ranks, cluster);
     lane->stepForecaster_ = std::move(forecaster);
-    lane->score_.predictor = options.predictor;
-    lane->score_.every = options.every;
-    lane->score_.threshold = options.threshold;
     return lane;
 }
 

@@ -152,22 +152,34 @@ std::vector<OwnedStep> readSteps(int n) {
     return out;
 }
 
+// The layer and plan of the poisoned-step tests: 8 experts of width 16, EPLB on 12 slots
+// every step, driven by `predictor`.
+MoeLayerConfig smallLayer() {
+    MoeLayerConfig layer;
+    layer.hidden = layer.ffn = 16;
+    layer.experts = 8;
+    layer.topK = 2;
+    return layer;
+}
+
+RebalanceOptions eplbEveryStep(const std::string& predictor) {
+    RebalanceOptions o;
+    o.policy = "eplb";
+    o.predictor = predictor;
+    o.slots = 12;
+    o.every = 1;
+    return o;
+}
+
 TEST(WhatIf, APredictedPlanNeverSeesTheStepItIsScoredOn) {
     std::vector<OwnedStep> steps = readSteps(12);
     // The poisoned copy of step 11: every token of every layer on experts 0 and 1.
     OwnedStep poisoned = steps[11];
     for (size_t i = 0; i < poisoned.experts.size(); ++i) poisoned.experts[i] = i % 2;
     poisoned.step.experts = poisoned.experts;
-    WorkloadShape shape{2, 8, 2};
-    MoeLayerConfig layer;
-    layer.hidden = layer.ffn = 16;
-    layer.experts = 8;
-    layer.topK = 2;
-    RebalanceOptions o;
-    o.policy = "eplb";
-    o.predictor = "sw_avg:window=4";
-    o.slots = 12;
-    o.every = 1;
+    const WorkloadShape shape{2, 8, 2};
+    const MoeLayerConfig layer = smallLayer();
+    RebalanceOptions o = eplbEveryStep("sw_avg:window=4");
     o.horizon = 1;
     for (const bool oracle : {false, true}) {
         auto make = [&] {
@@ -211,15 +223,8 @@ TEST(WhatIf, AnInStepPlanReadsOnlyTheLayersBefore) {
         poisoned.experts[i] = i % 2;
     poisoned.step.experts = poisoned.experts;
     const WorkloadShape shape{2, 8, 2};
-    MoeLayerConfig layer;
-    layer.hidden = layer.ffn = 16;
-    layer.experts = 8;
-    layer.topK = 2;
-    RebalanceOptions o;
-    o.policy = "eplb";
-    o.predictor = "affinity";
-    o.slots = 12;
-    o.every = 1;
+    const MoeLayerConfig layer = smallLayer();
+    const RebalanceOptions o = eplbEveryStep("affinity");
     auto cleanForecaster = std::make_shared<StepLoadForecaster>("affinity", shape);
     auto dirtyForecaster = std::make_shared<StepLoadForecaster>("affinity", shape);
     auto clean = WhatIfLane::inStep(o, shape, layer, 4, {}, cleanForecaster);
