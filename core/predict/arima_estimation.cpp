@@ -14,7 +14,9 @@ namespace moe::arima {
 void constrainStationary(std::span<const double> unconstrained, std::span<double> out) {
     // Partial autocorrelations r_k in (-1, 1), then the Durbin-Levinson recursion.
     const size_t n = unconstrained.size();
-    std::vector<double> prev(n), cur(n);
+    thread_local std::vector<double> prev, cur;  // called for every trial point of every fit
+    prev.assign(n, 0.0);
+    cur.assign(n, 0.0);
     for (size_t k = 0; k < n; ++k) {
         const double u = unconstrained[k];
         const double r = u / std::sqrt(1 + u * u);
@@ -90,32 +92,64 @@ void cssStartParams(std::span<const double> w, int p, int q, std::vector<double>
 
 namespace {
 
-using Objective = std::function<double(std::span<const double>)>;
-
 // Finite differences with steps scaled to each coordinate (eps^(1/3) central, eps^(1/2)
-// forward); one-sided where a side is infeasible.
-void gradient(const Objective& f, std::vector<double>& x, double fx, std::vector<double>& g,
-              bool central, int& evaluations) {
-    const double eps = std::numeric_limits<double>::epsilon();
-    const double base = central ? std::cbrt(eps) : std::sqrt(eps);
-    for (size_t i = 0; i < x.size(); ++i) {
+// forward); one-sided where a side is infeasible. With a batch objective every shifted point
+// is evaluated in one call.
+struct GradientContext {
+    const Objective& f;
+    const BatchObjective& batch;
+    bool central;
+    std::vector<std::vector<double>> points;  // batch: x + h e_i, then x - h e_i when central
+    std::vector<double> values;
+};
+
+void shiftedValues(GradientContext& c, std::vector<double>& x, const std::vector<double>& h,
+                   std::vector<double>& up, std::vector<double>& down, int& evaluations) {
+    const size_t n = x.size();
+    const size_t count = c.central ? 2 * n : n;
+    evaluations += static_cast<int>(count);
+    if (c.batch) {
+        c.points.resize(count);
+        for (auto& point : c.points) point.assign(x.begin(), x.end());  // keeps capacity
+        for (size_t i = 0; i < n; ++i) {
+            c.points[i][i] += h[i];
+            if (c.central) c.points[n + i][i] -= h[i];
+        }
+        c.values.resize(count);
+        c.batch(c.points, c.values);
+        for (size_t i = 0; i < n; ++i) {
+            up[i] = c.values[i];
+            if (c.central) down[i] = c.values[n + i];
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; ++i) {
         const double xi = x[i];
-        const double h = base * std::max(1.0, std::abs(xi));
-        x[i] = xi + h;
-        const double up = f(x);
-        double down = std::numeric_limits<double>::infinity();
-        if (central) {
-            x[i] = xi - h;
-            down = f(x);
+        x[i] = xi + h[i];
+        up[i] = c.f(x);
+        if (c.central) {
+            x[i] = xi - h[i];
+            down[i] = c.f(x);
         }
         x[i] = xi;
-        evaluations += central ? 2 : 1;
-        if (std::isfinite(up) && std::isfinite(down))
-            g[i] = (up - down) / (2 * h);
-        else if (std::isfinite(up))
-            g[i] = (up - fx) / h;
-        else if (std::isfinite(down))
-            g[i] = (fx - down) / h;
+    }
+}
+
+void gradient(GradientContext& c, std::vector<double>& x, double fx, std::vector<double>& g,
+              int& evaluations) {
+    const double eps = std::numeric_limits<double>::epsilon();
+    const double base = c.central ? std::cbrt(eps) : std::sqrt(eps);
+    const size_t n = x.size();
+    std::vector<double> h(n), up(n), down(n, std::numeric_limits<double>::infinity());
+    for (size_t i = 0; i < n; ++i) h[i] = base * std::max(1.0, std::abs(x[i]));
+    shiftedValues(c, x, h, up, down, evaluations);
+    for (size_t i = 0; i < n; ++i) {
+        if (std::isfinite(up[i]) && std::isfinite(down[i]))
+            g[i] = (up[i] - down[i]) / (2 * h[i]);
+        else if (std::isfinite(up[i]))
+            g[i] = (up[i] - fx) / h[i];
+        else if (std::isfinite(down[i]))
+            g[i] = (fx - down[i]) / h[i];
         else
             g[i] = 0;
     }
@@ -191,6 +225,11 @@ void remember(std::deque<std::vector<double>>& S, std::deque<std::vector<double>
 
 MinimizeResult minimizeLbfgs(const Objective& f, std::vector<double> x0,
                              const MinimizeOptions& options) {
+    return minimizeLbfgs(f, nullptr, std::move(x0), options);
+}
+
+MinimizeResult minimizeLbfgs(const Objective& f, const BatchObjective& batch,
+                             std::vector<double> x0, const MinimizeOptions& options) {
     MinimizeResult res;
     res.x = std::move(x0);
     res.f = f(res.x);
@@ -198,7 +237,8 @@ MinimizeResult minimizeLbfgs(const Objective& f, std::vector<double> x0,
     const size_t n = res.x.size();
     if (n == 0 || !std::isfinite(res.f)) return res;
     std::vector<double> g(n), gNew(n), xNew(n);
-    gradient(f, res.x, res.f, g, options.centralDifferences, res.evaluations);
+    GradientContext context{f, batch, options.centralDifferences, {}, {}};
+    gradient(context, res.x, res.f, g, res.evaluations);
     std::deque<std::vector<double>> S, Yd;
     while (res.iterations < options.maxIterations && maxAbs(g) >= options.gradientTolerance) {
         std::vector<double> d = direction(g, S, Yd);
@@ -214,7 +254,7 @@ MinimizeResult minimizeLbfgs(const Objective& f, std::vector<double> x0,
             res.converged = maxAbs(g) < 1e3 * options.gradientTolerance;
             return res;
         }
-        gradient(f, xNew, fNew, gNew, options.centralDifferences, res.evaluations);
+        gradient(context, xNew, fNew, gNew, res.evaluations);
         std::vector<double> s(n), y(n);
         for (size_t i = 0; i < n; ++i) {
             s[i] = xNew[i] - res.x[i];

@@ -45,9 +45,18 @@ struct MinimizeResult {
     bool converged = false;
 };
 
+using Objective = std::function<double(std::span<const double>)>;
+// out[k] = f(points[k]) for every point: lets an objective share work across the points of a
+// finite-difference gradient (arima_batch_filter.h).
+using BatchObjective =
+    std::function<void(const std::vector<std::vector<double>>& points, std::span<double> out)>;
+
 // Minimises f (which may return +inf for infeasible points) from x0. Gradients are finite
-// differences (central by default: 2 evaluations per coordinate, accurate to ~1e-10).
-MinimizeResult minimizeLbfgs(const std::function<double(std::span<const double>)>& f,
+// differences (central by default: 2 evaluations per coordinate, accurate to ~1e-10), taken
+// through `batch` when it is set (it must agree with f).
+MinimizeResult minimizeLbfgs(const Objective& f, std::vector<double> x0,
+                             const MinimizeOptions& options);
+MinimizeResult minimizeLbfgs(const Objective& f, const BatchObjective& batch,
                              std::vector<double> x0, const MinimizeOptions& options);
 
 }  // namespace moe::arima

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/common/error.h"
+#include "core/predict/arima_batch_filter.h"
 #include "core/predict/arima_estimation.h"
 
 namespace moe {
@@ -124,13 +125,26 @@ ArimaFitStatus ArimaModel::fit(std::span<const double> series, const ArimaFitOpt
         const double ll = arima::concentratedLogLikelihood(trial);
         return std::isfinite(ll) ? -ll / n : kInfeasible;
     };
+    // The gradient's 2 (p + q) shifted points, filtered side by side.
+    arima::BatchFilter batchFilter;
+    std::vector<arima::ArmaSystem> systems;
+    std::vector<double> lanePhi(phi.size()), laneTheta(theta.size());
+    auto batch = [&](const std::vector<std::vector<double>>& points, std::span<double> out) {
+        systems.resize(points.size());
+        for (size_t k = 0; k < points.size(); ++k) {
+            fromUnconstrained(points[k], lanePhi, laneTheta);
+            systems[k].set(lanePhi, laneTheta);
+        }
+        batchFilter.logLikelihoods(systems, w, out);
+        for (double& o : out) o = std::isfinite(o) ? -o / n : kInfeasible;
+    };
     arima::MinimizeOptions mo;
     mo.maxIterations = options.maxIterations;
     mo.gradientTolerance = options.gradientTolerance;
     mo.relativeTolerance = options.relativeTolerance;
     mo.centralDifferences = options.centralDifferences;
     const arima::MinimizeResult best =
-        arima::minimizeLbfgs(objective, toUnconstrained(phi, theta), mo);
+        arima::minimizeLbfgs(objective, batch, toUnconstrained(phi, theta), mo);
 
     fromUnconstrained(best.x, params_.phi, params_.theta);
     runFilter(w);

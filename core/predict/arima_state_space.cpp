@@ -18,6 +18,10 @@ constexpr double kSteadyTolerance = 1e-13;
 }  // namespace
 
 ArmaSystem::ArmaSystem(std::span<const double> phiIn, std::span<const double> thetaIn) {
+    set(phiIn, thetaIn);
+}
+
+void ArmaSystem::set(std::span<const double> phiIn, std::span<const double> thetaIn) {
     m = std::max<int>(static_cast<int>(phiIn.size()), static_cast<int>(thetaIn.size()) + 1);
     phi.assign(m, 0.0);
     r.assign(m, 0.0);
@@ -63,7 +67,9 @@ bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
     const int m = sys.m;
     const std::vector<double>& phi = sys.phi;
     const std::vector<double>& r = sys.r;  // r[j] = theta_j, r[0] = 1
-    std::vector<double> psi(m, 0.0);
+    // Every likelihood evaluation of every fit lands here: scratch stays allocated per thread.
+    thread_local std::vector<double> psi, A, gamma, PhiG, PhiC;
+    psi.assign(m, 0.0);
     for (int k = 0; k < m; ++k) {
         psi[k] = r[k];
         for (int i = 1; i <= k; ++i) psi[k] += phi[i - 1] * psi[k - i];
@@ -71,23 +77,41 @@ bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
     // gamma(k) - sum_{i=1}^{m} phi_i gamma(|k - i|) = sum_{j>=k} theta_j psi_{j-k}, k = 0..m:
     // m + 1 equations in gamma(0..m) (phi and theta zero-padded to m add only zero terms).
     const int n = m + 1;
-    std::vector<double> A(static_cast<size_t>(n) * n, 0.0), gamma(n, 0.0);
+    A.assign(static_cast<size_t>(n) * n, 0.0);
+    gamma.assign(n, 0.0);
     for (int k = 0; k < n; ++k) {
         A[k * n + k] += 1;
         for (int i = 1; i <= m; ++i) A[k * n + std::abs(k - i)] -= phi[i - 1];
         for (int j = k; j < m; ++j) gamma[k] += r[j] * psi[j - k];
     }
     if (!solveSmall(A, gamma, n) || !(gamma[0] > 0)) return false;
-    auto cxe = [&](int j, int k) { return k - 1 - j >= 0 ? psi[k - 1 - j] : 0.0; };
+    // In matrix form, with Hankel Phi[i][j] = phi[i+j] and Rh[i][j] = r[i+j] (zero past m),
+    // G[j][k] = gamma(|j - k|) and C[j][k] = Cov(x_{t-1-j}, e_{t-k}) = psi[k - 1 - j]:
+    //   P = Phi G Phi' + Phi C Rh' + Rh C' Phi' + Rh Rh'   (m^3 work instead of m^4).
+    // Zero-padded copies make the Hankel reads Phi[i][k] = phiPad[i + k] branch-free.
+    thread_local std::vector<double> phiPad, rPad;
+    phiPad.assign(2 * static_cast<size_t>(m), 0.0);
+    rPad.assign(2 * static_cast<size_t>(m), 0.0);
+    std::copy(phi.begin(), phi.end(), phiPad.begin());
+    std::copy(r.begin(), r.end(), rPad.begin());
+    PhiG.assign(static_cast<size_t>(m) * m, 0.0);
+    PhiC.assign(PhiG.size(), 0.0);
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; i + j < m; ++j) {
+            const double f = phi[i + j];
+            for (int k = 0; k < m; ++k) PhiG[i * m + k] += f * gamma[std::abs(j - k)];
+            for (int k = j + 1; k < m; ++k) PhiC[i * m + k] += f * psi[k - 1 - j];
+        }
     P.assign(static_cast<size_t>(m) * m, 0.0);
     for (int i = 0; i < m; ++i)
         for (int l = i; l < m; ++l) {
+            const double* phiL = &phiPad[l];
+            const double* rL = &rPad[l];
+            const double* rI = &rPad[i];
             double s = 0;
-            for (int j = 0; j + i < m; ++j)
-                for (int k = 0; k + l < m; ++k)
-                    s += phi[i + j] * phi[l + k] * gamma[std::abs(j - k)] +
-                         phi[i + j] * r[l + k] * cxe(j, k) + r[i + j] * phi[l + k] * cxe(k, j) +
-                         (j == k ? r[i + j] * r[l + k] : 0.0);
+            for (int k = 0; k < m; ++k)
+                s += PhiG[i * m + k] * phiL[k] + PhiC[i * m + k] * rL[k] + PhiC[l * m + k] * rI[k] +
+                     rI[k] * rL[k];
             P[i * m + l] = P[l * m + i] = s;
         }
     for (double v : P)

@@ -19,6 +19,7 @@ struct ArmaSystem {
 
     ArmaSystem() = default;
     ArmaSystem(std::span<const double> phiIn, std::span<const double> thetaIn);
+    void set(std::span<const double> phiIn, std::span<const double> thetaIn);  // reuses storage
 };
 
 // The filter's running state, in units of the innovation variance. `a` is the one-step-ahead
