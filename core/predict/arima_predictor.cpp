@@ -34,6 +34,7 @@ void ArimaOptions::validate() const {
             "must be at least d + 2 (p + q) + 10 = " + std::to_string(minHistory()));
     if (refitEvery < 1) bad("refit", refitEvery, "must be at least 1");
     if (maxIterations < 1) bad("max_iterations", maxIterations, "must be at least 1");
+    if (refitIterations < 1) bad("refit_iterations", refitIterations, "must be at least 1");
 }
 
 ArimaPredictor::ArimaPredictor(const ArimaOptions& options) : options_(options) {
@@ -47,6 +48,8 @@ std::string ArimaPredictor::parameters() const {
                     ",refit=" + std::to_string(options_.refitEvery);
     if (options_.maxIterations != ArimaOptions{}.maxIterations)
         s += ",max_iterations=" + std::to_string(options_.maxIterations);
+    if (options_.refitIterations != ArimaOptions{}.refitIterations)
+        s += ",refit_iterations=" + std::to_string(options_.refitIterations);
     return s;
 }
 
@@ -69,10 +72,10 @@ void ArimaPredictor::observe(int64_t /*step*/, const LoadShares& shares) {
                     "x" + std::to_string(experts_));
     ++observed_;
     ++cost_.steps;
-    // Refits stop where statsmodels' L-BFGS-B would (scipy defaults factr = 1e7, i.e. a
-    // relative improvement below 2.2e-9, and pgtol = 1e-5), or at maxIterations (statsmodels:
-    // 50). On expert shares ARIMA(5,1,5) mostly ends at the cap, as statsmodels does: the
-    // optimum lies at the invertibility boundary (the shares are over-differenced noise).
+    // Fits stop where statsmodels' L-BFGS-B would (scipy defaults factr = 1e7, i.e. a
+    // relative improvement below 2.2e-9, and pgtol = 1e-5), or at the iteration cap. On expert
+    // shares ARIMA(5,1,5) mostly ends at the cap, as statsmodels does: the optimum lies at the
+    // invertibility boundary (the shares are over-differenced noise).
     ArimaFitOptions fitOptions;
     fitOptions.warmStart = true;
     fitOptions.maxIterations = options_.maxIterations;
@@ -101,7 +104,9 @@ void ArimaPredictor::observe(int64_t /*step*/, const LoadShares& shares) {
 
 // The series are independent: their refits run on all cores (each model is its own state),
 // with the same figures as one after another.
-void ArimaPredictor::fitDue(const std::vector<size_t>& due, const ArimaFitOptions& options) {
+void ArimaPredictor::fitDue(const std::vector<size_t>& due, ArimaFitOptions options) {
+    ArimaFitOptions refit = options;  // a series fitted before starts from its last fit
+    refit.maxIterations = options_.refitIterations;
     const size_t window = static_cast<size_t>(options_.history);
     std::string failure;
 #pragma omp parallel for schedule(dynamic) if (due.size() > 1)
@@ -109,7 +114,7 @@ void ArimaPredictor::fitDue(const std::vector<size_t>& due, const ArimaFitOption
         Series& s = series_[due[j]];
         try {
             const size_t n = std::min(window, s.history.size());
-            s.model.fit(std::span(s.history).last(n), options);
+            s.model.fit(std::span(s.history).last(n), s.fitted ? refit : options);
             s.fitted = true;
         } catch (const std::exception& e) {
 #pragma omp critical(arima_fit_failure)

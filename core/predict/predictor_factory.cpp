@@ -170,6 +170,7 @@ void addPredictor(const std::string& spec, const WorkloadShape& shape, Predictor
         o.history = a.number<int>("history", o.history);
         o.refitEvery = a.number<int>("refit", o.refitEvery);
         o.maxIterations = a.number<int>("max_iterations", o.maxIterations);
+        o.refitIterations = a.number<int>("refit_iterations", o.refitIterations);
         o.validate();
         set.load.push_back(std::make_unique<ArimaPredictor>(o));
     } else if (n == "lstm") {
@@ -194,7 +195,7 @@ void addPredictor(const std::string& spec, const WorkloadShape& shape, Predictor
 
 std::string predictorHelp() {
     return "oracle, last, ema[:alpha=0.1], sw_avg[:window=100], "
-           "arima[:p=5,d=1,q=5,history=200,refit=50,max_iterations=50], "
+           "arima[:p=5,d=1,q=5,history=200,refit=50,max_iterations=50,refit_iterations=10], "
            "lstm[:hidden=64,layers=1,window=32,epochs=20,lr=0.003,clip=1,train_steps=500,seed=1], "
            "dist_only[:profile_steps=100 | :profile=LOADS.csv | "
            ":table[=PATH],dataset=D,category=C,phase=think|answer], "

@@ -59,6 +59,7 @@ TEST(ArimaPredictor, OptionsAreValidatedByName) {
     expectRejected(with([](ArimaOptions& c) { c.history = 20; }), "history");
     expectRejected(with([](ArimaOptions& c) { c.refitEvery = 0; }), "refit");
     expectRejected(with([](ArimaOptions& c) { c.maxIterations = 0; }), "max_iterations");
+    expectRejected(with([](ArimaOptions& c) { c.refitIterations = 0; }), "refit_iterations");
     EXPECT_THROW(ArimaPredictor(with([](ArimaOptions& c) { c.history = 5; })), Error);
     ArimaPredictor p;
     EXPECT_EQ(p.name(), "arima");
@@ -81,6 +82,39 @@ TEST(ArimaPredictor, RefitsAreStaggeredEvenly) {
     }
     EXPECT_EQ(p.fittedSeries(), 100);
     EXPECT_GT(p.fitMicros(), 0);
+}
+
+// A series' first fit may use every one of max_iterations; its refits start from that fit and
+// stop at refit_iterations.
+TEST(ArimaPredictor, RefitsStopAtTheirOwnCap) {
+    ArimaOptions o;
+    o.p = 5;
+    o.q = 5;
+    o.history = 80;
+    o.refitEvery = 40;
+    o.maxIterations = 30;
+    o.refitIterations = 2;
+    ArimaPredictor p(o);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> g(0.0f, 0.05f);
+    int firstFit = -1, refits = 0;
+    for (int t = 0; t < 200; ++t) {
+        p.observe(t, pair(0.5 + g(rng)));
+        // Series 0 is fitted when the steps observed reach a multiple of refitEvery.
+        if ((t + 1) < o.minHistory() || (t + 1) % o.refitEvery != 0) continue;
+        const int iterations = p.model(0, 0)->iterations();
+        if (firstFit < 0) {
+            firstFit = iterations;
+        } else {
+            EXPECT_LE(iterations, 2) << "step " << t;
+            ++refits;
+        }
+    }
+    EXPECT_EQ(refits, 4);  // fits after 40, 80, 120, 160 and 200 steps
+    const int maxFirst = firstFit;
+    EXPECT_GT(maxFirst, 2);  // the first fit was not held to the refit cap
+    EXPECT_EQ(p.parameters(),
+              "p=5,d=1,q=5,history=80,refit=40,max_iterations=30,refit_iterations=2");
 }
 
 TEST(ArimaPredictor, LastValueBeforeEnoughHistory) {
