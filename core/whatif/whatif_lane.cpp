@@ -96,9 +96,9 @@ void WhatIfLane::countMove(int experts, size_t bytes, double stepCompute) {
 // know in time) or from an in-step forecast.
 void WhatIfLane::plan(const Step& step, const std::vector<double>& load,
                       const std::vector<double>* transitions) {
-    const Placement current = placement_.placement();
+    // The plan only reads the current placement until it is replaced: no copy of it.
     const PolicyResult r =
-        planPlacement(*policy_, load, current, options_, placement_.layerConfig(),
+        planPlacement(*policy_, load, placement_.placement(), options_, placement_.layerConfig(),
                       static_cast<double>(step.tokens) * shape_.topK, transitions);
     placement_.setPlacement(r.placement);
     int moved = 0;
