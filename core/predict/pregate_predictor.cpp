@@ -21,7 +21,9 @@ FfnTokenOptions withLag(FfnTokenOptions o) {
 
 PreGatePredictor::PreGatePredictor(FfnTokenOptions options, const WorkloadShape& shape)
     : gate_((checkShapeOf(shape), withLag(options)), shape),
-      firstLayer_(FrequencyTokenPredictor::Key::None, shape) {}
+      firstLayer_(shape.hasTokenIds ? FrequencyTokenPredictor::Key::TokenId
+                                    : FrequencyTokenPredictor::Key::None,
+                  shape) {}
 
 void PreGatePredictor::checkShape(const WorkloadShape& shape) const { checkShapeOf(shape); }
 

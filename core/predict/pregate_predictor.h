@@ -2,7 +2,8 @@
 // router input at layer l-1, which exists a whole layer before layer l routes, so the guess
 // arrives in time to place layer l's experts. The gate is a small network distilled online
 // from the router's true choices (t2e_ffn's network with its input one layer early). Layer 0
-// has no earlier input: its guess is the layer's frequency table.
+// has no earlier router input: its guess comes from the token's id (the most frequent experts
+// of that id at layer 0 so far), or from the layer's frequency table where ids are unknown.
 #pragma once
 
 #include <memory>
@@ -26,7 +27,7 @@ public:
 
 private:
     FfnTokenPredictor gate_;              // layers 1..L-1, from the layer before
-    FrequencyTokenPredictor firstLayer_;  // layer 0
+    FrequencyTokenPredictor firstLayer_;  // layer 0, by token id where the workload has ids
 };
 
 }  // namespace moe

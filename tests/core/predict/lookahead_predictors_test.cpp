@@ -213,5 +213,29 @@ TEST(PreGate, LearnsTheNextLayersRoutingFromThisLayersInput) {
     EXPECT_THROW(PreGatePredictor(o, WorkloadShape{2, 4, 1}), Error) << "needs router inputs";
 }
 
+// Layer 0 has no earlier router input: with token ids, its guess is each id's own experts.
+TEST(PreGate, FirstLayerFollowsTheTokenId) {
+    WorkloadShape shape{2, 4, 1};
+    shape.hiddenDim = 2;
+    shape.hasTokenIds = true;
+    PreGatePredictor p(FfnTokenOptions{}, shape);
+    std::vector<int32_t> ids(2 * 32), tokens(32);
+    std::vector<float> hidden(2 * 32 * 2, 0.5f);
+    for (int t = 0; t < 32; ++t) {
+        tokens[t] = 100 + t % 3;  // id 100 -> expert 0, 101 -> 1, 102 -> 2; expert 3 never
+        ids[t] = t % 3;
+        ids[32 + t] = 3;
+    }
+    Step s;
+    s.tokens = 32;
+    s.experts = ids;
+    s.hidden = hidden;
+    s.tokenIds = tokens;
+    for (int i = 0; i < 5; ++i) p.observe(s);
+    std::vector<int32_t> guess(32);
+    p.predict(s, 0, guess.data());
+    for (int t = 0; t < 32; ++t) EXPECT_EQ(guess[t], t % 3) << "token " << t;
+}
+
 }  // namespace
 }  // namespace moe
