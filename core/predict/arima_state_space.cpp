@@ -56,38 +56,16 @@ bool solveSmall(std::vector<double>& A, std::vector<double>& b, int n) {
     return true;
 }
 
-}  // namespace
-
-bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
-    // Closed form instead of the m^2 x m^2 Kronecker system (16 us at m = 6, this is ~1 us):
-    // unrolling s_{t+1} = T s_t + R e_{t+1} gives
-    //   s_{i,t} = sum_{j=0}^{m-1-i} phi[i+j] x_{t-1-j} + r[i+j] e_{t-j},   x = s_0,
-    // so P follows from the ARMA autocovariances gamma(h) and psi weights (Cov(x_t, e_{t-h}) =
-    // psi_h), both with unit innovation variance.
+// P from the autocovariances and psi weights. In matrix form, with Hankel Phi[i][j] = phi[i+j]
+// and Rh[i][j] = r[i+j] (zero past m), G[j][k] = gamma(|j - k|) and
+// C[j][k] = Cov(x_{t-1-j}, e_{t-k}) = psi[k - 1 - j]:
+//   P = Phi G Phi' + Phi C Rh' + Rh C' Phi' + Rh Rh'   (m^3 work instead of m^4).
+void assembleCovariance(const ArmaSystem& sys, const std::vector<double>& gamma,
+                        const std::vector<double>& psi, std::vector<double>& P) {
     const int m = sys.m;
     const std::vector<double>& phi = sys.phi;
-    const std::vector<double>& r = sys.r;  // r[j] = theta_j, r[0] = 1
-    // Every likelihood evaluation of every fit lands here: scratch stays allocated per thread.
-    thread_local std::vector<double> psi, A, gamma, PhiG, PhiC;
-    psi.assign(m, 0.0);
-    for (int k = 0; k < m; ++k) {
-        psi[k] = r[k];
-        for (int i = 1; i <= k; ++i) psi[k] += phi[i - 1] * psi[k - i];
-    }
-    // gamma(k) - sum_{i=1}^{m} phi_i gamma(|k - i|) = sum_{j>=k} theta_j psi_{j-k}, k = 0..m:
-    // m + 1 equations in gamma(0..m) (phi and theta zero-padded to m add only zero terms).
-    const int n = m + 1;
-    A.assign(static_cast<size_t>(n) * n, 0.0);
-    gamma.assign(n, 0.0);
-    for (int k = 0; k < n; ++k) {
-        A[k * n + k] += 1;
-        for (int i = 1; i <= m; ++i) A[k * n + std::abs(k - i)] -= phi[i - 1];
-        for (int j = k; j < m; ++j) gamma[k] += r[j] * psi[j - k];
-    }
-    if (!solveSmall(A, gamma, n) || !(gamma[0] > 0)) return false;
-    // In matrix form, with Hankel Phi[i][j] = phi[i+j] and Rh[i][j] = r[i+j] (zero past m),
-    // G[j][k] = gamma(|j - k|) and C[j][k] = Cov(x_{t-1-j}, e_{t-k}) = psi[k - 1 - j]:
-    //   P = Phi G Phi' + Phi C Rh' + Rh C' Phi' + Rh Rh'   (m^3 work instead of m^4).
+    const std::vector<double>& r = sys.r;
+    thread_local std::vector<double> PhiG, PhiC;
     // Zero-padded copies make the Hankel reads Phi[i][k] = phiPad[i + k] branch-free.
     thread_local std::vector<double> phiPad, rPad;
     phiPad.assign(2 * static_cast<size_t>(m), 0.0);
@@ -114,6 +92,38 @@ bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
                      rI[k] * rL[k];
             P[i * m + l] = P[l * m + i] = s;
         }
+}
+
+}  // namespace
+
+bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
+    // Closed form instead of the m^2 x m^2 Kronecker system (16 us at m = 6, this is ~1 us):
+    // unrolling s_{t+1} = T s_t + R e_{t+1} gives
+    //   s_{i,t} = sum_{j=0}^{m-1-i} phi[i+j] x_{t-1-j} + r[i+j] e_{t-j},   x = s_0,
+    // so P follows from the ARMA autocovariances gamma(h) and psi weights (Cov(x_t, e_{t-h}) =
+    // psi_h), both with unit innovation variance.
+    const int m = sys.m;
+    const std::vector<double>& phi = sys.phi;
+    const std::vector<double>& r = sys.r;  // r[j] = theta_j, r[0] = 1
+    // Every likelihood evaluation of every fit lands here: scratch stays allocated per thread.
+    thread_local std::vector<double> psi, A, gamma;
+    psi.assign(m, 0.0);
+    for (int k = 0; k < m; ++k) {
+        psi[k] = r[k];
+        for (int i = 1; i <= k; ++i) psi[k] += phi[i - 1] * psi[k - i];
+    }
+    // gamma(k) - sum_{i=1}^{m} phi_i gamma(|k - i|) = sum_{j>=k} theta_j psi_{j-k}, k = 0..m:
+    // m + 1 equations in gamma(0..m) (phi and theta zero-padded to m add only zero terms).
+    const int n = m + 1;
+    A.assign(static_cast<size_t>(n) * n, 0.0);
+    gamma.assign(n, 0.0);
+    for (int k = 0; k < n; ++k) {
+        A[k * n + k] += 1;
+        for (int i = 1; i <= m; ++i) A[k * n + std::abs(k - i)] -= phi[i - 1];
+        for (int j = k; j < m; ++j) gamma[k] += r[j] * psi[j - k];
+    }
+    if (!solveSmall(A, gamma, n) || !(gamma[0] > 0)) return false;
+    assembleCovariance(sys, gamma, psi, P);
     for (double v : P)
         if (!std::isfinite(v)) return false;
     for (int i = 0; i < m; ++i)
