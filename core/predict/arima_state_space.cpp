@@ -96,17 +96,14 @@ void assembleCovariance(const ArmaSystem& sys, const std::vector<double>& gamma,
 
 }  // namespace
 
-bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
-    // Closed form instead of the m^2 x m^2 Kronecker system (16 us at m = 6, this is ~1 us):
-    // unrolling s_{t+1} = T s_t + R e_{t+1} gives
-    //   s_{i,t} = sum_{j=0}^{m-1-i} phi[i+j] x_{t-1-j} + r[i+j] e_{t-j},   x = s_0,
-    // so P follows from the ARMA autocovariances gamma(h) and psi weights (Cov(x_t, e_{t-h}) =
-    // psi_h), both with unit innovation variance.
+namespace {
+
+// The ARMA's psi weights (Cov(x_t, e_{t-h}) = psi_h) and autocovariances gamma(0..m), both with
+// unit innovation variance. False when the AR part is (numerically) non-stationary.
+bool autocovariances(const ArmaSystem& sys, std::vector<double>& psi, std::vector<double>& gamma) {
     const int m = sys.m;
     const std::vector<double>& phi = sys.phi;
     const std::vector<double>& r = sys.r;  // r[j] = theta_j, r[0] = 1
-    // Every likelihood evaluation of every fit lands here: scratch stays allocated per thread.
-    thread_local std::vector<double> psi, A, gamma;
     psi.assign(m, 0.0);
     for (int k = 0; k < m; ++k) {
         psi[k] = r[k];
@@ -115,6 +112,7 @@ bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
     // gamma(k) - sum_{i=1}^{m} phi_i gamma(|k - i|) = sum_{j>=k} theta_j psi_{j-k}, k = 0..m:
     // m + 1 equations in gamma(0..m) (phi and theta zero-padded to m add only zero terms).
     const int n = m + 1;
+    thread_local std::vector<double> A;  // every likelihood evaluation of every fit lands here
     A.assign(static_cast<size_t>(n) * n, 0.0);
     gamma.assign(n, 0.0);
     for (int k = 0; k < n; ++k) {
@@ -122,8 +120,20 @@ bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
         for (int i = 1; i <= m; ++i) A[k * n + std::abs(k - i)] -= phi[i - 1];
         for (int j = k; j < m; ++j) gamma[k] += r[j] * psi[j - k];
     }
-    if (!solveSmall(A, gamma, n) || !(gamma[0] > 0)) return false;
+    return solveSmall(A, gamma, n) && gamma[0] > 0;
+}
+
+}  // namespace
+
+bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
+    // Closed form instead of the m^2 x m^2 Kronecker system (16 us at m = 6, this is ~1 us):
+    // unrolling s_{t+1} = T s_t + R e_{t+1} gives
+    //   s_{i,t} = sum_{j=0}^{m-1-i} phi[i+j] x_{t-1-j} + r[i+j] e_{t-j},   x = s_0,
+    // so P follows from the ARMA autocovariances gamma(h) and psi weights.
+    thread_local std::vector<double> psi, gamma;
+    if (!autocovariances(sys, psi, gamma)) return false;
     assembleCovariance(sys, gamma, psi, P);
+    const int m = sys.m;
     for (double v : P)
         if (!std::isfinite(v)) return false;
     for (int i = 0; i < m; ++i)
@@ -131,16 +141,46 @@ bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P) {
     return true;
 }
 
+bool stationaryFirstColumn(const ArmaSystem& sys, std::vector<double>& column) {
+    // Column 0 of assembleCovariance's P = Phi G Phi' + Phi C Rh' + Rh C' Phi' + Rh Rh', each
+    // product contracted with row 0 first (Phi[0][k] = phi[k], Rh[0][k] = r[k]): m^2 work.
+    thread_local std::vector<double> psi, gamma, u, c, d;
+    if (!autocovariances(sys, psi, gamma)) return false;
+    const int m = sys.m;
+    const std::vector<double>& phi = sys.phi;
+    const std::vector<double>& r = sys.r;
+    u.assign(m, 0.0);  // u_j = sum_k gamma(|j - k|) phi[k]
+    c.assign(m, 0.0);  // c_j = sum_{k>j} psi[k-1-j] r[k]
+    d.assign(m, 0.0);  // d_k = (Phi C)[0][k] = sum_{j<k} phi[j] psi[k-1-j]
+    for (int j = 0; j < m; ++j)
+        for (int k = 0; k < m; ++k) {
+            u[j] += gamma[std::abs(j - k)] * phi[k];
+            if (k > j) {
+                c[j] += psi[k - 1 - j] * r[k];
+                d[k] += phi[j] * psi[k - 1 - j];
+            }
+        }
+    column.assign(m, 0.0);
+    for (int i = 0; i < m; ++i) {
+        double s = 0;
+        for (int j = 0; i + j < m; ++j) s += phi[i + j] * (u[j] + c[j]) + (d[j] + r[j]) * r[i + j];
+        column[i] = s;
+    }
+    for (double v : column)
+        if (!std::isfinite(v)) return false;
+    return column[0] > 0;
+}
+
 bool initialiseFilter(const ArmaSystem& sys, KalmanState& state) {
     const int m = sys.m;
-    std::vector<double> P;
-    if (!stationaryCovariance(sys, P)) return false;
+    thread_local std::vector<double> P0;  // column 0 of P_1: all the start needs
+    if (!stationaryFirstColumn(sys, P0)) return false;
     // Gain K_1 = T P_1 Z' / F_1. P_1 is stationary, so P_2 - P_1 = -K_1 F_1 K_1': W = K_1,
     // M = -F_1, and the difference stays rank one from here on.
-    state.F = P[0];
+    state.F = P0[0];
     state.K.assign(m, 0.0);
     for (int i = 0; i < m; ++i)
-        state.K[i] = (sys.phi[i] * P[0] + (i + 1 < m ? P[(i + 1) * m] : 0.0)) / state.F;
+        state.K[i] = (sys.phi[i] * P0[0] + (i + 1 < m ? P0[i + 1] : 0.0)) / state.F;
     state.W = state.K;
     state.M = -state.F;
     state.a.assign(m, 0.0);

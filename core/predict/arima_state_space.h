@@ -45,6 +45,9 @@ struct KalmanState {
 // False when the system is (numerically) non-stationary.
 bool stationaryCovariance(const ArmaSystem& sys, std::vector<double>& P);
 
+// Column 0 of that P (P[i][0], i = 0..m-1) in m^2 work: all the filter's start needs.
+bool stationaryFirstColumn(const ArmaSystem& sys, std::vector<double>& column);
+
 // Starts the filter at the stationary distribution (mean 0). False as above.
 bool initialiseFilter(const ArmaSystem& sys, KalmanState& state);
 

@@ -61,6 +61,28 @@ TEST(ArimaBatchFilter, EveryLaneMatchesTheScalarFilter) {
     EXPECT_NEAR(two[1], scalarLogLikelihood(systems[1], w), 1e-9 * std::abs(two[1]));
 }
 
+// The filter's start needs only column 0 of the stationary covariance; the m^2 shortcut must
+// equal that column of the full m^3 solution for AR-heavy, MA-heavy and mixed orders.
+TEST(ArimaStateSpace, FirstColumnEqualsTheFullCovariancesColumn) {
+    std::mt19937 rng(5);
+    std::normal_distribution<double> g(0.0, 0.8);
+    for (const auto [p, q] : {std::pair{5, 5}, std::pair{3, 0}, std::pair{0, 4}, std::pair{2, 6}}) {
+        std::vector<double> phi(p), theta(q), u(p + q);
+        for (double& x : u) x = g(rng);
+        arima::constrainStationary(std::span(u).first(p), phi);
+        arima::constrainStationary(std::span(u).subspan(p), theta);
+        for (double& t : theta) t = -t;
+        const arima::ArmaSystem sys(phi, theta);
+        std::vector<double> P, column;
+        ASSERT_TRUE(arima::stationaryCovariance(sys, P));
+        ASSERT_TRUE(arima::stationaryFirstColumn(sys, column));
+        ASSERT_EQ(static_cast<int>(column.size()), sys.m);
+        for (int i = 0; i < sys.m; ++i)
+            EXPECT_NEAR(column[i], P[i * sys.m], 1e-12 * std::max(1.0, std::abs(P[0])))
+                << "p=" << p << " q=" << q << " row " << i;
+    }
+}
+
 TEST(ArimaBatchFilter, BatchedGradientFindsTheScalarOptimum) {
     // f(x) = sum (x_i - i)^2: the batch objective and the scalar one must drive L-BFGS alike.
     auto f = [](std::span<const double> x) {
