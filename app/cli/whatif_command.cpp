@@ -127,6 +127,10 @@ void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
                    "vllm (1,000-step window, rearranged every 3,000 steps) or sglang (1,000-step "
                    "window, every 1,000 steps); repeat for both")
         ->check(CLI::IsMember({"vllm", "sglang"}));
+    cmd.add_flag("--own-input-ceiling", f.spec.ownInputCeiling,
+                 "Also accept predictors that read each layer's own router input (t2e_ffn), "
+                 "scored as '(own input: ceiling)': how much any lookahead could close, since "
+                 "that input exists only as the layer routes");
 }
 
 void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {

@@ -59,7 +59,8 @@ void fromWhatIf(store::SqliteConnection& db, const store::RunRecord& run, Measur
     std::map<std::string, const WhatIfScore*> best;
     std::vector<std::string> order;
     for (const WhatIfScore& row : r.rows) {
-        if (row.predictor == "contiguous" || row.predictor == "oracle" || !row.preset.empty())
+        if (row.predictor == "contiguous" || row.predictor == "oracle" || !row.preset.empty() ||
+            isCeilingRow(row.predictor))
             continue;
         auto [it, fresh] = best.try_emplace(row.predictor, &row);
         if (fresh) order.push_back(row.predictor);

@@ -18,8 +18,12 @@ namespace moe {
 class StepLoadForecaster {
 public:
     // Throws moe::Error when `spec` is no token-level predictor, needs what the workload lacks,
-    // or reads a layer's own router input (too late to place that layer).
-    StepLoadForecaster(const std::string& spec, const WorkloadShape& shape);
+    // or reads a layer's own router input (too late to place that layer) unless `ceiling`:
+    // then that predictor sees its layer's input, a bound for lookahead predictors that no
+    // system reaches in time (WhatIfSpec::ownInputCeiling).
+    StepLoadForecaster(const std::string& spec, const WorkloadShape& shape, bool ceiling = false);
+    // True for a predictor scored as that ceiling.
+    bool readsOwnLayerInput() const;
 
     // Forecast every layer of `step` (L x E expected pairs), once; later calls for the same
     // step return the same figures.

@@ -25,6 +25,10 @@ void labelScore(WhatIfScore& s, const RebalanceOptions& o) {
 }
 }  // namespace
 
+bool isCeilingRow(const std::string& predictor) {
+    return predictor.find(kCeilingLabel) != std::string::npos;
+}
+
 std::unique_ptr<WhatIfLane> WhatIfLane::contiguous(const MoeLayerConfig& layer, int layers,
                                                    int ranks, const WhatIfCluster& cluster) {
     std::unique_ptr<WhatIfLane> lane(new WhatIfLane(layer, layers, ranks, cluster));

@@ -25,6 +25,10 @@ struct WhatIfCluster {
     double linkGBs = 50;       // GB/s for copying expert weights
 };
 
+// Appended to the predictor of a row scored as the own-input ceiling (a bound, not a strategy).
+inline constexpr const char* kCeilingLabel = " (own input: ceiling)";
+bool isCeilingRow(const std::string& predictor);
+
 // What one lane measured over the steps it saw.
 struct WhatIfScore {
     std::string predictor, policy;  // "contiguous" / "oracle" for the bounds

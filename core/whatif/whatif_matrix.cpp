@@ -33,7 +33,8 @@ void checkSpec(const WhatIfSpec& s, const WorkloadShape& shape) {
         addPredictor(spec, shape, set);
         if (!set.load.empty() && set.load[0]->wantsFuture())
             throw Error("whatif: " + spec + " needs the future; the oracle row is always there");
-        if (!set.token.empty()) StepLoadForecaster check(spec, shape);  // its own refusals
+        if (!set.token.empty())
+            StepLoadForecaster check(spec, shape, s.ownInputCeiling);  // its own refusals
     }
     if (s.warmup < 0) throw Error("whatif: the warm-up must be 0 or more steps");
     if (s.cluster.flopRate <= 0 || s.cluster.linkGBs <= 0)
@@ -56,8 +57,11 @@ std::unique_ptr<WhatIfLane> predictorLane(const WhatIfSpec& s, const WorkloadSha
                                           const MoeLayerConfig& layer, const RebalanceOptions& o,
                                           const Forecasters& forecasters) {
     const int ranks = s.base.model.ranks;
-    if (const auto step = forecasters.inStep.find(o.predictor); step != forecasters.inStep.end())
-        return WhatIfLane::inStep(o, shape, layer, ranks, s.cluster, step->second);
+    if (const auto step = forecasters.inStep.find(o.predictor); step != forecasters.inStep.end()) {
+        auto lane = WhatIfLane::inStep(o, shape, layer, ranks, s.cluster, step->second);
+        if (step->second->readsOwnLayerInput()) lane->score().predictor += kCeilingLabel;
+        return lane;
+    }
     const auto shared = forecasters.load.find(o.predictor);
     return WhatIfLane::predicted(o, shape, layer, ranks, s.cluster,
                                  shared == forecasters.load.end() ? nullptr : shared->second);
@@ -133,7 +137,8 @@ Forecasters makeForecasters(const WhatIfSpec& s, const WorkloadShape& shape) {
     Forecasters f;
     for (const std::string& predictor : s.predictors) {
         if (isTokenPredictorSpec(predictor, shape))
-            f.inStep.try_emplace(predictor, std::make_shared<StepLoadForecaster>(predictor, shape));
+            f.inStep.try_emplace(predictor, std::make_shared<StepLoadForecaster>(
+                                                predictor, shape, s.ownInputCeiling));
         else if (s.shareForecasts)
             f.load.try_emplace(predictor, std::make_shared<LoadForecaster>(predictor, shape));
     }

@@ -51,6 +51,9 @@ struct WhatIfSpec {
     // One predictor instance for all policies and cadences (the same figures, once the cost);
     // off only to check that sharing changes nothing.
     bool shareForecasts = true;
+    // Accept predictors that read each layer's own router input (t2e_ffn), labelled
+    // "(own input: ceiling)": how far any lookahead could get, not a strategy.
+    bool ownInputCeiling = false;
 };
 
 struct WhatIfResult {

@@ -102,4 +102,18 @@ TEST(WhatIfCli, BadChoicesAreRefused) {
     EXPECT_NE(r.code, 0);
 }
 
+// A predictor reading its layer's own input is refused, with the flag that scores it as a
+// bound named in the message; with that flag its rows say what they are.
+TEST(WhatIfCli, OwnInputPredictorsOnlyAsACeiling) {
+    const std::string withHidden =
+        "whatif -w 'synthetic:layers=2,experts=8,top_k=2,tokens=64,hidden=8' --batching tokens "
+        "--steps 12 -p t2e_ffn --policy eplb --every 1 --no-db --format csv";
+    Result r = cli(withHidden);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("--own-input-ceiling"), std::string::npos) << r.out;
+    r = cli(withHidden + " --own-input-ceiling");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("t2e_ffn (own input: ceiling),eplb,1,"), std::string::npos) << r.out;
+}
+
 }  // namespace

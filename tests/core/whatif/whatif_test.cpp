@@ -341,6 +341,27 @@ TEST(WhatIf, SpareSlotBudgetRowsBesideFreePlacement) {
     EXPECT_GT(spare.gapClosed, 0.0);
 }
 
+// t2e_ffn reads each layer's own router input: refused as a strategy, scored as a labelled
+// ceiling on request, and kept off the strategy map.
+TEST(WhatIf, OwnInputPredictorsOnlyAsALabelledCeiling) {
+    WhatIfSpec s = smallSpec();
+    s.base.workload.spec += ",hidden=8";
+    s.predictors = {"t2e_ffn"};
+    EXPECT_THROW(runWhatIf(s), Error);
+    s.ownInputCeiling = true;
+    const WhatIfResult r = runWhatIf(s);
+    int ceilings = 0;
+    for (const WhatIfScore& row : r.rows) {
+        if (row.predictor == "contiguous" || row.predictor == "oracle") continue;
+        EXPECT_EQ(row.predictor, std::string("t2e_ffn") + kCeilingLabel);
+        EXPECT_TRUE(isCeilingRow(row.predictor));
+        EXPECT_GT(row.steps, 0);
+        ++ceilings;
+    }
+    EXPECT_GT(ceilings, 0);
+    EXPECT_FALSE(isCeilingRow("pregate"));
+}
+
 TEST(WhatIf, BadSpecsAreRefusedBeforeAnyStep) {
     WhatIfSpec s = smallSpec();
     s.predictors = {"t2e_ffn"};  // no router inputs here; and too late where there are
