@@ -1,0 +1,138 @@
+// See torch_file.h. torch.save names the archive's top folder after the file (or "archive"),
+// so data.pkl is found as the one entry "<folder>/data.pkl". Storages are raw little-endian
+// elements; half and bfloat16 are widened here.
+#include "core/imports/torch_file.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "core/common/error.h"
+
+namespace moe {
+
+namespace {
+
+constexpr uint64_t kMaxPickleBytes = 256ull << 20;  // the object tree, not the tensors
+constexpr uint64_t kMaxStorageBytes = 16ull << 30;  // one tensor storage
+
+std::string findPickle(const ZipArchive& zip) {
+    std::string found;
+    for (const std::string& name : zip.names()) {
+        const size_t slash = name.find('/');
+        if (slash != std::string::npos && name.substr(slash) == "/data.pkl") {
+            if (!found.empty()) throw Error(zip.path() + ": more than one data.pkl in the archive");
+            found = name;
+        }
+    }
+    if (found.empty())
+        throw Error(zip.path() +
+                    ": a zip archive without <folder>/data.pkl, so not a torch.save file");
+    return found;
+}
+
+float halfToFloat(uint16_t h) {
+    const int exponent = (h >> 10) & 0x1f;
+    const int mantissa = h & 0x3ff;
+    const float sign = (h & 0x8000) ? -1.0f : 1.0f;
+    if (exponent == 0) return sign * std::ldexp(static_cast<float>(mantissa), -24);
+    if (exponent == 31) return mantissa ? NAN : sign * INFINITY;
+    return sign * std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
+}
+
+template <typename T>
+T load(const char* p) {
+    T v;
+    std::memcpy(&v, p, sizeof(T));
+    return v;
+}
+
+// One element of `dtype` at p, as a double.
+double elementValue(const std::string& dtype, const char* p) {
+    if (dtype == "int32") return load<int32_t>(p);
+    if (dtype == "int64") return static_cast<double>(load<int64_t>(p));
+    if (dtype == "int16") return load<int16_t>(p);
+    if (dtype == "int8") return load<int8_t>(p);
+    if (dtype == "uint8" || dtype == "bool") return load<uint8_t>(p);
+    if (dtype == "float32") return load<float>(p);
+    if (dtype == "float64") return load<double>(p);
+    if (dtype == "float16") return halfToFloat(load<uint16_t>(p));
+    if (dtype == "bfloat16") return std::bit_cast<float>(uint32_t{load<uint16_t>(p)} << 16);
+    return NAN;
+}
+
+}  // namespace
+
+TorchFile::TorchFile(const std::string& path) : zip_(path) {
+    const std::string pickle = findPickle(zip_);
+    prefix_ = pickle.substr(0, pickle.size() - std::string("data.pkl").size());
+    const std::vector<char> bytes = zip_.read(pickle, kMaxPickleBytes);
+    root_ = unpickle(bytes, path + ": " + pickle);
+}
+
+const std::vector<char>& TorchFile::storage(const PickledTensor& t, const std::string& what) const {
+    const auto it = storages_.find(t.storageKey);
+    if (it != storages_.end()) return it->second;
+    const std::string entry = prefix_ + "data/" + t.storageKey;
+    if (!zip_.has(entry))
+        throw Error(path() + ": tensor '" + what + "' has no storage entry " + entry);
+    std::vector<char> bytes = zip_.read(entry, kMaxStorageBytes);
+    if (bytes.size() != static_cast<uint64_t>(t.storageSize) * t.elementSize)
+        throw Error(path() + ": tensor '" + what + "': storage " + entry + " holds " +
+                    std::to_string(bytes.size()) + " bytes, its header says " +
+                    std::to_string(t.storageSize) + " " + t.dtype + " elements");
+    return storages_.emplace(t.storageKey, std::move(bytes)).first->second;
+}
+
+template <typename Out, typename Convert>
+std::vector<Out> TorchFile::gather(const PickledTensor& t, const std::string& what,
+                                   Convert convert) const {
+    const std::vector<char>& bytes = storage(t, what);
+    const int64_t n = t.elements();
+    if (n > (int64_t{1} << 34))
+        throw Error(path() + ": tensor '" + what + "' claims " + std::to_string(n) +
+                    " elements, more than this reader takes");
+    // The last element the view reaches must lie inside the storage (overflow counts as out).
+    int64_t last = t.offset;
+    bool overflow = false;
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+        int64_t reach = 0;
+        if (t.shape[d] > 0)
+            overflow |= __builtin_mul_overflow(t.shape[d] - 1, t.stride[d], &reach) ||
+                        __builtin_add_overflow(last, reach, &last);
+    }
+    if (n > 0 && (overflow || t.offset < 0 || last >= t.storageSize))
+        throw Error(path() + ": tensor '" + what + "' reaches element " + std::to_string(last) +
+                    " of a storage of " + std::to_string(t.storageSize));
+    std::vector<Out> out(static_cast<size_t>(n));
+    std::vector<int64_t> index(t.shape.size(), 0);
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t at = t.offset;
+        for (size_t d = 0; d < index.size(); ++d) at += index[d] * t.stride[d];
+        out[static_cast<size_t>(i)] = convert(bytes.data() + at * t.elementSize);
+        for (size_t d = index.size(); d-- > 0;) {  // next row-major index
+            if (++index[d] < t.shape[d]) break;
+            index[d] = 0;
+        }
+    }
+    return out;
+}
+
+std::vector<int64_t> TorchFile::integers(const PickledTensor& t, const std::string& what) const {
+    const bool integer = t.dtype.rfind("int", 0) == 0 || t.dtype == "uint8" || t.dtype == "bool";
+    if (!integer)
+        throw Error(path() + ": tensor '" + what + "' holds " + t.dtype +
+                    " values where integer counts or ids are expected");
+    const std::string dtype = t.dtype;
+    return gather<int64_t>(t, what, [&dtype](const char* p) {
+        if (dtype == "int64") return load<int64_t>(p);
+        return static_cast<int64_t>(elementValue(dtype, p));
+    });
+}
+
+std::vector<double> TorchFile::numbers(const PickledTensor& t, const std::string& what) const {
+    const std::string dtype = t.dtype;
+    return gather<double>(t, what, [&dtype](const char* p) { return elementValue(dtype, p); });
+}
+
+}  // namespace moe
