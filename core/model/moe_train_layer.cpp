@@ -31,7 +31,7 @@ MoeTrainLayer<T>::MoeTrainLayer(const MoeLayerConfig& config) : config_(config) 
 
 template <typename T>
 void MoeTrainLayer<T>::forward(const MoeTrainParams<T>& p, const T* x, int tokens, T* y,
-                               MoeTrainCache<T>& c) const {
+                               MoeTrainCache<T>& c, const T* gateInput) const {
     const int H = config_.hidden, F = config_.ffn, E = config_.experts, k = config_.topK;
     const int pairs = tokens * k;
     c.tokens = tokens;
@@ -39,7 +39,8 @@ void MoeTrainLayer<T>::forward(const MoeTrainParams<T>& p, const T* x, int token
     c.ids.resize(pairs);
     c.weights.resize(pairs);
     c.counts.assign(E, 0);
-    MMap<T>(c.scores.data(), tokens, E).noalias() = CMap<T>(x, tokens, H) * CMap<T>(p.gate, H, E);
+    MMap<T>(c.scores.data(), tokens, E).noalias() =
+        CMap<T>(gateInput ? gateInput : x, tokens, H) * CMap<T>(p.gate, H, E);
     std::vector<T> biased(E);
     for (int t = 0; t < tokens; ++t) {
         T* row = c.scores.data() + static_cast<size_t>(t) * E;
@@ -117,7 +118,8 @@ T MoeTrainLayer<T>::switchAuxLoss(const MoeTrainCache<T>& c, double coef) const 
 
 template <typename T>
 void MoeTrainLayer<T>::backward(const MoeTrainParams<T>& p, const MoeTrainCache<T>& c, const T* x,
-                                const T* dy, double auxCoef, T* dx, MoeTrainGrads<T>& grads) const {
+                                const T* dy, double auxCoef, T* dx, MoeTrainGrads<T>& grads,
+                                const T* gateInput, T* dGateInput) const {
     const int H = config_.hidden, F = config_.ffn, E = config_.experts, k = config_.topK;
     const int tokens = c.tokens;
     const ExpertGrouping& g = c.grouping;
@@ -199,8 +201,12 @@ void MoeTrainLayer<T>::backward(const MoeTrainParams<T>& p, const MoeTrainCache<
             for (int e = 0; e < E; ++e) d[e] *= s[e] * (T(1) - s[e]);
         }
     }
-    MMap<T>(grads.gate, H, E).noalias() += CMap<T>(x, tokens, H).transpose() * dlogits;
-    MMap<T>(dx, tokens, H).noalias() += dlogits * CMap<T>(p.gate, H, E).transpose();
+    const T* gx = gateInput ? gateInput : x;
+    MMap<T>(grads.gate, H, E).noalias() += CMap<T>(gx, tokens, H).transpose() * dlogits;
+    if (gateInput)
+        MMap<T>(dGateInput, tokens, H).noalias() = dlogits * CMap<T>(p.gate, H, E).transpose();
+    else
+        MMap<T>(dx, tokens, H).noalias() += dlogits * CMap<T>(p.gate, H, E).transpose();
 }
 
 template class MoeTrainLayer<float>;

@@ -53,9 +53,11 @@ class MoeTrainLayer {
 public:
     explicit MoeTrainLayer(const MoeLayerConfig& config);
 
-    // y (tokens x H) = sum_j w_j * FFN_{e_j}(x_t), with the layer's own top-k routing.
-    void forward(const MoeTrainParams<T>& p, const T* x, int tokens, T* y,
-                 MoeTrainCache<T>& cache) const;
+    // y (tokens x H) = sum_j w_j * FFN_{e_j}(x_t), with the layer's own top-k routing. The gate
+    // reads `gateInput` (tokens x H) when given, else x: a pre-gated model (Pre-gated MoE)
+    // routes block l by block l-1's router input.
+    void forward(const MoeTrainParams<T>& p, const T* x, int tokens, T* y, MoeTrainCache<T>& cache,
+                 const T* gateInput = nullptr) const;
 
     // Switch-Transformer balancing loss coef * E * sum_e f_e * P_e, where f_e is the share of
     // pairs routed to expert e and P_e the mean router score of e over the tokens.
@@ -63,8 +65,11 @@ public:
 
     // Given dL/dy, writes dL/dx (overwritten) and adds the parameter gradients; auxCoef adds
     // the gradient of switchAuxLoss (f_e is a count, treated as a constant, as in the paper).
+    // With the forward's `gateInput`, the gate's share goes to dGateInput (overwritten)
+    // instead of dx.
     void backward(const MoeTrainParams<T>& p, const MoeTrainCache<T>& cache, const T* x,
-                  const T* dy, double auxCoef, T* dx, MoeTrainGrads<T>& grads) const;
+                  const T* dy, double auxCoef, T* dx, MoeTrainGrads<T>& grads,
+                  const T* gateInput = nullptr, T* dGateInput = nullptr) const;
 
     const MoeLayerConfig& config() const { return config_; }
 

@@ -88,6 +88,7 @@ std::string describeModel(const LmConfig& c) {
       << ",blocks=" << c.blocks << ",heads=" << c.heads << ",experts=" << c.experts
       << ",top_k=" << c.topK << ",ffn=" << c.ffn << ",score=" << toString(c.score)
       << ",renormalize=" << (c.renormalize ? 1 : 0) << ",capacity=" << c.capacityFactor;
+    if (c.pregated) s << ",pregated=1";  // absent in older headers: not pre-gated
     return s.str();
 }
 
@@ -123,6 +124,8 @@ LmConfig parseModelDescription(const std::string& text, const std::string& path)
                 c.renormalize = v == "1";
             else if (key == "capacity")
                 c.capacityFactor = std::stod(v);
+            else if (key == "pregated")
+                c.pregated = v == "1";
             else
                 throw Error::inFile(path, 0, "checkpoint header has unknown key '" + key + "'");
         } catch (const std::logic_error&) {

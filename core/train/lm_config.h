@@ -21,6 +21,9 @@ struct LmConfig {
     ScoreFunction score = ScoreFunction::Softmax;
     bool renormalize = true;
     double capacityFactor = 0;  // 0 = no dropping
+    // Pre-gated MoE: block l's gate reads block l-1's router input (block 0 its own), so each
+    // block's experts are chosen a block before they run.
+    bool pregated = false;
 
     void validate() const;
     MoeLayerConfig moeLayer() const;

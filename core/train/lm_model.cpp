@@ -1,5 +1,6 @@
 // Forward and backward of the MoE language model, composed from the op files of core/train and
 // the core's trainable MoE layer. Residual stream: x <- x + attn(norm1(x)); x <- x + moe(norm2(x)).
+// A pre-gated model's block l routes by norm2 of block l-1 (Pre-gated MoE, arXiv 2308.12066).
 #include "core/train/lm_model.h"
 
 #include <algorithm>
@@ -133,7 +134,10 @@ LossParts LmModel<T>::forward(const int32_t* tokens, const int32_t* targets, int
         c.inv2.resize(N);
         rmsNormForward(x.data(), tokens_, D, params_[ix.norm2].value.data(), c.n2.data(),
                        c.inv2.data());
-        moe_.forward(moeParams(l), c.n2.data(), tokens_, tmp.data(), c.moe);
+        // Pre-gated (Pre-gated MoE): block l's gate reads block l-1's router input, so its
+        // selection is known a whole block early; block 0 routes by its own.
+        const T* gateInput = config_.pregated && l > 0 ? blocks_[l - 1].n2.data() : nullptr;
+        moe_.forward(moeParams(l), c.n2.data(), tokens_, tmp.data(), c.moe, gateInput);
         for (size_t i = 0; i < ND; ++i) x[i] += tmp[i];
         loss.aux += static_cast<double>(moe_.switchAuxLoss(c.moe, auxCoef));
     }
@@ -158,7 +162,14 @@ void LmModel<T>::backwardBlock(int l, std::vector<T>& dx, const AttentionShape& 
     std::vector<T> dn(ND), dres(ND);
     MoeTrainGrads<T> mg{params_[ix.gate].grad.data(), params_[ix.w1].grad.data(),
                         params_[ix.w3].grad.data(), params_[ix.w2].grad.data()};
-    moe_.backward(moeParams(l), c.moe, c.n2.data(), dx.data(), auxCoef_, dn.data(), mg);
+    // Pre-gated: this block's gate read block l-1's router input; its gradient is carried down
+    // to that block, and what block l+1's gate sent here joins this block's own.
+    const bool pregated = config_.pregated && l > 0;
+    std::vector<T> dGate(pregated ? ND : 0);
+    moe_.backward(moeParams(l), c.moe, c.n2.data(), dx.data(), auxCoef_, dn.data(), mg,
+                  pregated ? blocks_[l - 1].n2.data() : nullptr, pregated ? dGate.data() : nullptr);
+    for (size_t i = 0; i < gateCarry_.size(); ++i) dn[i] += gateCarry_[i];
+    gateCarry_ = std::move(dGate);
     rmsNormBackward(c.xMid.data(), tokens_, D, params_[ix.norm2].value.data(), c.inv2.data(),
                     dn.data(), dres.data(), params_[ix.norm2].grad.data());
     for (size_t i = 0; i < ND; ++i) dx[i] += dres[i];
@@ -183,6 +194,7 @@ void LmModel<T>::backward() {
     rmsNormBackward(xFinal_.data(), tokens_, D, params_[normF_].value.data(), invF_.data(),
                     dn.data(), dx.data(), params_[normF_].grad.data());
     const AttentionShape shape{batch_, seq_, D, config_.heads};
+    gateCarry_.clear();
     for (int l = config_.blocks - 1; l >= 0; --l) backwardBlock(l, dx, shape);
     T* dtok = params_[tokEmb_].grad.data();
     T* dpos = params_[posEmb_].grad.data();

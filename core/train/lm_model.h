@@ -79,6 +79,8 @@ private:
     std::vector<int32_t> inputs_, targets_;
     std::vector<BlockCache> blocks_;
     std::vector<T> xFinal_, nF_, invF_, dlogits_;
+    std::vector<T>
+        gateCarry_;  // backward, pre-gated: dL/d(router input) from the next block's gate
 };
 
 extern template class LmModel<float>;

@@ -53,6 +53,8 @@ void apply(TrainSpec& s, const std::string& key, const std::string& v) {
         m.score = parseScoreFunction(v);
     else if (key == "capacity")
         m.capacityFactor = number<double>(key, v);
+    else if (key == "pregated")
+        m.pregated = number<int>(key, v) != 0;
     else if (key == "batch")
         o.batch = number<int>(key, v);
     else if (key == "lr")
@@ -83,7 +85,8 @@ void apply(TrainSpec& s, const std::string& key, const std::string& v) {
 
 std::string trainSpecKeys() {
     return "corpus, sections, steps, blocks, width, heads, experts, top_k, ffn, context, score, "
-           "capacity, batch, lr, warmup, weight_decay, clip, aux, eval_every, eval_windows, seed, "
+           "capacity, pregated, batch, lr, warmup, weight_decay, clip, aux, eval_every, "
+           "eval_windows, seed, "
            "threads, resume";
 }
 
@@ -113,10 +116,11 @@ std::string describeTrainSpec(const TrainSpec& s) {
       << ",blocks=" << m.blocks << ",width=" << m.width << ",heads=" << m.heads
       << ",experts=" << m.experts << ",top_k=" << m.topK << ",ffn=" << m.ffn
       << ",context=" << m.context << ",score=" << toString(m.score)
-      << ",capacity=" << m.capacityFactor << ",batch=" << o.batch << ",lr=" << o.optimizer.lr
-      << ",warmup=" << o.optimizer.warmup << ",weight_decay=" << o.optimizer.weightDecay
-      << ",clip=" << o.optimizer.clip << ",aux=" << toString(o.balance)
-      << ",eval_every=" << o.evalEvery << ",eval_windows=" << o.evalWindows << ",seed=" << o.seed;
+      << ",capacity=" << m.capacityFactor << (m.pregated ? ",pregated=1" : "")
+      << ",batch=" << o.batch << ",lr=" << o.optimizer.lr << ",warmup=" << o.optimizer.warmup
+      << ",weight_decay=" << o.optimizer.weightDecay << ",clip=" << o.optimizer.clip
+      << ",aux=" << toString(o.balance) << ",eval_every=" << o.evalEvery
+      << ",eval_windows=" << o.evalWindows << ",seed=" << o.seed;
     d << ",threads=" << o.threads;
     if (!o.resume.empty()) d << ",resume=" << o.resume;
     return d.str();

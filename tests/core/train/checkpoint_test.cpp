@@ -72,6 +72,9 @@ TEST(Checkpoint, ModelDescriptionRoundTrips) {
     c.score = ScoreFunction::Sigmoid;
     c.capacityFactor = 1.5;
     EXPECT_EQ(parseModelDescription(describeModel(c), "x"), c);
+    EXPECT_EQ(describeModel(c).find("pregated"), std::string::npos) << "old headers unchanged";
+    c.pregated = true;
+    EXPECT_EQ(parseModelDescription(describeModel(c), "x"), c);
     EXPECT_THROW(parseModelDescription("width=abc", "x"), Error);
 }
 
