@@ -30,6 +30,10 @@ void ReplayPlacement::replay(const Step& step, const LoadMatrix& loads, StepTele
         for (int e = 0; e < E; ++e) {
             const long long n = loads.at(l, e);
             const std::vector<int>& replicas = placement_.replicas(l, e);
+            if (replicas.size() == 1) {  // most experts: every row to the one copy
+                t.rankRows[static_cast<size_t>(l) * G + replicas[0]] += n;
+                continue;
+            }
             for (size_t i = 0; i < replicas.size(); ++i) {
                 const long long rows =
                     placement_.boundary(l, e, i + 1, n) - placement_.boundary(l, e, i, n);

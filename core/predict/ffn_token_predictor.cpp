@@ -113,7 +113,7 @@ std::string FfnTokenPredictor::parameters() const {
            ",lr=" + std::to_string(options_.learningRate) +
            ",batch=" + std::to_string(options_.batch) +
            ",epochs=" + std::to_string(options_.epochsPerStep) +
-           (options_.routingFeatures ? ",routing=1" : "");
+           (options_.routingFeatures ? ",routing=1" : "") + (options_.hardLoad ? ",hard=1" : "");
 }
 
 void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {
@@ -177,6 +177,12 @@ void FfnTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadS
     const Net& net = forwardLayer(step, layer);
     p_.resize(static_cast<size_t>(E));
     std::fill(load, load + E, 0.0);
+    if (options_.hardLoad) {
+        std::vector<int32_t> ids(static_cast<size_t>(T) * k);
+        predict(step, layer, ids.data());
+        for (int32_t e : ids) load[e] += 1;
+        return;
+    }
     for (int t = 0; t < T; ++t) {
         const float* z = net.logits.data() + static_cast<size_t>(t) * E;
         const float mx = *std::max_element(z, z + E);

@@ -24,6 +24,8 @@ struct FfnTokenOptions {
     // With inputLag 1: also feed the layer before's routing (its k experts, one-hot), which
     // exists by then too; cross-layer affinity and the router input in one network.
     bool routingFeatures = false;
+    // Loads as the count of each token's top-k guess (else k x each token's softmax, summed).
+    bool hardLoad = false;
     void validate() const;
 };
 

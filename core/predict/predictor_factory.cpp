@@ -124,6 +124,7 @@ FfnTokenOptions ffnOptions(SpecArgs& a) {
     o.batch = a.number<int>("batch", o.batch);
     o.epochsPerStep = a.number<int>("epochs", o.epochsPerStep);
     o.seed = a.number<uint64_t>("seed", o.seed);
+    o.hardLoad = a.number<int>("hard", 0) != 0;
     return o;
 }
 
@@ -200,7 +201,7 @@ std::string predictorHelp() {
            "dist_only[:profile_steps=100 | :profile=LOADS.csv | "
            ":table[=PATH],dataset=D,category=C,phase=think|answer], "
            "t2e_freq, t2e_position, t2e_token, "
-           "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1], "
+           "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1,hard=0], "
            "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts)], "
            "affinity[:decay=0.98], seq_history[:window=32]";
 }

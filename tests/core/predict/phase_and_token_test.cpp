@@ -314,6 +314,33 @@ TEST(FfnTokenPredictor, LearnsRoutingFromSyntheticHiddenStates) {
     EXPECT_GT(ev.scores()[0].topKOverlap(), ev.scores()[1].topKOverlap() + 0.2);
 }
 
+// hard=1: a layer's load is the count of the tokens' top-k guesses, not summed softmaxes.
+TEST(FfnTokenPredictor, HardLoadCountsTheTopKGuesses) {
+    SyntheticParams p;
+    p.layers = 2;
+    p.experts = 8;
+    p.topK = 2;
+    p.tokensPerStep = 64;
+    p.hiddenDim = 8;
+    SyntheticWorkload w(p);
+    FfnTokenOptions o;
+    o.hardLoad = true;
+    FfnTokenPredictor hard(o, w.shape());
+    EXPECT_NE(hard.parameters().find("hard=1"), std::string::npos);
+    Step s;
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(w.next(s));
+        hard.observe(s);
+    }
+    ASSERT_TRUE(w.next(s));
+    std::vector<int32_t> ids(64 * 2);
+    hard.predict(s, 1, ids.data());
+    std::vector<double> counted(8, 0.0), load(8, -1.0);
+    for (int32_t e : ids) counted[e] += 1;
+    hard.predictLoad(s, 1, w.shape(), load.data());
+    EXPECT_EQ(load, counted);
+}
+
 TEST(FfnTokenPredictor, RefusesAWorkloadWithoutHiddenStates) {
     WorkloadShape shape{2, 8, 2, false, true, true, false, 0};
     EXPECT_THROW(FfnTokenPredictor({}, shape), Error);
