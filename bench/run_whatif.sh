@@ -18,7 +18,8 @@ out=$root/bench/results/$(date +%F)-$machine-whatif.md
 csv=$(mktemp)
 csv_token=$(mktemp)
 csv_train=$(mktemp)
-trap 'rm -f "$csv" "$csv_token" "$csv_train"' EXIT
+csv_pregated=$(mktemp)
+trap 'rm -f "$csv" "$csv_token" "$csv_train" "$csv_pregated"' EXIT
 common=(whatif -w trace:gpt-oss-20b -B 256 --slots 40 -G 4 --no-db)
 seconds() {
   local t0 t1
@@ -61,6 +62,11 @@ train_cmd=(whatif -w train:steps=600 -n 600 --warmup "$train_warmup" --no-db -p 
            -p affinity -p seq_history -p t2e_token -p pregate:lr=0.003,epochs=3
            -p t2e_ffn:lr=0.003,epochs=3 --own-input-ceiling --policy eplb --every 1)
 train_time=$(seconds "$cli" "${train_cmd[@]}" --format csv -o "$csv_train")
+# The same on the model trained as Pre-gated MoE (each block routed by the block before's input).
+pregated_cmd=(whatif -w train:steps=600,pregated=1 -n 600 --warmup "$train_warmup" --no-db
+              -p sw_avg -p pregate:lr=0.003,epochs=3 -p pregate:lr=0.003,epochs=3,hard=1
+              -p t2e_ffn:lr=0.003,epochs=3,hard=1 --own-input-ceiling --policy eplb --every 1)
+pregated_time=$(seconds "$cli" "${pregated_cmd[@]}" --format csv -o "$csv_pregated")
 header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB | predictor us | modelled ms |"
 {
   echo "# What-if matrix, $(date +%F)"
@@ -106,5 +112,15 @@ header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB 
   echo "$header"
   echo "|---|---|---|---|---|---|---|---|---|"
   table "$csv_train"
+  echo
+  echo "## Lookahead pre-gate on the pre-gated model"
+  echo
+  echo "Command: \`moe-workbench-cli ${pregated_cmd[*]}\` (${pregated_time} s). Here each block's"
+  echo "gate reads the block before's router input, the very input the pre-gate learns from;"
+  echo "hard=1 counts each token's top-k guess instead of summing its softmax."
+  echo
+  echo "$header"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  table "$csv_pregated"
 } > "$out"
 echo "written: $out"
