@@ -89,9 +89,11 @@ std::vector<Out> TorchFile::gather(const PickledTensor& t, const std::string& wh
                                    Convert convert) const {
     const std::vector<char>& bytes = storage(t, what);
     const int64_t n = t.elements();
-    if (n > (int64_t{1} << 34))
+    // A view may repeat elements (stride 0), but not beyond reason: a damaged shape must not
+    // make the reader allocate more than the file could mean.
+    if (n > (int64_t{1} << 32) || n > 16 * t.storageSize + 1024)
         throw Error(path() + ": tensor '" + what + "' claims " + std::to_string(n) +
-                    " elements, more than this reader takes");
+                    " elements from a storage of " + std::to_string(t.storageSize));
     // The last element the view reaches must lie inside the storage (overflow counts as out).
     int64_t last = t.offset;
     bool overflow = false;

@@ -62,13 +62,18 @@ std::vector<char> ZipArchive::read(const std::string& name, uint64_t limit) cons
     if (!file)
         throw Error(path_ + ": entry '" + name + "' cannot be opened (" + zip_strerror(zip_->zip) +
                     ")");
-    std::vector<char> out(bytes);
+    // Grown as the data arrives: a damaged directory may claim gigabytes the entry never has.
+    std::vector<char> out;
+    out.reserve(std::min<uint64_t>(bytes, 1 << 20));
     zip_int64_t got = 0;
     while (static_cast<uint64_t>(got) < bytes) {
-        const zip_int64_t n = zip_fread(file, out.data() + got, bytes - got);
+        const uint64_t chunk = std::min<uint64_t>(bytes - got, 1 << 20);
+        out.resize(static_cast<size_t>(got) + chunk);
+        const zip_int64_t n = zip_fread(file, out.data() + got, chunk);
         if (n <= 0) break;
         got += n;
     }
+    out.resize(static_cast<size_t>(got));
     // One more read reaches the end, where libzip checks the CRC.
     char extra = 0;
     const zip_int64_t tail =

@@ -35,6 +35,46 @@ def main():
                             "average_utilization_rate_over_window": None})
     expected["sglang_stat.pt"] = {"logical_count": counts.tolist()}
 
+    # SGLang `per_pass`: one file per rank; each record a forward pass's physical counts
+    # [layers, physical slots]; the physical-to-logical map [layers, physical] (10 slots: two
+    # redundant copies, of experts 3 and 5).
+    phys_map = np.tile(np.array(list(range(EXPERTS)) + [3, 5], dtype=np.int64), (LAYERS, 1))
+    logical = np.zeros((PASSES, LAYERS, EXPERTS), dtype=np.int64)
+    for rank in range(2):
+        records = []
+        for fp in range(PASSES):
+            phys = rng.integers(0, 20, size=(LAYERS, EXPERTS + 2)).astype(np.int32)
+            phys[0, :] = 0  # a dense layer
+            for l in range(LAYERS):
+                for s_ in range(EXPERTS + 2):
+                    logical[fp, l, phys_map[l, s_]] += phys[l, s_]
+            records.append({"forward_pass_id": fp, "rank": rank, "gatherer_key": "primary",
+                            "global_physical_count": torch.from_numpy(phys)})
+        save(f"sglang_per_pass_{rank}.pt",
+             {"records": records, "last_physical_to_logical_map": torch.from_numpy(phys_map)})
+    expected["sglang_per_pass"] = {"logical_count": logical.tolist()}
+
+    # SGLang `per_token`: topk_ids_of_layer [layers, tokens, 8], -1 past top-k; two passes,
+    # sequences split by extend_seq_lens (a prefill of 3 + 2 tokens, then a decode of 2).
+    records, tokens_out = [], []
+    for fp, seq_lens in enumerate([[3, 2], [1, 1]]):
+        n = sum(seq_lens)
+        ids = np.full((LAYERS, n, 8), -1, dtype=np.int32)
+        for l in range(LAYERS):
+            for t in range(n):
+                ids[l, t, :TOPK] = rng.choice(EXPERTS, size=TOPK, replace=False)
+        positions = [p_ for L in seq_lens for p_ in range(L)] if fp == 0 else [3, 2]
+        input_ids = [int(x) for x in rng.integers(0, 1000, size=n)]
+        records.append({"forward_pass_id": fp, "rank": 0, "gatherer_key": "primary",
+                        "input_ids": input_ids, "positions": positions,
+                        "extend_seq_lens": seq_lens if fp == 0 else None, "forward_mode": fp,
+                        "topk_ids_of_layer": torch.from_numpy(ids), "misc_objects": None})
+        tokens_out.append({"topk": ids[:, :, :TOPK].tolist(), "input_ids": input_ids,
+                           "positions": positions})
+    save("sglang_per_token_0.pt", {"records": records,
+                                   "last_physical_to_logical_map": torch.from_numpy(phys_map)})
+    expected["sglang_per_token"] = tokens_out
+
     # Unpickler corners: every scalar kind, nesting, dtypes, a non-contiguous view, an
     # OrderedDict (what a state_dict is), a tensor sharing another's storage.
     base = torch.arange(12, dtype=torch.int64).reshape(3, 4)
