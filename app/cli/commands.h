@@ -20,5 +20,6 @@ Action addPlanCommand(CLI::App& app);
 Action addSweepCommand(CLI::App& app);
 Action addTrainCommand(CLI::App& app);
 Action addWhatIfCommand(CLI::App& app);
+Action addImportCommand(CLI::App& app);
 
 }  // namespace moe::cli

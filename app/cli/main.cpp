@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     add(moe::cli::addSweepCommand);
     add(moe::cli::addTrainCommand);
     add(moe::cli::addWhatIfCommand);
+    add(moe::cli::addImportCommand);
 
     try {
         app.parse(argc, argv);

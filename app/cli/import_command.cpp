@@ -1,0 +1,63 @@
+// `import`: another stack's routing recording (SGLang's expert-distribution recorder so far)
+// converted to the workbench's own forms, the native trace for per-token routing or the loads
+// CSV for counts, printing what was read and what was left out. Errors (a foreign or damaged
+// file) propagate as moe::Error, which main prints with a non-zero exit.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/cli/commands.h"
+#include "core/common/error.h"
+#include "core/imports/import_routing.h"
+
+namespace moe::cli {
+namespace {
+
+struct ImportFlags {
+    std::vector<std::string> paths;
+    std::string out;
+};
+
+bool endsWith(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+int execute(const ImportFlags& f) {
+    const ImportedRouting routing = importRouting(f.paths);
+    std::cout << describeImport(routing);
+    if (f.out.empty()) {
+        std::cout << "(nothing written: --out FILE.tsv.gz for the native trace, --out FILE.csv "
+                     "for loads)\n";
+        return 0;
+    }
+    if (endsWith(f.out, ".csv")) {
+        writeImportedLoads(routing, f.out);
+    } else if (endsWith(f.out, ".tsv.gz") || endsWith(f.out, ".tsv")) {
+        writeNativeTrace(routing, f.out);
+    } else {
+        throw Error(f.out + ": name the output .tsv.gz (native trace) or .csv (loads)");
+    }
+    std::cout << "written: " << f.out << '\n';
+    return 0;
+}
+
+}  // namespace
+
+Action addImportCommand(CLI::App& app) {
+    auto f = std::make_shared<ImportFlags>();
+    CLI::App* cmd = app.add_subcommand(
+        "import",
+        "Read a routing recording of another stack (SGLang expert-distribution dumps: stat, "
+        "per_pass, per_token; a folder of per-rank files) and write it as a native trace or "
+        "loads CSV");
+    cmd->add_option("paths", f->paths, "Dump files, or a folder of one dump's per-rank files")
+        ->required()
+        ->check(CLI::ExistingPath);
+    cmd->add_option("-o,--out", f->out,
+                    "FILE.tsv.gz: the native trace (per-token routing, with its .shape sidecar); "
+                    "FILE.csv: per-step loads (step,layer,expert,tokens)");
+    return [f] { return execute(*f); };
+}
+
+}  // namespace moe::cli

@@ -1,0 +1,125 @@
+// See import_routing.h. A folder stands for the per-rank files in it (sorted by name); each
+// file is opened as a torch.save archive first, the only container the known formats use so
+// far; JSONL, .npy and safetensors readers join here as they come.
+#include "core/imports/import_routing.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "core/common/error.h"
+#include "core/common/output_file.h"
+#include "core/imports/sglang_dump.h"
+#include "core/stats/load_matrix.h"
+#include "core/stats/loads_csv_writer.h"
+#include "core/workload/trace_shape.h"
+
+namespace moe {
+
+namespace {
+
+std::vector<std::string> expandFolders(const std::vector<std::string>& paths) {
+    std::vector<std::string> files;
+    for (const std::string& path : paths) {
+        if (!std::filesystem::is_directory(path)) {
+            files.push_back(path);
+            continue;
+        }
+        std::vector<std::string> inside;
+        for (const auto& entry : std::filesystem::directory_iterator(path))
+            if (entry.is_regular_file()) inside.push_back(entry.path().string());
+        if (inside.empty()) throw Error(path + ": an empty folder");
+        std::sort(inside.begin(), inside.end());
+        files.insert(files.end(), inside.begin(), inside.end());
+    }
+    return files;
+}
+
+// gzip of `text` at the default level (what zcat and the trace reader read).
+std::string gzip(const std::string& text, const std::string& path) {
+    z_stream z{};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw Error(path + ": zlib could not start");
+    std::string out(deflateBound(&z, text.size()), '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) throw Error(path + ": compression failed");
+    return out;
+}
+
+}  // namespace
+
+ImportedRouting importRouting(const std::vector<std::string>& paths) {
+    const std::vector<std::string> files = expandFolders(paths);
+    if (files.empty()) throw Error("import: no files given");
+    // Every known format so far is a torch.save archive; TorchFile names what else it is.
+    const TorchFile first(files.front());
+    if (isSglangDump(first)) return readSglangDump(files);
+    throw Error(files.front() +
+                ": a torch.save file, but not one this workbench knows (SGLang's recorder "
+                "writes a dict with logical_count or records)");
+}
+
+void writeNativeTrace(const ImportedRouting& r, const std::string& path) {
+    if (!r.perToken())
+        throw Error(path + ": " + r.format +
+                    " holds counts only, no per-token routing; write a loads CSV instead");
+    const TraceShape shape{static_cast<int>(r.layers.size()), r.experts, r.topK};
+    validateTraceShape(shape, path);
+    std::string text;
+    const size_t per = static_cast<size_t>(shape.idsPerToken());
+    for (size_t t = 0; t < r.tokens.size(); ++t) {
+        text += std::to_string(r.tokens[t].sequence);
+        text += '\t';
+        text += std::to_string(r.tokens[t].position);
+        for (size_t i = 0; i < per; ++i) {
+            text += '\t';
+            text += std::to_string(r.ids[t * per + i]);
+        }
+        text += '\n';
+    }
+    OutputFile trace(path);
+    trace.write(gzip(text, path));
+    OutputFile sidecar(shapeSidecarPath(path));
+    sidecar.write("layers=" + std::to_string(shape.layers) + " experts=" +
+                  std::to_string(shape.experts) + " top_k=" + std::to_string(shape.topK) + "\n");
+    trace.commit();
+    sidecar.commit();
+}
+
+void writeImportedLoads(const ImportedRouting& r, const std::string& path) {
+    const int L = static_cast<int>(r.layers.size());
+    LoadsCsvWriter out(path);
+    LoadMatrix m(L, r.experts);
+    const auto steps = r.loadsPerStep();
+    for (size_t s = 0; s < steps.size(); ++s) {
+        for (int l = 0; l < L; ++l)
+            for (int e = 0; e < r.experts; ++e) m.at(l, e) = steps[s][l * r.experts + e];
+        out.write(static_cast<int64_t>(s), m);
+    }
+    out.close();
+}
+
+std::string describeImport(const ImportedRouting& r) {
+    std::ostringstream o;
+    o << "format: " << r.format << "\nfiles:";
+    for (const std::string& f : r.files) o << ' ' << f;
+    o << "\nlayers: " << r.layers.size() << " (the dump's layers";
+    for (int l : r.layers) o << ' ' << l;
+    o << ")\nexperts: " << r.experts
+      << "\ntop-k: " << (r.perToken() ? std::to_string(r.topK) : std::string("- (counts only)"))
+      << "\nsteps: " << r.steps();
+    if (r.perToken()) o << "\ntokens: " << r.tokens.size();
+    for (const std::string& n : r.notes) o << "\nnote: " << n;
+    o << '\n';
+    return o.str();
+}
+
+}  // namespace moe

@@ -1,0 +1,29 @@
+// The front door for other stacks' recordings: given files (or a folder of per-rank files),
+// tell the format from their content, not their names, read them into ImportedRouting, and
+// write that back out in the workbench's own forms: the native trace (per-token routing) or
+// the loads CSV (counts only).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/imports/imported_routing.h"
+
+namespace moe {
+
+// Throws moe::Error naming the file when none of the known formats reads it (today: SGLang's
+// expert-distribution recorder, stat / per_pass / per_token).
+ImportedRouting importRouting(const std::vector<std::string>& paths);
+
+// The native trace: gzip TSV `seq<TAB>pos<TAB>ids...` (layers x top-k ids per token, layer-major)
+// and its `.shape` sidecar beside it. Throws moe::Error for counts-only routing.
+void writeNativeTrace(const ImportedRouting& routing, const std::string& path);
+
+// The loads CSV (`step,layer,expert,tokens`), layers numbered 0.. in the kept order.
+void writeImportedLoads(const ImportedRouting& routing, const std::string& path);
+
+// Several lines for people: format, files, layers (with the dump's numbers), experts, top-k,
+// steps, tokens, and every note.
+std::string describeImport(const ImportedRouting& routing);
+
+}  // namespace moe

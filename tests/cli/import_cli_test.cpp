@@ -1,0 +1,63 @@
+// `import` on dumps the real torch.save wrote (tests/data/imports): per-token routing becomes a
+// native trace whose `stats` give the very loads the dump holds; counts become a loads CSV;
+// asking counts for a trace, or a foreign file, fails with the file named.
+#include <nlohmann/json.hpp>
+
+#include "cli_support.h"
+
+namespace {
+
+using namespace cli_test;
+
+const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
+
+TEST(ImportCli, PerTokenDumpBecomesATraceWithTheSameLoads) {
+    const fs::path trace = tempDir() / "imported.tsv.gz";
+    Result r =
+        cli("import " + quoted(kDir + "sglang_per_token_0.pt") + " -o " + quoted(trace.string()));
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("format: sglang per_token"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tokens: 7"), std::string::npos) << r.out;
+    r = cli("stats -w " + quoted("trace:" + trace.string()) + " --format json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto stats = nlohmann::json::parse(r.out);
+    std::ifstream in(kDir + "expected.json");
+    const auto passes = nlohmann::json::parse(in)["sglang_per_token"];
+    for (int l = 0; l < 4; ++l) {
+        std::vector<int64_t> counts(8, 0);
+        for (const auto& pass : passes)
+            for (const auto& token : pass["topk"][l])
+                for (const auto& e : token) ++counts[e.get<int>()];
+        EXPECT_EQ(stats["layers"][l]["expert_loads"].get<std::vector<int64_t>>(), counts)
+            << "layer " << l;
+    }
+}
+
+TEST(ImportCli, CountsBecomeALoadsCsvNotATrace) {
+    const fs::path csv = tempDir() / "imported_loads.csv";
+    Result r = cli("import " + quoted(kDir + "sglang_stat.pt") + " -o " + quoted(csv.string()));
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("dense layers"), std::string::npos) << r.out;
+    std::ifstream in(csv);
+    std::string header;
+    std::getline(in, header);
+    EXPECT_EQ(header, "step,layer,expert,tokens");
+    int rows = 0;
+    for (std::string line; std::getline(in, line);) ++rows;
+    EXPECT_EQ(rows, 6 * 3 * 8);  // 6 passes x 3 MoE layers x 8 experts
+    r = cli("import " + quoted(kDir + "sglang_stat.pt") + " -o " +
+            quoted((tempDir() / "counts.tsv.gz").string()));
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("counts only"), std::string::npos) << r.out;
+}
+
+TEST(ImportCli, ForeignFilesAreNamed) {
+    Result r = cli("import " + quoted(kDir + "mixed.pt"));
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("mixed.pt"), std::string::npos) << r.out;
+    r = cli("import " + quoted(kDir + "make_fixtures.py"));
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("not a readable zip archive"), std::string::npos) << r.out;
+}
+
+}  // namespace
