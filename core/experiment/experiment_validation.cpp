@@ -3,6 +3,7 @@
 // Predictor and policy specs are parsed here for real (against a nominal shape that carries
 // every extra), so a typo is caught before a workload is opened or anything is recorded.
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "core/balance/policy_factory.h"
@@ -41,11 +42,15 @@ public:
 
 void validateWorkload(const ExperimentWorkload& w, Problems& p) {
     const std::string& s = w.spec;
-    const bool known = s.rfind("trace:", 0) == 0 || s == "synthetic" ||
-                       s.rfind("synthetic:", 0) == 0 || s == "train" || s.rfind("train:", 0) == 0;
+    // A bare path (a recording of another stack, or a native trace) is told by its content.
+    const bool barePath = s.find(':') == std::string::npos && std::filesystem::exists(s);
+    const bool known = s.rfind("trace:", 0) == 0 || s.rfind("import:", 0) == 0 || barePath ||
+                       s == "synthetic" || s.rfind("synthetic:", 0) == 0 || s == "train" ||
+                       s.rfind("train:", 0) == 0;
     p.check(known, "workload.spec",
             "'" + s.substr(0, 80) +
-                "' is not trace:PATH, trace:gpt-oss-20b, synthetic:... or train:...");
+                "' is no file or folder, nor trace:PATH, trace:gpt-oss-20b, import:PATH, "
+                "synthetic:... or train:...");
     static const std::set<std::string> batchings = {"tokens", "sequence", "continuous"};
     p.check(batchings.count(w.batching) > 0, "workload.batching",
             "'" + w.batching.substr(0, 40) + "' is not tokens, sequence or continuous");

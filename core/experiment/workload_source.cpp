@@ -1,7 +1,12 @@
 // See workload_source.h.
 #include "core/experiment/workload_source.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include "core/common/error.h"
+#include "core/imports/import_routing.h"
+#include "core/imports/imported_workload.h"
 #include "core/train/train_workload.h"
 #include "core/workload/synthetic_workload.h"
 #include "core/workload/trace_shape.h"
@@ -28,10 +33,28 @@ train::TrainSpec parseTrainWorkloadSpec(const std::string& keyValues,
     return spec;
 }
 
+namespace {
+// A bare path: a folder or a zip archive (torch.save) is another stack's recording; any other
+// file is taken as a native trace.
+bool isRecording(const std::string& path) {
+    if (std::filesystem::is_directory(path)) return true;
+    std::ifstream in(path, std::ios::binary);
+    char magic[2] = {0, 0};
+    return in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K';
+}
+}  // namespace
+
 std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options) {
     if (options.maxSteps < 0) throw Error("max steps must be 0 (whole workload) or more");
-    if (startsWith(options.spec, "trace:")) {
-        const std::string what = options.spec.substr(6);
+    const bool barePath =
+        options.spec.find(':') == std::string::npos && std::filesystem::exists(options.spec);
+    if (startsWith(options.spec, "import:") || (barePath && isRecording(options.spec))) {
+        const std::string path = barePath ? options.spec : options.spec.substr(7);
+        return std::make_unique<ImportedWorkload>(importRouting({path}), options.maxSteps,
+                                                  options.topK.value_or(0));
+    }
+    if (startsWith(options.spec, "trace:") || barePath) {
+        const std::string what = barePath ? options.spec : options.spec.substr(6);
         if (what.empty()) throw Error("workload spec 'trace:' needs a path or a trace name");
         TraceWorkloadOptions trace;
         trace.path = resolveTraceName(what);
@@ -52,8 +75,8 @@ std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options) {
         return std::make_unique<train::TrainWorkload>(parseTrainWorkloadSpec(keyValues, options));
     }
     throw Error("unknown workload '" + options.spec +
-                "' (expected trace:PATH, trace:gpt-oss-20b, synthetic:key=value,... or "
-                "train:key=value,...)");
+                "' (expected a file or folder, trace:PATH, trace:gpt-oss-20b, import:PATH, "
+                "synthetic:key=value,... or train:key=value,...)");
 }
 
 }  // namespace moe

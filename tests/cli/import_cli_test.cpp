@@ -51,6 +51,22 @@ TEST(ImportCli, CountsBecomeALoadsCsvNotATrace) {
     EXPECT_NE(r.out.find("counts only"), std::string::npos) << r.out;
 }
 
+// A dump is a workload as it stands: a folder of per-rank per_pass files drives run and whatif.
+TEST(ImportCli, AFolderOfRankFilesIsAWorkload) {
+    const fs::path folder = tempDir() / "per_pass_dump";
+    fs::create_directories(folder);
+    for (const char* f : {"sglang_per_pass_0.pt", "sglang_per_pass_1.pt"})
+        fs::copy_file(kDir + f, folder / f, fs::copy_options::overwrite_existing);
+    Result r = cli("run -w " + quoted(folder.string()) + " -G 2 --no-db");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("sglang per_pass, counts routed exactly, top_k=2"), std::string::npos)
+        << r.out;
+    r = cli("whatif -w " + quoted(folder.string()) +
+            " -p last --policy eplb --every 1 -G 2 --extra-slots 2 --no-db --format csv");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("\nlast,eplb,1,"), std::string::npos) << r.out;
+}
+
 TEST(ImportCli, ForeignFilesAreNamed) {
     Result r = cli("import " + quoted(kDir + "mixed.pt"));
     EXPECT_NE(r.code, 0);

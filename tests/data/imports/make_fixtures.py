@@ -29,8 +29,12 @@ def save(name, obj):
 def main():
     expected = {}
     # SGLang `stat`: logical_count [passes, layers, experts], layer 0 dense (all zeros).
-    counts = rng.integers(0, 50, size=(PASSES, LAYERS, EXPERTS)).astype(np.int32)
-    counts[:, 0, :] = 0
+    counts = np.zeros((PASSES, LAYERS, EXPERTS), dtype=np.int32)
+    for fp in range(PASSES):
+        tokens = int(rng.integers(5, 40))  # every MoE layer routes the pass's tokens x top-k
+        for l in range(1, LAYERS):
+            for _ in range(tokens):
+                counts[fp, l, rng.choice(EXPERTS, size=TOPK, replace=False)] += 1
     save("sglang_stat.pt", {"rank": 0, "logical_count": torch.from_numpy(counts),
                             "average_utilization_rate_over_window": None})
     expected["sglang_stat.pt"] = {"logical_count": counts.tolist()}
@@ -43,11 +47,16 @@ def main():
     for rank in range(2):
         records = []
         for fp in range(PASSES):
-            phys = rng.integers(0, 20, size=(LAYERS, EXPERTS + 2)).astype(np.int32)
-            phys[0, :] = 0  # a dense layer
-            for l in range(LAYERS):
-                for s_ in range(EXPERTS + 2):
-                    logical[fp, l, phys_map[l, s_]] += phys[l, s_]
+            # This rank's tokens of the pass, each to TOPK experts per MoE layer; experts 3
+            # and 5 have a second physical slot (8 and 9) that takes every other token.
+            phys = np.zeros((LAYERS, EXPERTS + 2), dtype=np.int32)
+            tokens = int(rng.integers(3, 20))
+            for l in range(1, LAYERS):  # layer 0 is dense
+                for t in range(tokens):
+                    for e in rng.choice(EXPERTS, size=TOPK, replace=False):
+                        slot = {3: 8, 5: 9}.get(int(e), int(e)) if t % 2 else int(e)
+                        phys[l, slot] += 1
+                        logical[fp, l, e] += 1
             records.append({"forward_pass_id": fp, "rank": rank, "gatherer_key": "primary",
                             "global_physical_count": torch.from_numpy(phys)})
         save(f"sglang_per_pass_{rank}.pt",
