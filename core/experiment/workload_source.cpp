@@ -7,6 +7,7 @@
 #include "core/common/error.h"
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
+#include "core/imports/megatron_dump.h"
 #include "core/train/train_workload.h"
 #include "core/workload/synthetic_workload.h"
 #include "core/workload/trace_shape.h"
@@ -34,13 +35,14 @@ train::TrainSpec parseTrainWorkloadSpec(const std::string& keyValues,
 }
 
 namespace {
-// A bare path: a folder or a zip archive (torch.save) is another stack's recording; any other
-// file is taken as a native trace.
+// A bare path: a folder, a zip archive (torch.save) or Megatron's JSON lines are another
+// stack's recording; any other file is taken as a native trace.
 bool isRecording(const std::string& path) {
     if (std::filesystem::is_directory(path)) return true;
     std::ifstream in(path, std::ios::binary);
     char magic[2] = {0, 0};
-    return in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K';
+    const bool zip = in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K';
+    return zip || megatronRecordKind(path) != MegatronRecord::None;
 }
 }  // namespace
 

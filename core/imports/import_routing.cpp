@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "core/common/error.h"
 #include "core/common/output_file.h"
+#include "core/imports/megatron_dump.h"
 #include "core/imports/sglang_dump.h"
 #include "core/stats/load_matrix.h"
 #include "core/stats/loads_csv_writer.h"
@@ -37,6 +39,12 @@ std::vector<std::string> expandFolders(const std::vector<std::string>& paths) {
     return files;
 }
 
+bool isZip(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char magic[2] = {0, 0};
+    return in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K';
+}
+
 // gzip of `text` at the default level (what zcat and the trace reader read).
 std::string gzip(const std::string& text, const std::string& path) {
     z_stream z{};
@@ -59,7 +67,11 @@ std::string gzip(const std::string& text, const std::string& path) {
 ImportedRouting importRouting(const std::vector<std::string>& paths) {
     const std::vector<std::string> files = expandFolders(paths);
     if (files.empty()) throw Error("import: no files given");
-    // Every known format so far is a torch.save archive; TorchFile names what else it is.
+    if (megatronRecordKind(files.front()) != MegatronRecord::None) return readMegatronDump(files);
+    if (!isZip(files.front()))
+        throw Error(files.front() +
+                    ": not a recording this workbench knows (SGLang's torch.save dumps, "
+                    "Megatron-Core's router trace or tokens-per-expert JSON lines)");
     const TorchFile first(files.front());
     if (isSglangDump(first)) return readSglangDump(files);
     throw Error(files.front() +

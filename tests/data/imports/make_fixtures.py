@@ -84,6 +84,52 @@ def main():
                                    "last_physical_to_logical_map": torch.from_numpy(phys_map)})
     expected["sglang_per_token"] = tokens_out
 
+    # Megatron-Core router trace (--moe-routing-trace-path): router_trace_rank{r}.jsonl, one
+    # record per (step, block, layer); two ranks of 3 and 2 tokens, 2 steps, decoder layers
+    # 0..2 and one MTP head (layer 0 again, kept apart). Written with json.dumps, as Megatron's
+    # router_trace.py does.
+    mdir = os.path.join(HERE, "megatron")
+    os.makedirs(mdir, exist_ok=True)
+    trace = {}  # (step, layer) -> top_indices of rank 0 then rank 1
+    for rank, ntok in ((0, 3), (1, 2)):
+        with open(os.path.join(mdir, f"router_trace_rank{rank}.jsonl"), "w") as f:
+            for step in range(2):
+                for block, layer in [("decoder", 0), ("decoder", 1), ("decoder", 2), ("mtp", 0)]:
+                    top = [sorted(int(x) for x in rng.choice(EXPERTS, size=TOPK, replace=False))
+                           for _ in range(ntok)]
+                    rec = {"step": step, "stage": "pre_dispatch", "block": block, "layer": layer,
+                           "rank": rank, "num_tokens": ntok, "topk": TOPK, "top_indices": top}
+                    if block == "mtp":
+                        rec["mtp_idx"] = 0
+                    else:
+                        trace.setdefault(f"{step}:{layer}", []).extend(top)
+                    f.write(json.dumps(rec) + "\n")
+    expected["megatron_router_trace"] = trace
+    # Tokens per expert (--save-tokens-per-expert-interval): tokens_per_expert/rank{r}.jsonl,
+    # {"iter", "block", "layer", "tpe": [[counts of the rank's 4 local experts] per micro-batch]}.
+    tdir = os.path.join(mdir, "tokens_per_expert")
+    os.makedirs(tdir, exist_ok=True)
+    # Each micro-batch's tokens route TOPK experts per layer; rank r counts what reaches its
+    # local experts 4r..4r+3 (after the all-to-all), so the ranks' counts sum to tokens x TOPK.
+    tpe_total, per_rank = {}, {0: [], 1: []}
+    for it in (10, 20):
+        mb_tokens = [int(rng.integers(4, 12)) for _ in range(2)]
+        for layer in range(3):
+            counts = np.zeros((2, EXPERTS), dtype=np.int64)  # [micro-batch, expert]
+            for mb, n in enumerate(mb_tokens):
+                for _ in range(n):
+                    counts[mb, rng.choice(EXPERTS, size=TOPK, replace=False)] += 1
+            tpe_total[f"{it}:{layer}"] = counts.sum(axis=0).tolist()
+            for rank in range(2):
+                local = counts[:, rank * 4:(rank + 1) * 4].tolist()
+                per_rank[rank].append({"iter": it, "block": "decoder", "layer": layer,
+                                       "tpe": local})
+    for rank in range(2):
+        with open(os.path.join(tdir, f"rank{rank}.jsonl"), "w") as f:
+            for rec in per_rank[rank]:
+                f.write(json.dumps(rec) + "\n")
+    expected["megatron_tokens_per_expert"] = tpe_total
+
     # Unpickler corners: every scalar kind, nesting, dtypes, a non-contiguous view, an
     # OrderedDict (what a state_dict is), a tensor sharing another's storage.
     base = torch.arange(12, dtype=torch.int64).reshape(3, 4)

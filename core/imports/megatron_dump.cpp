@@ -1,0 +1,209 @@
+// See megatron_dump.h. Each line is parsed with nlohmann::json (already the project's JSON
+// library); every field is checked for its type, and errors carry "file:line:".
+#include "core/imports/megatron_dump.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.h"
+
+namespace moe {
+
+namespace {
+
+using Json = nlohmann::json;
+
+struct Line {
+    std::string file;
+    int64_t number = 0;
+    Json value;
+};
+
+// Calls `each` for every non-empty line of `path`, parsed.
+template <typename F>
+void forEachRecord(const std::string& path, F each) {
+    std::ifstream in(path);
+    if (!in) throw Error(path + ": cannot be read");
+    std::string text;
+    Line line{path, 0, {}};
+    while (std::getline(in, text)) {
+        ++line.number;
+        if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+        line.value = Json::parse(text, nullptr, false);
+        if (line.value.is_discarded() || !line.value.is_object())
+            throw Error::inFile(path, line.number, "not a JSON object");
+        each(line);
+    }
+}
+
+int64_t integer(const Line& l, const char* key) {
+    const auto it = l.value.find(key);
+    if (it == l.value.end() || !it->is_number_integer())
+        throw Error::inFile(l.file, l.number,
+                            std::string("'") + key + "' is missing or not an integer");
+    return it->get<int64_t>();
+}
+
+const Json& array(const Line& l, const char* key) {
+    const auto it = l.value.find(key);
+    if (it == l.value.end() || !it->is_array())
+        throw Error::inFile(l.file, l.number,
+                            std::string("'") + key + "' is missing or not a list");
+    return *it;
+}
+
+bool isDecoder(const Line& l) {
+    const auto it = l.value.find("block");
+    return it == l.value.end() || (it->is_string() && it->get<std::string>() == "decoder");
+}
+
+// (step, layer) -> the tokens' expert lists, ranks in file order.
+using TraceTable = std::map<std::pair<int64_t, int64_t>, std::vector<std::vector<int32_t>>>;
+
+int readTraceFile(const std::string& path, TraceTable& table, int& topK, int& maxExpert) {
+    int skipped = 0;
+    forEachRecord(path, [&](const Line& l) {
+        if (!isDecoder(l)) {
+            ++skipped;
+            return;
+        }
+        auto& tokens = table[{integer(l, "step"), integer(l, "layer")}];
+        for (const Json& row : array(l, "top_indices")) {
+            if (!row.is_array() || row.empty())
+                throw Error::inFile(l.file, l.number, "a token's top_indices is not a list of ids");
+            std::vector<int32_t> ids;
+            for (const Json& e : row) {
+                if (!e.is_number_integer() || e.get<int64_t>() < 0 || e.get<int64_t>() > 1 << 20)
+                    throw Error::inFile(l.file, l.number, "an expert id is not a count >= 0");
+                ids.push_back(e.get<int32_t>());
+                maxExpert = std::max(maxExpert, ids.back());
+            }
+            if (topK == 0) topK = static_cast<int>(ids.size());
+            if (static_cast<int>(ids.size()) != topK)
+                throw Error::inFile(l.file, l.number,
+                                    "tokens route " + std::to_string(ids.size()) + " and " +
+                                        std::to_string(topK) + " experts");
+            tokens.push_back(std::move(ids));
+        }
+    });
+    return skipped;
+}
+
+ImportedRouting readRouterTrace(const std::vector<std::string>& files) {
+    ImportedRouting r;
+    r.format = "megatron router trace";
+    r.files = files;
+    TraceTable table;
+    int maxExpert = -1, skipped = 0;
+    for (const std::string& f : files) skipped += readTraceFile(f, table, r.topK, maxExpert);
+    if (table.empty()) throw Error(files.front() + ": no decoder routing records");
+    r.experts = maxExpert + 1;
+    for (const auto& [key, tokens] : table)
+        if (std::find(r.layers.begin(), r.layers.end(), key.second) == r.layers.end())
+            r.layers.push_back(static_cast<int>(key.second));
+    std::sort(r.layers.begin(), r.layers.end());
+    int64_t step = -1, sequence = 0;
+    for (auto it = table.begin(); it != table.end();
+         it = table.upper_bound({it->first.first, INT64_MAX})) {
+        const int64_t s = it->first.first;
+        ++step;
+        const size_t T = it->second.size();
+        for (int layer : r.layers) {
+            const auto found = table.find({s, layer});
+            if (found == table.end() || found->second.size() != T)
+                throw Error(files.front() + ": step " + std::to_string(s) + " has " +
+                            std::to_string(T) + " tokens in one layer and " +
+                            std::to_string(found == table.end() ? 0 : found->second.size()) +
+                            " in layer " + std::to_string(layer));
+        }
+        for (size_t t = 0; t < T; ++t) {
+            r.tokens.push_back({step, static_cast<int32_t>(sequence++), 0, -1});
+            for (int layer : r.layers) {
+                const auto& ids = table.at({s, layer})[t];
+                r.ids.insert(r.ids.end(), ids.begin(), ids.end());
+            }
+        }
+    }
+    r.notes.push_back("experts counted as the largest id + 1 (" + std::to_string(r.experts) +
+                      "); the trace records no token ids or sequences, so each token stands alone");
+    if (skipped)
+        r.notes.push_back(std::to_string(skipped) + " multi-token-prediction records left out");
+    return r;
+}
+
+ImportedRouting readTokensPerExpert(const std::vector<std::string>& files) {
+    ImportedRouting r;
+    r.format = "megatron tokens per expert";
+    r.files = files;
+    std::map<std::pair<int64_t, int64_t>, std::vector<int64_t>> table;  // (iter, layer) -> counts
+    int local = 0;
+    for (size_t rank = 0; rank < files.size(); ++rank)
+        forEachRecord(files[rank], [&](const Line& l) {
+            if (!isDecoder(l)) return;
+            for (const Json& mb : array(l, "tpe")) {
+                if (!mb.is_array())
+                    throw Error::inFile(l.file, l.number, "'tpe' is not a list of lists");
+                if (local == 0) local = static_cast<int>(mb.size());
+                if (static_cast<int>(mb.size()) != local || local == 0)
+                    throw Error::inFile(l.file, l.number,
+                                        "ranks hold different numbers of experts");
+                auto& counts = table[{integer(l, "iter"), integer(l, "layer")}];
+                counts.resize(files.size() * local, 0);
+                for (int i = 0; i < local; ++i) {
+                    if (!mb[i].is_number_integer() || mb[i].get<int64_t>() < 0)
+                        throw Error::inFile(l.file, l.number, "a count is not an integer >= 0");
+                    counts[rank * local + i] += mb[i].get<int64_t>();
+                }
+            }
+        });
+    if (table.empty()) throw Error(files.front() + ": no decoder counts");
+    r.experts = static_cast<int>(files.size()) * local;
+    for (const auto& [key, counts] : table)
+        if (std::find(r.layers.begin(), r.layers.end(), key.second) == r.layers.end())
+            r.layers.push_back(static_cast<int>(key.second));
+    std::sort(r.layers.begin(), r.layers.end());
+    for (auto it = table.begin(); it != table.end();
+         it = table.upper_bound({it->first.first, INT64_MAX})) {
+        std::vector<int64_t> loads;
+        for (int layer : r.layers) {
+            const auto found = table.find({it->first.first, layer});
+            const std::vector<int64_t> zero(r.experts, 0);
+            const auto& c = found == table.end() ? zero : found->second;
+            loads.insert(loads.end(), c.begin(), c.end());
+        }
+        r.stepLoads.push_back(std::move(loads));
+    }
+    r.notes.push_back("rank r holds experts r x " + std::to_string(local) +
+                      " .. as expert "
+                      "parallelism lays them out; micro-batches summed per iteration");
+    return r;
+}
+
+}  // namespace
+
+MegatronRecord megatronRecordKind(const std::string& path) {
+    std::ifstream in(path);
+    std::string text;
+    while (std::getline(in, text))
+        if (text.find_first_not_of(" \t\r") != std::string::npos) break;
+    const Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return MegatronRecord::None;
+    if (j.contains("top_indices")) return MegatronRecord::RouterTrace;
+    if (j.contains("tpe")) return MegatronRecord::TokensPerExpert;
+    return MegatronRecord::None;
+}
+
+ImportedRouting readMegatronDump(const std::vector<std::string>& files) {
+    if (files.empty()) throw Error("Megatron dump: no files given");
+    const MegatronRecord kind = megatronRecordKind(files.front());
+    for (const std::string& f : files)
+        if (megatronRecordKind(f) != kind || kind == MegatronRecord::None)
+            throw Error(f + ": not a Megatron router trace or tokens-per-expert file like " +
+                        files.front());
+    return kind == MegatronRecord::RouterTrace ? readRouterTrace(files)
+                                               : readTokensPerExpert(files);
+}
+
+}  // namespace moe
