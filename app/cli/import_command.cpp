@@ -17,6 +17,7 @@ namespace {
 struct ImportFlags {
     std::vector<std::string> paths;
     std::string out;
+    int topK = 0;
 };
 
 bool endsWith(const std::string& s, const std::string& tail) {
@@ -24,7 +25,7 @@ bool endsWith(const std::string& s, const std::string& tail) {
 }
 
 int execute(const ImportFlags& f) {
-    const ImportedRouting routing = importRouting(f.paths);
+    const ImportedRouting routing = importRouting(f.paths, f.topK);
     std::cout << describeImport(routing);
     if (f.out.empty()) {
         std::cout << "(nothing written: --out FILE.tsv.gz for the native trace, --out FILE.csv "
@@ -48,15 +49,19 @@ Action addImportCommand(CLI::App& app) {
     auto f = std::make_shared<ImportFlags>();
     CLI::App* cmd = app.add_subcommand(
         "import",
-        "Read a routing recording of another stack (SGLang expert-distribution dumps: stat, "
-        "per_pass, per_token; a folder of per-rank files) and write it as a native trace or "
-        "loads CSV");
+        "Read a routing recording of another stack (SGLang expert-distribution dumps, "
+        "Megatron-Core router traces and tokens per expert, .npy routed experts or router "
+        "logits; a folder of per-rank files) and write it as a native trace or loads CSV");
     cmd->add_option("paths", f->paths, "Dump files, or a folder of one dump's per-rank files")
         ->required()
         ->check(CLI::ExistingPath);
     cmd->add_option("-o,--out", f->out,
                     "FILE.tsv.gz: the native trace (per-token routing, with its .shape sidecar); "
                     "FILE.csv: per-step loads (step,layer,expert,tokens)");
+    cmd->add_option("--top-k", f->topK,
+                    "The model's experts per token where the recording does not say (router "
+                    "logits; counts-only dumps infer it)")
+        ->check(CLI::Range(1, 1024));
     return [f] { return execute(*f); };
 }
 

@@ -8,6 +8,7 @@
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
 #include "core/imports/megatron_dump.h"
+#include "core/imports/npy_file.h"
 #include "core/train/train_workload.h"
 #include "core/workload/synthetic_workload.h"
 #include "core/workload/trace_shape.h"
@@ -42,7 +43,7 @@ bool isRecording(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     char magic[2] = {0, 0};
     const bool zip = in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K';
-    return zip || megatronRecordKind(path) != MegatronRecord::None;
+    return zip || isNpyFile(path) || megatronRecordKind(path) != MegatronRecord::None;
 }
 }  // namespace
 
@@ -52,8 +53,8 @@ std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options) {
         options.spec.find(':') == std::string::npos && std::filesystem::exists(options.spec);
     if (startsWith(options.spec, "import:") || (barePath && isRecording(options.spec))) {
         const std::string path = barePath ? options.spec : options.spec.substr(7);
-        return std::make_unique<ImportedWorkload>(importRouting({path}), options.maxSteps,
-                                                  options.topK.value_or(0));
+        return std::make_unique<ImportedWorkload>(importRouting({path}, options.topK.value_or(0)),
+                                                  options.maxSteps, options.topK.value_or(0));
     }
     if (startsWith(options.spec, "trace:") || barePath) {
         const std::string what = barePath ? options.spec : options.spec.substr(6);

@@ -12,7 +12,9 @@
 
 #include "core/common/error.h"
 #include "core/common/output_file.h"
+#include "core/imports/array_dump.h"
 #include "core/imports/megatron_dump.h"
+#include "core/imports/npy_file.h"
 #include "core/imports/sglang_dump.h"
 #include "core/stats/load_matrix.h"
 #include "core/stats/loads_csv_writer.h"
@@ -64,14 +66,16 @@ std::string gzip(const std::string& text, const std::string& path) {
 
 }  // namespace
 
-ImportedRouting importRouting(const std::vector<std::string>& paths) {
+ImportedRouting importRouting(const std::vector<std::string>& paths, int topK) {
     const std::vector<std::string> files = expandFolders(paths);
     if (files.empty()) throw Error("import: no files given");
+    if (isNpyFile(files.front())) return readArrayDump(files, topK);
     if (megatronRecordKind(files.front()) != MegatronRecord::None) return readMegatronDump(files);
     if (!isZip(files.front()))
         throw Error(files.front() +
                     ": not a recording this workbench knows (SGLang's torch.save dumps, "
-                    "Megatron-Core's router trace or tokens-per-expert JSON lines)");
+                    "Megatron-Core's router trace or tokens-per-expert JSON lines, .npy routed "
+                    "experts or router logits)");
     const TorchFile first(files.front());
     if (isSglangDump(first)) return readSglangDump(files);
     throw Error(files.front() +

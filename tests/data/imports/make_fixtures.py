@@ -130,6 +130,37 @@ def main():
                 f.write(json.dumps(rec) + "\n")
     expected["megatron_tokens_per_expert"] = tpe_total
 
+    # Routed experts per request (--enable-return-routed-experts), saved with numpy.save:
+    # [tokens, layers, top_k], one int32 and one int16 request of different lengths.
+    ndir = os.path.join(HERE, "npy")
+    os.makedirs(ndir, exist_ok=True)
+    requests = []
+    for i, (n, dtype) in enumerate(((4, np.int32), (2, np.int16))):
+        ids = np.stack([np.stack([rng.choice(EXPERTS, size=TOPK, replace=False)
+                                  for _ in range(LAYERS)]) for _ in range(n)]).astype(dtype)
+        np.save(os.path.join(ndir, f"request_{i}.npy"), ids)
+        requests.append(ids.tolist())
+    expected["routed_experts"] = requests
+    # transformers' router logits: GPT-OSS style dense top-k scores (zeros off the top-k),
+    # stacked [layers, tokens, experts] float32; and raw logits, one float16 file per layer.
+    scores = np.zeros((LAYERS, 5, EXPERTS), dtype=np.float32)
+    for l in range(LAYERS):
+        for t in range(5):
+            chosen = rng.choice(EXPERTS, size=TOPK, replace=False)
+            scores[l, t, chosen] = [0.7, 0.3]
+    np.save(os.path.join(ndir, "router_scores_stacked.npy"), scores)
+    expected["router_scores_top"] = [[sorted(np.flatnonzero(scores[l, t]).tolist(),
+                                             key=lambda e: -scores[l, t, e])
+                                      for t in range(5)] for l in range(LAYERS)]
+    ldir = os.path.join(ndir, "logits_per_layer")
+    os.makedirs(ldir, exist_ok=True)
+    logits = rng.normal(size=(LAYERS, 3, EXPERTS)).astype(np.float16)
+    for l in range(LAYERS):
+        np.save(os.path.join(ldir, f"layer_{l:02d}.npy"), logits[l])
+    expected["router_logits_top2"] = [[np.argsort(-logits[l, t].astype(np.float32),
+                                                  kind="stable")[:2].tolist()
+                                       for t in range(3)] for l in range(LAYERS)]
+
     # Unpickler corners: every scalar kind, nesting, dtypes, a non-contiguous view, an
     # OrderedDict (what a state_dict is), a tensor sharing another's storage.
     base = torch.arange(12, dtype=torch.int64).reshape(3, 4)

@@ -1,0 +1,131 @@
+// See array_dump.h. Requests replay in lockstep: step i holds token i of every request still
+// running (as a server decoding them together would), so sequences, positions and per-step
+// loads all follow from the files. Router logits are one forward pass: one step.
+#include "core/imports/array_dump.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/common/error.h"
+#include "core/imports/npy_file.h"
+
+namespace moe {
+
+namespace {
+
+ImportedRouting routedExperts(const std::vector<NpyArray>& arrays) {
+    ImportedRouting r;
+    r.format = "routed experts (.npy per request)";
+    const NpyArray& a0 = arrays.front();
+    const int L = static_cast<int>(a0.shape[1]);
+    r.topK = static_cast<int>(a0.shape[2]);
+    int64_t longest = 0;
+    for (const NpyArray& a : arrays) {
+        r.files.push_back(a.path);
+        if (a.shape[1] != L || a.shape[2] != r.topK)
+            throw Error(a.path + ": [tokens, layers, top_k] differs from " + a0.path + "'s");
+        longest = std::max(longest, a.shape[0]);
+        for (int64_t i = 0; i < a.elements(); ++i) {
+            const int64_t e = a.integer(i);
+            if (e < 0 || e > (1 << 20)) throw Error(a.path + ": expert id " + std::to_string(e));
+            r.experts = std::max(r.experts, static_cast<int>(e) + 1);
+        }
+    }
+    for (int l = 0; l < L; ++l) r.layers.push_back(l);
+    const size_t per = static_cast<size_t>(L) * r.topK;
+    for (int64_t step = 0; step < longest; ++step)
+        for (size_t s = 0; s < arrays.size(); ++s) {
+            if (step >= arrays[s].shape[0]) continue;
+            r.tokens.push_back({step, static_cast<int32_t>(s), static_cast<int32_t>(step), -1});
+            for (size_t i = 0; i < per; ++i)
+                r.ids.push_back(static_cast<int32_t>(arrays[s].integer(step * per + i)));
+        }
+    r.notes.push_back(
+        "each file is one request; the requests run in lockstep, token i of each "
+        "in step i; experts counted as the largest id + 1");
+    return r;
+}
+
+// The top-k of one row of scores: k given, or the row's non-zero count (dense top-k scores).
+void topOfRow(const NpyArray& a, int64_t row, int E, int k, std::vector<int32_t>& out) {
+    std::vector<int32_t> order(E);
+    std::iota(order.begin(), order.end(), 0);
+    const int64_t base = row * E;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int32_t x, int32_t y) { return a.number(base + x) > a.number(base + y); });
+    out.insert(out.end(), order.begin(), order.begin() + k);
+}
+
+int nonZeroTopK(const std::vector<NpyArray>& layers, int E) {
+    int k = -1;
+    for (const NpyArray& a : layers)
+        for (int64_t row = 0; row < a.elements() / E; ++row) {
+            int n = 0;
+            for (int e = 0; e < E; ++e) n += a.number(row * E + e) != 0;
+            if (k < 0) k = n;
+            if (n != k) return 0;
+        }
+    return k > 0 && k < E ? k : 0;
+}
+
+ImportedRouting routerLogits(const std::vector<NpyArray>& layers, int topK) {
+    ImportedRouting r;
+    r.format = "router logits (.npy)";
+    const int64_t T = layers.front().shape[0];
+    r.experts = static_cast<int>(layers.front().shape[1]);
+    for (const NpyArray& a : layers) {
+        if (r.files.empty() || r.files.back() != a.path) r.files.push_back(a.path);
+        if (a.shape != layers.front().shape)
+            throw Error(a.path + ": [tokens, experts] differs from " + layers.front().path + "'s");
+    }
+    r.topK = topK > 0 ? topK : nonZeroTopK(layers, r.experts);
+    if (r.topK <= 0 || r.topK > r.experts)
+        throw Error(layers.front().path +
+                    ": router logits need the model's top_k (--top-k); "
+                    "the scores are not a fixed number of non-zeros per token");
+    for (size_t l = 0; l < layers.size(); ++l) r.layers.push_back(static_cast<int>(l));
+    for (int64_t t = 0; t < T; ++t) {
+        r.tokens.push_back({0, static_cast<int32_t>(t), 0, -1});
+        for (const NpyArray& a : layers) topOfRow(a, t, r.experts, r.topK, r.ids);
+    }
+    r.notes.push_back("one forward pass: one step, each token its own sequence; top-" +
+                      std::to_string(r.topK) + " of each token's scores");
+    return r;
+}
+
+// A stacked [layers, tokens, experts] array as one 2-D array per layer.
+std::vector<NpyArray> unstack(const NpyArray& a) {
+    std::vector<NpyArray> out;
+    const size_t bytes = a.data.size() / static_cast<size_t>(a.shape[0]);
+    for (int64_t l = 0; l < a.shape[0]; ++l) {
+        NpyArray layer{a.path, a.dtype, {a.shape[1], a.shape[2]}, {}};
+        layer.data.assign(a.data.begin() + l * bytes, a.data.begin() + (l + 1) * bytes);
+        out.push_back(std::move(layer));
+    }
+    return out;
+}
+
+}  // namespace
+
+ImportedRouting readArrayDump(const std::vector<std::string>& files, int topK) {
+    if (files.empty()) throw Error("array dump: no files given");
+    std::vector<NpyArray> arrays;
+    for (const std::string& f : files) arrays.push_back(readNpy(f));
+    const NpyArray& a0 = arrays.front();
+    for (const NpyArray& a : arrays)
+        if (a.isInteger() != a0.isInteger() || a.shape.size() != a0.shape.size())
+            throw Error(a.path + ": not the same kind of array as " + a0.path);
+    for (const NpyArray& a : arrays)
+        for (int64_t d : a.shape)
+            if (d <= 0) throw Error(a.path + ": an empty dimension in its shape");
+    if (a0.isInteger() && a0.shape.size() == 3) return routedExperts(arrays);
+    if (!a0.isInteger() && a0.shape.size() == 2) return routerLogits(arrays, topK);
+    if (!a0.isInteger() && a0.shape.size() == 3 && arrays.size() == 1)
+        return routerLogits(unstack(a0), topK);
+    throw Error(a0.path + ": an array of " + std::to_string(a0.shape.size()) + " dimensions (" +
+                (a0.isInteger() ? "integer" : "float") +
+                "); expected routed experts, integer [tokens, layers, top_k], or router logits, "
+                "float [tokens, experts] per layer or [layers, tokens, experts]");
+}
+
+}  // namespace moe

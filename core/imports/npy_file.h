@@ -1,0 +1,33 @@
+// NumPy's .npy files (format versions 1-3): the magic, a Python-literal header naming the
+// dtype, the order and the shape, then the raw array. People save SGLang's and vLLM's routed
+// experts and transformers' router logits this way; this reads them without Python.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace moe {
+
+struct NpyArray {
+    std::string path;
+    std::string dtype;  // numpy's descr without the byte-order mark: i1 i2 i4 i8 u1 u2 f2 f4 f8 b1
+    std::vector<int64_t> shape;
+    std::vector<char> data;  // row-major, little-endian (a Fortran-order file is refused)
+
+    int64_t elements() const;
+    bool isInteger() const;
+    // Element i as a double / an integer (integer dtypes only). No bounds check: i < elements().
+    double number(int64_t i) const;
+    int64_t integer(int64_t i) const;
+};
+
+// True when the file starts with NumPy's magic.
+bool isNpyFile(const std::string& path);
+
+// Throws moe::Error naming the file and the problem (no magic, a header that is not a dict of
+// descr / fortran_order / shape, a big-endian or unsupported dtype, Fortran order, a data size
+// that does not match the shape).
+NpyArray readNpy(const std::string& path);
+
+}  // namespace moe

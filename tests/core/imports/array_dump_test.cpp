@@ -1,0 +1,101 @@
+// .npy routing written by numpy.save (tests/data/imports/make_fixtures.py): routed experts per
+// request replay in lockstep; router scores and logits give each token's top-k; and damaged,
+// big-endian or Fortran-order files are named errors.
+#include "core/imports/array_dump.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.h"
+#include "core/imports/npy_file.h"
+
+namespace moe {
+namespace {
+
+const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/npy/";
+
+nlohmann::json expected(const char* key) {
+    std::ifstream in(std::string(MOE_SOURCE_DIR) + "/tests/data/imports/expected.json");
+    return nlohmann::json::parse(in)[key];
+}
+
+TEST(ArrayDump, RoutedExpertsRequestsInLockstep) {
+    const ImportedRouting r = readArrayDump({kDir + "request_0.npy", kDir + "request_1.npy"}, 0);
+    ASSERT_EQ(r.topK, 2);
+    ASSERT_EQ(r.layers.size(), 4u);
+    ASSERT_EQ(r.tokens.size(), 6u);  // 4 + 2 tokens
+    EXPECT_EQ(r.steps(), 4);
+    const auto requests = expected("routed_experts");
+    for (size_t t = 0; t < r.tokens.size(); ++t) {
+        const auto& tok = r.tokens[t];
+        EXPECT_EQ(tok.position, tok.step);
+        const auto& want = requests[tok.sequence][tok.position];
+        for (int l = 0; l < 4; ++l)
+            for (int j = 0; j < 2; ++j)
+                EXPECT_EQ(r.ids[(t * 4 + l) * 2 + j], want[l][j].get<int32_t>());
+    }
+}
+
+TEST(ArrayDump, RouterScoresAndLogitsGiveEachTokensTopK) {
+    ImportedRouting r = readArrayDump({kDir + "router_scores_stacked.npy"}, 0);
+    EXPECT_EQ(r.topK, 2) << "two non-zero scores per token";
+    auto top = expected("router_scores_top");
+    for (int t = 0; t < 5; ++t)
+        for (int l = 0; l < 4; ++l)
+            for (int j = 0; j < 2; ++j)
+                EXPECT_EQ(r.ids[(t * 4 + l) * 2 + j], top[l][t][j].get<int32_t>());
+    std::vector<std::string> layers;
+    for (int l = 0; l < 4; ++l)
+        layers.push_back(kDir + "logits_per_layer/layer_0" + std::to_string(l) + ".npy");
+    EXPECT_THROW(readArrayDump(layers, 0), Error) << "dense logits need k";
+    r = readArrayDump(layers, 2);
+    top = expected("router_logits_top2");
+    for (int t = 0; t < 3; ++t)
+        for (int l = 0; l < 4; ++l)
+            for (int j = 0; j < 2; ++j)
+                EXPECT_EQ(r.ids[(t * 4 + l) * 2 + j], top[l][t][j].get<int32_t>());
+}
+
+void expectNpyError(const std::string& bytes, const std::string& needle) {
+    const std::string path = (std::filesystem::temp_directory_path() / "moe_bad.npy").string();
+    std::ofstream(path, std::ios::binary) << bytes;
+    try {
+        readNpy(path);
+        ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+    std::filesystem::remove(path);
+}
+
+std::string npy(const std::string& header, const std::string& data) {
+    std::string h = header;
+    while ((10 + h.size() + 1) % 64) h += ' ';
+    h += '\n';
+    std::string out = std::string("\x93NUMPY\x01\x00", 8);
+    out += static_cast<char>(h.size() & 0xff);
+    out += static_cast<char>(h.size() >> 8);
+    return out + h + data;
+}
+
+TEST(ArrayDump, DamagedNpyFilesAreNamed) {
+    std::ifstream in(kDir + "request_0.npy", std::ios::binary);
+    const std::string good{std::istreambuf_iterator<char>(in), {}};
+    expectNpyError(good.substr(0, good.size() - 3), "bytes of data");
+    expectNpyError("not numpy", "no \\x93NUMPY magic");
+    expectNpyError(npy("{'descr': '>i4', 'fortran_order': False, 'shape': (1,), }", "abcd"),
+                   "big-endian");
+    expectNpyError(npy("{'descr': '<i4', 'fortran_order': True, 'shape': (1,), }", "abcd"),
+                   "Fortran");
+    expectNpyError(npy("{'descr': '<U4', 'fortran_order': False, 'shape': (1,), }", "abcd"),
+                   "dtype");
+    expectNpyError(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (99999999999,), }", ""),
+                   "bytes of data");
+}
+
+}  // namespace
+}  // namespace moe
