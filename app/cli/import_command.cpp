@@ -34,10 +34,14 @@ int execute(const ImportFlags& f) {
     }
     if (endsWith(f.out, ".csv")) {
         writeImportedLoads(routing, f.out);
+    } else if (endsWith(f.out, ".json")) {
+        writeLogicalCountJson(routing, f.out);
     } else if (endsWith(f.out, ".tsv.gz") || endsWith(f.out, ".tsv")) {
         writeNativeTrace(routing, f.out);
     } else {
-        throw Error(f.out + ": name the output .tsv.gz (native trace) or .csv (loads)");
+        throw Error(f.out +
+                    ": name the output .tsv.gz (native trace), .csv (loads) or .json "
+                    "(SGLang's logical_count)");
     }
     std::cout << "written: " << f.out << '\n';
     return 0;
@@ -57,7 +61,8 @@ Action addImportCommand(CLI::App& app) {
         ->check(CLI::ExistingPath);
     cmd->add_option("-o,--out", f->out,
                     "FILE.tsv.gz: the native trace (per-token routing, with its .shape sidecar); "
-                    "FILE.csv: per-step loads (step,layer,expert,tokens)");
+                    "FILE.csv: per-step loads (step,layer,expert,tokens); FILE.json: SGLang's "
+                    "logical_count [steps, layers, experts], for --init-expert-location");
     cmd->add_option("--top-k", f->topK,
                     "The model's experts per token where the recording does not say (router "
                     "logits; counts-only dumps infer it)")

@@ -15,6 +15,7 @@
 #include "core/balance/bandwidth.h"
 #include "core/balance/policy_factory.h"
 #include "core/balance/policy_util.h"
+#include "core/balance/stack_plans.h"
 #include "core/balance/transition_counts.h"
 #include "core/common/error.h"
 #include "core/common/output_file.h"
@@ -134,6 +135,16 @@ void writeJson(std::ostream& o, const PolicyInput& in, const Placement& before,
                                         {"shares", r.placement.shares(l, e)}});
         j["layers"].push_back(layer);
     }
+    // DeepSeek EPLB's maps, for slot-based plans (or any plan with equal slots per rank).
+    try {
+        const EplbMapsOut m = eplbMaps(physicalToLogical(r), in.experts);
+        j["phy2log"] = m.phy2log;
+        j["log2phy"] = m.log2phy;
+        j["logcnt"] = m.logcnt;
+    } catch (const Error& e) {
+        j["phy2log"] = nullptr;
+        j["phy2log_why_not"] = e.what();
+    }
     o << j.dump(2) << '\n';
 }
 
@@ -218,6 +229,8 @@ int execute(const PlanFlags& f) {
     std::ostream& o = f.out.empty() ? std::cout : file;
     if (f.format == "json")
         writeJson(o, in, before, r, f.policy);
+    else if (f.format == "sglang")
+        o << sglangExpertLocationJson(r, in.load, in.layers, in.experts);
     else if (f.format == "csv")
         writeCsv(o, in, r);
     else {
@@ -276,8 +289,11 @@ Action addPlanCommand(CLI::App& app) {
         ->check(nonNegative<int64_t>("all"));
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads");
     cmd->add_option("--layer", f->showLayer, "Show this layer's placement (default: layer 0)");
-    cmd->add_option("--format", f->format, "Output format")
-        ->check(CLI::IsMember({"table", "json", "csv"}))
+    cmd->add_option(
+           "--format", f->format,
+           "Output format: table, json (with DeepSeek EPLB's phy2log, log2phy, logcnt), csv, or "
+           "sglang (the --init-expert-location JSON: physical_to_logical_map and logical_count)")
+        ->check(CLI::IsMember({"table", "json", "csv", "sglang"}))
         ->capture_default_str();
     cmd->add_option("-o,--out", f->out, "Write to this file instead of stdout")
         ->check(outputFile());

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/common/error.h"
@@ -121,6 +122,19 @@ void writeImportedLoads(const ImportedRouting& r, const std::string& path) {
         out.write(static_cast<int64_t>(s), m);
     }
     out.close();
+}
+
+void writeLogicalCountJson(const ImportedRouting& r, const std::string& path) {
+    const size_t E = static_cast<size_t>(r.experts);
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& loads : r.loadsPerStep()) {
+        nlohmann::json layers = nlohmann::json::array();
+        for (size_t l = 0; l < r.layers.size(); ++l)
+            layers.push_back(
+                std::vector<int64_t>(loads.begin() + l * E, loads.begin() + (l + 1) * E));
+        steps.push_back(std::move(layers));
+    }
+    writeOutputFile(path, nlohmann::json{{"logical_count", steps}}.dump() + "\n");
 }
 
 std::string describeImport(const ImportedRouting& r) {

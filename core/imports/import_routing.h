@@ -24,6 +24,10 @@ void writeNativeTrace(const ImportedRouting& routing, const std::string& path);
 // The loads CSV (`step,layer,expert,tokens`), layers numbered 0.. in the kept order.
 void writeImportedLoads(const ImportedRouting& routing, const std::string& path);
 
+// SGLang's logical_count form: {"logical_count": [steps][layers][experts]}, which
+// --init-expert-location reads to plan from, so a recording can seed a server.
+void writeLogicalCountJson(const ImportedRouting& routing, const std::string& path);
+
 // Several lines for people: format, files, layers (with the dump's numbers), experts, top-k,
 // steps, tokens, and every note.
 std::string describeImport(const ImportedRouting& routing);
