@@ -20,25 +20,32 @@ ImportedRouting routedExperts(const std::vector<NpyArray>& arrays) {
     const int L = static_cast<int>(a0.shape[1]);
     r.topK = static_cast<int>(a0.shape[2]);
     int64_t longest = 0;
+    std::vector<std::vector<int64_t>> values;
     for (const NpyArray& a : arrays) {
         r.files.push_back(a.path);
         if (a.shape[1] != L || a.shape[2] != r.topK)
             throw Error(a.path + ": [tokens, layers, top_k] differs from " + a0.path + "'s");
         longest = std::max(longest, a.shape[0]);
-        for (int64_t i = 0; i < a.elements(); ++i) {
-            const int64_t e = a.integer(i);
+        values.push_back(a.integers());
+        int64_t most = -1;
+        for (int64_t e : values.back()) {
             if (e < 0 || e > (1 << 20)) throw Error(a.path + ": expert id " + std::to_string(e));
-            r.experts = std::max(r.experts, static_cast<int>(e) + 1);
+            most = std::max(most, e);
         }
+        r.experts = std::max(r.experts, static_cast<int>(most) + 1);
     }
     for (int l = 0; l < L; ++l) r.layers.push_back(l);
     const size_t per = static_cast<size_t>(L) * r.topK;
+    size_t total = 0;
+    for (const NpyArray& a : arrays) total += static_cast<size_t>(a.shape[0]);
+    r.tokens.reserve(total);
+    r.ids.reserve(total * per);
     for (int64_t step = 0; step < longest; ++step)
         for (size_t s = 0; s < arrays.size(); ++s) {
             if (step >= arrays[s].shape[0]) continue;
             r.tokens.push_back({step, static_cast<int32_t>(s), static_cast<int32_t>(step), -1});
-            for (size_t i = 0; i < per; ++i)
-                r.ids.push_back(static_cast<int32_t>(arrays[s].integer(step * per + i)));
+            const int64_t* ids = values[s].data() + step * per;
+            r.ids.insert(r.ids.end(), ids, ids + per);
         }
     r.notes.push_back(
         "each file is one request; the requests run in lockstep, token i of each "

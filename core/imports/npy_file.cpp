@@ -94,6 +94,40 @@ int64_t NpyArray::integer(int64_t i) const {
     return static_cast<int64_t>(load<uint64_t>(p));
 }
 
+namespace {
+template <typename T>
+void widen(const std::vector<char>& data, std::vector<int64_t>& out) {
+    const size_t n = data.size() / sizeof(T);
+    out.resize(n);
+    for (size_t i = 0; i < n; ++i)
+        out[i] = static_cast<int64_t>(load<T>(data.data() + i * sizeof(T)));
+}
+}  // namespace
+
+std::vector<int64_t> NpyArray::integers() const {
+    // The dtype is decided once, not per element: this runs over whole routing recordings.
+    std::vector<int64_t> out;
+    if (dtype == "i1")
+        widen<int8_t>(data, out);
+    else if (dtype == "u1" || dtype == "b1")
+        widen<uint8_t>(data, out);
+    else if (dtype == "i2")
+        widen<int16_t>(data, out);
+    else if (dtype == "u2")
+        widen<uint16_t>(data, out);
+    else if (dtype == "i4")
+        widen<int32_t>(data, out);
+    else if (dtype == "u4")
+        widen<uint32_t>(data, out);
+    else if (dtype == "i8")
+        widen<int64_t>(data, out);
+    else if (dtype == "u8")
+        widen<uint64_t>(data, out);
+    else
+        throw Error(path + ": holds " + dtype + " values where integers are expected");
+    return out;
+}
+
 bool isNpyFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     char magic[6] = {};
