@@ -70,7 +70,9 @@ void ExperimentPanel::buildWorkloadRows(QFormLayout* form, const ExperimentConfi
                          "train:sections=tutorial>c-api@500",
                          "train:blocks=4,width=128,experts=16,top_k=2,aux=switch:0.01"});
     workload_->setToolTip(
-        tr("trace:gpt-oss-20b (bundled), trace:PATH (a .tsv.gz trace), "
+        tr("trace:gpt-oss-20b (bundled), trace:PATH (a .tsv.gz trace), a recording of another "
+           "stack as a file or folder (SGLang .pt dumps, Megatron .jsonl, .npy; File > Open "
+           "recording, or drop it on the window), "
            "synthetic:KEY=VALUE,... (layers, experts, top_k, tokens, steps, skew, drift, ...) "
            "or train:KEY=VALUE,... (a small MoE language model trained live on the bundled "
            "Python docs: blocks, width, experts, top_k, sections=A>B@STEP for a domain "

@@ -41,6 +41,7 @@ MainWindow::MainWindow(bool persist, QWidget* parent) : QMainWindow(parent), per
     setWindowTitle(tr("MoE Workbench"));
     resize(1440, 900);
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+    setAcceptDrops(true);  // a recording dropped on the window becomes the workload
     buildViews();
 
     stateLabel_ = new QLabel(tr("idle: Ctrl+R runs the experiment on the left"), this);
@@ -190,6 +191,8 @@ void MainWindow::buildMenus() {
             tr("Experiment databases (*.sqlite *.db);;All files (*)"));
         if (!path.isEmpty()) browser_->openDatabase(path);
     });
+    file->addAction(tr("Open &recording..."), QKeySequence(tr("Ctrl+Shift+O")), this,
+                    &MainWindow::openRecordingInteractive);
     QMenu* exportViews = file->addMenu(tr("&Export view"));
     for (const auto& [title, view] : exportableViews()) {
         QWidget* w = view;
@@ -231,7 +234,8 @@ void MainWindow::buildMenus() {
             this, tr("Keyboard shortcuts"),
             tr("Ctrl+R  start the experiment\nSpace  pause / resume\nEsc  stop\n"
                "Ctrl+L  leave a stored run, back to live\nCtrl+W  what-if matrix of the "
-               "experiment\nCtrl+O  open a database\n"
+               "experiment\nCtrl+O  open a database\nCtrl+Shift+O  open a recording (or drop "
+               "one on the window)\n"
                "F5  refresh the experiment list\nCtrl+Q  quit\n\n"
                "Right-click any plot to export it (PNG, PDF, SVG)."));
     });

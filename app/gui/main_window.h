@@ -119,9 +119,17 @@ public slots:
     // Saves the window (and, with setViewShotsDir, each view) to the screenshot path now and
     // quits with 0 or 1: for scripted shots of a stored run (--open-run).
     void screenshotAndQuit();
+    // Makes a recording of another stack (a file or a folder of per-rank files; SGLang,
+    // Megatron, .npy) or a native trace the panel's workload, after reading it once; the
+    // status bar says what it holds. False, with a message naming the file, when it cannot be
+    // read (the panel keeps its workload). Also File > Open recording and drag and drop.
+    bool openRecording(const QString& path);
+    void openRecordingInteractive();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     QDockWidget* addView(const QString& title, const QString& objectName, QWidget* view,

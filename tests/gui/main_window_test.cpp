@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSettings>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <cstdlib>
@@ -203,6 +204,27 @@ TEST_F(MainWindowTest, BadTraceIsAMessageAndTheWindowLivesOn) {
     ASSERT_TRUE(runToEnd());
     EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished);
     EXPECT_EQ(window_->stepsSeen(), 20);
+}
+
+// File > Open recording (and drag and drop): an SGLang dump becomes the panel's workload and
+// runs; a file that is no recording is a message naming it, and the workload stays.
+TEST_F(MainWindowTest, OpenRecordingMakesItTheWorkload) {
+    const QString dump = QString(MOE_SOURCE_DIR) + "/tests/data/imports/sglang_stat.pt";
+    moe::gui::ExperimentConfig c = shortDefault(6);
+    c.prediction.predictors = {"sw_avg:window=2"};
+    window_->panel()->setConfig(c);
+    ASSERT_TRUE(window_->openRecording(dump)) << messages_.join('\n').toStdString();
+    EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
+    EXPECT_TRUE(window_->statusBar()->currentMessage().contains("sglang stat"))
+        << window_->statusBar()->currentMessage().toStdString();
+    ASSERT_TRUE(runToEnd());
+    EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
+    EXPECT_EQ(window_->stepsSeen(), 6);
+    const QString bad = QString(MOE_SOURCE_DIR) + "/tests/data/imports/mixed.pt";
+    EXPECT_FALSE(window_->openRecording(bad));
+    ASSERT_EQ(messages_.size(), 1);
+    EXPECT_TRUE(messages_[0].contains("mixed.pt")) << messages_[0].toStdString();
+    EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
 }
 
 TEST_F(MainWindowTest, CudaWithoutADeviceSaysWhyAndRunsOnTheCpu) {
