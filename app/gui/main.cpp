@@ -38,6 +38,7 @@ struct Options {
     bool demo = false, scripted = false, benchUi = false, stepsGiven = false, whatIf = false;
     long long steps = 0, openRun = 0;
     QString screenshot, viewShots, benchReport, configFile;
+    QString recording;  // a positional argument: a recording or trace to open as the workload
 };
 
 int readOptions(const QCommandLineParser& parser, const std::vector<QCommandLineOption>& opts,
@@ -89,8 +90,15 @@ int parseOptions(QApplication& app, Options& o) {
         "what-if-matrix.png and what-if-curve.png).");
     parser.addOptions(
         {demo, config, steps, screenshot, viewShots, benchUi, database, openRun, whatIf});
+    parser.addPositionalArgument(
+        "recording",
+        "A routing recording (SGLang .pt, Megatron .jsonl, .npy, a folder of "
+        "per-rank files) or a .tsv.gz trace to open as the workload; with --demo, "
+        "run it.",
+        "[recording]");
     parser.process(app);
     o.whatIf = parser.isSet(whatIf);
+    if (!parser.positionalArguments().isEmpty()) o.recording = parser.positionalArguments().front();
     return readOptions(parser,
                        {steps, screenshot, viewShots, benchUi, database, openRun, demo, config}, o);
 }
@@ -183,6 +191,7 @@ int main(int argc, char** argv) {
     // Scripted and demo runs leave the remembered settings alone.
     moe::gui::MainWindow window(!o.demo && !o.whatIf && !o.scripted);
     if (!setUpPanel(window, o)) return 2;
+    if (!o.recording.isEmpty() && !window.openRecording(o.recording) && o.scripted) return 1;
     if (o.benchUi) {
         window.enableUiBench(o.benchReport);
         window.setWindowWidths(2000);

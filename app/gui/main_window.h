@@ -65,6 +65,7 @@ public:
     const WhatIfJob& whatIfJob() const { return *whatIfJob_; }
     const EngineRunner& runner() const { return runner_; }
     int64_t stepsSeen() const { return steps_; }
+    QString statusText() const;  // the status bar's main line
     // Whether a run's telemetry is still being drained (false once its end was handled).
     bool runInProgress() const { return timer_.isActive(); }
     // The stored run being scrubbed (0 = live view).

@@ -11,8 +11,8 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMimeData>
-#include <QStatusBar>
 
 #include "app/gui/experiment_panel.h"
 #include "app/gui/main_window.h"
@@ -37,6 +37,8 @@ QString summaryOf(const Workload& w) {
 
 }  // namespace
 
+QString MainWindow::statusText() const { return stateLabel_->text(); }
+
 bool MainWindow::openRecording(const QString& path) {
     const std::string spec = (isNativeTrace(path) ? "trace:" : "") + path.toStdString();
     QString summary;
@@ -49,7 +51,7 @@ bool MainWindow::openRecording(const QString& path) {
             const ImportedRouting r = importRouting({path.toStdString()});
             summary = summaryOf(ImportedWorkload(r)) + tr(", %1 steps").arg(r.steps());
             if (r.perToken()) summary += tr(", %1 tokens").arg(r.tokens.size());
-            statusBar()->setToolTip(QString::fromStdString(describeImport(r)));
+            stateLabel_->setToolTip(QString::fromStdString(describeImport(r)));
         }
     } catch (const std::exception& e) {
         showMessage(tr("Cannot open recording"), QString::fromUtf8(e.what()));
@@ -58,7 +60,7 @@ bool MainWindow::openRecording(const QString& path) {
     ExperimentConfig c = panel_->config();
     c.workload.spec = spec;
     panel_->setConfig(c);
-    statusBar()->showMessage(summary, 30000);
+    stateLabel_->setText(tr("workload %1").arg(summary));
     return true;
 }
 

@@ -215,8 +215,8 @@ TEST_F(MainWindowTest, OpenRecordingMakesItTheWorkload) {
     window_->panel()->setConfig(c);
     ASSERT_TRUE(window_->openRecording(dump)) << messages_.join('\n').toStdString();
     EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
-    EXPECT_TRUE(window_->statusBar()->currentMessage().contains("sglang stat"))
-        << window_->statusBar()->currentMessage().toStdString();
+    EXPECT_TRUE(window_->statusText().contains("sglang stat"))
+        << window_->statusText().toStdString();
     ASSERT_TRUE(runToEnd());
     EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
     EXPECT_EQ(window_->stepsSeen(), 6);
