@@ -127,14 +127,14 @@ void addSpecFlags(CLI::App& cmd, WhatIfFlags& f) {
                    "vllm (1,000-step window, rearranged every 3,000 steps) or sglang (1,000-step "
                    "window, every 1,000 steps); repeat for both")
         ->check(CLI::IsMember({"vllm", "sglang"}));
-    cmd.add_flag("--own-input-ceiling", f.spec.ownInputCeiling,
-                 "Also accept predictors that read each layer's own router input (t2e_ffn), "
-                 "scored as '(own input: ceiling)': how much any lookahead could close, since "
-                 "that input exists only as the layer routes");
 }
 
 void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {
     ExperimentConfig& c = f.spec.base;
+    cmd.add_flag("--own-input-ceiling", f.spec.ownInputCeiling,
+                 "Also accept predictors that read each layer's own router input (t2e_ffn), "
+                 "scored as '(own input: ceiling)': how much any lookahead could close, since "
+                 "that input exists only as the layer routes");
     cmd.add_option("--hidden", c.model.hidden, "Model width H (default: GPT-OSS-20B's)")
         ->check(inRange(1, 65536))
         ->capture_default_str();

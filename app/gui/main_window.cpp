@@ -183,7 +183,7 @@ std::vector<std::pair<QString, QWidget*>> MainWindow::exportableViews() const {
             {tr("What-if"), whatIf_}};
 }
 
-void MainWindow::buildMenus() {
+void MainWindow::buildFileMenu() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open experiment database..."), QKeySequence::Open, this, [this] {
         const QString path = QFileDialog::getOpenFileName(
@@ -207,7 +207,10 @@ void MainWindow::buildMenus() {
                                [this, what, format] { exportRecordsInteractive(what, format); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+}
 
+void MainWindow::buildMenus() {
+    buildFileMenu();
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     startAction_ =
         run->addAction(tr("&Start"), QKeySequence(tr("Ctrl+R")), this, &MainWindow::startRun);

@@ -143,6 +143,7 @@ private:
     // says whether anything went wrong.
     void finishScriptedRun(RunState state, const QString& error);
     void buildMenus();
+    void buildFileMenu();
     void buildReplayBar();
     void exportViewInteractive(QWidget* view, const QString& title);
     void exportRecordsInteractive(const QString& what, const QString& format);

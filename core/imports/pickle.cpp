@@ -119,6 +119,9 @@ private:
     bool step(unsigned char op);
     bool scalar(unsigned char op);
     bool containers(unsigned char op);
+    void tuple(unsigned char op);
+    void append(unsigned char op);
+    void setItems(unsigned char op);
     bool memo(unsigned char op);
     void pushText(size_t n, PickleValue::Kind kind = PickleValue::Kind::String);
     void pushLong(size_t n);
@@ -247,6 +250,54 @@ bool Unpickler::scalar(unsigned char op) {
     return false;
 }
 
+void Unpickler::tuple(unsigned char op) {
+    auto v = make(PickleValue::Kind::Tuple);
+    if (op == 't') {
+        v->items = popToMark();
+    } else {
+        v->items.resize(op - 0x84);
+        for (size_t i = v->items.size(); i-- > 0;) v->items[i] = pop();
+    }
+    for (const auto& item : v->items) nest(*v, item);
+    push(std::move(v));
+}
+
+void Unpickler::append(unsigned char op) {
+    std::vector<PickleRef> items;
+    if (op == 'a')
+        items.push_back(pop());
+    else
+        items = popToMark();
+    const PickleRef list = pop();
+    if (list->kind != PickleValue::Kind::List)
+        fail("APPEND to a " + std::string(PickleValue::kindName(list->kind)));
+    for (auto& item : items) {
+        nest(*list, item);
+        list->items.push_back(std::move(item));
+    }
+    push(list);
+}
+
+void Unpickler::setItems(unsigned char op) {
+    std::vector<PickleRef> kv;
+    if (op == 's') {
+        kv.resize(2);
+        kv[1] = pop();
+        kv[0] = pop();
+    } else {
+        kv = popToMark();
+    }
+    if (kv.size() % 2) fail("SETITEMS with a key and no value");
+    const PickleRef dict = pop();
+    if (dict->kind != PickleValue::Kind::Dict)
+        fail("SETITEM on a " + std::string(PickleValue::kindName(dict->kind)));
+    for (size_t i = 0; i < kv.size(); i += 2) {
+        nest(*dict, kv[i + 1]);
+        dict->entries.emplace_back(kv[i], kv[i + 1]);
+    }
+    push(dict);
+}
+
 bool Unpickler::containers(unsigned char op) {
     using K = PickleValue::Kind;
     switch (op) {
@@ -265,56 +316,17 @@ bool Unpickler::containers(unsigned char op) {
         case 't':
         case 0x85:
         case 0x86:
-        case 0x87: {
-            auto v = make(K::Tuple);
-            if (op == 't') {
-                v->items = popToMark();
-            } else {
-                v->items.resize(op - 0x84);
-                for (size_t i = v->items.size(); i-- > 0;) v->items[i] = pop();
-            }
-            for (const auto& item : v->items) nest(*v, item);
-            push(std::move(v));
+        case 0x87:
+            tuple(op);
             return true;
-        }
         case 'a':
-        case 'e': {
-            std::vector<PickleRef> items;
-            if (op == 'a')
-                items.push_back(pop());
-            else
-                items = popToMark();
-            const PickleRef list = pop();
-            if (list->kind != K::List)
-                fail("APPEND to a " + std::string(PickleValue::kindName(list->kind)));
-            for (auto& item : items) {
-                nest(*list, item);
-                list->items.push_back(std::move(item));
-            }
-            push(list);
+        case 'e':
+            append(op);
             return true;
-        }
         case 's':
-        case 'u': {
-            std::vector<PickleRef> kv;
-            if (op == 's') {
-                kv.resize(2);
-                kv[1] = pop();
-                kv[0] = pop();
-            } else {
-                kv = popToMark();
-            }
-            if (kv.size() % 2) fail("SETITEMS with a key and no value");
-            const PickleRef dict = pop();
-            if (dict->kind != K::Dict)
-                fail("SETITEM on a " + std::string(PickleValue::kindName(dict->kind)));
-            for (size_t i = 0; i < kv.size(); i += 2) {
-                nest(*dict, kv[i + 1]);
-                dict->entries.emplace_back(kv[i], kv[i + 1]);
-            }
-            push(dict);
+        case 'u':
+            setItems(op);
             return true;
-        }
     }
     return false;
 }
