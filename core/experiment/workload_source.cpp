@@ -2,9 +2,9 @@
 #include "core/experiment/workload_source.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include "core/common/error.h"
+#include "core/imports/binary_util.h"
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
 #include "core/imports/megatron_dump.h"
@@ -40,10 +40,8 @@ namespace {
 // stack's recording; any other file is taken as a native trace.
 bool isRecording(const std::string& path) {
     if (std::filesystem::is_directory(path)) return true;
-    std::ifstream in(path, std::ios::binary);
-    char magic[2] = {0, 0};
-    const bool zip = in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K';
-    return zip || isNpyFile(path) || megatronRecordKind(path) != MegatronRecord::None;
+    return imports::isZipFile(path) || isNpyFile(path) ||
+           megatronRecordKind(path) != MegatronRecord::None;
 }
 }  // namespace
 

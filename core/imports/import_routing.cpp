@@ -14,6 +14,7 @@
 #include "core/common/error.h"
 #include "core/common/output_file.h"
 #include "core/imports/array_dump.h"
+#include "core/imports/binary_util.h"
 #include "core/imports/megatron_dump.h"
 #include "core/imports/npy_file.h"
 #include "core/imports/sglang_dump.h"
@@ -42,12 +43,6 @@ std::vector<std::string> expandFolders(const std::vector<std::string>& paths) {
     return files;
 }
 
-bool isZip(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    char magic[2] = {0, 0};
-    return in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K';
-}
-
 // gzip of `text` at the default level (what zcat and the trace reader read).
 std::string gzip(const std::string& text, const std::string& path) {
     z_stream z{};
@@ -72,7 +67,7 @@ ImportedRouting importRouting(const std::vector<std::string>& paths, int topK) {
     if (files.empty()) throw Error("import: no files given");
     if (isNpyFile(files.front())) return readArrayDump(files, topK);
     if (megatronRecordKind(files.front()) != MegatronRecord::None) return readMegatronDump(files);
-    if (!isZip(files.front()))
+    if (!imports::isZipFile(files.front()))
         throw Error(files.front() +
                     ": not a recording this workbench knows (SGLang's torch.save dumps, "
                     "Megatron-Core's router trace or tokens-per-expert JSON lines, .npy routed "

@@ -10,8 +10,12 @@
 #include <regex>
 
 #include "core/common/error.h"
+#include "core/imports/binary_util.h"
 
 namespace moe {
+
+using imports::halfToFloat;
+using imports::load;
 
 namespace {
 
@@ -23,21 +27,6 @@ int elementSize(const std::string& d) {
     if (d == "i4" || d == "u4" || d == "f4") return 4;
     if (d == "i8" || d == "u8" || d == "f8") return 8;
     return 0;
-}
-
-template <typename T>
-T load(const char* p) {
-    T v;
-    std::memcpy(&v, p, sizeof(T));
-    return v;
-}
-
-float halfToFloat(uint16_t h) {
-    const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-    const float sign = (h & 0x8000) ? -1.0f : 1.0f;
-    if (exponent == 0) return sign * std::ldexp(static_cast<float>(mantissa), -24);
-    if (exponent == 31) return mantissa ? NAN : sign * INFINITY;
-    return sign * std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
 }
 
 void parseHeader(const std::string& header, NpyArray& a) {

@@ -8,10 +8,14 @@
 #include <cstring>
 
 #include "core/common/error.h"
+#include "core/imports/binary_util.h"
 
 namespace moe {
 
 namespace {
+
+using imports::halfToFloat;
+using imports::load;
 
 constexpr uint64_t kMaxPickleBytes = 256ull << 20;  // the object tree, not the tensors
 constexpr uint64_t kMaxStorageBytes = 16ull << 30;  // one tensor storage
@@ -29,22 +33,6 @@ std::string findPickle(const ZipArchive& zip) {
         throw Error(zip.path() +
                     ": a zip archive without <folder>/data.pkl, so not a torch.save file");
     return found;
-}
-
-float halfToFloat(uint16_t h) {
-    const int exponent = (h >> 10) & 0x1f;
-    const int mantissa = h & 0x3ff;
-    const float sign = (h & 0x8000) ? -1.0f : 1.0f;
-    if (exponent == 0) return sign * std::ldexp(static_cast<float>(mantissa), -24);
-    if (exponent == 31) return mantissa ? NAN : sign * INFINITY;
-    return sign * std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
-}
-
-template <typename T>
-T load(const char* p) {
-    T v;
-    std::memcpy(&v, p, sizeof(T));
-    return v;
 }
 
 // One element of `dtype` at p, as a double.
