@@ -53,22 +53,24 @@ ImportedRouting routedExperts(const std::vector<NpyArray>& arrays) {
     return r;
 }
 
-// The top-k of one row of scores: k given, or the row's non-zero count (dense top-k scores).
-void topOfRow(const NpyArray& a, int64_t row, int E, int k, std::vector<int32_t>& out) {
+// The top-k of one row of scores, highest first (ties to the lower id).
+void topOfRow(const double* scores, int E, int k, std::vector<int32_t>& out) {
     std::vector<int32_t> order(E);
     std::iota(order.begin(), order.end(), 0);
-    const int64_t base = row * E;
     std::stable_sort(order.begin(), order.end(),
-                     [&](int32_t x, int32_t y) { return a.number(base + x) > a.number(base + y); });
+                     [&](int32_t x, int32_t y) { return scores[x] > scores[y]; });
     out.insert(out.end(), order.begin(), order.begin() + k);
 }
 
-int nonZeroTopK(const std::vector<NpyArray>& layers, int E) {
+// k when every token of every layer has the same number of non-zero scores (dense top-k
+// scores, as GPT-OSS records them); 0 otherwise.
+int nonZeroTopK(const std::vector<std::vector<double>>& layers, int E) {
     int k = -1;
-    for (const NpyArray& a : layers)
-        for (int64_t row = 0; row < a.elements() / E; ++row) {
-            int n = 0;
-            for (int e = 0; e < E; ++e) n += a.number(row * E + e) != 0;
+    for (const auto& scores : layers)
+        for (size_t row = 0; row * E < scores.size(); ++row) {
+            const int n = static_cast<int>(std::count_if(scores.begin() + row * E,
+                                                         scores.begin() + (row + 1) * E,
+                                                         [](double v) { return v != 0; }));
             if (k < 0) k = n;
             if (n != k) return 0;
         }
@@ -85,7 +87,9 @@ ImportedRouting routerLogits(const std::vector<NpyArray>& layers, int topK) {
         if (a.shape != layers.front().shape)
             throw Error(a.path + ": [tokens, experts] differs from " + layers.front().path + "'s");
     }
-    r.topK = topK > 0 ? topK : nonZeroTopK(layers, r.experts);
+    std::vector<std::vector<double>> scores;  // converted once, read by every comparison
+    for (const NpyArray& a : layers) scores.push_back(a.numbers());
+    r.topK = topK > 0 ? topK : nonZeroTopK(scores, r.experts);
     if (r.topK <= 0 || r.topK > r.experts)
         throw Error(layers.front().path +
                     ": router logits need the model's top_k (--top-k); "
@@ -93,7 +97,8 @@ ImportedRouting routerLogits(const std::vector<NpyArray>& layers, int topK) {
     for (size_t l = 0; l < layers.size(); ++l) r.layers.push_back(static_cast<int>(l));
     for (int64_t t = 0; t < T; ++t) {
         r.tokens.push_back({0, static_cast<int32_t>(t), 0, -1});
-        for (const NpyArray& a : layers) topOfRow(a, t, r.experts, r.topK, r.ids);
+        for (const auto& layer : scores)
+            topOfRow(layer.data() + t * r.experts, r.experts, r.topK, r.ids);
     }
     r.notes.push_back("one forward pass: one step, each token its own sequence; top-" +
                       std::to_string(r.topK) + " of each token's scores");

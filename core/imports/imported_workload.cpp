@@ -54,11 +54,15 @@ ImportedWorkload::ImportedWorkload(ImportedRouting routing, int64_t maxSteps, in
                                          [](const auto& t) { return t.id >= 0; });
         return;
     }
-    shape_.topK = topK > 0 ? topK : inferTopK(routing_.stepLoads, L, E);
-    if (shape_.topK == 0)
-        throw Error(from +
-                    ": no top-k splits every step's counts into whole tokens; give the "
-                    "model's top_k");
+    if (topK == 0) {  // inferred: every step fits the k found, by construction
+        shape_.topK = inferTopK(routing_.stepLoads, L, E);
+        if (shape_.topK == 0)
+            throw Error(from +
+                        ": no top-k splits every step's counts into whole tokens; give "
+                        "the model's top_k");
+        return;
+    }
+    shape_.topK = topK;
     for (size_t s = 0; s < routing_.stepLoads.size(); ++s)
         if (!fits(routing_.stepLoads[s], L, E, shape_.topK))
             throw Error(from + ": step " + std::to_string(s) + "'s counts are not tokens x " +

@@ -59,6 +59,16 @@ bool isDecoder(const Line& l) {
     return it == l.value.end() || (it->is_string() && it->get<std::string>() == "decoder");
 }
 
+// The layer numbers a (step, layer)-keyed table holds, ascending.
+template <typename Table>
+std::vector<int> layersOf(const Table& table) {
+    std::vector<int> layers;
+    for (const auto& entry : table) layers.push_back(static_cast<int>(entry.first.second));
+    std::sort(layers.begin(), layers.end());
+    layers.erase(std::unique(layers.begin(), layers.end()), layers.end());
+    return layers;
+}
+
 // (step, layer) -> the tokens' expert lists, ranks in file order.
 using TraceTable = std::map<std::pair<int64_t, int64_t>, std::vector<std::vector<int32_t>>>;
 
@@ -100,10 +110,7 @@ ImportedRouting readRouterTrace(const std::vector<std::string>& files) {
     for (const std::string& f : files) skipped += readTraceFile(f, table, r.topK, maxExpert);
     if (table.empty()) throw Error(files.front() + ": no decoder routing records");
     r.experts = maxExpert + 1;
-    for (const auto& [key, tokens] : table)
-        if (std::find(r.layers.begin(), r.layers.end(), key.second) == r.layers.end())
-            r.layers.push_back(static_cast<int>(key.second));
-    std::sort(r.layers.begin(), r.layers.end());
+    r.layers = layersOf(table);
     int64_t step = -1, sequence = 0;
     for (auto it = table.begin(); it != table.end();
          it = table.upper_bound({it->first.first, INT64_MAX})) {
@@ -160,10 +167,7 @@ ImportedRouting readTokensPerExpert(const std::vector<std::string>& files) {
         });
     if (table.empty()) throw Error(files.front() + ": no decoder counts");
     r.experts = static_cast<int>(files.size()) * local;
-    for (const auto& [key, counts] : table)
-        if (std::find(r.layers.begin(), r.layers.end(), key.second) == r.layers.end())
-            r.layers.push_back(static_cast<int>(key.second));
-    std::sort(r.layers.begin(), r.layers.end());
+    r.layers = layersOf(table);
     for (auto it = table.begin(); it != table.end();
          it = table.upper_bound({it->first.first, INT64_MAX})) {
         std::vector<int64_t> loads;

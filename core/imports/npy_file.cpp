@@ -63,33 +63,12 @@ int64_t NpyArray::elements() const {
 
 bool NpyArray::isInteger() const { return dtype[0] == 'i' || dtype[0] == 'u' || dtype[0] == 'b'; }
 
-double NpyArray::number(int64_t i) const {
-    if (isInteger()) return static_cast<double>(integer(i));
-    const char* p = data.data() + i * elementSize(dtype);
-    if (dtype == "f4") return load<float>(p);
-    if (dtype == "f8") return load<double>(p);
-    return halfToFloat(load<uint16_t>(p));
-}
-
-int64_t NpyArray::integer(int64_t i) const {
-    const char* p = data.data() + i * elementSize(dtype);
-    if (dtype == "i1") return load<int8_t>(p);
-    if (dtype == "u1" || dtype == "b1") return load<uint8_t>(p);
-    if (dtype == "i2") return load<int16_t>(p);
-    if (dtype == "u2") return load<uint16_t>(p);
-    if (dtype == "i4") return load<int32_t>(p);
-    if (dtype == "u4") return load<uint32_t>(p);
-    if (dtype == "i8") return load<int64_t>(p);
-    return static_cast<int64_t>(load<uint64_t>(p));
-}
-
 namespace {
-template <typename T>
-void widen(const std::vector<char>& data, std::vector<int64_t>& out) {
+template <typename T, typename Out>
+void widen(const std::vector<char>& data, std::vector<Out>& out) {
     const size_t n = data.size() / sizeof(T);
     out.resize(n);
-    for (size_t i = 0; i < n; ++i)
-        out[i] = static_cast<int64_t>(load<T>(data.data() + i * sizeof(T)));
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<Out>(load<T>(data.data() + i * sizeof(T)));
 }
 }  // namespace
 
@@ -114,6 +93,23 @@ std::vector<int64_t> NpyArray::integers() const {
         widen<uint64_t>(data, out);
     else
         throw Error(path + ": holds " + dtype + " values where integers are expected");
+    return out;
+}
+
+std::vector<double> NpyArray::numbers() const {
+    std::vector<double> out;
+    if (isInteger()) {
+        const std::vector<int64_t> values = integers();
+        out.assign(values.begin(), values.end());
+    } else if (dtype == "f4") {
+        widen<float>(data, out);
+    } else if (dtype == "f8") {
+        widen<double>(data, out);
+    } else {  // f2
+        out.resize(data.size() / 2);
+        for (size_t i = 0; i < out.size(); ++i)
+            out[i] = halfToFloat(load<uint16_t>(data.data() + 2 * i));
+    }
     return out;
 }
 

@@ -19,9 +19,8 @@ struct NpyArray {
     bool isInteger() const;
     // Every element as an integer (integer dtypes only), converted in one pass.
     std::vector<int64_t> integers() const;
-    // Element i as a double / an integer (integer dtypes only). No bounds check: i < elements().
-    double number(int64_t i) const;
-    int64_t integer(int64_t i) const;
+    // Every element as a double, converted in one pass.
+    std::vector<double> numbers() const;
 };
 
 // True when the file starts with NumPy's magic.

@@ -35,18 +35,43 @@ std::string findPickle(const ZipArchive& zip) {
     return found;
 }
 
-// One element of `dtype` at p, as a double.
-double elementValue(const std::string& dtype, const char* p) {
-    if (dtype == "int32") return load<int32_t>(p);
-    if (dtype == "int64") return static_cast<double>(load<int64_t>(p));
-    if (dtype == "int16") return load<int16_t>(p);
-    if (dtype == "int8") return load<int8_t>(p);
-    if (dtype == "uint8" || dtype == "bool") return load<uint8_t>(p);
-    if (dtype == "float32") return load<float>(p);
-    if (dtype == "float64") return load<double>(p);
-    if (dtype == "float16") return halfToFloat(load<uint16_t>(p));
-    if (dtype == "bfloat16") return std::bit_cast<float>(uint32_t{load<uint16_t>(p)} << 16);
-    return NAN;
+// The element reader of a dtype, chosen once per tensor rather than per element: the gather
+// runs over whole recordings.
+using NumberReader = double (*)(const char*);
+using IntegerReader = int64_t (*)(const char*);
+
+template <typename T>
+double asNumber(const char* p) {
+    return static_cast<double>(load<T>(p));
+}
+template <typename T>
+int64_t asInteger(const char* p) {
+    return static_cast<int64_t>(load<T>(p));
+}
+
+IntegerReader integerReader(const std::string& dtype) {
+    if (dtype == "int32") return asInteger<int32_t>;
+    if (dtype == "int64") return asInteger<int64_t>;
+    if (dtype == "int16") return asInteger<int16_t>;
+    if (dtype == "int8") return asInteger<int8_t>;
+    if (dtype == "uint8" || dtype == "bool") return asInteger<uint8_t>;
+    return nullptr;
+}
+
+NumberReader numberReader(const std::string& dtype) {
+    if (dtype == "float32") return asNumber<float>;
+    if (dtype == "float64") return asNumber<double>;
+    if (dtype == "float16")
+        return [](const char* p) -> double { return halfToFloat(load<uint16_t>(p)); };
+    if (dtype == "bfloat16")
+        return [](const char* p) -> double {
+            return std::bit_cast<float>(uint32_t{load<uint16_t>(p)} << 16);
+        };
+    if (dtype == "int32") return asNumber<int32_t>;
+    if (dtype == "int64") return asNumber<int64_t>;
+    if (dtype == "int16") return asNumber<int16_t>;
+    if (dtype == "int8") return asNumber<int8_t>;
+    return asNumber<uint8_t>;  // uint8, bool
 }
 
 }  // namespace
@@ -109,20 +134,15 @@ std::vector<Out> TorchFile::gather(const PickledTensor& t, const std::string& wh
 }
 
 std::vector<int64_t> TorchFile::integers(const PickledTensor& t, const std::string& what) const {
-    const bool integer = t.dtype.rfind("int", 0) == 0 || t.dtype == "uint8" || t.dtype == "bool";
-    if (!integer)
+    const IntegerReader read = integerReader(t.dtype);
+    if (!read)
         throw Error(path() + ": tensor '" + what + "' holds " + t.dtype +
                     " values where integer counts or ids are expected");
-    const std::string dtype = t.dtype;
-    return gather<int64_t>(t, what, [&dtype](const char* p) {
-        if (dtype == "int64") return load<int64_t>(p);
-        return static_cast<int64_t>(elementValue(dtype, p));
-    });
+    return gather<int64_t>(t, what, read);
 }
 
 std::vector<double> TorchFile::numbers(const PickledTensor& t, const std::string& what) const {
-    const std::string dtype = t.dtype;
-    return gather<double>(t, what, [&dtype](const char* p) { return elementValue(dtype, p); });
+    return gather<double>(t, what, numberReader(t.dtype));
 }
 
 }  // namespace moe

@@ -90,6 +90,35 @@ MoeTrainParams<T> LmModel<T>::moeParams(int l) const {
 }
 
 template <typename T>
+double LmModel<T>::forwardBlock(int l, std::vector<T>& x, std::vector<T>& tmp,
+                                const AttentionShape& shape, double auxCoef) {
+    const int D = config_.width;
+    const size_t N = tokens_, ND = N * D;
+    const BlockIndex& ix = index_[l];
+    BlockCache& c = blocks_[l];
+    c.xIn = x;
+    c.n1.resize(ND);
+    c.inv1.resize(N);
+    rmsNormForward(x.data(), tokens_, D, params_[ix.norm1].value.data(), c.n1.data(),
+                   c.inv1.data());
+    const AttentionWeights<T> aw{params_[ix.wq].value.data(), params_[ix.wk].value.data(),
+                                 params_[ix.wv].value.data(), params_[ix.wo].value.data()};
+    attentionForward(shape, aw, c.n1.data(), tmp.data(), c.attn);
+    for (size_t i = 0; i < ND; ++i) x[i] += tmp[i];
+    c.xMid = x;
+    c.n2.resize(ND);
+    c.inv2.resize(N);
+    rmsNormForward(x.data(), tokens_, D, params_[ix.norm2].value.data(), c.n2.data(),
+                   c.inv2.data());
+    // Pre-gated (Pre-gated MoE): block l's gate reads block l-1's router input, so its
+    // selection is known a whole block early; block 0 routes by its own.
+    const T* gateInput = config_.pregated && l > 0 ? blocks_[l - 1].n2.data() : nullptr;
+    moe_.forward(moeParams(l), c.n2.data(), tokens_, tmp.data(), c.moe, gateInput);
+    for (size_t i = 0; i < ND; ++i) x[i] += tmp[i];
+    return static_cast<double>(moe_.switchAuxLoss(c.moe, auxCoef));
+}
+
+template <typename T>
 LossParts LmModel<T>::forward(const int32_t* tokens, const int32_t* targets, int batch, int seq,
                               double auxCoef) {
     const int D = config_.width, V = config_.vocab;
@@ -117,30 +146,7 @@ LossParts LmModel<T>::forward(const int32_t* tokens, const int32_t* targets, int
     const AttentionShape shape{batch, seq, D, config_.heads};
     LossParts loss;
     std::vector<T> tmp(ND);
-    for (int l = 0; l < config_.blocks; ++l) {
-        const BlockIndex& ix = index_[l];
-        BlockCache& c = blocks_[l];
-        c.xIn = x;
-        c.n1.resize(ND);
-        c.inv1.resize(N);
-        rmsNormForward(x.data(), tokens_, D, params_[ix.norm1].value.data(), c.n1.data(),
-                       c.inv1.data());
-        const AttentionWeights<T> aw{params_[ix.wq].value.data(), params_[ix.wk].value.data(),
-                                     params_[ix.wv].value.data(), params_[ix.wo].value.data()};
-        attentionForward(shape, aw, c.n1.data(), tmp.data(), c.attn);
-        for (size_t i = 0; i < ND; ++i) x[i] += tmp[i];
-        c.xMid = x;
-        c.n2.resize(ND);
-        c.inv2.resize(N);
-        rmsNormForward(x.data(), tokens_, D, params_[ix.norm2].value.data(), c.n2.data(),
-                       c.inv2.data());
-        // Pre-gated (Pre-gated MoE): block l's gate reads block l-1's router input, so its
-        // selection is known a whole block early; block 0 routes by its own.
-        const T* gateInput = config_.pregated && l > 0 ? blocks_[l - 1].n2.data() : nullptr;
-        moe_.forward(moeParams(l), c.n2.data(), tokens_, tmp.data(), c.moe, gateInput);
-        for (size_t i = 0; i < ND; ++i) x[i] += tmp[i];
-        loss.aux += static_cast<double>(moe_.switchAuxLoss(c.moe, auxCoef));
-    }
+    for (int l = 0; l < config_.blocks; ++l) loss.aux += forwardBlock(l, x, tmp, shape, auxCoef);
     xFinal_ = x;
     nF_.resize(ND);
     invF_.resize(N);

@@ -65,6 +65,9 @@ private:
     int addParam(const std::string& name, size_t n, double stddev, uint64_t seed, bool decay,
                  double constant = 0);
     MoeTrainParams<T> moeParams(int l) const;
+    // Block l over the residual stream x (tmp: scratch of x's size); returns its aux loss.
+    double forwardBlock(int l, std::vector<T>& x, std::vector<T>& tmp, const AttentionShape& shape,
+                        double auxCoef);
     void backwardBlock(int l, std::vector<T>& dx, const AttentionShape& shape);
 
     LmConfig config_;
