@@ -8,48 +8,24 @@
 
 #include "core/common/error.h"
 #include "core/imports/npy_file.h"
+#include "core/imports/request_lockstep.h"
 
 namespace moe {
 
 namespace {
 
 ImportedRouting routedExperts(const std::vector<NpyArray>& arrays) {
-    ImportedRouting r;
-    r.format = "routed experts (.npy per request)";
     const NpyArray& a0 = arrays.front();
-    const int L = static_cast<int>(a0.shape[1]);
-    r.topK = static_cast<int>(a0.shape[2]);
-    int64_t longest = 0;
-    std::vector<std::vector<int64_t>> values;
+    const int L = static_cast<int>(a0.shape[1]), k = static_cast<int>(a0.shape[2]);
+    std::vector<RequestRouting> requests;
     for (const NpyArray& a : arrays) {
-        r.files.push_back(a.path);
-        if (a.shape[1] != L || a.shape[2] != r.topK)
+        if (a.shape[1] != L || a.shape[2] != k)
             throw Error(a.path + ": [tokens, layers, top_k] differs from " + a0.path + "'s");
-        longest = std::max(longest, a.shape[0]);
-        values.push_back(a.integers());
-        int64_t most = -1;
-        for (int64_t e : values.back()) {
-            if (e < 0 || e > (1 << 20)) throw Error(a.path + ": expert id " + std::to_string(e));
-            most = std::max(most, e);
-        }
-        r.experts = std::max(r.experts, static_cast<int>(most) + 1);
+        requests.push_back({a.path, a.shape[0], a.int32s()});
     }
-    for (int l = 0; l < L; ++l) r.layers.push_back(l);
-    const size_t per = static_cast<size_t>(L) * r.topK;
-    size_t total = 0;
-    for (const NpyArray& a : arrays) total += static_cast<size_t>(a.shape[0]);
-    r.tokens.reserve(total);
-    r.ids.reserve(total * per);
-    for (int64_t step = 0; step < longest; ++step)
-        for (size_t s = 0; s < arrays.size(); ++s) {
-            if (step >= arrays[s].shape[0]) continue;
-            r.tokens.push_back({step, static_cast<int32_t>(s), static_cast<int32_t>(step), -1});
-            const int64_t* ids = values[s].data() + step * per;
-            r.ids.insert(r.ids.end(), ids, ids + per);
-        }
-    r.notes.push_back(
-        "each file is one request; the requests run in lockstep, token i of each "
-        "in step i; experts counted as the largest id + 1");
+    ImportedRouting r = requestsInLockstep(std::move(requests), L, k);
+    for (const NpyArray& a : arrays) r.files.push_back(a.path);
+    r.format = "routed experts (.npy per request)";
     return r;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <type_traits>
 
 namespace moe::imports {
 
@@ -15,6 +16,23 @@ T load(const char* p) {
     T v;
     std::memcpy(&v, p, sizeof(T));
     return v;
+}
+
+// `n` integers of type T at `p` narrowed into `out`; false when any does not fit in int32.
+// Written without an early exit so that the compiler vectorises it: routing recordings run to
+// hundreds of megabytes.
+template <typename T>
+bool narrowToInt32(const char* p, size_t n, int32_t* out) {
+    bool fits = true;
+    for (size_t i = 0; i < n; ++i) {
+        const T v = load<T>(p + i * sizeof(T));
+        if constexpr (std::is_unsigned_v<T> && sizeof(T) >= 4)
+            fits &= v <= static_cast<T>(INT32_MAX);
+        else if constexpr (sizeof(T) > 4)
+            fits &= v >= INT32_MIN && v <= INT32_MAX;
+        out[i] = static_cast<int32_t>(v);
+    }
+    return fits;
 }
 
 // IEEE 754 binary16 to float (subnormals, infinities and NaN included).

@@ -96,6 +96,39 @@ std::vector<int64_t> NpyArray::integers() const {
     return out;
 }
 
+namespace {
+template <typename T>
+bool narrowAll(const std::vector<char>& data, std::vector<int32_t>& out) {
+    out.resize(data.size() / sizeof(T));
+    return imports::narrowToInt32<T>(data.data(), out.size(), out.data());
+}
+}  // namespace
+
+std::vector<int32_t> NpyArray::int32s() const {
+    std::vector<int32_t> out;
+    bool fits = true;
+    if (dtype == "i1")
+        fits = narrowAll<int8_t>(data, out);
+    else if (dtype == "u1" || dtype == "b1")
+        fits = narrowAll<uint8_t>(data, out);
+    else if (dtype == "i2")
+        fits = narrowAll<int16_t>(data, out);
+    else if (dtype == "u2")
+        fits = narrowAll<uint16_t>(data, out);
+    else if (dtype == "i4")
+        fits = narrowAll<int32_t>(data, out);
+    else if (dtype == "u4")
+        fits = narrowAll<uint32_t>(data, out);
+    else if (dtype == "i8")
+        fits = narrowAll<int64_t>(data, out);
+    else if (dtype == "u8")
+        fits = narrowAll<uint64_t>(data, out);
+    else
+        throw Error(path + ": holds " + dtype + " values where integers are expected");
+    if (!fits) throw Error(path + ": holds integers beyond the range of 32 bits");
+    return out;
+}
+
 std::vector<double> NpyArray::numbers() const {
     std::vector<double> out;
     if (isInteger()) {

@@ -19,6 +19,9 @@ struct NpyArray {
     bool isInteger() const;
     // Every element as an integer (integer dtypes only), converted in one pass.
     std::vector<int64_t> integers() const;
+    // Every element as an int32 (integer dtypes only), in one vectorised pass; throws naming
+    // the file when a value does not fit.
+    std::vector<int32_t> int32s() const;
     // Every element as a double, converted in one pass.
     std::vector<double> numbers() const;
 };

@@ -154,14 +154,31 @@ ImportedRouting readPerPass(const PerRankFiles& in) {
 struct TokenPass {
     int64_t id = 0;
     int64_t tokens = 0, slots = 0;
-    std::vector<int64_t> ids, inputIds, positions, sequenceLengths;
+    std::vector<int32_t> ids;
+    std::vector<int64_t> inputIds, positions, sequenceLengths;
 };
+
+// Physical slot ids of one layer folded onto logical experts in place; -1 (an empty slot)
+// stays. Returns false at the first id outside -1..slots-1.
+bool foldLayer(int32_t* ids, size_t n, const int64_t* map, int64_t slots) {
+    bool inside = true;
+    for (size_t i = 0; i < n; ++i) inside &= ids[i] >= -1 && ids[i] < slots;
+    if (!inside) return false;
+    for (size_t i = 0; i < n; ++i)
+        if (ids[i] >= 0) ids[i] = static_cast<int32_t>(map[ids[i]]);
+    return true;
+}
 
 TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRankFiles& in) {
     TokenPass p;
     p.id = field(f, rec, "forward_pass_id", Kind::Int).integer;
     std::vector<int64_t> shape;
-    p.ids = integers(f, rec, "topk_ids_of_layer", 3, shape);
+    const PickledTensor& t = *field(f, rec, "topk_ids_of_layer", Kind::Tensor).tensor;
+    if (t.shape.size() != 3)
+        throw Error(f.path() + ": 'topk_ids_of_layer' has " + std::to_string(t.shape.size()) +
+                    " dimensions, expected 3");
+    shape = t.shape;
+    p.ids = f.int32s(t, "topk_ids_of_layer");
     if (shape[0] != in.mapShape[0])
         throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) + " has " +
                     std::to_string(shape[0]) + " layers, the map " +
@@ -169,14 +186,12 @@ TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRan
     p.tokens = shape[1];
     p.slots = shape[2];
     const int64_t S = in.mapShape[1];
-    for (size_t i = 0; i < p.ids.size(); ++i) {
-        int64_t& e = p.ids[i];
-        if (e < -1 || e >= S)
+    const size_t perLayer = static_cast<size_t>(p.tokens * p.slots);
+    for (int64_t l = 0; l < shape[0]; ++l)
+        if (!foldLayer(p.ids.data() + l * perLayer, perLayer, in.map.data() + l * S, S))
             throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) +
-                        " names physical expert " + std::to_string(e) + " of " + std::to_string(S));
-        const int64_t layer = static_cast<int64_t>(i) / (p.tokens * p.slots);
-        if (e >= 0) e = in.map[layer * S + e];
-    }
+                        " names a physical expert outside -1.." + std::to_string(S - 1) +
+                        " in layer " + std::to_string(l));
     p.inputIds = intList(f, field(f, rec, "input_ids", Kind::List), "input_ids");
     p.positions = intList(f, field(f, rec, "positions", Kind::List), "positions");
     if (const PickleValue* lens = rec.find("extend_seq_lens"); lens && lens->kind == Kind::List)
@@ -202,9 +217,9 @@ void tokenLayers(const std::vector<TokenPass>& passes, int64_t L, ImportedRoutin
         int k = -1;
         for (const TokenPass& p : passes)
             for (int64_t t = 0; t < p.tokens; ++t) {
-                const int64_t* ids = &p.ids[(l * p.tokens + t) * p.slots];
+                const int32_t* ids = &p.ids[(l * p.tokens + t) * p.slots];
                 const int n = static_cast<int>(
-                    std::count_if(ids, ids + p.slots, [](int64_t e) { return e >= 0; }));
+                    std::count_if(ids, ids + p.slots, [](int32_t e) { return e >= 0; }));
                 if (k < 0) k = n;
                 if (n != k)
                     throw Error(r.files.front() + ": layer " + std::to_string(l) + " routes " +
@@ -237,6 +252,10 @@ ImportedRouting readPerToken(const PerRankFiles& in) {
     std::stable_sort(passes.begin(), passes.end(),
                      [](const TokenPass& a, const TokenPass& b) { return a.id < b.id; });
     tokenLayers(passes, in.mapShape[0], r);
+    size_t total = 0;
+    for (const TokenPass& p : passes) total += static_cast<size_t>(p.tokens);
+    r.tokens.reserve(total);
+    r.ids.reserve(total * r.layers.size() * static_cast<size_t>(r.topK));
     int32_t sequence = 0;
     int64_t step = -1, lastId = -1;
     for (const TokenPass& p : passes) {
@@ -251,9 +270,9 @@ ImportedRouting readPerToken(const PerRankFiles& in) {
                 r.tokens.push_back({step, sequence, static_cast<int32_t>(p.positions[t]),
                                     static_cast<int32_t>(p.inputIds[t])});
                 for (int l : r.layers) {
-                    const int64_t* ids = &p.ids[(l * p.tokens + t) * p.slots];
+                    const int32_t* ids = &p.ids[(l * p.tokens + t) * p.slots];
                     for (int64_t j = 0; j < p.slots; ++j)
-                        if (ids[j] >= 0) r.ids.push_back(static_cast<int32_t>(ids[j]));
+                        if (ids[j] >= 0) r.ids.push_back(ids[j]);
                 }
             }
             ++sequence;

@@ -97,10 +97,7 @@ const std::vector<char>& TorchFile::storage(const PickledTensor& t, const std::s
     return storages_.emplace(t.storageKey, std::move(bytes)).first->second;
 }
 
-template <typename Out, typename Convert>
-std::vector<Out> TorchFile::gather(const PickledTensor& t, const std::string& what,
-                                   Convert convert) const {
-    const std::vector<char>& bytes = storage(t, what);
+int64_t TorchFile::checkView(const PickledTensor& t, const std::string& what) const {
     const int64_t n = t.elements();
     // A view may repeat elements (stride 0), but not beyond reason: a damaged shape must not
     // make the reader allocate more than the file could mean.
@@ -119,6 +116,14 @@ std::vector<Out> TorchFile::gather(const PickledTensor& t, const std::string& wh
     if (n > 0 && (overflow || t.offset < 0 || last >= t.storageSize))
         throw Error(path() + ": tensor '" + what + "' reaches element " + std::to_string(last) +
                     " of a storage of " + std::to_string(t.storageSize));
+    return n;
+}
+
+template <typename Out, typename Convert>
+std::vector<Out> TorchFile::gather(const PickledTensor& t, const std::string& what,
+                                   Convert convert) const {
+    const std::vector<char>& bytes = storage(t, what);
+    const int64_t n = checkView(t, what);
     std::vector<Out> out(static_cast<size_t>(n));
     std::vector<int64_t> index(t.shape.size(), 0);
     for (int64_t i = 0; i < n; ++i) {
@@ -139,6 +144,43 @@ std::vector<int64_t> TorchFile::integers(const PickledTensor& t, const std::stri
         throw Error(path() + ": tensor '" + what + "' holds " + t.dtype +
                     " values where integer counts or ids are expected");
     return gather<int64_t>(t, what, read);
+}
+
+bool TorchFile::isContiguous(const PickledTensor& t) {
+    int64_t expected = 1;
+    for (size_t d = t.shape.size(); d-- > 0;) {
+        if (t.shape[d] != 1 && t.stride[d] != expected) return false;
+        expected *= t.shape[d];
+    }
+    return true;
+}
+
+std::vector<int32_t> TorchFile::int32s(const PickledTensor& t, const std::string& what) const {
+    std::vector<int32_t> out;
+    bool fits = true;
+    if (!isContiguous(t) || !integerReader(t.dtype)) {
+        const std::vector<int64_t> values = integers(t, what);
+        out.resize(values.size());
+        fits = imports::narrowToInt32<int64_t>(reinterpret_cast<const char*>(values.data()),
+                                               values.size(), out.data());
+    } else {
+        // The common case, a whole contiguous storage: one vectorised pass, no index walk.
+        const std::vector<char>& bytes = storage(t, what);
+        out.resize(static_cast<size_t>(checkView(t, what)));
+        const char* p = bytes.data() + t.offset * t.elementSize;
+        if (t.dtype == "int32")
+            fits = imports::narrowToInt32<int32_t>(p, out.size(), out.data());
+        else if (t.dtype == "int64")
+            fits = imports::narrowToInt32<int64_t>(p, out.size(), out.data());
+        else if (t.dtype == "int16")
+            fits = imports::narrowToInt32<int16_t>(p, out.size(), out.data());
+        else if (t.dtype == "int8")
+            fits = imports::narrowToInt32<int8_t>(p, out.size(), out.data());
+        else
+            fits = imports::narrowToInt32<uint8_t>(p, out.size(), out.data());
+    }
+    if (!fits) throw Error(path() + ": tensor '" + what + "' holds values beyond 32 bits");
+    return out;
 }
 
 std::vector<double> TorchFile::numbers(const PickledTensor& t, const std::string& what) const {

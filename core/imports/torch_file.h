@@ -30,8 +30,14 @@ public:
     // wrong size, or too small for the tensor's offset, shape and strides.
     std::vector<int64_t> integers(const PickledTensor& t, const std::string& what) const;
     std::vector<double> numbers(const PickledTensor& t, const std::string& what) const;
+    // Integers narrowed to int32 (an error naming the tensor when one does not fit); a
+    // contiguous tensor, the usual case, is converted in one pass straight from its storage.
+    std::vector<int32_t> int32s(const PickledTensor& t, const std::string& what) const;
 
 private:
+    static bool isContiguous(const PickledTensor& t);
+    // The tensor's element count, after checking its view stays inside its storage.
+    int64_t checkView(const PickledTensor& t, const std::string& what) const;
     const std::vector<char>& storage(const PickledTensor& t, const std::string& what) const;
     template <typename Out, typename Convert>
     std::vector<Out> gather(const PickledTensor& t, const std::string& what, Convert convert) const;
