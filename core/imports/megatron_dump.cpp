@@ -1,5 +1,6 @@
-// See megatron_dump.h. Each line is parsed with nlohmann::json (already the project's JSON
-// library); every field is checked for its type, and errors carry "file:line:".
+// See megatron_dump.h. The router trace, the large one, is read with simdjson line by line
+// (json_lines.h); tokens per expert, small, with nlohmann::json. Every field is checked for
+// its type, and errors carry "file:line:".
 #include "core/imports/megatron_dump.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
+#include "core/imports/json_lines.h"
 
 namespace moe {
 
@@ -69,34 +71,77 @@ std::vector<int> layersOf(const Table& table) {
     return layers;
 }
 
-// (step, layer) -> the tokens' expert lists, ranks in file order.
-using TraceTable = std::map<std::pair<int64_t, int64_t>, std::vector<std::vector<int32_t>>>;
+// (step, layer) -> the tokens' expert ids, topK per token, ranks in file order.
+using TraceTable = std::map<std::pair<int64_t, int64_t>, std::vector<int32_t>>;
+
+struct TraceRecord {
+    int64_t step = -1, layer = -1;
+    bool decoder = true;
+    std::vector<int32_t> ids;
+    int tokens = 0, width = 0;  // rows of top_indices and ids per row
+};
+
+// One line's top_indices, [[ids] per token], appended to `r` (every row the same width).
+void readTopIndices(simdjson::ondemand::value v, const JsonLine& line, TraceRecord& r) {
+    simdjson::ondemand::array rows;
+    if (v.get_array().get(rows)) line.fail("'top_indices' is not a list");
+    for (simdjson::ondemand::value row : rows) {
+        simdjson::ondemand::array ids;
+        if (row.get_array().get(ids)) line.fail("a token's top_indices is not a list of ids");
+        int n = 0;
+        for (simdjson::ondemand::value e : ids) {
+            int64_t id = -1;
+            if (e.get_int64().get(id) || id < 0 || id > (1 << 20))
+                line.fail("an expert id is not a count >= 0");
+            r.ids.push_back(static_cast<int32_t>(id));
+            ++n;
+        }
+        if (n == 0) line.fail("a token's top_indices is empty");
+        if (r.tokens++ == 0) r.width = n;
+        if (n != r.width)
+            line.fail("tokens route " + std::to_string(n) + " and " + std::to_string(r.width) +
+                      " experts");
+    }
+}
+
+TraceRecord readTraceRecord(simdjson::ondemand::object& object, const JsonLine& line) {
+    TraceRecord r;
+    bool indices = false;
+    for (auto field : object) {
+        const std::string_view key = field.unescaped_key();
+        if (key == "step") {
+            r.step = jsonInteger(field.value(), line, "step");
+        } else if (key == "layer") {
+            r.layer = jsonInteger(field.value(), line, "layer");
+        } else if (key == "block") {
+            std::string_view block;
+            r.decoder = !field.value().get_string().get(block) && block == "decoder";
+        } else if (key == "top_indices") {
+            readTopIndices(field.value(), line, r);
+            indices = true;
+        }
+    }
+    if (r.step < 0 || r.layer < 0 || !indices)
+        line.fail("'step', 'layer' or 'top_indices' is missing or negative");
+    return r;
+}
 
 int readTraceFile(const std::string& path, TraceTable& table, int& topK, int& maxExpert) {
     int skipped = 0;
-    forEachRecord(path, [&](const Line& l) {
-        if (!isDecoder(l)) {
+    forEachJsonLine(path, [&](simdjson::ondemand::object& object, const JsonLine& line) {
+        TraceRecord rec = readTraceRecord(object, line);
+        if (!rec.decoder) {
             ++skipped;
             return;
         }
-        auto& tokens = table[{integer(l, "step"), integer(l, "layer")}];
-        for (const Json& row : array(l, "top_indices")) {
-            if (!row.is_array() || row.empty())
-                throw Error::inFile(l.file, l.number, "a token's top_indices is not a list of ids");
-            std::vector<int32_t> ids;
-            for (const Json& e : row) {
-                if (!e.is_number_integer() || e.get<int64_t>() < 0 || e.get<int64_t>() > 1 << 20)
-                    throw Error::inFile(l.file, l.number, "an expert id is not a count >= 0");
-                ids.push_back(e.get<int32_t>());
-                maxExpert = std::max(maxExpert, ids.back());
-            }
-            if (topK == 0) topK = static_cast<int>(ids.size());
-            if (static_cast<int>(ids.size()) != topK)
-                throw Error::inFile(l.file, l.number,
-                                    "tokens route " + std::to_string(ids.size()) + " and " +
-                                        std::to_string(topK) + " experts");
-            tokens.push_back(std::move(ids));
-        }
+        if (rec.tokens == 0) return;
+        if (topK == 0) topK = rec.width;
+        if (rec.width != topK)
+            line.fail("tokens route " + std::to_string(rec.width) + " and " + std::to_string(topK) +
+                      " experts");
+        for (int32_t e : rec.ids) maxExpert = std::max(maxExpert, e);
+        auto& ids = table[{rec.step, rec.layer}];
+        ids.insert(ids.end(), rec.ids.begin(), rec.ids.end());
     });
     return skipped;
 }
@@ -116,21 +161,21 @@ ImportedRouting readRouterTrace(const std::vector<std::string>& files) {
          it = table.upper_bound({it->first.first, INT64_MAX})) {
         const int64_t s = it->first.first;
         ++step;
-        const size_t T = it->second.size();
+        const size_t k = static_cast<size_t>(r.topK), T = it->second.size() / k;
+        std::vector<const int32_t*> layerIds;
         for (int layer : r.layers) {
             const auto found = table.find({s, layer});
-            if (found == table.end() || found->second.size() != T)
+            const size_t n = found == table.end() ? 0 : found->second.size() / k;
+            if (n != T)
                 throw Error(files.front() + ": step " + std::to_string(s) + " has " +
-                            std::to_string(T) + " tokens in one layer and " +
-                            std::to_string(found == table.end() ? 0 : found->second.size()) +
+                            std::to_string(T) + " tokens in one layer and " + std::to_string(n) +
                             " in layer " + std::to_string(layer));
+            layerIds.push_back(found->second.data());
         }
         for (size_t t = 0; t < T; ++t) {
             r.tokens.push_back({step, static_cast<int32_t>(sequence++), 0, -1});
-            for (int layer : r.layers) {
-                const auto& ids = table.at({s, layer})[t];
-                r.ids.insert(r.ids.end(), ids.begin(), ids.end());
-            }
+            for (const int32_t* ids : layerIds)
+                r.ids.insert(r.ids.end(), ids + t * k, ids + (t + 1) * k);
         }
     }
     r.notes.push_back("experts counted as the largest id + 1 (" + std::to_string(r.experts) +

@@ -77,7 +77,8 @@ TEST(MegatronDump, DamagedLinesAreNamed) {
             EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
         }
     };
-    expectError(second.substr(0, second.size() / 2), "not a JSON object");
+    expectError(second.substr(0, second.size() / 2), "not valid JSON");
+    expectError("[1, 2]", "not a JSON object");
     expectError(R"({"step": 0, "layer": 1, "top_indices": [[1, "x"]]})", "expert id");
     expectError(R"({"step": 0, "layer": 1, "top_indices": [[1, 2, 3]]})", "experts");
     expectError(R"({"layer": 1, "top_indices": [[1, 2]]})", "'step'");

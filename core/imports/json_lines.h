@@ -1,0 +1,31 @@
+// JSON lines read fast: Megatron-Core's router trace and saved server responses run to
+// hundreds of megabytes, where nlohmann::json parsed at 30-40 MB/s. simdjson (Debian's
+// libsimdjson-dev, a well-kept SIMD parser) reads each line on demand, without building a
+// tree, from one padded copy of the file. Errors name the file and the line.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace moe {
+
+struct JsonLine {
+    const std::string& file;
+    int64_t number = 0;  // 1-based
+    // "file:line: problem" as a moe::Error.
+    [[noreturn]] void fail(const std::string& problem) const;
+};
+
+// Calls `each` with every non-blank line's top-level object. simdjson's own errors (bad
+// syntax, a wrong type asked for) come back as moe::Error naming the file and line; a line that
+// is not an object is one too.
+void forEachJsonLine(const std::string& path,
+                     const std::function<void(simdjson::ondemand::object&, const JsonLine&)>& each);
+
+// The whole-number value (a moe::Error naming the line and `what` when it is not one).
+int64_t jsonInteger(simdjson::ondemand::value v, const JsonLine& line, const char* what);
+
+}  // namespace moe
