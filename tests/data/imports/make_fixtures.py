@@ -10,6 +10,7 @@ files that exercise the unpickler's corners. Run with Debian's python3-torch and
 The routing is drawn from a fixed seed so the C++ tests can check exact values; `expected.json`
 records what each file holds for them.
 """
+import base64
 import json
 import os
 from collections import OrderedDict
@@ -160,6 +161,39 @@ def main():
     expected["router_logits_top2"] = [[np.argsort(-logits[l, t].astype(np.float32),
                                                   kind="stable")[:2].tolist()
                                        for t in range(3)] for l in range(LAYERS)]
+
+    # Server responses with --enable-return-routed-experts, one JSON object per line.
+    # SGLang: meta_info.routed_experts = base64 of int32 [prompt + completion - 1,
+    # num_hidden_layers, top_k] (pybase64.b64encode(array.tobytes()) in its tokenizer
+    # manager; the standard library's base64 writes the same alphabet), layer 0 dense: zeros.
+    rdir = os.path.join(HERE, "responses")
+    os.makedirs(rdir, exist_ok=True)
+    sglang_requests = []
+    with open(os.path.join(rdir, "sglang_responses.jsonl"), "w") as f:
+        for i, (prompt, completion) in enumerate(((3, 4), (5, 1), (2, 3))):
+            rows = prompt + completion - 1
+            ids = np.zeros((rows, LAYERS, TOPK), dtype=np.int32)
+            for t in range(rows):
+                for l in range(1, LAYERS):
+                    ids[t, l] = rng.choice(EXPERTS, size=TOPK, replace=False)
+            meta = {"id": f"req-{i}", "finish_reason": {"type": "length"},
+                    "prompt_tokens": prompt, "completion_tokens": completion,
+                    "routed_experts": base64.b64encode(ids.tobytes()).decode("ascii")}
+            f.write(json.dumps({"text": "...", "meta_info": meta}) + "\n")
+            sglang_requests.append(ids[:, 1:, :].tolist())
+    expected["sglang_responses"] = sglang_requests
+    # vLLM: prompt_routed_experts and routed_experts as nested lists [tokens][layers][top_k].
+    vllm_requests = []
+    with open(os.path.join(rdir, "vllm_responses.jsonl"), "w") as f:
+        for i, (prompt, generated) in enumerate(((2, 3), (4, 2))):
+            ids = np.stack([np.stack([rng.choice(EXPERTS, size=TOPK, replace=False)
+                                      for _ in range(LAYERS)])
+                            for _ in range(prompt + generated)]).astype(np.int16)
+            f.write(json.dumps({"id": f"cmpl-{i}", "prompt_routed_experts": ids[:prompt].tolist(),
+                                "choices": [{"index": 0, "text": "...",
+                                             "routed_experts": ids[prompt:].tolist()}]}) + "\n")
+            vllm_requests.append(ids.tolist())
+    expected["vllm_responses"] = vllm_requests
 
     # Unpickler corners: every scalar kind, nesting, dtypes, a non-contiguous view, an
     # OrderedDict (what a state_dict is), a tensor sharing another's storage.
