@@ -18,6 +18,7 @@
 #include "core/imports/megatron_dump.h"
 #include "core/imports/npy_file.h"
 #include "core/imports/response_dump.h"
+#include "core/imports/sglang_csv.h"
 #include "core/imports/sglang_dump.h"
 #include "core/stats/load_matrix.h"
 #include "core/stats/loads_csv_writer.h"
@@ -69,12 +70,15 @@ ImportedRouting importRouting(const std::vector<std::string>& paths, int topK) {
     if (isNpyFile(files.front())) return readArrayDump(files, topK);
     if (megatronRecordKind(files.front()) != MegatronRecord::None) return readMegatronDump(files);
     if (isResponseDump(files.front())) return readResponseDump(files, topK);
+    if (isSglangCsv(files.front())) return readSglangCsv(files);
     if (!imports::isZipFile(files.front()))
-        throw Error(files.front() +
-                    ": not a recording this workbench knows (SGLang's torch.save dumps, "
-                    "Megatron-Core's router trace or tokens-per-expert JSON lines, SGLang's or "
-                    "vLLM's responses with routed_experts, .npy routed experts or router "
-                    "logits)");
+        throw Error(
+            files.front() +
+            ": not a recording this workbench knows (SGLang's torch.save dumps, "
+            "SGLang's older per-rank CSV, Megatron-Core's router trace or tokens-per-expert "
+            "JSON lines, SGLang's or "
+            "vLLM's responses with routed_experts, .npy routed experts or router "
+            "logits)");
     const TorchFile first(files.front());
     if (isSglangDump(first)) return readSglangDump(files);
     throw Error(files.front() +

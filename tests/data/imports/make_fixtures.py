@@ -11,6 +11,7 @@ The routing is drawn from a fixed seed so the C++ tests can check exact values; 
 records what each file holds for them.
 """
 import base64
+import csv
 import json
 import os
 from collections import OrderedDict
@@ -194,6 +195,27 @@ def main():
                                              "routed_experts": ids[prompt:].tolist()}]}) + "\n")
             vllm_requests.append(ids.tolist())
     expected["vllm_responses"] = vllm_requests
+
+    # SGLang's older recorder: a CSV per rank and dump, header layer_id,expert_id,count (the
+    # csv module, as SGLang's writer used); two dumps (timestamps) of two ranks, layer 0 dense.
+    cdir = os.path.join(HERE, "sglang_csv")
+    os.makedirs(cdir, exist_ok=True)
+    dumps = []
+    for stamp in (1700000100, 1700000200):
+        total = np.zeros((LAYERS, EXPERTS), dtype=np.int64)
+        for rank in range(2):
+            counts = np.zeros((LAYERS, EXPERTS), dtype=np.int64)
+            counts[1:] = rng.integers(0, 50, size=(LAYERS - 1, EXPERTS))
+            total += counts
+            name = f"expert_distribution_rank{rank}_timestamp{stamp}.csv"
+            with open(os.path.join(cdir, name), "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["layer_id", "expert_id", "count"])
+                for l in range(LAYERS):
+                    for e in range(EXPERTS):
+                        w.writerow([l, e, int(counts[l, e])])
+        dumps.append(total[1:].tolist())
+    expected["sglang_csv"] = dumps
 
     # Unpickler corners: every scalar kind, nesting, dtypes, a non-contiguous view, an
     # OrderedDict (what a state_dict is), a tensor sharing another's storage.
