@@ -4,11 +4,8 @@
 #include <filesystem>
 
 #include "core/common/error.h"
-#include "core/imports/binary_util.h"
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
-#include "core/imports/megatron_dump.h"
-#include "core/imports/npy_file.h"
 #include "core/train/train_workload.h"
 #include "core/workload/synthetic_workload.h"
 #include "core/workload/trace_shape.h"
@@ -35,21 +32,11 @@ train::TrainSpec parseTrainWorkloadSpec(const std::string& keyValues,
     return spec;
 }
 
-namespace {
-// A bare path: a folder, a zip archive (torch.save) or Megatron's JSON lines are another
-// stack's recording; any other file is taken as a native trace.
-bool isRecording(const std::string& path) {
-    if (std::filesystem::is_directory(path)) return true;
-    return imports::isZipFile(path) || isNpyFile(path) ||
-           megatronRecordKind(path) != MegatronRecord::None;
-}
-}  // namespace
-
 std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options) {
     if (options.maxSteps < 0) throw Error("max steps must be 0 (whole workload) or more");
     const bool barePath =
         options.spec.find(':') == std::string::npos && std::filesystem::exists(options.spec);
-    if (startsWith(options.spec, "import:") || (barePath && isRecording(options.spec))) {
+    if (startsWith(options.spec, "import:") || (barePath && isKnownRecording(options.spec))) {
         const std::string path = barePath ? options.spec : options.spec.substr(7);
         return std::make_unique<ImportedWorkload>(importRouting({path}, options.topK.value_or(0)),
                                                   options.maxSteps, options.topK.value_or(0));

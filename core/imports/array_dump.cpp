@@ -9,6 +9,7 @@
 #include "core/common/error.h"
 #include "core/imports/npy_file.h"
 #include "core/imports/request_lockstep.h"
+#include "core/imports/safetensors_file.h"
 
 namespace moe {
 
@@ -93,12 +94,7 @@ std::vector<NpyArray> unstack(const NpyArray& a) {
     return out;
 }
 
-}  // namespace
-
-ImportedRouting readArrayDump(const std::vector<std::string>& files, int topK) {
-    if (files.empty()) throw Error("array dump: no files given");
-    std::vector<NpyArray> arrays;
-    for (const std::string& f : files) arrays.push_back(readNpy(f));
+ImportedRouting routingOf(const std::vector<NpyArray>& arrays, int topK) {
     const NpyArray& a0 = arrays.front();
     for (const NpyArray& a : arrays)
         if (a.isInteger() != a0.isInteger() || a.shape.size() != a0.shape.size())
@@ -114,6 +110,27 @@ ImportedRouting readArrayDump(const std::vector<std::string>& files, int topK) {
                 (a0.isInteger() ? "integer" : "float") +
                 "); expected routed experts, integer [tokens, layers, top_k], or router logits, "
                 "float [tokens, experts] per layer or [layers, tokens, experts]");
+}
+
+}  // namespace
+
+ImportedRouting readArrayDump(const std::vector<std::string>& files, int topK) {
+    if (files.empty()) throw Error("array dump: no files given");
+    std::vector<NpyArray> arrays;
+    const bool safetensors = isSafetensorsFile(files.front());
+    for (const std::string& f : files) {
+        if (isSafetensorsFile(f) != safetensors)
+            throw Error(f + ": mixed with " + files.front() + " (.npy and .safetensors)");
+        if (!safetensors) {
+            arrays.push_back(readNpy(f));
+            continue;
+        }
+        for (NpyArray& a : readSafetensors(f)) arrays.push_back(std::move(a));
+    }
+    ImportedRouting r = routingOf(arrays, topK);
+    r.files = files;
+    if (safetensors) r.format.replace(r.format.find(".npy"), 4, ".safetensors");
+    return r;
 }
 
 }  // namespace moe

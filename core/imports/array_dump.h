@@ -1,4 +1,5 @@
-// Routing saved as NumPy arrays (.npy), the two shapes people save from their stacks:
+// Routing saved as NumPy arrays (.npy) or safetensors files (each tensor an array, in the
+// natural order of their names), the two shapes people save from their stacks:
 //   routed experts, integer [tokens, layers, top_k], one file per request, as SGLang and vLLM
 //   return them with --enable-return-routed-experts: each file is one sequence;
 //   router logits, float [tokens, experts] one file per layer (files in name order are the

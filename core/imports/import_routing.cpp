@@ -1,6 +1,6 @@
-// See import_routing.h. A folder stands for the per-rank files in it (sorted by name); each
-// file is opened as a torch.save archive first, the only container the known formats use so
-// far; JSONL, .npy and safetensors readers join here as they come.
+// See import_routing.h. A folder stands for the per-rank files in it (sorted by name). The
+// first file's content picks the reader: cheap checks of magic bytes and first lines, the
+// torch.save archive last since it is the only one that must be opened to tell.
 #include "core/imports/import_routing.h"
 
 #include <zlib.h>
@@ -18,6 +18,7 @@
 #include "core/imports/megatron_dump.h"
 #include "core/imports/npy_file.h"
 #include "core/imports/response_dump.h"
+#include "core/imports/safetensors_file.h"
 #include "core/imports/sglang_csv.h"
 #include "core/imports/sglang_dump.h"
 #include "core/stats/load_matrix.h"
@@ -64,10 +65,18 @@ std::string gzip(const std::string& text, const std::string& path) {
 
 }  // namespace
 
+bool isKnownRecording(const std::string& path) {
+    if (std::filesystem::is_directory(path)) return true;
+    return imports::isZipFile(path) || isNpyFile(path) || isSafetensorsFile(path) ||
+           megatronRecordKind(path) != MegatronRecord::None || isResponseDump(path) ||
+           isSglangCsv(path);
+}
+
 ImportedRouting importRouting(const std::vector<std::string>& paths, int topK) {
     const std::vector<std::string> files = expandFolders(paths);
     if (files.empty()) throw Error("import: no files given");
-    if (isNpyFile(files.front())) return readArrayDump(files, topK);
+    if (isNpyFile(files.front()) || isSafetensorsFile(files.front()))
+        return readArrayDump(files, topK);
     if (megatronRecordKind(files.front()) != MegatronRecord::None) return readMegatronDump(files);
     if (isResponseDump(files.front())) return readResponseDump(files, topK);
     if (isSglangCsv(files.front())) return readSglangCsv(files);

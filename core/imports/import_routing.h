@@ -13,9 +13,14 @@ namespace moe {
 
 // Throws moe::Error naming the file when none of the known formats reads it: SGLang's
 // expert-distribution recorder (stat / per_pass / per_token), Megatron-Core's router trace and
-// tokens per expert, .npy routed experts and router logits. `topK`: the model's experts per
-// token where a format does not say (router logits); 0 = infer where possible.
+// tokens per expert, SGLang's older per-rank CSV, SGLang's and vLLM's responses with routed
+// experts, .npy routed experts, and router logits in .npy or .safetensors. `topK`: the model's
+// experts per token where a format does not say (router logits); 0 = infer where possible.
 ImportedRouting importRouting(const std::vector<std::string>& paths, int topK = 0);
+
+// True when `path` is a folder or a file one of the readers above recognises by its content
+// (what lets a bare path be a workload).
+bool isKnownRecording(const std::string& path);
 
 // The native trace: gzip TSV `seq<TAB>pos<TAB>ids...` (layers x top-k ids per token, layer-major)
 // and its `.shape` sidecar beside it. Throws moe::Error for counts-only routing.

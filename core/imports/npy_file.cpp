@@ -61,7 +61,7 @@ int64_t NpyArray::elements() const {
     return n;
 }
 
-bool NpyArray::isInteger() const { return dtype[0] == 'i' || dtype[0] == 'u' || dtype[0] == 'b'; }
+bool NpyArray::isInteger() const { return dtype[0] == 'i' || dtype[0] == 'u' || dtype == "b1"; }
 
 namespace {
 template <typename T, typename Out>
@@ -138,6 +138,10 @@ std::vector<double> NpyArray::numbers() const {
         widen<float>(data, out);
     } else if (dtype == "f8") {
         widen<double>(data, out);
+    } else if (dtype == "bf16") {  // from safetensors: the top half of a float32
+        out.resize(data.size() / 2);
+        for (size_t i = 0; i < out.size(); ++i)
+            out[i] = std::bit_cast<float>(uint32_t{load<uint16_t>(data.data() + 2 * i)} << 16);
     } else {  // f2
         out.resize(data.size() / 2);
         for (size_t i = 0; i < out.size(); ++i)

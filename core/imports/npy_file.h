@@ -11,7 +11,9 @@ namespace moe {
 
 struct NpyArray {
     std::string path;
-    std::string dtype;  // numpy's descr without the byte-order mark: i1 i2 i4 i8 u1 u2 f2 f4 f8 b1
+    // numpy's descr without the byte-order mark: i1 i2 i4 i8 u1 u2 u4 u8 f2 f4 f8 b1, and bf16
+    // (bfloat16, which numpy lacks) for arrays from safetensors files.
+    std::string dtype;
     std::vector<int64_t> shape;
     std::vector<char> data;  // row-major, little-endian (a Fortran-order file is refused)
 

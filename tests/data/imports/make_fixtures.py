@@ -14,6 +14,7 @@ import base64
 import csv
 import json
 import os
+import struct
 from collections import OrderedDict
 
 import numpy as np
@@ -22,6 +23,48 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 rng = np.random.default_rng(7)
 LAYERS, EXPERTS, TOPK, PASSES = 4, 8, 2, 6
+
+
+def to_bfloat16_bits(a):
+    """float32 -> bfloat16 bits, rounded to nearest even (as torch.Tensor.bfloat16 does)."""
+    bits = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+try:  # the real library when it is installed (not packaged for Debian 12)
+    import safetensors
+    from safetensors.torch import save_file as _save_file
+    SAFETENSORS_WRITER = "safetensors " + safetensors.__version__
+except ImportError:
+    _save_file = None
+    SAFETENSORS_WRITER = "make_fixtures.py, following the safetensors format spec"
+
+
+def save_safetensors(path, tensors):
+    """Writes {name: (dtype, array)}: with the safetensors library when present, else as its
+    serializer lays files out (huggingface/safetensors safetensors/src/tensor.rs): tensors
+    sorted by dtype (larger first) then name, packed in that order, the JSON header padded with
+    spaces to a multiple of 8, its length first as a little-endian u64."""
+    if _save_file is not None:
+        _save_file({n: (torch.from_numpy(a.view(np.int16)).view(torch.bfloat16) if d == "BF16"
+                        else torch.from_numpy(a)) for n, (d, a) in tensors.items()}, path)
+        return
+    order = sorted(tensors, key=lambda n: (-np.dtype(tensors[n][1].dtype).itemsize, n))
+    header, blobs, offset = {}, [], 0
+    for n in order:
+        dtype, a = tensors[n]
+        raw = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()
+        header[n] = {"dtype": dtype, "shape": list(a.shape),
+                     "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for raw in blobs:
+            f.write(raw)
 
 
 def save(name, obj):
@@ -216,6 +259,22 @@ def main():
                         w.writerow([l, e, int(counts[l, e])])
         dumps.append(total[1:].tolist())
     expected["sglang_csv"] = dumps
+
+    # transformers' router logits saved as safetensors: one bfloat16 tensor per layer, named
+    # so that only a natural sort orders them (layers 2 before 10), and a stacked float32 file.
+    sdir = os.path.join(HERE, "safetensors")
+    os.makedirs(sdir, exist_ok=True)
+    names = [f"model.layers.{n}.mlp.router" for n in (1, 2, 10, 11)]
+    logits = rng.normal(size=(LAYERS, 3, EXPERTS)).astype(np.float32)
+    bf16 = to_bfloat16_bits(logits)
+    save_safetensors(os.path.join(sdir, "router_logits_bf16.safetensors"),
+                     {names[l]: ("BF16", bf16[l]) for l in range(LAYERS)})
+    rounded = (bf16.astype(np.uint32) << 16).view(np.float32)
+    expected["safetensors_bf16_top2"] = [[np.argsort(-rounded[l, t], kind="stable")[:2].tolist()
+                                          for t in range(3)] for l in range(LAYERS)]
+    save_safetensors(os.path.join(sdir, "router_scores_stacked.safetensors"),
+                     {"router_scores": ("F32", scores)})
+    expected["safetensors_writer"] = SAFETENSORS_WRITER
 
     # Unpickler corners: every scalar kind, nesting, dtypes, a non-contiguous view, an
     # OrderedDict (what a state_dict is), a tensor sharing another's storage.

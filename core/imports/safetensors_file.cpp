@@ -1,0 +1,126 @@
+// See safetensors_file.h. The format's own limits are checked before anything is allocated:
+// the header must fit in the file (and in 100 MB, the library's own cap), every range must lie
+// inside the data. Dtypes map onto NpyArray's numpy names; bfloat16 keeps its own name "bf16".
+#include "core/imports/safetensors_file.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.h"
+#include "core/imports/binary_util.h"
+
+namespace moe {
+
+namespace {
+
+constexpr uint64_t kMaxHeader = 100'000'000;
+
+// safetensors dtype -> numpy descr (and its size).
+const std::map<std::string, std::pair<std::string, int>>& dtypes() {
+    static const std::map<std::string, std::pair<std::string, int>> m{
+        {"BOOL", {"b1", 1}}, {"U8", {"u1", 1}},  {"I8", {"i1", 1}},     {"I16", {"i2", 2}},
+        {"U16", {"u2", 2}},  {"F16", {"f2", 2}}, {"BF16", {"bf16", 2}}, {"I32", {"i4", 4}},
+        {"U32", {"u4", 4}},  {"F32", {"f4", 4}}, {"I64", {"i8", 8}},    {"U64", {"u8", 8}},
+        {"F64", {"f8", 8}}};
+    return m;
+}
+
+// "layers.10" after "layers.9": runs of digits compare as numbers.
+bool naturalLess(const std::string& a, const std::string& b) {
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+            std::isdigit(static_cast<unsigned char>(b[j]))) {
+            size_t ie = i, je = j;
+            while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+            while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+            const std::string x = a.substr(i, ie - i), y = b.substr(j, je - j);
+            if (x.size() != y.size()) return x.size() < y.size();
+            if (x != y) return x < y;
+            i = ie;
+            j = je;
+        } else {
+            if (a[i] != b[j]) return a[i] < b[j];
+            ++i;
+            ++j;
+        }
+    }
+    return a.size() - i < b.size() - j;
+}
+
+NpyArray tensorOf(const std::string& path, const std::string& name, const nlohmann::json& info,
+                  const std::vector<char>& data) {
+    const auto fail = [&](const std::string& why) -> NpyArray {
+        throw Error(path + ": tensor '" + name + "' " + why);
+    };
+    if (!info.is_object() || !info.contains("dtype") || !info["dtype"].is_string() ||
+        !info.contains("shape") || !info["shape"].is_array() || !info.contains("data_offsets") ||
+        !info["data_offsets"].is_array() || info["data_offsets"].size() != 2)
+        return fail("lacks dtype, shape or data_offsets");
+    const auto dtype = dtypes().find(info["dtype"].get<std::string>());
+    if (dtype == dtypes().end())
+        return fail("holds " + info["dtype"].get<std::string>() + ", not an integer or float");
+    NpyArray a{path + ":" + name, dtype->second.first, {}, {}};
+    for (const auto& d : info["shape"]) {
+        if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t{1} << 40))
+            return fail("has a dimension that is not a size");
+        a.shape.push_back(d.get<int64_t>());
+    }
+    const auto& off = info["data_offsets"];
+    if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+        return fail("has data_offsets that are not sizes");
+    const uint64_t begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
+    const int64_t n = a.elements();
+    if (begin > end || end > data.size() || n == INT64_MAX ||
+        static_cast<uint64_t>(n) * dtype->second.second != end - begin)
+        return fail("has bytes " + std::to_string(begin) + ".." + std::to_string(end) +
+                    " that do not match its shape inside " + std::to_string(data.size()) +
+                    " bytes of data");
+    a.data.assign(data.begin() + static_cast<int64_t>(begin),
+                  data.begin() + static_cast<int64_t>(end));
+    return a;
+}
+
+}  // namespace
+
+bool isSafetensorsFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char head[9] = {};
+    if (!in.read(head, 9)) return false;
+    const uint64_t n = imports::load<uint64_t>(head);
+    return n >= 2 && n <= kMaxHeader && head[8] == '{';
+}
+
+std::vector<NpyArray> readSafetensors(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot be read");
+    const uint64_t size = std::filesystem::file_size(path);
+    char head[8] = {};
+    if (!in.read(head, 8)) throw Error(path + ": shorter than a safetensors header");
+    const uint64_t n = imports::load<uint64_t>(head);
+    if (n > kMaxHeader || n > size - 8)
+        throw Error(path + ": safetensors header of " + std::to_string(n) + " bytes in a file of " +
+                    std::to_string(size));
+    std::string header(n, '\0');
+    in.read(header.data(), static_cast<std::streamsize>(n));
+    const nlohmann::json j = nlohmann::json::parse(header, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        throw Error(path + ": the safetensors header is not a JSON object");
+    std::vector<char> data(size - 8 - n);
+    if (!in.read(data.data(), static_cast<std::streamsize>(data.size())))
+        throw Error(path + ": could not read the tensor data");
+    std::vector<std::string> names;
+    for (const auto& [name, info] : j.items())
+        if (name != "__metadata__") names.push_back(name);
+    if (names.empty()) throw Error(path + ": holds no tensor");
+    std::sort(names.begin(), names.end(), naturalLess);
+    std::vector<NpyArray> out;
+    for (const std::string& name : names) out.push_back(tensorOf(path, name, j[name], data));
+    return out;
+}
+
+}  // namespace moe
