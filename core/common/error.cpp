@@ -4,11 +4,11 @@
 
 namespace moe {
 
-Error::Error(const std::string& message, std::source_location origin)
+Error::Error(const std::string& message, SourceLocation origin)
     : std::runtime_error(message), origin_(origin) {}
 
 Error Error::inFile(const std::string& path, int64_t line, const std::string& problem,
-                    std::source_location origin) {
+                    SourceLocation origin) {
     std::string text = path;
     if (line > 0) text += ":" + std::to_string(line);
     text += ": " + problem;
