@@ -1,7 +1,8 @@
-// `import`: another stack's routing recording (SGLang's expert-distribution recorder so far)
-// converted to the workbench's own forms, the native trace for per-token routing or the loads
-// CSV for counts, printing what was read and what was left out. Errors (a foreign or damaged
-// file) propagate as moe::Error, which main prints with a non-zero exit.
+// `import`: another stack's routing recording (SGLang's and Megatron-Core's dumps, the routed
+// experts SGLang and vLLM return, transformers' router logits) converted to the workbench's own
+// forms, the native trace for per-token routing or the loads CSV for counts, printing what was
+// read and what was left out. Errors (a foreign or damaged file) propagate as moe::Error, which
+// main prints with a non-zero exit.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -37,7 +38,7 @@ int execute(const ImportFlags& f) {
     } else if (endsWith(f.out, ".json")) {
         writeLogicalCountJson(routing, f.out);
     } else if (endsWith(f.out, ".tsv.gz") || endsWith(f.out, ".tsv")) {
-        writeNativeTrace(routing, f.out);
+        std::cout << writeNativeTrace(routing, f.out) << '\n';
     } else {
         throw Error(f.out +
                     ": name the output .tsv.gz (native trace), .csv (loads) or .json "
@@ -53,9 +54,17 @@ Action addImportCommand(CLI::App& app) {
     auto f = std::make_shared<ImportFlags>();
     CLI::App* cmd = app.add_subcommand(
         "import",
-        "Read a routing recording of another stack (SGLang expert-distribution dumps, "
-        "Megatron-Core router traces and tokens per expert, .npy routed experts or router "
-        "logits; a folder of per-rank files) and write it as a native trace or loads CSV");
+        "Read a routing recording another stack wrote (SGLang, vLLM, Megatron-Core, "
+        "transformers) and write it as a native trace, loads CSV or SGLang's logical_count");
+    cmd->footer(
+        "Formats, told from the content:\n"
+        "  SGLang expert-distribution recorder: .pt (stat, per_pass, per_token), older "
+        "per-rank CSV\n"
+        "  Megatron-Core: router_trace_rank{r}.jsonl, tokens_per_expert/rank{r}.jsonl\n"
+        "  SGLang/vLLM routed experts (--enable-return-routed-experts): the responses as JSON "
+        "lines,\n    or .npy [tokens, layers, top_k] per request\n"
+        "  transformers router logits: .npy or .safetensors, per layer or stacked (--top-k)\n"
+        "A folder is read as one recording's per-rank, per-request or per-layer files.");
     cmd->add_option("paths", f->paths, "Dump files, or a folder of one dump's per-rank files")
         ->required()
         ->check(CLI::ExistingPath);

@@ -26,25 +26,29 @@ struct StatsFlags {
     std::string out;
 };
 
-void writeCsv(std::ostream& o, const WorkloadStats& st) {
-    o << "layer,tokens,assignments,skewness,cv,min,median,p95,max,step_skewness_mean,step_skewness_"
-         "max\n";
+void writeCsv(std::ostream& o, const WorkloadStats& st, const WorkloadShape& shape) {
+    o << "layer,tokens,assignments,skewness,cv,min,median,p95,max,step_skewness_mean,"
+         "step_skewness_max,model_layer\n";
     for (const auto& l : st.layers)
         o << l.layer << ',' << st.tokens << ',' << l.whole.assignments << ','
           << fixed(l.whole.skewness, 6) << ',' << fixed(l.whole.cv, 6) << ',' << l.whole.min << ','
           << fixed(l.whole.median, 1) << ',' << fixed(l.whole.p95, 2) << ',' << l.whole.max << ','
-          << fixed(l.stepSkewnessMean, 6) << ',' << fixed(l.stepSkewnessMax, 6) << '\n';
+          << fixed(l.stepSkewnessMean, 6) << ',' << fixed(l.stepSkewnessMax, 6) << ','
+          << shape.modelLayer(l.layer) << '\n';
 }
 
-void writeJson(std::ostream& o, const WorkloadStats& st, const std::string& describe) {
+void writeJson(std::ostream& o, const WorkloadStats& st, const Workload& w) {
     nlohmann::json j;
-    j["workload"] = describe;
+    j["workload"] = w.describe();
+    j["experts"] = w.shape().experts;
+    j["top_k"] = w.shape().topK;
     j["steps"] = st.steps;
     j["tokens"] = st.tokens;
     for (const auto& l : st.layers) {
         std::vector<int64_t> counts(st.totals.layer(l.layer).begin(),
                                     st.totals.layer(l.layer).end());
         j["layers"].push_back({{"layer", l.layer},
+                               {"model_layer", w.shape().modelLayer(l.layer)},
                                {"assignments", l.whole.assignments},
                                {"skewness", l.whole.skewness},
                                {"cv", l.whole.cv},
@@ -59,20 +63,32 @@ void writeJson(std::ostream& o, const WorkloadStats& st, const std::string& desc
     o << j.dump(2) << '\n';
 }
 
-void writeTable(std::ostream& o, const WorkloadStats& st, const std::string& describe) {
-    o << "workload: " << describe << "\nsteps " << grouped(st.steps) << ", tokens "
-      << grouped(st.tokens) << "\n\n"
+// "24 layers x 32 experts, top-4", with the model's layer numbers where they differ.
+std::string shapeLine(const WorkloadShape& s) {
+    std::string line = std::to_string(s.layers) + " layers";
+    for (size_t l = 0; l < s.modelLayers.size(); ++l)
+        line += (l ? ", " : " (the model's layers ") + std::to_string(s.modelLayers[l]) +
+                (l + 1 == s.modelLayers.size() ? ")" : "");
+    return line + " x " + std::to_string(s.experts) + " experts, top-" + std::to_string(s.topK);
+}
+
+void writeTable(std::ostream& o, const WorkloadStats& st, const Workload& w) {
+    const WorkloadShape& shape = w.shape();
+    o << "workload: " << w.describe() << "\n"
+      << shapeLine(shape) << "\nsteps " << grouped(st.steps) << ", tokens " << grouped(st.tokens)
+      << "\n\n"
       << "Per layer: each expert's load summed over all steps, in tokens; min, median, p95 and "
          "max over\nthe experts (whole tokens; --format csv or json keeps fractions). skewness = "
          "max/mean and\ncv = std/mean of those loads; step skew = skewness within single "
          "steps.\n\n";
+    // Layers are numbered as the model numbers them (a recording may leave dense ones out).
     TextTable t({"layer", "skewness", "cv", "min", "median", "p95", "max", "step skew avg",
                  "step skew max"});
     std::vector<double> skews;
     for (const auto& l : st.layers) {
         skews.push_back(l.whole.skewness);
-        t.addRow({std::to_string(l.layer), fixed(l.whole.skewness, 2), fixed(l.whole.cv, 3),
-                  grouped(l.whole.min), grouped(std::llround(l.whole.median)),
+        t.addRow({std::to_string(shape.modelLayer(l.layer)), fixed(l.whole.skewness, 2),
+                  fixed(l.whole.cv, 3), grouped(l.whole.min), grouped(std::llround(l.whole.median)),
                   grouped(std::llround(l.whole.p95)), grouped(l.whole.max),
                   fixed(l.stepSkewnessMean, 2), fixed(l.stepSkewnessMax, 2)});
     }
@@ -107,11 +123,11 @@ int execute(const StatsFlags& f) {
     std::ostringstream text;
     std::ostream& o = file ? text : std::cout;
     if (f.format == "csv")
-        writeCsv(o, st);
+        writeCsv(o, st, workload->shape());
     else if (f.format == "json")
-        writeJson(o, st, workload->describe());
+        writeJson(o, st, *workload);
     else
-        writeTable(o, st, workload->describe());
+        writeTable(o, st, *workload);
     if (file) {
         file->write(text.str());
         file->commit();

@@ -19,8 +19,10 @@ void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
         ->capture_default_str();
     app.add_option("--batching", batching,
                    "How tokens form steps: tokens (consecutive T tokens), sequence (one sequence "
-                   "per step) or continuous (B sequences in flight, as a serving engine decodes)")
-        ->check(CLI::IsMember({"tokens", "sequence", "continuous"}))
+                   "per step) or continuous (B sequences in flight, as a serving engine decodes); "
+                   "recorded (the "
+                   "steps an imported recording ran, kept in its trace's .shape)")
+        ->check(CLI::IsMember({"tokens", "sequence", "continuous", "recorded"}))
         ->capture_default_str();
     app.add_option("-T,--tokens-per-step", tokensPerStep, "Tokens per step with --batching tokens")
         ->check(positive<int>())

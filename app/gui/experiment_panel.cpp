@@ -86,7 +86,7 @@ void ExperimentPanel::buildWorkloadRows(QFormLayout* form, const ExperimentConfi
     form->addRow(tr("Workload"), row);
     connect(browse, &QToolButton::clicked, this, &ExperimentPanel::browseTrace);
     batching_ = new QComboBox(this);
-    batching_->addItems({"continuous", "tokens", "sequence"});
+    batching_->addItems({"continuous", "tokens", "sequence", "recorded"});
     form->addRow(tr("Batching"), batching_);
     batchSize_ = spin(this, 1, 1 << 20, d.workload.batch);
     batchSize_->setToolTip(tr("Sequences in flight (continuous) or tokens per step (tokens)"));

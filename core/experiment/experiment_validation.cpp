@@ -51,9 +51,9 @@ void validateWorkload(const ExperimentWorkload& w, Problems& p) {
             "'" + s.substr(0, 80) +
                 "' is no file or folder, nor trace:PATH, trace:gpt-oss-20b, import:PATH, "
                 "synthetic:... or train:...");
-    static const std::set<std::string> batchings = {"tokens", "sequence", "continuous"};
+    static const std::set<std::string> batchings = {"tokens", "sequence", "continuous", "recorded"};
     p.check(batchings.count(w.batching) > 0, "workload.batching",
-            "'" + w.batching.substr(0, 40) + "' is not tokens, sequence or continuous");
+            "'" + w.batching.substr(0, 40) + "' is not tokens, sequence, continuous or recorded");
     p.range(w.tokensPerStep, 1, 1 << 20, "workload.tokens_per_step");
     p.range(w.batch, 1, 1 << 20, "workload.batch");
     p.range(w.layers, 0, 4096, "workload.layers");

@@ -3,8 +3,6 @@
 // torch.save archive last since it is the only one that must be opened to tell.
 #include "core/imports/import_routing.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -46,23 +44,6 @@ std::vector<std::string> expandFolders(const std::vector<std::string>& paths) {
     return files;
 }
 
-// gzip of `text` at the default level (what zcat and the trace reader read).
-std::string gzip(const std::string& text, const std::string& path) {
-    z_stream z{};
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        throw Error(path + ": zlib could not start");
-    std::string out(deflateBound(&z, text.size()), '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-    z.avail_in = static_cast<uInt>(text.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    if (rc != Z_STREAM_END) throw Error(path + ": compression failed");
-    return out;
-}
-
 }  // namespace
 
 bool isKnownRecording(const std::string& path) {
@@ -93,33 +74,6 @@ ImportedRouting importRouting(const std::vector<std::string>& paths, int topK) {
     throw Error(files.front() +
                 ": a torch.save file, but not one this workbench knows (SGLang's recorder "
                 "writes a dict with logical_count or records)");
-}
-
-void writeNativeTrace(const ImportedRouting& r, const std::string& path) {
-    if (!r.perToken())
-        throw Error(path + ": " + r.format +
-                    " holds counts only, no per-token routing; write a loads CSV instead");
-    const TraceShape shape{static_cast<int>(r.layers.size()), r.experts, r.topK};
-    validateTraceShape(shape, path);
-    std::string text;
-    const size_t per = static_cast<size_t>(shape.idsPerToken());
-    for (size_t t = 0; t < r.tokens.size(); ++t) {
-        text += std::to_string(r.tokens[t].sequence);
-        text += '\t';
-        text += std::to_string(r.tokens[t].position);
-        for (size_t i = 0; i < per; ++i) {
-            text += '\t';
-            text += std::to_string(r.ids[t * per + i]);
-        }
-        text += '\n';
-    }
-    OutputFile trace(path);
-    trace.write(gzip(text, path));
-    OutputFile sidecar(shapeSidecarPath(path));
-    sidecar.write("layers=" + std::to_string(shape.layers) + " experts=" +
-                  std::to_string(shape.experts) + " top_k=" + std::to_string(shape.topK) + "\n");
-    trace.commit();
-    sidecar.commit();
 }
 
 void writeImportedLoads(const ImportedRouting& r, const std::string& path) {

@@ -23,8 +23,11 @@ ImportedRouting importRouting(const std::vector<std::string>& paths, int topK = 
 bool isKnownRecording(const std::string& path);
 
 // The native trace: gzip TSV `seq<TAB>pos<TAB>ids...` (layers x top-k ids per token, layer-major)
-// and its `.shape` sidecar beside it. Throws moe::Error for counts-only routing.
-void writeNativeTrace(const ImportedRouting& routing, const std::string& path);
+// and its `.shape` sidecar beside it, each sequence's tokens together. Where no sequence spans
+// steps the sidecar keeps the recorded steps (step_tokens=, replayed by --batching recorded).
+// Returns how to replay the recording's own steps from the trace (the flags), or why they
+// cannot be. Throws moe::Error for counts-only routing.
+std::string writeNativeTrace(const ImportedRouting& routing, const std::string& path);
 
 // The loads CSV (`step,layer,expert,tokens`), layers numbered 0.. in the kept order.
 void writeImportedLoads(const ImportedRouting& routing, const std::string& path);

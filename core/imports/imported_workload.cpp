@@ -41,6 +41,8 @@ ImportedWorkload::ImportedWorkload(ImportedRouting routing, int64_t maxSteps, in
     const int L = static_cast<int>(routing_.layers.size()), E = routing_.experts;
     shape_.layers = L;
     shape_.experts = E;
+    for (int l = 0; l < L; ++l)
+        if (routing_.layers[l] != l) shape_.modelLayers = routing_.layers;
     steps_ = routing_.steps();
     if (maxSteps > 0) steps_ = std::min(steps_, maxSteps);
     const std::string from = routing_.files.empty() ? routing_.format : routing_.files.front();

@@ -9,7 +9,9 @@ Batching parseBatching(const std::string& name) {
     if (name == "tokens") return Batching::Tokens;
     if (name == "sequence") return Batching::Sequence;
     if (name == "continuous") return Batching::Continuous;
-    throw Error("unknown batching '" + name + "' (expected tokens, sequence or continuous)");
+    if (name == "recorded") return Batching::Recorded;
+    throw Error("unknown batching '" + name +
+                "' (expected tokens, sequence, continuous or recorded)");
 }
 
 const char* batchingName(Batching batching) {
@@ -20,6 +22,8 @@ const char* batchingName(Batching batching) {
             return "sequence";
         case Batching::Continuous:
             return "continuous";
+        case Batching::Recorded:
+            return "recorded";
     }
     return "?";
 }

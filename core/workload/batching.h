@@ -7,9 +7,11 @@
 
 namespace moe {
 
-enum class Batching { Tokens, Sequence, Continuous };
+// Recorded: the steps a recording ran, kept in the trace's sidecar (step_tokens=) by `import`.
+enum class Batching { Tokens, Sequence, Continuous, Recorded };
 
-// "tokens" | "sequence" | "continuous"; throws moe::Error listing the choices otherwise.
+// "tokens" | "sequence" | "continuous" | "recorded"; throws moe::Error listing the choices
+// otherwise.
 Batching parseBatching(const std::string& name);
 const char* batchingName(Batching batching);
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace moe {
 
@@ -19,6 +20,14 @@ struct WorkloadShape {
     bool hasPositions = false;    // absolute position of each token in its sequence
     bool hasTokenIds = false;     // vocabulary ids
     int hiddenDim = 0;            // > 0 when router input hidden states are carried
+    // The model's numbers of the layers when they are not 0.. (a recording whose dense layers
+    // were left out: SGLang's layer 3 may be our layer 0); empty otherwise.
+    std::vector<int> modelLayers;
+
+    // What to call layer `l` where people read it: its number in the model.
+    int modelLayer(int l) const {
+        return l >= 0 && static_cast<size_t>(l) < modelLayers.size() ? modelLayers[l] : l;
+    }
 
     bool operator==(const WorkloadShape&) const = default;
 };

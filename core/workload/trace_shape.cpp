@@ -2,6 +2,7 @@
 // name the sidecar file and line because that is what the user must fix.
 #include "core/workload/trace_shape.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -35,8 +36,45 @@ int parseDimension(const std::string& key, const std::string& value, const std::
     return v;
 }
 
+// `1,2,3`: whole numbers in [least, kMaxListValue], distinct where asked (`key` names the list
+// in the message).
+constexpr int64_t kMaxListValue = int64_t{1} << 40;
+constexpr int64_t kMaxStepTokens = int64_t{1} << 24;  // a recorded step's tokens
+
+Error listError(const std::string& key, const std::string& value, int64_t least, bool distinct,
+                const std::string& path, int line) {
+    return Error::inFile(path, line,
+                         "bad " + key + " '" + value.substr(0, 80) + "' (expected " +
+                             (distinct ? "distinct " : "") +
+                             "whole numbers >= " + std::to_string(least) + ", like 1,2,3)");
+}
+
+std::vector<int64_t> parseNumberList(const std::string& key, const std::string& value,
+                                     int64_t least, bool distinct, const std::string& path,
+                                     int line) {
+    std::vector<int64_t> out;
+    // getline drops a trailing empty item; a value like `1,2,` is still a typo.
+    const std::string padded = value.empty() || value.back() == ',' ? value + ",x" : value;
+    std::istringstream items(padded);
+    for (std::string item; std::getline(items, item, ',');) {
+        int64_t v = -1;
+        const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+        const bool bad = item.empty() || ec != std::errc() || ptr != item.data() + item.size() ||
+                         v < least || v > kMaxListValue;
+        if (bad) throw listError(key, value, least, distinct, path, line);
+        out.push_back(v);
+    }
+    if (distinct) {  // sorted, not pairwise: a sidecar may list a million layers
+        std::vector<int64_t> sorted = out;
+        std::sort(sorted.begin(), sorted.end());
+        if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+            throw listError(key, value, least, distinct, path, line);
+    }
+    return out;
+}
+
 // Applies one `key=value` word to `shape`; `seen` guards against a key given twice.
-void applyShapeWord(const std::string& word, TraceShape& shape, int seen[3],
+void applyShapeWord(const std::string& word, TraceShape& shape, int seen[5],
                     const std::string& path, int line) {
     const size_t eq = word.find('=');
     if (eq == std::string::npos)
@@ -47,10 +85,32 @@ void applyShapeWord(const std::string& word, TraceShape& shape, int seen[3],
     if (key == "layers") slot = 0;
     if (key == "experts") slot = 1;
     if (key == "top_k") slot = 2;
+    if (key == "model_layers") slot = 3;
+    if (key == "step_tokens") slot = 4;
     if (slot < 0)
         throw Error::inFile(path, line,
-                            "unknown shape key '" + key + "' (expected layers, experts, top_k)");
+                            "unknown shape key '" + key +
+                                "' (expected layers, experts, top_k, model_layers, step_tokens)");
     if (seen[slot]++) throw Error::inFile(path, line, "shape key '" + key + "' given twice");
+    if (slot == 3) {
+        const auto numbers = parseNumberList(key, value, 0, true, path, line);
+        for (int64_t n : numbers)
+            if (n > kMaxDimension)
+                throw Error::inFile(path, line,
+                                    "model_layers names layer " + std::to_string(n) + ", beyond " +
+                                        std::to_string(kMaxDimension));
+        shape.modelLayers.assign(numbers.begin(), numbers.end());
+        return;
+    }
+    if (slot == 4) {
+        shape.stepTokens = parseNumberList(key, value, 1, false, path, line);
+        for (int64_t n : shape.stepTokens)
+            if (n > kMaxStepTokens)
+                throw Error::inFile(path, line,
+                                    "step_tokens holds a step of " + std::to_string(n) +
+                                        " tokens, beyond " + std::to_string(kMaxStepTokens));
+        return;
+    }
     const int v = parseDimension(key, value, path, line);
     (slot == 0 ? shape.layers : slot == 1 ? shape.experts : shape.topK) = v;
 }
@@ -73,13 +133,17 @@ void validateTraceShape(const TraceShape& shape, const std::string& where) {
     if (shape.topK < 1 || shape.topK > shape.experts)
         bad("top_k must be between 1 and experts (" + std::to_string(shape.experts) + "), got " +
             std::to_string(shape.topK));
+    // Each dimension may reach 2^20, their product (ids per token, an int) may not overflow.
+    if (int64_t{shape.layers} * shape.topK > kMaxDimension)
+        bad("layers x top_k = " + std::to_string(int64_t{shape.layers} * shape.topK) +
+            " expert ids per token, more than " + std::to_string(kMaxDimension));
 }
 
 TraceShape readShapeSidecar(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw Error::inFile(path, 0, "cannot open shape sidecar");
     TraceShape shape;
-    int seen[3] = {0, 0, 0};
+    int seen[5] = {0, 0, 0, 0, 0};
     int dataLine = 0;
     std::string text;
     for (int line = 1; std::getline(in, text); ++line) {
@@ -100,10 +164,19 @@ TraceShape readShapeSidecar(const std::string& path) {
             throw Error::inFile(path, dataLine ? dataLine : 1,
                                 std::string("shape sidecar lacks ") + names[i] +
                                     " (expected a line like `layers=24 experts=32 top_k=4`)");
+    if (!shape.modelLayers.empty() && shape.modelLayers.size() != static_cast<size_t>(shape.layers))
+        throw Error::inFile(path, dataLine,
+                            "model_layers names " + std::to_string(shape.modelLayers.size()) +
+                                " layers, the trace has " + std::to_string(shape.layers));
     if (shape.topK > shape.experts)
         throw Error::inFile(path, dataLine,
                             "top_k (" + std::to_string(shape.topK) + ") exceeds experts (" +
                                 std::to_string(shape.experts) + ")");
+    if (int64_t{shape.layers} * shape.topK > kMaxDimension)
+        throw Error::inFile(
+            path, dataLine,
+            "layers x top_k = " + std::to_string(int64_t{shape.layers} * shape.topK) +
+                " expert ids per token, more than " + std::to_string(kMaxDimension));
     return shape;
 }
 
@@ -121,6 +194,7 @@ TraceShape resolveTraceShape(const std::string& tracePath, const TraceShapeOverr
                                     "`layers=24 experts=32 top_k=4`");
         shape = readShapeSidecar(sidecar);
     }
+    if (override.layers && *override.layers != shape.layers) shape.modelLayers.clear();
     if (override.layers) shape.layers = *override.layers;
     if (override.experts) shape.experts = *override.experts;
     if (override.topK) shape.topK = *override.topK;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace moe {
 
@@ -12,6 +13,13 @@ struct TraceShape {
     int layers = 0;
     int experts = 0;
     int topK = 0;
+    // The model's numbers of the trace's layers when they are not 0.. (a recording of an MoE
+    // model whose dense layers were left out); empty otherwise. Sidecar key model_layers=1,2,3.
+    std::vector<int> modelLayers;
+    // Tokens of each step the recording ran, in the trace's line order (`import` of a
+    // recording whose sequences never span steps); empty otherwise. Sidecar key step_tokens=.
+    // Replayed with --batching recorded.
+    std::vector<int64_t> stepTokens;
 
     int idsPerToken() const { return layers * topK; }
     bool operator==(const TraceShape&) const = default;
@@ -28,7 +36,9 @@ struct TraceShapeOverride {
 // after its ".gz" is dropped.
 std::string shapeSidecarPath(const std::string& tracePath);
 
-// Parses a sidecar: one line `layers=24 experts=32 top_k=4` (keys in any order).
+// Parses a sidecar: one line `layers=24 experts=32 top_k=4` (keys in any order), optionally
+// with `model_layers=1,2,3` (one distinct number >= 0 per layer) and `step_tokens=7,3`
+// (tokens per recorded step, each >= 1).
 // Throws moe::Error naming the sidecar and the problem.
 TraceShape readShapeSidecar(const std::string& sidecarPath);
 

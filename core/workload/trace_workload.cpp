@@ -1,4 +1,4 @@
-// The three batchings over one trace. Every mode gathers the step's tokens as pointers to
+// The four batchings over one trace. Every mode gathers the step's tokens as pointers to
 // token-major rows, then fillStep() transposes them into the layer-major layout of Step.
 #include "core/workload/trace_workload.h"
 
@@ -16,12 +16,18 @@ TraceWorkload::TraceWorkload(const TraceWorkloadOptions& options)
     if (options_.batching == Batching::Continuous && options_.batch < 1)
         throw Error("batch (sequences in flight) must be at least 1, got " +
                     std::to_string(options_.batch));
+    if (options_.batching == Batching::Recorded && options_.shape.stepTokens.empty())
+        throw Error(options_.path +
+                    ": no recorded steps to replay (its .shape sidecar has no step_tokens=; "
+                    "`import` writes them for recordings whose sequences never span steps): "
+                    "use --batching tokens, sequence or continuous");
     if (options_.maxSteps < 0)
         throw Error("max steps must be 0 (no limit) or more, got " +
                     std::to_string(options_.maxSteps));
     shape_.layers = options_.shape.layers;
     shape_.experts = options_.shape.experts;
     shape_.topK = options_.shape.topK;
+    shape_.modelLayers = options_.shape.modelLayers;
     shape_.hasSequenceIds = true;
     shape_.hasPositions = true;
     idsPerToken_ = options_.shape.idsPerToken();
@@ -29,11 +35,42 @@ TraceWorkload::TraceWorkload(const TraceWorkloadOptions& options)
         staged_.reserve(static_cast<size_t>(options_.tokensPerStep) * idsPerToken_);
 }
 
+// The recorded steps: step s is the next stepTokens[s] lines, and the file ends with the last.
+bool TraceWorkload::gatherRecorded() {
+    const auto& sizes = options_.shape.stepTokens;
+    TraceRecord record;
+    if (stepIndex_ >= static_cast<int64_t>(sizes.size())) {
+        if (reader_.next(record))
+            throw Error::inFile(options_.path, record.line,
+                                "more tokens than the " + std::to_string(sizes.size()) +
+                                    " recorded steps of its .shape (step_tokens=) hold");
+        return false;
+    }
+    const int64_t want = sizes[static_cast<size_t>(stepIndex_)];
+    staged_.clear();
+    int64_t count = 0;
+    for (; count < want && reader_.next(record); ++count) {
+        staged_.insert(staged_.end(), record.experts.begin(), record.experts.end());
+        sequenceIds_.push_back(record.sequenceId);
+        positions_.push_back(record.position);
+    }
+    if (count < want)
+        throw Error::inFile(options_.path, reader_.linesRead(),
+                            "ends inside recorded step " + std::to_string(stepIndex_) + " (" +
+                                std::to_string(count) + " of its " + std::to_string(want) +
+                                " tokens; .shape step_tokens=)");
+    for (int64_t t = 0; t < count; ++t)
+        rows_.push_back(staged_.data() + static_cast<size_t>(t) * idsPerToken_);
+    return true;
+}
+
 std::string TraceWorkload::describe() const {
     std::string text = "trace:" + options_.path + " (" + batchingName(options_.batching);
     if (options_.batching == Batching::Tokens)
         text += ", T=" + std::to_string(options_.tokensPerStep);
     if (options_.batching == Batching::Continuous) text += ", B=" + std::to_string(options_.batch);
+    if (options_.batching == Batching::Recorded)
+        text += ", " + std::to_string(options_.shape.stepTokens.size()) + " steps";
     if (options_.maxSteps > 0) text += ", max " + std::to_string(options_.maxSteps) + " steps";
     return text + ")";
 }
@@ -53,6 +90,9 @@ bool TraceWorkload::next(Step& step) {
             break;
         case Batching::Continuous:
             any = gatherContinuous();
+            break;
+        case Batching::Recorded:
+            any = gatherRecorded();
             break;
     }
     if (!any) return false;

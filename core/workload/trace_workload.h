@@ -43,6 +43,7 @@ private:
     bool gatherTokens();
     bool gatherSequence();
     bool gatherContinuous();
+    bool gatherRecorded();
     void addToken(const int32_t* row, int32_t sequenceId, int32_t position);
     void fillStep(Step& step);
 
@@ -54,8 +55,9 @@ private:
     int64_t stepIndex_ = 0;
     bool started_ = false;
 
-    // Tokens mode stages rows here; sequence mode reads into `sequence_`; continuous mode keeps
-    // one buffer per slot. Each step is then transposed from token-major rows into `experts_`.
+    // Tokens and recorded modes stage rows here; sequence mode reads into `sequence_`; continuous
+    // mode keeps one buffer per slot. Each step is then transposed from token-major rows into
+    // `experts_`.
     std::vector<int32_t> staged_;
     SequenceBuffer sequence_;
     std::vector<Slot> slots_;

@@ -249,6 +249,15 @@ TEST(TraceErrors, SidecarBadContents) {
         {"layers=24\nexperts=32 top_k=4\n", 2, "unexpected second shape line"},
         {"layers 24\n", 1, "expected key=value"},
         {"", 1, "lacks layers"},
+        {"layers=3 experts=8 top_k=2 model_layers=1,2\n", 1, "model_layers names 2 layers"},
+        {"layers=2 experts=8 top_k=2 model_layers=1,1\n", 1, "bad model_layers '1,1'"},
+        {"layers=2 experts=8 top_k=2 model_layers=1,-3\n", 1, "bad model_layers"},
+        {"layers=2 experts=8 top_k=2 model_layers=1,,2\n", 1, "bad model_layers"},
+        {"layers=2 experts=8 top_k=2 model_layers=1,2,\n", 1, "bad model_layers"},
+        {"layers=2 experts=8 top_k=2 model_layers=\n", 1, "bad model_layers"},
+        {"layers=2 experts=8 top_k=2 step_tokens=4,0\n", 1, "bad step_tokens '4,0'"},
+        {"layers=2 experts=8 top_k=2 step_tokens=4,x\n", 1, "bad step_tokens"},
+        {"layers=2 experts=8 top_k=2 step_tokens=99999999\n", 1, "beyond 16777216"},
     };
     for (const Case& c : cases) {
         dir.writePlain("t.shape", c.text);

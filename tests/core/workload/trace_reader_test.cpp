@@ -142,6 +142,20 @@ TEST(TraceShape, ReadsSidecarAndAppliesOverrides) {
     EXPECT_EQ(resolveTraceShape(trace, {12, std::nullopt, 2}), (TraceShape{12, 32, 2}));
 }
 
+// A trace imported from a recording that left dense layers out keeps the model's numbers;
+// overriding the layer count drops them, since they would no longer match.
+TEST(TraceShape, SidecarCarriesTheModelsLayerNumbers) {
+    test::ScratchDir dir;
+    const auto trace = dir.writePlain("t.tsv.gz", "");
+    dir.writePlain("t.shape", "layers=3 experts=8 top_k=2 model_layers=1,2,5 step_tokens=7,1,7\n");
+    const TraceShape shape = resolveTraceShape(trace, {});
+    EXPECT_EQ(shape.modelLayers, (std::vector<int>{1, 2, 5}));
+    EXPECT_EQ(shape.stepTokens, (std::vector<int64_t>{7, 1, 7}));
+    EXPECT_TRUE(resolveTraceShape(trace, {2, std::nullopt, std::nullopt}).modelLayers.empty());
+    EXPECT_EQ(resolveTraceShape(trace, {3, std::nullopt, std::nullopt}).modelLayers,
+              (std::vector<int>{1, 2, 5}));
+}
+
 TEST(TraceShape, FullOverrideNeedsNoSidecar) {
     test::ScratchDir dir;
     const auto trace = dir.writePlain("t.tsv", "");

@@ -1,4 +1,4 @@
-// The three batchings over a small hand-made trace, step by step, plus continuous batching's
+// The four batchings over a small hand-made trace, step by step, plus continuous batching's
 // replacement order and the maxSteps limit.
 #include "core/workload/trace_workload.h"
 
@@ -77,11 +77,12 @@ void expectStep(const Step& step, int64_t index, const std::vector<int>& tokens)
 }
 
 std::vector<std::vector<int>> run(Batching batching, int tokensPerStep, int batch,
-                                  int64_t maxSteps = 0) {
+                                  int64_t maxSteps = 0, std::vector<int64_t> stepTokens = {}) {
     test::ScratchDir dir;
     TraceWorkloadOptions o;
     o.path = dir.writeGzip("hand.tsv.gz", handMadeTrace());
     o.shape = kShape;
+    o.shape.stepTokens = std::move(stepTokens);
     o.batching = batching;
     o.tokensPerStep = tokensPerStep;
     o.batch = batch;
@@ -135,6 +136,47 @@ TEST(TraceBatching, ContinuousWithOneSlotIsSequentialOneTokenSteps) {
 
 TEST(TraceBatching, ContinuousWithMoreSlotsThanSequences) {
     EXPECT_EQ(run(Batching::Continuous, 0, 64), (Steps{{0, 3, 4, 6}, {1, 5, 7}, {2}}));
+}
+
+// The steps a recording ran, from the sidecar: file order cut at the recorded sizes.
+TEST(TraceBatching, RecordedModeReplaysTheSidecarsSteps) {
+    EXPECT_EQ(run(Batching::Recorded, 0, 0, 0, {3, 1, 4}), (Steps{{0, 1, 2}, {3}, {4, 5, 6, 7}}));
+    EXPECT_EQ(run(Batching::Recorded, 0, 0, 2, {2, 6}), (Steps{{0, 1}, {2, 3, 4, 5, 6, 7}}));
+}
+
+TEST(TraceBatching, RecordedModeRefusesStepsThatDoNotMatchTheTrace) {
+    test::ScratchDir dir;
+    TraceWorkloadOptions o;
+    o.path = dir.writeGzip("hand.tsv.gz", handMadeTrace());
+    o.shape = kShape;
+    o.batching = Batching::Recorded;
+    EXPECT_THROW(TraceWorkload{o}, Error) << "no recorded steps";
+    Step step;
+    o.shape.stepTokens = {3, 6};  // 9 tokens, the trace has 8
+    TraceWorkload shortTrace(o);
+    ASSERT_TRUE(shortTrace.next(step));
+    try {
+        shortTrace.next(step);
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.file(), o.path);
+        EXPECT_NE(std::string(e.what()).find("ends inside recorded step 1 (5 of its 6"),
+                  std::string::npos)
+            << e.what();
+    }
+    o.shape.stepTokens = {3, 4};  // 7 tokens: line 8 is left over
+    TraceWorkload longTrace(o);
+    ASSERT_TRUE(longTrace.next(step));
+    ASSERT_TRUE(longTrace.next(step));
+    try {
+        longTrace.next(step);
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.line(), 8);
+        EXPECT_NE(std::string(e.what()).find("more tokens than the 2 recorded steps"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(TraceBatching, MaxStepsEndsEarly) {

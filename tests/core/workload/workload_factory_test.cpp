@@ -46,7 +46,9 @@ TEST(WorkloadFactory, ParsesBatchingNames) {
     EXPECT_EQ(parseBatching("tokens"), Batching::Tokens);
     EXPECT_EQ(parseBatching("sequence"), Batching::Sequence);
     EXPECT_EQ(parseBatching("continuous"), Batching::Continuous);
-    expectErrorMentioning([] { parseBatching("static"); }, "tokens, sequence or continuous");
+    EXPECT_EQ(parseBatching("recorded"), Batching::Recorded);
+    expectErrorMentioning([] { parseBatching("static"); },
+                          "tokens, sequence, continuous or recorded");
 }
 
 TEST(WorkloadFactory, SyntheticSpecDefaultsAndKeys) {

@@ -241,6 +241,8 @@ def main():
 
     # SGLang's older recorder: a CSV per rank and dump, header layer_id,expert_id,count (the
     # csv module, as SGLang's writer used); two dumps (timestamps) of two ranks, layer 0 dense.
+    # Each rank's tokens take TOPK distinct experts in every MoE layer, so every MoE layer of a
+    # dump counts tokens x TOPK pairs, as a real recording does.
     cdir = os.path.join(HERE, "sglang_csv")
     os.makedirs(cdir, exist_ok=True)
     dumps = []
@@ -248,7 +250,9 @@ def main():
         total = np.zeros((LAYERS, EXPERTS), dtype=np.int64)
         for rank in range(2):
             counts = np.zeros((LAYERS, EXPERTS), dtype=np.int64)
-            counts[1:] = rng.integers(0, 50, size=(LAYERS - 1, EXPERTS))
+            for _ in range(int(rng.integers(20, 40))):
+                for l in range(1, LAYERS):
+                    counts[l, rng.choice(EXPERTS, size=TOPK, replace=False)] += 1
             total += counts
             name = f"expert_distribution_rank{rank}_timestamp{stamp}.csv"
             with open(os.path.join(cdir, name), "w", newline="") as f:
