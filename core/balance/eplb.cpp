@@ -126,6 +126,12 @@ void checkShape(const Shape& s) {
          std::to_string(s.P) + " slots are not a multiple of " + std::to_string(s.gpus) + " GPUs");
     need(s.P >= s.E,
          std::to_string(s.P) + " slots cannot hold " + std::to_string(s.E) + " experts");
+    // More slots than experts on every GPU only adds copies of an expert to a GPU that has it;
+    // the bound also keeps a typo (slots=100000000) from allocating gigabytes of maps.
+    need(int64_t{s.P} <= int64_t{s.E} * s.gpus,
+         std::to_string(s.P) + " slots for " + std::to_string(s.E) + " experts on " +
+             std::to_string(s.gpus) + " GPUs: at most experts x GPUs (" +
+             std::to_string(int64_t{s.E} * s.gpus) + ") make sense");
 }
 
 }  // namespace

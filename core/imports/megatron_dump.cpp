@@ -185,6 +185,21 @@ ImportedRouting readRouterTrace(const std::vector<std::string>& files) {
     return r;
 }
 
+// Every iteration becomes a row of all layers' counts, zeros where a layer is missing. A few
+// lines with distinct iterations and distinct layers would make that table quadratic in the
+// input, so the zeros filled in may not outnumber the counts given by more than 64 to 1.
+template <typename Table>
+void checkDenseSize(const std::string& file, const Table& table, size_t layers) {
+    std::vector<int64_t> iters;
+    for (const auto& entry : table)
+        if (iters.empty() || iters.back() != entry.first.first) iters.push_back(entry.first.first);
+    const uint64_t dense = iters.size() * layers, given = table.size();
+    if (dense > (uint64_t{1} << 12) && dense > 64 * given)
+        throw Error(file + ": " + std::to_string(iters.size()) + " iterations x " +
+                    std::to_string(layers) + " layers, but only " + std::to_string(given) +
+                    " (iteration, layer) records: too sparse to be a tokens-per-expert dump");
+}
+
 ImportedRouting readTokensPerExpert(const std::vector<std::string>& files) {
     ImportedRouting r;
     r.format = "megatron tokens per expert";
@@ -206,13 +221,16 @@ ImportedRouting readTokensPerExpert(const std::vector<std::string>& files) {
                 for (int i = 0; i < local; ++i) {
                     if (!mb[i].is_number_integer() || mb[i].get<int64_t>() < 0)
                         throw Error::inFile(l.file, l.number, "a count is not an integer >= 0");
-                    counts[rank * local + i] += mb[i].get<int64_t>();
+                    if (__builtin_add_overflow(counts[rank * local + i], mb[i].get<int64_t>(),
+                                               &counts[rank * local + i]))
+                        throw Error::inFile(l.file, l.number, "the counts overflow 64 bits");
                 }
             }
         });
     if (table.empty()) throw Error(files.front() + ": no decoder counts");
     r.experts = static_cast<int>(files.size()) * local;
     r.layers = layersOf(table);
+    checkDenseSize(files.front(), table, r.layers.size());
     for (auto it = table.begin(); it != table.end();
          it = table.upper_bound({it->first.first, INT64_MAX})) {
         std::vector<int64_t> loads;

@@ -4,10 +4,10 @@
 #include "core/imports/npy_file.h"
 
 #include <bit>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <regex>
 
 #include "core/common/error.h"
 #include "core/imports/binary_util.h"
@@ -29,26 +29,60 @@ int elementSize(const std::string& d) {
     return 0;
 }
 
+// Where the value of `'key':` starts (spaces allowed around the colon), or npos. A scanner
+// rather than std::regex: libstdc++'s regex recurses once per character, and a header of 60 KB
+// (the format allows 4 GB) overflowed the stack.
+size_t valueOf(const std::string& header, const std::string& key) {
+    const std::string quoted = "'" + key + "'";
+    auto skipSpace = [&](size_t p) {
+        while (p < header.size() && std::isspace(static_cast<unsigned char>(header[p]))) ++p;
+        return p;
+    };
+    for (size_t at = header.find(quoted); at != std::string::npos;
+         at = header.find(quoted, at + 1)) {
+        const size_t colon = skipSpace(at + quoted.size());
+        if (colon < header.size() && header[colon] == ':') return skipSpace(colon + 1);
+    }
+    return std::string::npos;
+}
+
+// 'descr': '<i4' -> byte order and dtype ("i4"); false when it is not of that form.
+bool parseDescr(const std::string& header, size_t p, char& order, std::string& dtype) {
+    if (p == std::string::npos || p + 3 >= header.size() || header[p] != '\'') return false;
+    order = header[p + 1];
+    size_t q = p + 3;
+    while (q < header.size() && std::isdigit(static_cast<unsigned char>(header[q]))) ++q;
+    if (!std::strchr("<>|=", order) || !std::isalpha(static_cast<unsigned char>(header[p + 2])) ||
+        q == p + 3 || q >= header.size() || header[q] != '\'')
+        return false;
+    dtype = header.substr(p + 2, q - p - 2);
+    return true;
+}
+
 void parseHeader(const std::string& header, NpyArray& a) {
     auto fail = [&](const std::string& why) {
         throw Error(a.path + ": npy header " + why + " (header: " + header.substr(0, 120) + ")");
     };
-    std::smatch m;
-    if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([<>|=])([a-zA-Z])(\d+)')")))
-        fail("has no 'descr'");
-    if (m[1] == ">") fail("names a big-endian dtype");
-    a.dtype = m[2].str() + m[3].str();
+    char order = 0;
+    if (!parseDescr(header, valueOf(header, "descr"), order, a.dtype)) fail("has no 'descr'");
+    if (order == '>') fail("names a big-endian dtype");
     if (elementSize(a.dtype) == 0) fail("names dtype " + a.dtype + ", not an integer or float");
-    if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
+    const size_t fortran = valueOf(header, "fortran_order");
+    if (fortran != std::string::npos && header.compare(fortran, 4, "True") == 0)
+        fail("says Fortran order; save the array in C order");
+    if (fortran == std::string::npos || header.compare(fortran, 5, "False") != 0)
         fail("has no 'fortran_order'");
-    if (m[1] == "True") fail("says Fortran order; save the array in C order");
-    if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
+    const size_t open = valueOf(header, "shape");
+    const size_t close = open == std::string::npos ? open : header.find(')', open);
+    if (open == std::string::npos || header[open] != '(' || close == std::string::npos)
         fail("has no 'shape'");
-    const std::string dims = m[1];
-    static const std::regex number(R"(\d+)");
-    for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-        if (it->str().size() > 12) fail("has a dimension too large");
-        a.shape.push_back(std::stoll(it->str()));
+    // Every run of digits between the parentheses is a dimension ("(7, 24, 4)", "(3L,)").
+    for (size_t p = open + 1; p < close;) {
+        size_t q = p;
+        while (q < close && std::isdigit(static_cast<unsigned char>(header[q]))) ++q;
+        if (q - p > 12) fail("has a dimension too large");
+        if (q > p) a.shape.push_back(std::stoll(header.substr(p, q - p)));
+        p = q > p ? q : p + 1;
     }
 }
 
@@ -180,8 +214,8 @@ NpyArray readNpy(const std::string& path) {
     std::string header(headerLength, '\0');
     if (!in.read(header.data(), headerLength)) throw Error(path + ": ends inside the npy header");
     parseHeader(header, a);
-    const int64_t n = a.elements();
-    const int64_t bytes = n == INT64_MAX ? INT64_MAX : n * elementSize(a.dtype);
+    int64_t bytes = INT64_MAX;  // saturated: a shape whose byte count overflows 64 bits
+    if (__builtin_mul_overflow(a.elements(), elementSize(a.dtype), &bytes)) bytes = INT64_MAX;
     const std::streampos start = in.tellg();
     in.seekg(0, std::ios::end);
     const int64_t available = static_cast<int64_t>(in.tellg() - start);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/common/error.h"
 
@@ -137,6 +138,7 @@ private:
     std::vector<size_t> marks_;
     std::unordered_map<uint64_t, PickleRef> memo_;
     std::unordered_map<const PickleValue*, int> depth_;
+    std::unordered_set<const PickleValue*> sealed_;  // containers already inside another
 };
 
 std::string Unpickler::line() {
@@ -166,7 +168,13 @@ std::vector<PickleRef> Unpickler::popToMark() {
     return items;
 }
 
+// A child is complete when it goes into a container (the pickler writes every item before the
+// opcode that adds it), so from then on it is sealed: adding to it later is refused. That is
+// what makes cycles impossible (a list appended to itself through the memo would otherwise be a
+// ring of shared_ptrs that is never freed) and keeps every depth below final.
 void Unpickler::nest(PickleValue& container, const PickleRef& child) {
+    if (child.get() == &container) fail("a container holding itself");
+    sealed_.insert(child.get());
     const auto it = depth_.find(child.get());
     const int d = (it == depth_.end() ? 0 : it->second) + 1;
     int& mine = depth_[&container];
@@ -271,6 +279,8 @@ void Unpickler::append(unsigned char op) {
     const PickleRef list = pop();
     if (list->kind != PickleValue::Kind::List)
         fail("APPEND to a " + std::string(PickleValue::kindName(list->kind)));
+    if (sealed_.count(list.get()))
+        fail("APPEND to a list already inside another container (a cycle?)");
     for (auto& item : items) {
         nest(*list, item);
         list->items.push_back(std::move(item));
@@ -291,6 +301,8 @@ void Unpickler::setItems(unsigned char op) {
     const PickleRef dict = pop();
     if (dict->kind != PickleValue::Kind::Dict)
         fail("SETITEM on a " + std::string(PickleValue::kindName(dict->kind)));
+    if (sealed_.count(dict.get()))
+        fail("SETITEM on a dict already inside another container (a cycle?)");
     for (size_t i = 0; i < kv.size(); i += 2) {
         nest(*dict, kv[i + 1]);
         dict->entries.emplace_back(kv[i], kv[i + 1]);

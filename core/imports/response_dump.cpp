@@ -105,7 +105,9 @@ Response readResponse(object& o, const JsonLine& line) {
         // SGLang returns the routing of all tokens but the last (which no forward pass read).
         if (r.promptTokens < 0 || r.completionTokens < 0)
             line.fail("meta_info has routed_experts but no prompt_tokens and completion_tokens");
-        r.tokens = r.promptTokens + r.completionTokens - 1;
+        // Both are the file's numbers: their sum must not overflow on the way to a count.
+        if (__builtin_add_overflow(r.promptTokens, r.completionTokens - 1, &r.tokens))
+            line.fail("prompt_tokens + completion_tokens overflows 64 bits");
         if (r.tokens <= 0 || r.ids.size() % static_cast<size_t>(r.tokens) != 0)
             line.fail(std::to_string(r.ids.size()) + " expert ids do not split into " +
                       std::to_string(r.tokens) + " tokens");

@@ -75,8 +75,12 @@ NpyArray tensorOf(const std::string& path, const std::string& name, const nlohma
         return fail("has data_offsets that are not sizes");
     const uint64_t begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
     const int64_t n = a.elements();
+    // The byte count must not wrap: shape [2^40, 2^21] of F64 is 2^64 bytes, which wrapped to 0
+    // and passed for an empty range.
+    uint64_t bytes = 0;
     if (begin > end || end > data.size() || n == INT64_MAX ||
-        static_cast<uint64_t>(n) * dtype->second.second != end - begin)
+        __builtin_mul_overflow(static_cast<uint64_t>(n), uint64_t(dtype->second.second), &bytes) ||
+        bytes != end - begin)
         return fail("has bytes " + std::to_string(begin) + ".." + std::to_string(end) +
                     " that do not match its shape inside " + std::to_string(data.size()) +
                     " bytes of data");

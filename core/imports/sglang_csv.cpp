@@ -60,6 +60,21 @@ void readFile(const std::string& path, Table& table) {
     }
 }
 
+// The dense loads the rows name (steps x kept layers x experts) must be justified by the rows
+// themselves: a few rows naming expert 1000000 over many layers would otherwise ask for
+// gigabytes. Sparse dumps are fine up to 64 cells per row (or 65536 cells in all).
+void checkDenseSize(const ImportedRouting& r, const Table& table) {
+    uint64_t rows = 0;
+    for (const auto& [time, counts] : table) rows += counts.size();
+    const uint64_t cells =
+        table.size() * r.layers.size() * static_cast<uint64_t>(std::max(r.experts, 0));
+    if (cells > (uint64_t{1} << 16) && cells > 64 * rows)
+        throw Error(r.files.front() + ": expert ids up to " + std::to_string(r.experts - 1) +
+                    " over " + std::to_string(r.layers.size()) + " layers make " +
+                    std::to_string(cells) + " counts, but the files give only " +
+                    std::to_string(rows) + " rows");
+}
+
 }  // namespace
 
 bool isSglangCsv(const std::string& path) {
@@ -83,6 +98,7 @@ ImportedRouting readSglangCsv(const std::vector<std::string>& files) {
     for (const auto& [l, counted] : layers)
         if (counted) r.layers.push_back(l);
     if (r.layers.empty()) throw Error(files.front() + ": no layer counts any token");
+    checkDenseSize(r, table);
     for (const auto& [time, counts] : table) {
         std::vector<int64_t> loads(r.layers.size() * static_cast<size_t>(r.experts), 0);
         for (const auto& [key, c] : counts) {

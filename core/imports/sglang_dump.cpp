@@ -97,6 +97,10 @@ ImportedRouting readStat(const TorchFile& f) {
 // The physical-to-logical map [layers, physical] every per-rank file carries.
 std::vector<int64_t> physicalMap(const TorchFile& f, std::vector<int64_t>& shape) {
     std::vector<int64_t> map = integers(f, f.root(), "last_physical_to_logical_map", 2, shape);
+    // logicalExperts() takes the largest entry: an empty map has none.
+    if (map.empty())
+        throw Error(f.path() + ": last_physical_to_logical_map is empty (" +
+                    std::to_string(shape[0]) + " layers x " + std::to_string(shape[1]) + " slots)");
     for (int64_t e : map)
         if (e < 0 || e >= shape[1])
             throw Error(f.path() + ": last_physical_to_logical_map names expert " +
@@ -141,7 +145,11 @@ ImportedRouting readPerPass(const PerRankFiles& in) {
             loads.resize(static_cast<size_t>(L) * r.experts, 0);
             for (int64_t l = 0; l < L; ++l)
                 for (int64_t s = 0; s < S; ++s)
-                    loads[l * r.experts + in.map[l * S + s]] += phys[l * S + s];
+                    if (__builtin_add_overflow(loads[l * r.experts + in.map[l * S + s]],
+                                               phys[l * S + s],
+                                               &loads[l * r.experts + in.map[l * S + s]]))
+                        throw Error(f->path() + ": global_physical_count of pass " +
+                                    std::to_string(id) + " overflows 64 bits");
         }
     }
     for (auto& [id, loads] : passes) r.stepLoads.push_back(std::move(loads));
@@ -196,8 +204,13 @@ TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRan
     p.positions = intList(f, field(f, rec, "positions", Kind::List), "positions");
     if (const PickleValue* lens = rec.find("extend_seq_lens"); lens && lens->kind == Kind::List)
         p.sequenceLengths = intList(f, *lens, "extend_seq_lens");
+    // Each length is the file's number: a negative one (or a sum that wraps) could still
+    // sum to the token count and then walk past the tokens.
     int64_t sum = 0;
-    for (int64_t n : p.sequenceLengths) sum += n;
+    for (int64_t n : p.sequenceLengths)
+        if (n < 0 || __builtin_add_overflow(sum, n, &sum))
+            throw Error(f.path() + ": pass " + std::to_string(p.id) +
+                        " has extend_seq_lens that are not counts of tokens");
     if (static_cast<int64_t>(p.inputIds.size()) != p.tokens ||
         static_cast<int64_t>(p.positions.size()) != p.tokens ||
         (!p.sequenceLengths.empty() && sum != p.tokens))

@@ -90,7 +90,12 @@ const std::vector<char>& TorchFile::storage(const PickledTensor& t, const std::s
     if (!zip_.has(entry))
         throw Error(path() + ": tensor '" + what + "' has no storage entry " + entry);
     std::vector<char> bytes = zip_.read(entry, kMaxStorageBytes);
-    if (bytes.size() != static_cast<uint64_t>(t.storageSize) * t.elementSize)
+    // Checked without wrapping: 2^61 int64 elements is 2^64 bytes, which wrapped to 0 and let
+    // an empty entry pass for a storage that every view then read far outside of.
+    uint64_t claimed = 0;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(t.storageSize),
+                               static_cast<uint64_t>(t.elementSize), &claimed) ||
+        bytes.size() != claimed)
         throw Error(path() + ": tensor '" + what + "': storage " + entry + " holds " +
                     std::to_string(bytes.size()) + " bytes, its header says " +
                     std::to_string(t.storageSize) + " " + t.dtype + " elements");

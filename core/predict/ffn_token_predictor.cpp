@@ -87,7 +87,11 @@ void FfnTokenOptions::validate() const {
     auto need = [](bool ok, const std::string& what) {
         if (!ok) throw Error("t2e_ffn: " + what);
     };
-    need(hidden1 >= 1 && hidden2 >= 1, "hidden sizes must be >= 1");
+    // Bounded as the LSTM's hidden size is: the nets are built per layer at once, and
+    // hidden1=400000000 in a spec asked for gigabytes of weights.
+    need(hidden1 >= 1 && hidden2 >= 1 && hidden1 <= 4096 && hidden2 <= 4096,
+         "hidden sizes must be in 1..4096, got " + std::to_string(hidden1) + " and " +
+             std::to_string(hidden2));
     need(learningRate > 0 && learningRate < 1, "lr must be in (0, 1)");
     need(batch >= 1, "batch must be >= 1");
     need(epochsPerStep >= 1, "epochs must be >= 1");

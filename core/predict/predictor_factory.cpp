@@ -36,10 +36,10 @@ public:
             const auto eq = item.find('=');
             if (item.empty() || eq == 0)
                 throw Error("predictor '" + spec + "': expected KEY=VALUE, got '" + item + "'");
-            if (eq == std::string::npos)
-                values_[item] = "";
-            else
-                values_[item.substr(0, eq)] = item.substr(eq + 1);
+            // A key given twice is a typo (window=1,window=2): which one was meant is unknown.
+            const std::string key = item.substr(0, eq);
+            if (!values_.emplace(key, eq == std::string::npos ? "" : item.substr(eq + 1)).second)
+                throw Error("predictor '" + spec + "': key '" + key + "' given twice");
             if (comma == std::string::npos) break;
             start = comma + 1;
         }

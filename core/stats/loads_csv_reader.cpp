@@ -2,6 +2,7 @@
 #include "core/stats/loads_csv_reader.h"
 
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <vector>
@@ -22,6 +23,19 @@ std::vector<std::string> split(const std::string& line) {
             start = i + 1;
         }
     return out;
+}
+
+// The dense matrix the rows name must be justified by the rows themselves: one row naming
+// layer 100000 and expert 1000000 would otherwise ask for 800 GB. Sparse files are fine up
+// to 64 cells per row given (or 65536 cells in all).
+void checkMatrixSize(const std::string& path, int layers, int experts, size_t rows) {
+    const uint64_t cells = static_cast<uint64_t>(layers) * static_cast<uint64_t>(experts);
+    if (cells > (uint64_t{1} << 16) && cells > 64 * static_cast<uint64_t>(rows))
+        throw Error::inFile(path, 0,
+                            "ids up to layer " + std::to_string(layers - 1) + " and expert " +
+                                std::to_string(experts - 1) + " make a " + std::to_string(cells) +
+                                "-cell matrix, but the file gives only " + std::to_string(rows) +
+                                " (layer, expert) rows");
 }
 }  // namespace
 
@@ -60,11 +74,16 @@ LoadMatrix readLoadsCsv(const std::string& path) {
         if (v[off] > 100000 || v[off + 1] > 1000000)
             throw Error::inFile(path, n, "layer or expert id implausibly large");
         const int l = static_cast<int>(v[off]), e = static_cast<int>(v[off + 1]);
-        sums[{l, e}] += v[off + 2];
+        int64_t& sum = sums[{l, e}];
+        if (__builtin_add_overflow(sum, v[off + 2], &sum))
+            throw Error::inFile(path, n,
+                                "the tokens of layer " + std::to_string(l) + ", expert " +
+                                    std::to_string(e) + " overflow 64 bits");
         layers = std::max(layers, l + 1);
         experts = std::max(experts, e + 1);
     }
     if (sums.empty()) throw Error::inFile(path, 0, "no load rows");
+    checkMatrixSize(path, layers, experts, sums.size());
     LoadMatrix m(layers, experts);
     for (const auto& [key, tokens] : sums) m.at(key.first, key.second) = tokens;
     return m;

@@ -3,6 +3,7 @@
 // forward together read the run step by step without sorting 24M rows.
 #include "core/store/run_reader.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "core/common/error.h"
@@ -11,7 +12,18 @@
 
 namespace moe::store {
 
-RunReader::RunReader(SqliteConnection& db, RunRecord run) : db_(db), run_(std::move(run)) {}
+RunReader::RunReader(SqliteConnection& db, RunRecord run) : db_(db), run_(std::move(run)) {
+    // The run's shape sizes every array decoded below and the statements opened per layer; it
+    // is the file's word, so a damaged row must be a message, not gigabytes of allocation.
+    const auto bad = [](int v) { return v < 0 || v > (1 << 20); };
+    if (bad(run_.layers) || bad(run_.experts) || bad(run_.ranks) ||
+        int64_t{run_.layers} * std::max(run_.experts, run_.ranks) > (int64_t{1} << 24))
+        throw Error::inFile(db_.path(), 0,
+                            "the database is damaged: run " + std::to_string(run_.id) + " has " +
+                                std::to_string(run_.layers) + " layers, " +
+                                std::to_string(run_.experts) + " experts and " +
+                                std::to_string(run_.ranks) + " ranks");
+}
 
 void RunReader::damaged(const char* table, int layer, int64_t step) const {
     throw Error::inFile(db_.path(), 0,

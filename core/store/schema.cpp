@@ -221,6 +221,12 @@ void migrate(SqliteConnection& db, int target) {
                                 ", newer than this build understands (version " +
                                 std::to_string(kSchemaVersion) +
                                 "); open it with a newer moe-workbench");
+    // user_version is any 32-bit number in the file's header; a damaged header must not index
+    // the migrations with it.
+    if (version < 0)
+        throw Error::inFile(db.path(), 0,
+                            "the database has schema version " + std::to_string(version) +
+                                ", which no moe-workbench writes (a damaged header?)");
     if (version >= target) return;
     if (db.readOnly())
         throw Error::inFile(db.path(), 0,

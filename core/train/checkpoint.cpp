@@ -45,6 +45,7 @@ public:
                                 "checkpoint truncated: " + std::to_string(data_.size()) +
                                     " bytes, ended while reading " + what + " at byte " +
                                     std::to_string(pos_));
+        if (n == 0) return;  // an empty array's data() may be null, which memcpy must not see
         std::memcpy(p, data_.data() + pos_, n);
         pos_ += n;
     }
@@ -54,21 +55,32 @@ public:
         bytes(&v, sizeof v, what);
         return v;
     }
-    uint64_t count(const char* what) {
+    // A stored length of items of `itemBytes` each. Checked against the bytes left in the
+    // file before the caller allocates: a damaged length field (2^33, say) must not become a
+    // 32 GB allocation.
+    uint64_t count(const char* what, uint64_t itemBytes) {
         const uint64_t n = value<uint64_t>(what);
+        const uint64_t left = data_.size() - pos_;
         if (n > kMaxCount)
             throw Error::inFile(path_, 0,
                                 std::string("checkpoint damaged: impossible length of ") + what +
                                     " at byte " + std::to_string(pos_ - 8));
+        if (n * itemBytes > left)
+            throw Error::inFile(path_, 0,
+                                std::string("checkpoint truncated or damaged: ") + what +
+                                    " of length " + std::to_string(n) + " at byte " +
+                                    std::to_string(pos_ - 8) + " needs " +
+                                    std::to_string(n * itemBytes) + " bytes, " +
+                                    std::to_string(left) + " are left");
         return n;
     }
     std::string text(const char* what) {
-        std::string s(count(what), '\0');
+        std::string s(count(what, 1), '\0');
         bytes(s.data(), s.size(), what);
         return s;
     }
     std::vector<float> floats(const char* what) {
-        std::vector<float> v(count(what));
+        std::vector<float> v(count(what, sizeof(float)));
         bytes(v.data(), v.size() * sizeof(float), what);
         return v;
     }
@@ -194,7 +206,7 @@ CheckpointData readCheckpoint(const std::string& path) {
     d.step = r.value<int64_t>("the step");
     d.samplerState = r.value<uint64_t>("the sampler state");
     d.optimizerSteps = r.value<int64_t>("the optimizer step");
-    const uint64_t params = r.count("the parameter count");
+    const uint64_t params = r.count("the parameter count", 32);  // 4 lengths per parameter
     for (uint64_t i = 0; i < params; ++i) {
         d.names.push_back(r.text("a parameter name"));
         d.values.push_back(r.floats("parameter values"));
@@ -206,7 +218,7 @@ CheckpointData readCheckpoint(const std::string& path) {
                 path, 0,
                 "checkpoint damaged: moments of " + d.names.back() + " do not match its size");
     }
-    const uint64_t blocks = r.count("the bias count");
+    const uint64_t blocks = r.count("the bias count", 8);
     for (uint64_t i = 0; i < blocks; ++i) d.bias.push_back(r.floats("selection biases"));
     char end[8] = {};
     r.bytes(end, sizeof end, "the end marker");

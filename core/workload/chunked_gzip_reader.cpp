@@ -55,8 +55,10 @@ std::string zlibReason(const char* message, const std::string& path) {
 
 }  // namespace
 
-ChunkedGzipReader::ChunkedGzipReader(std::string path, size_t chunkBytes)
-    : path_(std::move(path)), chunkBytes_(std::max<size_t>(chunkBytes, 64)) {
+ChunkedGzipReader::ChunkedGzipReader(std::string path, size_t chunkBytes, size_t maxLineBytes)
+    : path_(std::move(path)),
+      chunkBytes_(std::max<size_t>(chunkBytes, 64)),
+      maxLineBytes_(maxLineBytes) {
     checkFile(path_);
     gzFile gz = gzopen(path_.c_str(), "rb");
     if (!gz)
@@ -131,7 +133,11 @@ bool ChunkedGzipReader::fillChunk(Chunk& chunk, std::vector<char>& carry) {
             chunk.size = size;
             return size > 0;
         }
-        // A line longer than the chunk: grow and keep reading.
+        // A line longer than the chunk: grow and keep reading, up to the caller's bound (the
+        // chunk holds nothing but this one line).
+        if (maxLineBytes_ && size > maxLineBytes_)
+            throw std::runtime_error("a line longer than " + std::to_string(maxLineBytes_) +
+                                     " bytes without a newline; not a trace of this shape?");
         searchFrom = size;
         if (size == chunk.data.size()) chunk.data.resize(chunk.data.size() * 2);
     }

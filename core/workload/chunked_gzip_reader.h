@@ -21,7 +21,10 @@ public:
     // Opens `path` and starts decompressing. A name ending in ".gz" must start with the gzip
     // magic bytes (zlib would otherwise pass the bytes through silently); any other name is
     // read as is, compressed or not. Throws moe::Error (line 0) when the file cannot be read.
-    explicit ChunkedGzipReader(std::string path, size_t chunkBytes = size_t{1} << 20);
+    // `maxLineBytes` (0 = no limit) bounds one line: a longer one is an error at its line
+    // rather than a buffer as large as the file (or its inflated size: a gzip bomb).
+    explicit ChunkedGzipReader(std::string path, size_t chunkBytes = size_t{1} << 20,
+                               size_t maxLineBytes = 0);
     ~ChunkedGzipReader();
     ChunkedGzipReader(const ChunkedGzipReader&) = delete;
     ChunkedGzipReader& operator=(const ChunkedGzipReader&) = delete;
@@ -46,6 +49,7 @@ private:
 
     std::string path_;
     size_t chunkBytes_;
+    size_t maxLineBytes_;
     void* gz_ = nullptr;          // gzFile, kept opaque so zlib stays out of this header
     std::string pendingFailure_;  // producer only: stream error met after some good data
 

@@ -35,6 +35,13 @@ void validate(const SyntheticParams& p) {
             "must be greater than 0");
     require(p.burstLength >= 1, "burst_len", "must be at least 1 step");
     require(p.hiddenDim >= 0 && p.hiddenDim <= 65536, "hidden", "must be 0 (none) to 65536");
+    // The tables below are layers x experts (x hidden): bounded so that a typo in a spec is a
+    // message, not a multi-gigabyte allocation.
+    const int64_t cells = int64_t{p.layers} * p.experts;
+    require(cells <= (int64_t{1} << 24), "layers x experts",
+            "must be at most 16777216, got " + std::to_string(cells));
+    require(cells * std::max(p.hiddenDim, 1) <= (int64_t{1} << 28), "layers x experts x hidden",
+            "must be at most 268435456, got " + std::to_string(cells * std::max(p.hiddenDim, 1)));
     require(std::isfinite(p.hiddenNoise) && p.hiddenNoise >= 0, "hidden_noise",
             "must be 0 or more");
     const double most = maxSkewness(p.experts, p.topK);

@@ -2,6 +2,7 @@
 // no per-line allocation, so that parsing keeps pace with inflate on the other thread.
 #include "core/workload/trace_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/common/error.h"
@@ -53,10 +54,20 @@ std::string fieldText(const char* p, const char* end) {
     return text;
 }
 
+// The longest line worth reading for `shape`: seq, pos and the ids, each up to 10 digits, with
+// room to spare for separators; at least 1 MB. Computed before the shape is validated (the
+// order of constructor arguments is unspecified), so without idsPerToken()'s int product.
+size_t maxLineBytes(const TraceShape& shape) {
+    const int64_t ids = std::clamp<int64_t>(int64_t{shape.layers} * shape.topK, 0, 1 << 20);
+    return std::max<size_t>(size_t{1} << 20, 32 * static_cast<size_t>(ids + 2));
+}
+
 }  // namespace
 
 TraceReader::TraceReader(std::string path, const TraceShape& shape)
-    : path_(std::move(path)), shape_(shape), source_((validateTraceShape(shape, path_), path_)) {
+    : path_(std::move(path)),
+      shape_(shape),
+      source_((validateTraceShape(shape, path_), path_), size_t{1} << 20, maxLineBytes(shape)) {
     ids_.resize(static_cast<size_t>(shape_.idsPerToken()));
 }
 

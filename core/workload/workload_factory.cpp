@@ -96,12 +96,16 @@ SyntheticParams parseSyntheticSpec(const std::string& keyValues, const WorkloadO
     if (options.topK) p.topK = *options.topK;
     std::set<std::string> seen;
     size_t begin = 0;
-    while (begin <= keyValues.size()) {
+    // "synthetic:" alone takes every default; otherwise an empty item (skew=3,,drift=0.1) is a
+    // typo that a silent skip would hide, as the policy and predictor specs also say.
+    while (!keyValues.empty() && begin <= keyValues.size()) {
         size_t end = keyValues.find(',', begin);
         if (end == std::string::npos) end = keyValues.size();
         const std::string entry = keyValues.substr(begin, end - begin);
         begin = end + 1;
-        if (entry.empty()) continue;
+        if (entry.empty())
+            throw Error("synthetic workload: empty item in '" + keyValues +
+                        "' (expected key=value,key=value)");
         const size_t eq = entry.find('=');
         if (eq == std::string::npos)
             throw Error("synthetic workload: '" + entry + "' is not key=value");
@@ -110,6 +114,10 @@ SyntheticParams parseSyntheticSpec(const std::string& keyValues, const WorkloadO
             throw Error("synthetic workload: key '" + key + "' given twice");
         applySyntheticKey(p, key, entry.substr(eq + 1));
     }
+    // Checked here, before --max-steps replaces a value it finds not positive.
+    if (p.steps < 0)
+        throw Error("synthetic workload: steps must be 0 (unlimited) or more, got " +
+                    std::to_string(p.steps));
     if (options.maxSteps > 0)
         p.steps = p.steps > 0 ? std::min(p.steps, options.maxSteps) : options.maxSteps;
     return p;
