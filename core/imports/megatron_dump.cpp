@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
+#include "core/imports/json_int_lists.h"
 #include "core/imports/json_lines.h"
 
 namespace moe {
@@ -84,24 +85,18 @@ struct TraceRecord {
 // One line's top_indices, [[ids] per token], appended to `r` (every row the same width).
 void readTopIndices(simdjson::ondemand::value v, const JsonLine& line, TraceRecord& r) {
     simdjson::ondemand::array rows;
-    if (v.get_array().get(rows)) line.fail("'top_indices' is not a list");
-    for (simdjson::ondemand::value row : rows) {
-        simdjson::ondemand::array ids;
-        if (row.get_array().get(ids)) line.fail("a token's top_indices is not a list of ids");
-        int n = 0;
-        for (simdjson::ondemand::value e : ids) {
-            int64_t id = -1;
-            if (e.get_int64().get(id) || id < 0 || id > (1 << 20))
-                line.fail("an expert id is not a count >= 0");
-            r.ids.push_back(static_cast<int32_t>(id));
-            ++n;
-        }
-        if (n == 0) line.fail("a token's top_indices is empty");
-        if (r.tokens++ == 0) r.width = n;
-        if (n != r.width)
-            line.fail("tokens route " + std::to_string(n) + " and " + std::to_string(r.width) +
-                      " experts");
-    }
+    std::string_view text;
+    if (v.get_array().get(rows) || rows.raw_json().get(text))
+        line.fail("'top_indices' is not a list");
+    IntLists lists;
+    lists.values = std::move(r.ids);
+    const std::string problem = readIntLists(text, 2, 0, 1 << 20, lists);
+    r.ids = std::move(lists.values);
+    if (!problem.empty())
+        line.fail("'top_indices': " + problem + " (expected lists of expert ids)");
+    r.tokens = static_cast<int>(lists.counts[0]);
+    r.width = static_cast<int>(lists.counts[1]);
+    if (r.tokens > 0 && r.width == 0) line.fail("a token's top_indices is empty");
 }
 
 TraceRecord readTraceRecord(simdjson::ondemand::object& object, const JsonLine& line) {

@@ -10,6 +10,7 @@
 #include "core/common/error.h"
 #include "core/imports/base64.h"
 #include "core/imports/binary_util.h"
+#include "core/imports/json_int_lists.h"
 #include "core/imports/json_lines.h"
 #include "core/imports/request_lockstep.h"
 
@@ -32,27 +33,24 @@ struct Response {
 
 // [tokens][layers][k] nested lists appended to `out`; the shape must not change.
 int64_t readNested(value v, const JsonLine& line, std::vector<int32_t>& out, Response& r) {
-    int64_t tokens = 0;
     array rows;
-    if (v.get_array().get(rows)) line.fail("routed experts are not a list of tokens");
-    for (value token : rows) {
-        int layers = 0;
-        for (value layer : token.get_array()) {
-            int k = 0;
-            for (value e : layer.get_array()) {
-                out.push_back(static_cast<int32_t>(
-                    std::clamp<int64_t>(jsonInteger(e, line, "expert id"), -1, 1 << 21)));
-                ++k;
-            }
-            if (r.k == 0) r.k = k;
-            if (k != r.k || k == 0) line.fail("tokens route different numbers of experts");
-            ++layers;
-        }
-        if (r.layers == 0) r.layers = layers;
-        if (layers != r.layers || layers == 0) line.fail("tokens span different numbers of layers");
-        ++tokens;
+    std::string_view text;
+    if (v.get_array().get(rows) || rows.raw_json().get(text))
+        line.fail("routed experts are not a list of tokens");
+    IntLists lists;
+    lists.values = std::move(out);
+    lists.counts = {-1, r.layers > 0 ? r.layers : -1, r.k > 0 ? r.k : -1};
+    const std::string problem = readIntLists(text, 3, -1, 1 << 21, lists);
+    out = std::move(lists.values);
+    if (!problem.empty())
+        line.fail("routed experts: " + problem + " (expected [tokens][layers][top_k] expert ids)");
+    if (lists.counts[0] > 0) {
+        if (lists.counts[1] == 0) line.fail("tokens span different numbers of layers");
+        if (lists.counts[2] == 0) line.fail("tokens route different numbers of experts");
+        r.layers = static_cast<int>(lists.counts[1]);
+        r.k = static_cast<int>(lists.counts[2]);
     }
-    return tokens;
+    return lists.counts[0];
 }
 
 void readBase64(value v, const JsonLine& line, Response& r) {

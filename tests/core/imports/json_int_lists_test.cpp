@@ -1,0 +1,58 @@
+// The nested-integer-list scanner behind Megatron's top_indices and vLLM's routed experts:
+// numbers and shapes as written, every malformed form refused with what it was.
+#include "core/imports/json_int_lists.h"
+
+#include <gtest/gtest.h>
+
+namespace moe {
+namespace {
+
+TEST(JsonIntLists, ReadsNumbersAndTheShape) {
+    IntLists l;
+    EXPECT_EQ(readIntLists(" [ [3, 7] ,[1,7],\n[0, 12] ] ", 2, 0, 100, l), "");
+    EXPECT_EQ(l.values, (std::vector<int32_t>{3, 7, 1, 7, 0, 12}));
+    EXPECT_EQ(l.counts, (std::vector<int64_t>{3, 2}));
+    // A second array appends and must keep the inner shape.
+    EXPECT_EQ(readIntLists("[[5,6]]", 2, 0, 100, l), "");
+    EXPECT_EQ(l.values.size(), 8u);
+    EXPECT_EQ(l.counts[0], 1);
+    EXPECT_NE(readIntLists("[[5,6,7]]", 2, 0, 100, l).find("lists of 2 and 3 items at depth 1"),
+              std::string::npos);
+}
+
+TEST(JsonIntLists, ThreeDeepWithNegativesAndEmptyOuter) {
+    IntLists l;
+    EXPECT_EQ(readIntLists("[[[1,-1]],[[2,3]]]", 3, -1, 10, l), "");
+    EXPECT_EQ(l.values, (std::vector<int32_t>{1, -1, 2, 3}));
+    EXPECT_EQ(l.counts, (std::vector<int64_t>{2, 1, 2}));
+    IntLists empty;
+    EXPECT_EQ(readIntLists("[]", 3, 0, 10, empty), "");
+    EXPECT_EQ(empty.counts[0], 0);
+    EXPECT_EQ(empty.counts[1], -1);
+}
+
+TEST(JsonIntLists, RefusesWhatIsNotAListOfWholeNumbers) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"[[1, \"x\"]]", "not a whole number"},
+        {"[[1.5]]", "not a whole number"},
+        {"[[1e3]]", "not a whole number"},
+        {"[[1, 200]]", "out of range (200)"},
+        {"[[99999999999999999999]]", "out of range"},
+        {"[[-1]]", "out of range (-1)"},
+        {"[1, 2]", "not a list"},
+        {"[[1, 2]", "does not close"},
+        {"[[1 2]]", "does not close"},
+        {"[[1, 2], [3]]", "lists of 2 and 1 items"},
+        {"[[1]] x", "text after the list"},
+        {"[[[1]]]", "not a whole number"},
+        {"", "not a list"},
+    };
+    for (const auto& [text, needle] : cases) {
+        IntLists l;
+        const std::string problem = readIntLists(text, 2, 0, 100, l);
+        EXPECT_NE(problem.find(needle), std::string::npos) << text << " -> " << problem;
+    }
+}
+
+}  // namespace
+}  // namespace moe
