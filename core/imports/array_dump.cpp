@@ -30,27 +30,37 @@ ImportedRouting routedExperts(const std::vector<NpyArray>& arrays) {
     return r;
 }
 
-// The top-k of one row of scores, highest first (ties to the lower id).
-void topOfRow(const double* scores, int E, int k, std::vector<int32_t>& out) {
-    std::vector<int32_t> order(E);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int32_t x, int32_t y) { return scores[x] > scores[y]; });
-    out.insert(out.end(), order.begin(), order.begin() + k);
+// The top-k of one row of scores, highest first (ties to the lower id), appended at `out`.
+// A selection of k out of E (E of 8-256, k of 1-8): no sort, no allocation.
+void topOfRow(const double* scores, int E, int k, int32_t* out) {
+    int filled = 0;
+    for (int32_t e = 0; e < E; ++e) {
+        const double v = scores[e];
+        if (filled == k && !(v > scores[out[k - 1]])) continue;  // not above the k-th
+        int i = filled < k ? filled++ : k - 1;
+        for (; i > 0 && v > scores[out[i - 1]]; --i) out[i] = out[i - 1];
+        out[i] = e;
+    }
+}
+
+// The non-zero count shared by every row of `scores` (-1 before any row, 0 when rows differ).
+int commonNonZeros(const std::vector<double>& scores, int E, int k) {
+    for (size_t row = 0; row * E < scores.size(); ++row) {
+        const int n =
+            static_cast<int>(std::count_if(scores.begin() + row * E, scores.begin() + (row + 1) * E,
+                                           [](double v) { return v != 0; }));
+        if (k < 0) k = n;
+        if (n != k) return 0;
+    }
+    return k;
 }
 
 // k when every token of every layer has the same number of non-zero scores (dense top-k
-// scores, as GPT-OSS records them); 0 otherwise.
-int nonZeroTopK(const std::vector<std::vector<double>>& layers, int E) {
+// scores, as GPT-OSS records them); 0 otherwise. One layer converted at a time.
+int nonZeroTopK(const std::vector<NpyArray>& layers, int E) {
     int k = -1;
-    for (const auto& scores : layers)
-        for (size_t row = 0; row * E < scores.size(); ++row) {
-            const int n = static_cast<int>(std::count_if(scores.begin() + row * E,
-                                                         scores.begin() + (row + 1) * E,
-                                                         [](double v) { return v != 0; }));
-            if (k < 0) k = n;
-            if (n != k) return 0;
-        }
+    for (const NpyArray& a : layers)
+        if ((k = commonNonZeros(a.numbers(), E, k)) == 0) return 0;
     return k > 0 && k < E ? k : 0;
 }
 
@@ -64,18 +74,21 @@ ImportedRouting routerLogits(const std::vector<NpyArray>& layers, int topK) {
         if (a.shape != layers.front().shape)
             throw Error(a.path + ": [tokens, experts] differs from " + layers.front().path + "'s");
     }
-    std::vector<std::vector<double>> scores;  // converted once, read by every comparison
-    for (const NpyArray& a : layers) scores.push_back(a.numbers());
-    r.topK = topK > 0 ? topK : nonZeroTopK(scores, r.experts);
+    r.topK = topK > 0 ? topK : nonZeroTopK(layers, r.experts);
     if (r.topK <= 0 || r.topK > r.experts)
         throw Error(layers.front().path +
                     ": router logits need the model's top_k (--top-k); "
                     "the scores are not a fixed number of non-zeros per token");
-    for (size_t l = 0; l < layers.size(); ++l) r.layers.push_back(static_cast<int>(l));
-    for (int64_t t = 0; t < T; ++t) {
-        r.tokens.push_back({0, static_cast<int32_t>(t), 0, -1});
-        for (const auto& layer : scores)
-            topOfRow(layer.data() + t * r.experts, r.experts, r.topK, r.ids);
+    const size_t L = layers.size(), k = static_cast<size_t>(r.topK);
+    for (size_t l = 0; l < L; ++l) r.layers.push_back(static_cast<int>(l));
+    for (int64_t t = 0; t < T; ++t) r.tokens.push_back({0, static_cast<int32_t>(t), 0, -1});
+    // Layer by layer, so only one layer's scores are ever widened to doubles.
+    r.ids.resize(static_cast<size_t>(T) * L * k);
+    for (size_t l = 0; l < L; ++l) {
+        const std::vector<double> scores = layers[l].numbers();
+        for (int64_t t = 0; t < T; ++t)
+            topOfRow(scores.data() + t * r.experts, r.experts, r.topK,
+                     r.ids.data() + (static_cast<size_t>(t) * L + l) * k);
     }
     r.notes.push_back("one forward pass: one step, each token its own sequence; top-" +
                       std::to_string(r.topK) + " of each token's scores");
