@@ -9,6 +9,7 @@
 #include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSpinBox>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -37,6 +38,39 @@ QCPColorGradient loadGradient() {
     return g;
 }
 
+// The layer box counts 0.. (the column of the data) but shows the model's layer numbers.
+class ModelLayerBox : public QSpinBox {
+public:
+    ModelLayerBox(const std::vector<int>& numbers, QWidget* parent)
+        : QSpinBox(parent), numbers_(numbers) {}
+    // After the numbers changed: the shown text is made from them.
+    void showNumbers() { lineEdit()->setText(textFromValue(value())); }
+
+protected:
+    QString textFromValue(int value) const override {
+        return QString::number(
+            value >= 0 && static_cast<size_t>(value) < numbers_.size() ? numbers_[value] : value);
+    }
+    int valueFromText(const QString& text) const override {
+        const int n = text.toInt();
+        const auto it = std::find(numbers_.begin(), numbers_.end(), n);
+        return it == numbers_.end() ? n : static_cast<int>(it - numbers_.begin());
+    }
+    QValidator::State validate(QString& text, int&) const override {
+        if (text.isEmpty()) return QValidator::Intermediate;
+        bool ok = false;
+        const int n = text.toInt(&ok);
+        if (!ok || n < 0) return QValidator::Invalid;
+        const int v = valueFromText(text);
+        return v >= minimum() && v <= maximum() && textFromValue(v) == text
+                   ? QValidator::Acceptable
+                   : QValidator::Intermediate;
+    }
+
+private:
+    const std::vector<int>& numbers_;
+};
+
 }  // namespace
 
 LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
@@ -44,7 +78,7 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(2, 2, 2, 2);
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Layer"), this));
-    layerBox_ = new QSpinBox(this);
+    layerBox_ = new ModelLayerBox(layerNumbers_, this);
     layerBox_->setRange(0, 0);
     layerBox_->setToolTip(tr("Layer shown over time (click a column of the right map, too)"));
     bar->addWidget(layerBox_);
@@ -146,6 +180,32 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
 
 int LoadHeatmapView::layer() const { return layerBox_->value(); }
 
+int LoadHeatmapView::layerNumber(int layer) const {
+    return layer >= 0 && static_cast<size_t>(layer) < layerNumbers_.size() ? layerNumbers_[layer]
+                                                                           : layer;
+}
+
+void LoadHeatmapView::setLayerNumbers(std::vector<int> numbers) {
+    layerNumbers_ = std::move(numbers);
+    labelSnapshotLayers();
+    static_cast<ModelLayerBox*>(layerBox_)->showNumbers();
+    dirty_ = true;
+}
+
+// The snapshot's layer axis names the model's layers (every few, so the labels fit).
+void LoadHeatmapView::labelSnapshotLayers() {
+    QCPAxis* axis = snapRect_->axis(QCPAxis::atBottom);
+    if (layerNumbers_.empty()) {
+        axis->setTicker(plotutil::wholeTicker());
+        return;
+    }
+    QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
+    const int n = static_cast<int>(layerNumbers_.size());
+    const int every = std::max(1, (n + 7) / 8);
+    for (int l = 0; l < n; l += every) ticks->addTick(l, QString::number(layerNumbers_[l]));
+    axis->setTicker(ticks);
+}
+
 void LoadHeatmapView::setLayer(int layer) { layerBox_->setValue(layer); }
 
 int64_t LoadHeatmapView::currentStep() const {
@@ -207,7 +267,7 @@ void LoadHeatmapView::refresh() {
     if (n == 0 || experts_ == 0) {
         info_->setText(tr("no data"));
         layerMark_->setVisible(false);
-        stepsTitle_->setText(tr("layer %1 over time").arg(layer()));
+        stepsTitle_->setText(tr("layer %1 over time").arg(layerNumber(layer())));
         snapTitle_->setText(tr("all layers, latest step"));
         plot_->replot(QCustomPlot::rpQueuedReplot);
         return;
@@ -248,8 +308,8 @@ void LoadHeatmapView::refresh() {
     layerMark_->bottomRight->setCoords(l + 0.5, -0.5);
     layerMark_->setVisible(true);
 
-    stepsTitle_->setText(n == 1 ? tr("layer %1, one step").arg(l)
-                                : tr("layer %1, last %2 steps").arg(l).arg(n));
+    stepsTitle_->setText(n == 1 ? tr("layer %1, one step").arg(layerNumber(l))
+                                : tr("layer %1, last %2 steps").arg(layerNumber(l)).arg(n));
     // As many step ticks as their labels fit (a narrow dock crowded "100125" together).
     const int labelWidth =
         QFontMetrics(plot_->xAxis->tickLabelFont()).horizontalAdvance(QString::number(last));
@@ -260,7 +320,7 @@ void LoadHeatmapView::refresh() {
                             "%4x (any layer, now)")
                              .arg(last)
                              .arg(peak, 0, 'f', 1)
-                             .arg(l)
+                             .arg(layerNumber(l))
                              .arg(snapPeak, 0, 'f', 1);
     info_->setToolTip(full);
     info_->setText(
@@ -278,7 +338,7 @@ QString LoadHeatmapView::cellText(int64_t step, int layer, int expert) const {
     const int64_t count = it->counts[static_cast<size_t>(layer) * experts_ + expert];
     return tr("step %1, layer %2, expert %3: %4 tokens (%5 of mean)")
         .arg(step)
-        .arg(layer)
+        .arg(layerNumber(layer))
         .arg(expert)
         .arg(count)
         .arg(relative(*it, layer, expert), 0, 'f', 2);

@@ -33,6 +33,10 @@ public:
     // One step's L x E counts, layer-major. Cheap: the plot is rebuilt in refresh(). A new
     // shape (L or E changed) starts the window afresh.
     void appendStep(int64_t step, int layers, int experts, std::span<const int64_t> counts);
+    // The model's number of each layer where a recording left dense layers out (empty: the
+    // layers are 0..L-1). The layer box, titles, tooltips and the snapshot's axis say these;
+    // layer() and setLayer() keep counting 0.. . Kept across clear().
+    void setLayerNumbers(std::vector<int> numbers);
     void clear();
     void setWindow(int steps);
     int window() const { return window_; }
@@ -67,6 +71,8 @@ private:
         std::vector<double> means;    // per layer, tokens / expert
     };
     double relative(const Column& c, int layer, int expert) const;
+    int layerNumber(int layer) const;  // the model's number of layer `layer`
+    void labelSnapshotLayers();
     void mouseMoved(QPointF pos);
 
     QCustomPlot* plot_;
@@ -80,6 +86,7 @@ private:
     QSpinBox* layerBox_;
     QLabel* info_;
     std::deque<Column> columns_;
+    std::vector<int> layerNumbers_;
     int layers_ = 0, experts_ = 0;
     int window_ = 200;
     bool dirty_ = false;

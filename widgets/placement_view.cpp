@@ -51,15 +51,26 @@ PlacementView::PlacementView(QWidget* parent) : QWidget(parent) {
 
 int PlacementView::layer() const { return std::max(0, layer_->currentIndex()); }
 
+void PlacementView::fillLayerBox(int layers) {
+    const QSignalBlocker block(layer_);
+    const int keep = layer_->currentIndex();
+    layer_->clear();
+    for (int l = 0; l < layers; ++l)
+        layer_->addItem(tr("layer %1")
+                            .arg(static_cast<size_t>(l) < layerNumbers_.size()
+                                     ? layerNumbers_[static_cast<size_t>(l)]
+                                     : l));
+    layer_->setCurrentIndex(keep >= 0 && keep < layers ? keep : 0);
+}
+
+void PlacementView::setLayerNumbers(std::vector<int> numbers) {
+    layerNumbers_ = std::move(numbers);
+    fillLayerBox(layers_);
+}
+
 void PlacementView::setPlacement(int layers, int ranks, int experts, std::vector<int> counts,
                                  std::vector<uint8_t> changed) {
-    if (layers != layers_) {
-        const QSignalBlocker block(layer_);
-        const int keep = layer_->currentIndex();
-        layer_->clear();
-        for (int l = 0; l < layers; ++l) layer_->addItem(tr("layer %1").arg(l));
-        layer_->setCurrentIndex(keep >= 0 && keep < layers ? keep : 0);
-    }
+    if (layers != layers_) fillLayerBox(layers);
     layers_ = layers;
     ranks_ = ranks;
     experts_ = experts;

@@ -32,6 +32,9 @@ public:
     void setPlacement(int layers, int ranks, int experts, std::vector<int> counts,
                       std::vector<uint8_t> changed);
     void setRebalance(const RebalanceSummary& summary);
+    // The model's number of each layer where a recording left dense layers out (empty: 0..);
+    // the layer box says these.
+    void setLayerNumbers(std::vector<int> numbers);
     void clear();
     QString summaryText() const;
     int layer() const;
@@ -39,6 +42,7 @@ public:
 
 private:
     void redraw();
+    void fillLayerBox(int layers);
 
     QCustomPlot* plot_;
     QCPColorMap* map_;
@@ -47,6 +51,7 @@ private:
     int layers_ = 0, ranks_ = 0, experts_ = 0, rebalances_ = 0;
     std::vector<int> counts_;
     std::vector<uint8_t> changed_;
+    std::vector<int> layerNumbers_;
 };
 
 }  // namespace moe::widgets

@@ -91,6 +91,11 @@ std::vector<int> EngineRunner::initialReplicaCounts(int& experts) const {
     return initialCounts_;
 }
 
+std::vector<int> EngineRunner::modelLayers() const {
+    std::lock_guard lock(mutex_);
+    return modelLayers_;
+}
+
 std::string EngineRunner::description() const {
     std::lock_guard lock(mutex_);
     return description_;
@@ -154,6 +159,7 @@ void EngineRunner::run(ExperimentConfig config) {
                            (rebalance.empty() ? "" : " | " + rebalance);
             names_ = e.predictorNames();
             initialCounts_ = e.initialReplicaCounts(experts_);
+            modelLayers_ = e.shape().modelLayers;
             databasePath_ = e.databasePath();
         }
         runId_ = e.runId();

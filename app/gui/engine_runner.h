@@ -58,6 +58,9 @@ public:
     std::vector<std::string> predictorNames() const;
     // The first placement (L x G x E replica counts) before any rebalance, once known.
     std::vector<int> initialReplicaCounts(int& experts) const;
+    // The model's numbers of the workload's layers where they are not 0.. (empty otherwise),
+    // once the workload is open.
+    std::vector<int> modelLayers() const;
     // The stored run's id once recording started (0 = not recorded) and its database.
     int64_t runId() const { return runId_.load(); }
     std::string databasePath() const;
@@ -86,6 +89,7 @@ private:
     std::string error_, description_;
     std::vector<std::string> names_;
     std::vector<int> initialCounts_;
+    std::vector<int> modelLayers_;
     int experts_ = 0;
     std::atomic<int64_t> runId_{0};
     std::string databasePath_;

@@ -92,9 +92,9 @@ int parseOptions(QApplication& app, Options& o) {
         {demo, config, steps, screenshot, viewShots, benchUi, database, openRun, whatIf});
     parser.addPositionalArgument(
         "recording",
-        "A routing recording (SGLang .pt, Megatron .jsonl, .npy, a folder of "
-        "per-rank files) or a .tsv.gz trace to open as the workload; with --demo, "
-        "run it.",
+        "A routing recording (SGLang .pt or CSV, Megatron .jsonl, SGLang/vLLM responses "
+        ".jsonl, .npy, .safetensors, a folder of per-rank files) or a .tsv.gz trace to open "
+        "as the workload; with --demo, run it.",
         "[recording]");
     parser.process(app);
     o.whatIf = parser.isSet(whatIf);

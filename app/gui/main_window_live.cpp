@@ -152,6 +152,8 @@ void MainWindow::consume(const Frame& f) {
     }
     if (!placementKnown_) {
         placementKnown_ = true;
+        heatmap_->setLayerNumbers(runner_.modelLayers());
+        placement_->setLayerNumbers(runner_.modelLayers());
         int experts = 0;
         std::vector<int> counts = runner_.initialReplicaCounts(experts);
         if (experts > 0) placement_->setPlacement(t.layers, t.ranks, experts, counts, {});

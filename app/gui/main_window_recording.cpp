@@ -28,9 +28,14 @@ bool isNativeTrace(const QString& path) {
 // What a workload holds, in one line for the status bar.
 QString summaryOf(const Workload& w) {
     const WorkloadShape& s = w.shape();
-    return QObject::tr("%1: %2 layers x %3 experts, top-%4")
+    QStringList numbers;
+    for (int n : s.modelLayers) numbers << QString::number(n);
+    const QString modelLayers =
+        numbers.isEmpty() ? QString() : QObject::tr(" (the model's %1)").arg(numbers.join(", "));
+    return QObject::tr("%1: %2 layers%3 x %4 experts, top-%5")
         .arg(QString::fromStdString(w.describe()))
         .arg(s.layers)
+        .arg(modelLayers)
         .arg(s.experts)
         .arg(s.topK);
 }
@@ -65,9 +70,10 @@ bool MainWindow::openRecording(const QString& path) {
 }
 
 void MainWindow::openRecordingInteractive() {
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open recording"), QString(),
-        tr("Routing recordings (*.pt *.npy *.jsonl *.tsv.gz *.tsv);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open recording"), QString(),
+                                     tr("Routing recordings (*.pt *.npy *.safetensors *.jsonl "
+                                        "*.csv *.tsv.gz *.tsv);;All files (*)"));
     if (!path.isEmpty()) openRecording(path);
 }
 

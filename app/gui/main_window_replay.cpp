@@ -88,6 +88,9 @@ bool MainWindow::openStoredRun(int64_t runId) {
                               .arg(run.id)
                               .arg(QString::fromStdString(run.name))
                               .arg(QString::fromStdString(store::toString(run.status))));
+    // Stored runs keep layers as 0.. (their config names the recording, which says more).
+    heatmap_->setLayerNumbers({});
+    placement_->setLayerNumbers({});
     replaySlider_->blockSignals(true);
     replaySlider_->setRange(0, static_cast<int>(replay_->steps().size()) - 1);
     replaySlider_->setValue(replaySlider_->maximum());

@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QHeaderView>
 #include <QImage>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -321,6 +322,38 @@ TEST(LoadHeatmapView, HoverTextNamesStepLayerExpertAndTokens) {
     // A step that scrolled out of the window is not answered.
     view.setWindow(5);
     EXPECT_TRUE(view.cellText(7, 1, 2).isEmpty());
+}
+
+// A recording whose dense layers were left out: the view counts its layers 0.. but says the
+// model's numbers in the box, the titles and the tooltips.
+TEST(LoadHeatmapView, SaysTheModelsLayerNumbers) {
+    ensureApp();
+    LoadHeatmapView view;
+    const int L = 3, E = 4;
+    std::vector<int64_t> counts(L * E);
+    for (int64_t s = 0; s < 5; ++s) {
+        for (int l = 0; l < L; ++l)
+            for (int e = 0; e < E; ++e) counts[l * E + e] = countOf(s, l, e);
+        view.appendStep(s, L, E, counts);
+    }
+    view.setLayerNumbers({1, 2, 5});
+    view.setLayer(2);
+    view.refresh();
+    EXPECT_EQ(view.layer(), 2);
+    EXPECT_TRUE(view.cellText(3, 2, 1).startsWith("step 3, layer 5, expert 1:"))
+        << view.cellText(3, 2, 1).toStdString();
+    auto* box = view.findChild<QSpinBox*>();
+    ASSERT_NE(box, nullptr);
+    EXPECT_EQ(box->text(), "5");
+    box->setValue(0);
+    EXPECT_EQ(box->text(), "1");
+    bool titled = false;
+    for (int i = 0; i < view.plot()->plotLayout()->elementCount(); ++i)
+        if (auto* t = qobject_cast<QCPTextElement*>(view.plot()->plotLayout()->elementAt(i)))
+            titled = titled || t->text().startsWith("layer 1, last 5 steps");
+    EXPECT_TRUE(titled);
+    view.setLayerNumbers({});
+    EXPECT_EQ(box->text(), "0");
 }
 
 TEST(PredictionErrorView, HorizonSwitchShowsThatHorizonsPoints) {
