@@ -96,4 +96,18 @@ TEST(Cli, UnwritableLoadsCsvFailsClearly) {
     EXPECT_NE(r.out.find("/no/such/dir/loads.csv"), std::string::npos) << r.out;
 }
 
+// OpenMP workers sleep between parallel regions unless the user says otherwise
+// (app/runtime/openmp_wait_policy.cpp): libgomp itself reports the policy it started with.
+TEST(Cli, OpenMpWorkersWaitPassivelyUnlessTheUserChose) {
+    unsetenv("OMP_WAIT_POLICY");
+    setenv("OMP_DISPLAY_ENV", "true", 1);
+    Result r = cli("--help");
+    EXPECT_NE(r.out.find("OMP_WAIT_POLICY = 'PASSIVE'"), std::string::npos) << r.out;
+    setenv("OMP_WAIT_POLICY", "active", 1);
+    r = cli("--help");
+    EXPECT_NE(r.out.find("OMP_WAIT_POLICY = 'ACTIVE'"), std::string::npos) << r.out;
+    unsetenv("OMP_WAIT_POLICY");
+    unsetenv("OMP_DISPLAY_ENV");
+}
+
 }  // namespace
