@@ -15,20 +15,13 @@
 #include "core/imports/safetensors_file.h"
 #include "core/imports/sglang_csv.h"
 #include "core/imports/torch_file.h"
+#include "tests/core/common/error_of.h"
 #include "tests/core/workload/test_files.h"
 
 namespace moe {
 namespace {
 
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
-}
+using test::errorOf;
 
 TEST(ImportLimits, SglangCsvNamingExpertOneMillionIsRefused) {
     test::ScratchDir dir;

@@ -13,6 +13,7 @@
 #include "core/store/experiment_store.h"
 #include "core/store/run_reader.h"
 #include "core/store/run_recorder.h"
+#include "tests/core/common/error_of.h"
 #include "tests/core/store/store_test_support.h"
 
 namespace moe::store {
@@ -25,15 +26,7 @@ std::string slurp(const std::string& path) {
     return s.str();
 }
 
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
-}
+using moe::test::errorOf;
 
 TEST(StoreBadInput, TextFileIsNotADatabaseAndStaysUntouched) {
     test::ScratchDir dir;

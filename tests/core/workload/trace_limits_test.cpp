@@ -9,20 +9,13 @@
 #include "core/workload/trace_reader.h"
 #include "core/workload/trace_shape.h"
 #include "core/workload/workload_factory.h"
+#include "tests/core/common/error_of.h"
 #include "tests/core/workload/test_files.h"
 
 namespace moe {
 namespace {
 
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
-}
+using test::errorOf;
 
 TEST(TraceLimits, SidecarWhoseIdsPerTokenOverflowIsRefused) {
     test::ScratchDir dir;
