@@ -6,6 +6,7 @@
 #include "core/experiment/workload_source.h"
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
+#include "core/workload/trace_shape.h"
 // (Qt after this line.)
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -47,11 +48,14 @@ QString MainWindow::statusText() const { return stateLabel_->text(); }
 bool MainWindow::openRecording(const QString& path) {
     const std::string spec = (isNativeTrace(path) ? "trace:" : "") + path.toStdString();
     QString summary;
+    bool recordedSteps = false;  // a trace `import` wrote with the recording's steps
     try {
         if (isNativeTrace(path)) {
             WorkloadOptions o;
             o.spec = spec;
             summary = summaryOf(*openWorkload(o));
+            recordedSteps = !resolveTraceShape(path.toStdString(), {}).stepTokens.empty();
+            if (recordedSteps) summary += tr(", replayed in its recorded steps");
         } else {  // read once: its shape (top-k inferred for counts) and what it holds
             const ImportedRouting r = importRouting({path.toStdString()});
             summary = summaryOf(ImportedWorkload(r)) + tr(", %1 steps").arg(r.steps());
@@ -64,6 +68,10 @@ bool MainWindow::openRecording(const QString& path) {
     }
     ExperimentConfig c = panel_->config();
     c.workload.spec = spec;
+    if (recordedSteps)
+        c.workload.batching = "recorded";
+    else if (isNativeTrace(path) && c.workload.batching == "recorded")
+        c.workload.batching = "continuous";  // this trace has no recorded steps
     panel_->setConfig(c);
     stateLabel_->setText(tr("workload %1").arg(summary));
     return true;

@@ -15,12 +15,15 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 
 #include "app/gui/experiment_browser.h"
 #include "app/gui/experiment_config.h"
 #include "app/gui/experiment_panel.h"
+#include "core/imports/import_routing.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_reader.h"
 #include "tests/gui/gui_test_support.h"
@@ -225,6 +228,30 @@ TEST_F(MainWindowTest, OpenRecordingMakesItTheWorkload) {
     ASSERT_EQ(messages_.size(), 1);
     EXPECT_TRUE(messages_[0].contains("mixed.pt")) << messages_[0].toStdString();
     EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
+}
+
+// A trace `import` wrote from a per-pass recording opens replaying the recorded steps, with the
+// model's layer numbers in the status bar; a plain trace afterwards goes back to continuous.
+TEST_F(MainWindowTest, AnImportedTraceOpensInItsRecordedSteps) {
+    const QTemporaryDir dir;
+    const std::string trace = (dir.path() + "/per_token.tsv.gz").toStdString();
+    moe::writeNativeTrace(moe::importRouting({std::string(MOE_SOURCE_DIR) +
+                                              "/tests/data/imports/sglang_per_token_0.pt"}),
+                          trace);
+    window_->panel()->setConfig(shortDefault(0));
+    ASSERT_TRUE(window_->openRecording(QString::fromStdString(trace)))
+        << messages_.join('\n').toStdString();
+    EXPECT_EQ(window_->panel()->config().workload.batching, "recorded");
+    EXPECT_TRUE(window_->statusText().contains("recorded steps"))
+        << window_->statusText().toStdString();
+    ASSERT_TRUE(runToEnd());
+    EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
+    EXPECT_EQ(window_->stepsSeen(), 2);  // the dump's two forward passes
+    const std::string plain = (dir.path() + "/plain.tsv.gz").toStdString();
+    std::filesystem::copy_file(trace, plain);
+    std::ofstream(dir.path().toStdString() + "/plain.shape") << "layers=4 experts=8 top_k=2\n";
+    ASSERT_TRUE(window_->openRecording(QString::fromStdString(plain)));
+    EXPECT_EQ(window_->panel()->config().workload.batching, "continuous");
 }
 
 TEST_F(MainWindowTest, CudaWithoutADeviceSaysWhyAndRunsOnTheCpu) {
