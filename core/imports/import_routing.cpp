@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/common/error.h"
+#include "core/common/input_file.h"
 #include "core/common/output_file.h"
 #include "core/imports/array_dump.h"
 #include "core/imports/binary_util.h"
@@ -31,6 +32,7 @@ std::vector<std::string> expandFolders(const std::vector<std::string>& paths) {
     std::vector<std::string> files;
     for (const std::string& path : paths) {
         if (!std::filesystem::is_directory(path)) {
+            requireRegularFile(path, "recording");
             files.push_back(path);
             continue;
         }
@@ -48,6 +50,8 @@ std::vector<std::string> expandFolders(const std::vector<std::string>& paths) {
 
 bool isKnownRecording(const std::string& path) {
     if (std::filesystem::is_directory(path)) return true;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return false;  // never open a FIFO to look
     return imports::isZipFile(path) || isNpyFile(path) || isSafetensorsFile(path) ||
            megatronRecordKind(path) != MegatronRecord::None || isResponseDump(path) ||
            isSglangCsv(path);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/common/input_file.h"
 
 namespace moe {
 namespace {
@@ -40,6 +41,7 @@ void checkMatrixSize(const std::string& path, int layers, int experts, size_t ro
 }  // namespace
 
 LoadMatrix readLoadsCsv(const std::string& path) {
+    requireRegularFile(path, "loads CSV");
     std::ifstream in(path);
     if (!in) throw Error::inFile(path, 0, "cannot open");
     std::string line;

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "core/common/error.h"
+#include "core/common/input_file.h"
 
 namespace moe {
 
@@ -28,12 +29,7 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 
 // Fails early, with a message about the file itself, before any thread starts.
 void checkFile(const std::string& path) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status))
-        throw Error::inFile(path, 0, "cannot open trace: no such file");
-    if (std::filesystem::is_directory(status))
-        throw Error::inFile(path, 0, "cannot open trace: it is a directory");
+    requireRegularFile(path, "trace");
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) throw Error::inFile(path, 0, std::string("cannot open trace: ") + std::strerror(errno));
     unsigned char magic[2] = {0, 0};

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/common/error.h"
+#include "core/common/input_file.h"
 
 namespace moe {
 
@@ -140,6 +141,7 @@ void validateTraceShape(const TraceShape& shape, const std::string& where) {
 }
 
 TraceShape readShapeSidecar(const std::string& path) {
+    requireRegularFile(path, "shape sidecar");
     std::ifstream in(path);
     if (!in) throw Error::inFile(path, 0, "cannot open shape sidecar");
     TraceShape shape;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/common/input_file.h"
 
 #ifndef MOE_SOURCE_DIR
 #define MOE_SOURCE_DIR "."
@@ -147,6 +148,8 @@ std::string resolveTraceName(const std::string& nameOrPath) {
     std::error_code ec;
     if (std::filesystem::is_directory(nameOrPath, ec))
         throw Error::inFile(nameOrPath, 0, "is a directory, not a trace file");
+    if (std::filesystem::exists(nameOrPath, ec))  // a FIFO, socket or device: say so
+        requireRegularFile(nameOrPath, "trace");
     std::string known;
     for (const NamedTrace& named : kNamedTraces)
         known += (known.empty() ? "" : ", ") + std::string(named.name);
