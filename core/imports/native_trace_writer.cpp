@@ -46,19 +46,21 @@ struct StepLayout {
 
 StepLayout layoutOf(const ImportedRouting& r) {
     StepLayout out;
-    std::unordered_map<int32_t, size_t> rank;  // sequence -> order of its first token
-    std::unordered_map<int32_t, std::pair<int64_t, int64_t>> seen;  // first step, tokens
+    struct Seen {
+        size_t order;  // of the sequence's first token among sequences
+        int64_t firstStep, tokens;
+    };
+    std::unordered_map<int32_t, Seen> seen;
     std::vector<size_t> key(r.tokens.size());
     for (size_t t = 0; t < r.tokens.size(); ++t) {
         const auto& token = r.tokens[t];
-        const auto [it, fresh] = rank.emplace(token.sequence, rank.size());
-        key[t] = it->second;
-        auto& [first, count] = seen.try_emplace(token.sequence, token.step, 0).first->second;
-        out.withinSteps = out.withinSteps && token.step == first;
-        out.lockstep = out.lockstep && first == 0 && token.step == count;
-        ++count;
+        Seen& s = seen.try_emplace(token.sequence, Seen{seen.size(), token.step, 0}).first->second;
+        key[t] = s.order;
+        out.withinSteps = out.withinSteps && token.step == s.firstStep;
+        out.lockstep = out.lockstep && s.firstStep == 0 && token.step == s.tokens;
+        ++s.tokens;
     }
-    out.sequences = rank.size();
+    out.sequences = seen.size();
     out.order.resize(r.tokens.size());
     std::iota(out.order.begin(), out.order.end(), size_t{0});
     std::stable_sort(out.order.begin(), out.order.end(),

@@ -47,20 +47,12 @@ bool TraceWorkload::gatherRecorded() {
         return false;
     }
     const int64_t want = sizes[static_cast<size_t>(stepIndex_)];
-    staged_.clear();
-    int64_t count = 0;
-    for (; count < want && reader_.next(record); ++count) {
-        staged_.insert(staged_.end(), record.experts.begin(), record.experts.end());
-        sequenceIds_.push_back(record.sequenceId);
-        positions_.push_back(record.position);
-    }
+    const int64_t count = stageLines(want);
     if (count < want)
         throw Error::inFile(options_.path, reader_.linesRead(),
                             "ends inside recorded step " + std::to_string(stepIndex_) + " (" +
                                 std::to_string(count) + " of its " + std::to_string(want) +
                                 " tokens; .shape step_tokens=)");
-    for (int64_t t = 0; t < count; ++t)
-        rows_.push_back(staged_.data() + static_cast<size_t>(t) * idsPerToken_);
     return true;
 }
 
@@ -106,21 +98,23 @@ void TraceWorkload::addToken(const int32_t* row, int32_t sequenceId, int32_t pos
     positions_.push_back(position);
 }
 
-bool TraceWorkload::gatherTokens() {
+// The next `want` lines in file order (fewer at the end of the file), staged as the step's rows.
+int64_t TraceWorkload::stageLines(int64_t want) {
     staged_.clear();
     TraceRecord record;
-    int count = 0;
-    while (count < options_.tokensPerStep && reader_.next(record)) {
+    int64_t count = 0;
+    for (; count < want && reader_.next(record); ++count) {
         staged_.insert(staged_.end(), record.experts.begin(), record.experts.end());
         sequenceIds_.push_back(record.sequenceId);
         positions_.push_back(record.position);
-        ++count;
     }
     // Pointers only after staging is complete: insert() may move the buffer.
-    for (int t = 0; t < count; ++t)
+    for (int64_t t = 0; t < count; ++t)
         rows_.push_back(staged_.data() + static_cast<size_t>(t) * idsPerToken_);
-    return count > 0;
+    return count;
 }
+
+bool TraceWorkload::gatherTokens() { return stageLines(options_.tokensPerStep) > 0; }
 
 bool TraceWorkload::gatherSequence() {
     if (!sequences_.next(sequence_)) return false;

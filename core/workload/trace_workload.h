@@ -44,6 +44,7 @@ private:
     bool gatherSequence();
     bool gatherContinuous();
     bool gatherRecorded();
+    int64_t stageLines(int64_t want);
     void addToken(const int32_t* row, int32_t sequenceId, int32_t position);
     void fillStep(Step& step);
 
