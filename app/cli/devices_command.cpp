@@ -1,13 +1,11 @@
 // `devices`: what this build can run on: the CPU backend always, CUDA GPUs when built with
-// the gpu/ target and a device is present.
+// the CUDA module (opened here, on demand) and a device is present.
 #include <iostream>
 #include <thread>
 
 #include "app/cli/commands.h"
 #include "app/cli/text_table.h"
-#ifdef MOE_HAVE_CUDA
-#include "gpu/device_info.h"
-#endif
+#include "app/shared/cuda_module.h"
 
 namespace moe::cli {
 
@@ -16,18 +14,18 @@ Action addDevicesCommand(CLI::App& app) {
     return [] {
         std::cout << "cpu: " << std::thread::hardware_concurrency()
                   << " hardware threads (backend: cpu, Eigen)\n";
-#ifdef MOE_HAVE_CUDA
         std::string reason;
-        const auto gpus = moe::gpu::listDevices(&reason);
-        if (gpus.empty()) std::cout << "cuda: no device (" << reason << ")\n";
+        const gpu::CudaModuleApi* cuda = app::cudaModule(&reason);
+        const auto gpus = cuda ? cuda->listDevices(&reason) : std::vector<gpu::DeviceInfo>{};
+        if (!cuda)
+            std::cout << "cuda: " << reason << "\n";
+        else if (gpus.empty())
+            std::cout << "cuda: no device (" << reason << ")\n";
         for (const auto& d : gpus)
             std::cout << "cuda " << d.index << ": " << d.name << ", "
                       << fixed(d.totalMemoryBytes / double(1ull << 30), 1) << " GiB, sm_"
                       << d.computeMajor << d.computeMinor << ", " << d.smCount << " SMs, PCI "
                       << d.pciBusId << "\n";
-#else
-        std::cout << "cuda: not built (nvcc was not found when this build was configured)\n";
-#endif
         return 0;
     };
 }

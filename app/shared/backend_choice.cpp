@@ -1,16 +1,11 @@
-// See backend_choice.h. The CUDA parts exist only in builds with the gpu/ target.
+// See backend_choice.h. CUDA comes from the module app/shared/cuda_module.h opens on demand.
 #include "app/shared/backend_choice.h"
 
 #include <algorithm>
 #include <set>
 
+#include "app/shared/cuda_module.h"
 #include "core/model/cpu_backend.h"
-#ifdef MOE_HAVE_CUDA
-#include "gpu/cuda_backend.h"
-#include "gpu/cuda_error.h"
-#include "gpu/device_info.h"
-#include "gpu/fallback_backend.h"
-#endif
 
 namespace moe::app {
 
@@ -19,16 +14,13 @@ BackendChoice chooseBackend(const std::string& requested, int device, int localR
     BackendChoice c;
     c.requested = requested;
     if (requested != "cuda") return c;
-#ifndef MOE_HAVE_CUDA
-    (void)device;
-    (void)localRank;
-    (void)ranksHere;
-    (void)notice;
-    c.note = "cuda: not built (nvcc was not found when this build was configured)";
-    return c;
-#else
     std::string why;
-    const auto devices = gpu::listDevices(&why);
+    const gpu::CudaModuleApi* cuda = cudaModule(&why);
+    if (!cuda) {
+        c.note = "cuda: " + why;
+        return c;
+    }
+    const auto devices = cuda->listDevices(&why);
     if (devices.empty()) {
         c.note = "cuda: no device (" + why + ")";
         return c;
@@ -42,22 +34,19 @@ BackendChoice chooseBackend(const std::string& requested, int device, int localR
     auto deviceFor = [=](int rank) { return device >= 0 ? device : (localRank + rank) % count; };
     // One trial start here, so a broken driver or a full device is a note now, not a failure
     // on a rank thread later.
-    try {
-        gpu::makeCudaBackend(deviceFor(0));
-    } catch (const gpu::CudaError& e) {
-        c.note = std::string("cuda: the device cannot start: ") + e.what();
+    if (!cuda->startBackend(deviceFor(0), &why)) {
+        c.note = "cuda: the device cannot start: " + why;
         return c;
     }
     c.used = "cuda";
-    c.make = [deviceFor, notice](int rank) -> std::unique_ptr<Backend> {
-        try {
-            return gpu::makeCudaBackendWithCpuFallback(deviceFor(rank), notice);
-        } catch (const gpu::CudaError& e) {  // this rank's device failed to start
-            if (notice)
-                notice("rank " + std::to_string(rank) + ": " + e.what() +
-                       "; this rank runs on the CPU");
-            return std::make_unique<CpuBackend>();
-        }
+    c.make = [cuda, deviceFor, notice](int rank) -> std::unique_ptr<Backend> {
+        std::string error;
+        if (auto backend = cuda->startBackendWithCpuFallback(deviceFor(rank), notice, &error))
+            return backend;
+        // This rank's device failed to start.
+        if (notice)
+            notice("rank " + std::to_string(rank) + ": " + error + "; this rank runs on the CPU");
+        return std::make_unique<CpuBackend>();
     };
     std::set<int> used;
     for (int r = 0; r < std::min(ranksHere, count); ++r) used.insert(deviceFor(r));
@@ -72,7 +61,6 @@ BackendChoice chooseBackend(const std::string& requested, int device, int localR
              {"pci", d.pciBusId}});
     }
     return c;
-#endif
 }
 
 }  // namespace moe::app

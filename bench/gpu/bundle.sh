@@ -33,7 +33,7 @@ grep -q 'MoE CUDA: [0-9]' "$BUILD.configure.log" ||
     { grep -E '^-- MoE' "$BUILD.configure.log"; say "CUDA was not configured: no nvcc?"; exit 1; }
 say "building (-j${CMAKE_BUILD_PARALLEL_LEVEL:-2})"
 cmake --build "$BUILD" -j "${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
-    --target moe_gpu_tests bench_gpu_moe_layer moe-workbench-cli
+    --target moe_gpu_tests bench_gpu_moe_layer moe-workbench-cli moe_cuda
 
 # The build tree's layout, which run.sh expects of any build: tests/gpu, bench, app.
 rm -rf "$BUNDLE"
@@ -41,6 +41,8 @@ mkdir -p "$BUNDLE/tests/gpu" "$BUNDLE/bench" "$BUNDLE/app" "$BUNDLE/lib"
 cp "$BUILD/tests/gpu/moe_gpu_tests" "$BUNDLE/tests/gpu/"
 cp "$BUILD/bench/bench_gpu_moe_layer" "$BUNDLE/bench/"
 cp "$BUILD/app/moe-workbench-cli" "$BUNDLE/app/"
+# The CLI opens its CUDA backend from this module, beside it, when --backend cuda asks.
+cp "$BUILD/app/libmoe_cuda.so" "$BUNDLE/app/"
 strip --strip-debug "$BUNDLE"/tests/gpu/* "$BUNDLE"/bench/* "$BUNDLE"/app/*
 
 # Shared libraries to carry: everything the programs load except the C runtime, the C++ runtime
