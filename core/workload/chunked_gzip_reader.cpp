@@ -3,8 +3,6 @@
 // split across chunks and needs no copy of its own.
 #include "core/workload/chunked_gzip_reader.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +12,7 @@
 
 #include "core/common/error.h"
 #include "core/common/input_file.h"
+#include "core/workload/gzip_stream.h"
 
 namespace moe {
 
@@ -42,13 +41,6 @@ void checkFile(const std::string& path) {
                             "with the gzip magic bytes 1f 8b");
 }
 
-// zlib's message is "PATH: reason"; the path is already at the front of our own message.
-std::string zlibReason(const char* message, const std::string& path) {
-    std::string reason = message && *message ? message : "unknown zlib error";
-    if (reason.rfind(path + ": ", 0) == 0) reason.erase(0, path.size() + 2);
-    return reason;
-}
-
 }  // namespace
 
 ChunkedGzipReader::ChunkedGzipReader(std::string path, size_t chunkBytes, size_t maxLineBytes)
@@ -56,11 +48,11 @@ ChunkedGzipReader::ChunkedGzipReader(std::string path, size_t chunkBytes, size_t
       chunkBytes_(std::max<size_t>(chunkBytes, 64)),
       maxLineBytes_(maxLineBytes) {
     checkFile(path_);
-    gzFile gz = gzopen(path_.c_str(), "rb");
-    if (!gz)
-        throw Error::inFile(path_, 0, std::string("cannot open trace: ") + std::strerror(errno));
-    gzbuffer(gz, 1u << 20);
-    gz_ = gz;
+    try {
+        gz_ = std::make_unique<GzipStream>(path_);
+    } catch (const std::runtime_error& e) {
+        throw Error::inFile(path_, 0, std::string("trace: ") + e.what());
+    }
     worker_ = std::thread([this] { produce(); });
 }
 
@@ -71,7 +63,6 @@ ChunkedGzipReader::~ChunkedGzipReader() {
     }
     changed_.notify_all();
     if (worker_.joinable()) worker_.join();
-    if (gz_) gzclose(static_cast<gzFile>(gz_));
 }
 
 // Ends the chunk after its last newline (searching no further back than `searchFrom`) and moves
@@ -95,7 +86,6 @@ bool ChunkedGzipReader::cutAtLastNewline(Chunk& chunk, size_t size, std::vector<
 // stream error; the consumer turns it into an Error with the line number it knows.
 bool ChunkedGzipReader::fillChunk(Chunk& chunk, std::vector<char>& carry) {
     if (!pendingFailure_.empty()) throw std::runtime_error(pendingFailure_);
-    gzFile gz = static_cast<gzFile>(gz_);
     if (chunk.data.size() < std::max(chunkBytes_, carry.size() * 2))
         chunk.data.resize(std::max(chunkBytes_, carry.size() * 2));
     std::copy(carry.begin(), carry.end(), chunk.data.begin());
@@ -104,26 +94,17 @@ bool ChunkedGzipReader::fillChunk(Chunk& chunk, std::vector<char>& carry) {
     bool eof = false;
     size_t searchFrom = 0;
     for (;;) {
-        const size_t room = chunk.data.size() - size;
-        const int got = gzread(gz, chunk.data.data() + size,
-                               static_cast<unsigned>(std::min<size_t>(room, size_t{1} << 30)));
-        int errnum = Z_OK;
-        const char* message = gzerror(gz, &errnum);
-        if (got < 0 || errnum != Z_OK) {
-            if (errnum == Z_BUF_ERROR)
-                pendingFailure_ = "truncated gzip stream (unexpected end of file)";
-            else if (errnum == Z_ERRNO)
-                pendingFailure_ = std::string("read error: ") + std::strerror(errno);
-            else
-                pendingFailure_ = "corrupt gzip stream (" + zlibReason(message, path_) + ")";
-            pendingFailure_ += "; the data from this line on cannot be read";
+        size_t got = 0;
+        try {
+            got = gz_->read(chunk.data.data() + size, chunk.data.size() - size);
+        } catch (const std::runtime_error& e) {
+            pendingFailure_ = std::string(e.what()) + "; the data from this line on cannot be read";
             // The lines inflated before the damage are still delivered; the partial one is not.
-            if (cutAtLastNewline(chunk, size + static_cast<size_t>(std::max(got, 0)), carry))
-                return true;
+            if (cutAtLastNewline(chunk, size, carry)) return true;
             throw std::runtime_error(pendingFailure_);
         }
         if (got == 0) eof = true;
-        size += static_cast<size_t>(got);
+        size += got;
         if (cutAtLastNewline(chunk, size, carry, searchFrom)) return true;
         if (eof) {
             chunk.size = size;

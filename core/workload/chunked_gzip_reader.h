@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -15,6 +16,8 @@
 #include <vector>
 
 namespace moe {
+
+class GzipStream;
 
 class ChunkedGzipReader {
 public:
@@ -50,8 +53,8 @@ private:
     std::string path_;
     size_t chunkBytes_;
     size_t maxLineBytes_;
-    void* gz_ = nullptr;          // gzFile, kept opaque so zlib stays out of this header
-    std::string pendingFailure_;  // producer only: stream error met after some good data
+    std::unique_ptr<GzipStream> gz_;  // raw bytes, inflated when the file is gzip
+    std::string pendingFailure_;      // producer only: stream error met after some good data
 
     std::mutex mutex_;
     std::condition_variable changed_;
