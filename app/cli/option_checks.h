@@ -6,6 +6,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -34,7 +35,15 @@ const char* kindOf() {
 template <typename T>
 bool parse(const std::string& input, T& value, std::string& why) {
     if (CLI::detail::lexical_cast(input, value)) return true;
-    why = "'" + input + "' is not " + kindOf<T>();
+    // Digits that do not fit are a number all the same: say so, not "not a number".
+    const size_t digitsFrom = !input.empty() && (input[0] == '-' || input[0] == '+') ? 1 : 0;
+    const bool digits = input.size() > digitsFrom &&
+                        input.find_first_not_of("0123456789", digitsFrom) == std::string::npos;
+    if (digits)
+        why = "'" + input + "' is too " + (input[0] == '-' ? "small" : "large") + " (at most " +
+              show(std::numeric_limits<T>::max()) + ")";
+    else
+        why = "'" + input + "' is not " + kindOf<T>();
     return false;
 }
 

@@ -5,6 +5,7 @@
 #include "app/cli/option_checks.h"
 #include "app/cli/store_options.h"
 #include "core/balance/policy_factory.h"
+#include "core/common/resource_limits.h"
 #include "core/predict/predictor_factory.h"
 
 namespace moe::cli {
@@ -13,7 +14,7 @@ void addRunModelFlags(CLI::App& cmd, ExperimentModel& m, bool& noRenormalize) {
     cmd.add_option("-G,--ranks", m.ranks,
                    "Ranks (expert-parallel): threads of this process, or under MPI the process "
                    "count")
-        ->check(inRange(1, 1024))
+        ->check(inRange(1, limits::kRanks))
         ->capture_default_str();
     cmd.add_flag("--replay-only", m.replayOnly,
                  "Run no expert FFNs: loads, predictions and plans from the routing alone (rank "
@@ -27,10 +28,10 @@ void addRunModelFlags(CLI::App& cmd, ExperimentModel& m, bool& noRenormalize) {
                    "CUDA device of every rank (default: ranks spread over the devices)")
         ->check(nonNegative<int>());
     cmd.add_option("--hidden", m.hidden, "Model width H")
-        ->check(inRange(1, 65536))
+        ->check(inRange(1, limits::kHidden))
         ->capture_default_str();
     cmd.add_option("--ffn", m.ffn, "Expert inner width F")
-        ->check(inRange(1, 262144))
+        ->check(inRange(1, limits::kFfn))
         ->capture_default_str();
     cmd.add_option("--threads", m.threads, "Compute threads in all (0 = all cores)")
         ->check(inRange(0, 1024))
@@ -77,7 +78,7 @@ CLI::Option* addRunRebalanceFlags(CLI::App& cmd, ExperimentRebalance& r) {
         ->needs(policy);
     cmd.add_option("--slots", r.slotCount,
                    "Expert slots per layer over all ranks (0 = one per expert)")
-        ->check(nonNegative<int>("one per expert"))
+        ->check(inRange(0, limits::kSlots))
         ->needs(policy);
     cmd.add_option("--rebalance-every", r.every, "Check for a rebalance every N steps")
         ->check(positive<int64_t>())

@@ -2,6 +2,7 @@
 #include "app/cli/workload_flags.h"
 
 #include "app/cli/option_checks.h"
+#include "core/common/resource_limits.h"
 
 namespace moe::cli {
 
@@ -25,19 +26,19 @@ void WorkloadFlags::addTo(CLI::App& app, const std::string& defaultBatching) {
         ->check(CLI::IsMember({"tokens", "sequence", "continuous", "recorded"}))
         ->capture_default_str();
     app.add_option("-T,--tokens-per-step", tokensPerStep, "Tokens per step with --batching tokens")
-        ->check(positive<int>())
+        ->check(inRange(1, limits::kTokensPerStep))
         ->capture_default_str();
     app.add_option("-B,--batch", batch, "Sequences in flight with --batching continuous")
-        ->check(positive<int>())
+        ->check(inRange(1, limits::kTokensPerStep))
         ->capture_default_str();
     app.add_option("--layers", layers, "Trace shape: MoE layers (default: from the .shape file)")
-        ->check(positive<int>());
+        ->check(inRange(1, limits::kLayers));
     app.add_option("--experts", experts,
                    "Trace shape: experts per layer (default: from the .shape file)")
-        ->check(positive<int>());
+        ->check(inRange(1, limits::kExperts));
     app.add_option("--top-k", topK,
                    "Trace shape: experts per token (default: from the .shape file)")
-        ->check(positive<int>());
+        ->check(inRange(1, limits::kTopK));
 }
 
 WorkloadOptions WorkloadFlags::options(int64_t maxSteps, uint64_t seed) const {

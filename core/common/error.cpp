@@ -2,6 +2,8 @@
 // "file:line: problem" shape.
 #include "core/common/error.h"
 
+#include "core/common/resource_limits.h"
+
 namespace moe {
 
 namespace {
@@ -26,10 +28,44 @@ std::string escapeControlBytes(const std::string& text) {
     return out;
 }
 
+// A value a user gave can be huge (a 100,000-digit number, a line without spaces): echoed whole
+// it buries the message. Any run of kMaxWord bytes without a space keeps its head and tail,
+// and the message as a whole keeps at most kMaxMessage bytes.
+constexpr size_t kMaxWord = limits::kEchoedWordBytes;
+constexpr size_t kMaxMessage = limits::kMessageBytes;
+
+// Moves `at` back to the start of a UTF-8 character, so a cut never splits one.
+size_t charStart(const std::string& text, size_t at) {
+    while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xc0) == 0x80)
+        --at;
+    return at;
+}
+
+std::string cutMiddle(const std::string& text, size_t head, size_t tail) {
+    const size_t headEnd = charStart(text, head);
+    const size_t tailStart = charStart(text, text.size() - tail);
+    return text.substr(0, headEnd) + "...(" + std::to_string(tailStart - headEnd) +
+           " bytes cut)..." + text.substr(tailStart);
+}
+
+std::string cutLongValues(const std::string& text) {
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t end = text.find_first_of(" \n\t", i);
+        if (end == std::string::npos) end = text.size();
+        const std::string word = text.substr(i, end - i);
+        out += word.size() > kMaxWord ? cutMiddle(word, 200, 60) : word;
+        if (end < text.size()) out += text[end];
+        i = end + 1;
+    }
+    return out.size() > kMaxMessage ? cutMiddle(out, kMaxMessage - 1024, 512) : out;
+}
+
 }  // namespace
 
 Error::Error(const std::string& message, SourceLocation origin)
-    : std::runtime_error(escapeControlBytes(message)), origin_(origin) {}
+    : std::runtime_error(escapeControlBytes(cutLongValues(message))), origin_(origin) {}
 
 Error Error::inFile(const std::string& path, int64_t line, const std::string& problem,
                     SourceLocation origin) {

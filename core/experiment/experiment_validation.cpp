@@ -8,6 +8,7 @@
 
 #include "core/balance/policy_factory.h"
 #include "core/common/error.h"
+#include "core/common/resource_limits.h"
 #include "core/experiment/experiment_config.h"
 #include "core/predict/predictor_factory.h"
 
@@ -54,11 +55,11 @@ void validateWorkload(const ExperimentWorkload& w, Problems& p) {
     static const std::set<std::string> batchings = {"tokens", "sequence", "continuous", "recorded"};
     p.check(batchings.count(w.batching) > 0, "workload.batching",
             "'" + w.batching.substr(0, 40) + "' is not tokens, sequence, continuous or recorded");
-    p.range(w.tokensPerStep, 1, 1 << 20, "workload.tokens_per_step");
-    p.range(w.batch, 1, 1 << 20, "workload.batch");
-    p.range(w.layers, 0, 4096, "workload.layers");
-    p.range(w.experts, 0, 65536, "workload.experts");
-    p.range(w.topK, 0, 1024, "workload.top_k");
+    p.range(w.tokensPerStep, 1, limits::kTokensPerStep, "workload.tokens_per_step");
+    p.range(w.batch, 1, limits::kTokensPerStep, "workload.batch");
+    p.range(w.layers, 0, limits::kLayers, "workload.layers");
+    p.range(w.experts, 0, limits::kExperts, "workload.experts");
+    p.range(w.topK, 0, limits::kTopK, "workload.top_k");
     p.check(w.steps >= 0, "workload.steps", "must be 0 (the whole workload) or more");
 }
 
@@ -66,10 +67,10 @@ void validateModel(const ExperimentModel& m, Problems& p) {
     p.check(m.backend == "cpu" || m.backend == "cuda", "model.backend",
             "'" + m.backend.substr(0, 40) + "' is not cpu or cuda");
     p.check(m.device >= -1, "model.device", "must be a device number, or -1 to spread ranks");
-    p.range(m.ranks, 1, 1024, "model.ranks");
+    p.range(m.ranks, 1, limits::kRanks, "model.ranks");
     p.range(m.threads, 0, 1024, "model.threads");
-    p.range(m.hidden, 1, 65536, "model.hidden");
-    p.range(m.ffn, 1, 262144, "model.ffn");
+    p.range(m.hidden, 1, limits::kHidden, "model.hidden");
+    p.range(m.ffn, 1, limits::kFfn, "model.ffn");
     p.check(m.score == "softmax" || m.score == "sigmoid", "model.score",
             "'" + m.score.substr(0, 40) + "' is not softmax or sigmoid");
     p.check(std::isfinite(m.capacityFactor) && m.capacityFactor >= 0, "model.capacity_factor",
@@ -118,8 +119,8 @@ void validateRebalance(const ExperimentConfig& c, Problems& p) {
     } catch (const Error& e) {
         p.check(false, "rebalance.predictor", e.what());
     }
-    p.range(r.slotCount, 0, 1 << 20, "rebalance.slots");
-    p.range(r.extraSlots, 0, 1 << 20, "rebalance.extra_slots");
+    p.range(r.slotCount, 0, limits::kSlots, "rebalance.slots");
+    p.range(r.extraSlots, 0, limits::kSlots, "rebalance.extra_slots");
     p.check(r.slotCount == 0 || r.extraSlots == 0, "rebalance.extra_slots",
             "give slots or extra_slots, not both");
     p.check(r.every >= 1, "rebalance.every", "must be 1 step or more");

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "core/common/error.h"
+#include "core/common/resource_limits.h"
 
 namespace moe {
 
@@ -58,7 +59,7 @@ const char* PickleValue::kindName(Kind kind) {
 
 namespace {
 
-constexpr int kMaxDepth = 200;  // containers inside containers; torch dumps use a handful
+constexpr int kMaxDepth = limits::kPickleNesting;  // torch dumps nest a handful
 
 // torch's storage classes and the element each holds.
 bool storageType(const std::string& global, std::string& dtype, int& size) {

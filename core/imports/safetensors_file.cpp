@@ -11,13 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
+#include "core/common/resource_limits.h"
 #include "core/imports/binary_util.h"
 
 namespace moe {
 
 namespace {
 
-constexpr uint64_t kMaxHeader = 100'000'000;
+constexpr uint64_t kMaxHeader = limits::kSafetensorsHeaderBytes;
 
 // safetensors dtype -> numpy descr (and its size).
 const std::map<std::string, std::pair<std::string, int>>& dtypes() {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/common/error.h"
+#include "core/common/resource_limits.h"
 #include "core/imports/binary_util.h"
 
 namespace moe {
@@ -17,8 +18,8 @@ namespace {
 using imports::halfToFloat;
 using imports::load;
 
-constexpr uint64_t kMaxPickleBytes = 256ull << 20;  // the object tree, not the tensors
-constexpr uint64_t kMaxStorageBytes = 16ull << 30;  // one tensor storage
+constexpr uint64_t kMaxPickleBytes = limits::kPickleBytes;  // the object tree, not the tensors
+constexpr uint64_t kMaxStorageBytes = limits::kTensorStorageBytes;  // one tensor storage
 
 std::string findPickle(const ZipArchive& zip) {
     std::string found;

@@ -9,6 +9,7 @@
 
 #include "core/common/error.h"
 #include "core/common/input_file.h"
+#include "core/common/resource_limits.h"
 
 namespace moe {
 namespace {
@@ -31,7 +32,8 @@ std::vector<std::string> split(const std::string& line) {
 // to 64 cells per row given (or 65536 cells in all).
 void checkMatrixSize(const std::string& path, int layers, int experts, size_t rows) {
     const uint64_t cells = static_cast<uint64_t>(layers) * static_cast<uint64_t>(experts);
-    if (cells > (uint64_t{1} << 16) && cells > 64 * static_cast<uint64_t>(rows))
+    if (cells > uint64_t{limits::kCsvDenseCells} &&
+        cells > limits::kCsvCellsPerRow * static_cast<uint64_t>(rows))
         throw Error::inFile(path, 0,
                             "ids up to layer " + std::to_string(layers - 1) + " and expert " +
                                 std::to_string(experts - 1) + " make a " + std::to_string(cells) +
@@ -73,8 +75,11 @@ LoadMatrix readLoadsCsv(const std::string& path) {
                                     "bad " + header[i] + " '" + f[i] + "' (a whole number >= 0)");
         }
         const int off = withStep ? 1 : 0;
-        if (v[off] > 100000 || v[off + 1] > 1000000)
-            throw Error::inFile(path, n, "layer or expert id implausibly large");
+        if (v[off] > limits::kCsvLayerId || v[off + 1] > limits::kCsvExpertId)
+            throw Error::inFile(path, n,
+                                "layer or expert id implausibly large (at most layer " +
+                                    std::to_string(limits::kCsvLayerId) + ", expert " +
+                                    std::to_string(limits::kCsvExpertId) + ")");
         const int l = static_cast<int>(v[off]), e = static_cast<int>(v[off + 1]);
         int64_t& sum = sums[{l, e}];
         if (__builtin_add_overflow(sum, v[off + 2], &sum))

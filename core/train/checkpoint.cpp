@@ -8,12 +8,13 @@
 #include <sstream>
 
 #include "core/common/error.h"
+#include "core/common/resource_limits.h"
 
 namespace moe::train {
 namespace {
 constexpr char kMagic[8] = {'M', 'O', 'E', 'W', 'B', 'C', 'K', 'P'};
 constexpr char kEnd[8] = {'M', 'O', 'E', 'W', 'B', 'E', 'N', 'D'};
-constexpr uint64_t kMaxCount = uint64_t{1} << 34;  // sanity bound on any stored length
+constexpr uint64_t kMaxCount = limits::kCheckpointLength;  // sanity bound on any stored length
 
 class Writer {
 public:

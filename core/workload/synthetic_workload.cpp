@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/common/error.h"
+#include "core/common/resource_limits.h"
 #include "core/workload/zipf_skew.h"
 
 namespace moe {
@@ -38,10 +39,13 @@ void validate(const SyntheticParams& p) {
     // The tables below are layers x experts (x hidden): bounded so that a typo in a spec is a
     // message, not a multi-gigabyte allocation.
     const int64_t cells = int64_t{p.layers} * p.experts;
-    require(cells <= (int64_t{1} << 24), "layers x experts",
-            "must be at most 16777216, got " + std::to_string(cells));
-    require(cells * std::max(p.hiddenDim, 1) <= (int64_t{1} << 28), "layers x experts x hidden",
-            "must be at most 268435456, got " + std::to_string(cells * std::max(p.hiddenDim, 1)));
+    require(cells <= limits::kSyntheticCells, "layers x experts",
+            "must be at most " + std::to_string(limits::kSyntheticCells) + ", got " +
+                std::to_string(cells));
+    const int64_t hiddenCells = cells * std::max(p.hiddenDim, 1);
+    require(hiddenCells <= limits::kSyntheticHiddenCells, "layers x experts x hidden",
+            "must be at most " + std::to_string(limits::kSyntheticHiddenCells) + ", got " +
+                std::to_string(hiddenCells));
     require(std::isfinite(p.hiddenNoise) && p.hiddenNoise >= 0, "hidden_noise",
             "must be 0 or more");
     const double most = maxSkewness(p.experts, p.topK);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/common/error.h"
+#include "core/common/resource_limits.h"
 
 namespace moe {
 
@@ -58,8 +59,10 @@ std::string fieldText(const char* p, const char* end) {
 // room to spare for separators; at least 1 MB. Computed before the shape is validated (the
 // order of constructor arguments is unspecified), so without idsPerToken()'s int product.
 size_t maxLineBytes(const TraceShape& shape) {
-    const int64_t ids = std::clamp<int64_t>(int64_t{shape.layers} * shape.topK, 0, 1 << 20);
-    return std::max<size_t>(size_t{1} << 20, 32 * static_cast<size_t>(ids + 2));
+    const int64_t ids =
+        std::clamp<int64_t>(int64_t{shape.layers} * shape.topK, 0, limits::kTraceDimension);
+    return static_cast<size_t>(
+        std::max(limits::kTraceLineFloor, limits::kTraceBytesPerId * (ids + 2)));
 }
 
 }  // namespace

@@ -10,12 +10,13 @@
 
 #include "core/common/error.h"
 #include "core/common/input_file.h"
+#include "core/common/resource_limits.h"
 
 namespace moe {
 
 namespace {
 
-constexpr int kMaxDimension = 1 << 20;
+constexpr int kMaxDimension = limits::kTraceDimension;
 
 bool stripSuffix(std::string& s, const std::string& suffix) {
     if (s.size() < suffix.size() || s.compare(s.size() - suffix.size(), suffix.size(), suffix) != 0)
@@ -40,7 +41,7 @@ int parseDimension(const std::string& key, const std::string& value, const std::
 // `1,2,3`: whole numbers in [least, kMaxListValue], distinct where asked (`key` names the list
 // in the message).
 constexpr int64_t kMaxListValue = int64_t{1} << 40;
-constexpr int64_t kMaxStepTokens = int64_t{1} << 24;  // a recorded step's tokens
+constexpr int64_t kMaxStepTokens = limits::kRecordedStepTokens;
 
 Error listError(const std::string& key, const std::string& value, int64_t least, bool distinct,
                 const std::string& path, int line) {
@@ -129,8 +130,11 @@ void validateTraceShape(const TraceShape& shape, const std::string& where) {
     auto bad = [&](const std::string& what) {
         throw Error(where + ": invalid trace shape: " + what);
     };
-    if (shape.layers < 1 || shape.layers > kMaxDimension) bad("layers must be at least 1");
-    if (shape.experts < 1 || shape.experts > kMaxDimension) bad("experts must be at least 1");
+    const std::string range = " must be from 1 to " + std::to_string(kMaxDimension) + ", got ";
+    if (shape.layers < 1 || shape.layers > kMaxDimension)
+        bad("layers" + range + std::to_string(shape.layers));
+    if (shape.experts < 1 || shape.experts > kMaxDimension)
+        bad("experts" + range + std::to_string(shape.experts));
     if (shape.topK < 1 || shape.topK > shape.experts)
         bad("top_k must be between 1 and experts (" + std::to_string(shape.experts) + "), got " +
             std::to_string(shape.topK));

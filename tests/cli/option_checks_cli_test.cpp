@@ -38,12 +38,25 @@ TEST(OptionChecksCli, RangeMessagesAreShortAndTrue) {
                    "--print-every: 0 is too small; give 1 or more");
     expectRejected("stats --steps -1", "--steps: -1 is negative");
     expectRejected("predict --steps -1 --no-db", "--steps: -1 is negative");
-    expectRejected("run -T 0 --no-db", "--tokens-per-step: 0 is too small; give 1 or more");
+    expectRejected("run -T 0 --no-db", "--tokens-per-step: 0 is out of range; give 1 to 1048576");
     expectRejected("run --ranks 0 --no-db", "--ranks: 0 is out of range; give 1 to 1024");
     expectRejected("run --commit-interval 0 --no-db",
                    "--commit-interval: 0 is out of range; give 0.001 to 3600");
     expectRejected("sweep --tflops 0", "--tflops: 0 is too small; give a number above 0");
     expectRejected("train --steps 2.5 --no-db", "--steps: '2.5' is not a whole number");
+}
+
+// Values beyond the stated resource limits (README, "Resource limits") name the limit; numbers
+// too large for the option's type say so instead of "not a whole number".
+TEST(OptionChecksCli, ValuesBeyondTheLimitsNameThem) {
+    expectRejected("stats -w trace:gpt-oss-20b --experts 1048577",
+                   "--experts: 1048577 is out of range; give 1 to 65536");
+    expectRejected("run --layers 5000 --no-db", "--layers: 5000 is out of range; give 1 to 4096");
+    expectRejected("run -B 2000000 --no-db", "--batch: 2000000 is out of range; give 1 to 1048576");
+    expectRejected("run --policy eplb --slots 100000000 --no-db",
+                   "--slots: 100000000 is out of range; give 0 to 1048576");
+    expectRejected("run -T 99999999999999999999 --no-db",
+                   "--tokens-per-step: '99999999999999999999' is too large (at most 2147483647)");
 }
 
 // `sweep` models only what a top-k router can produce: k <= E and skewness <= E/k.

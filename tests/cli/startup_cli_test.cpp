@@ -49,15 +49,17 @@ TEST(StartupCli, DevicesOpensTheCudaModuleWhenBuilt) {
 TEST(StartupCli, AMissingCudaModuleIsANoteNotAFailure) {
     setenv("MOE_CUDA_MODULE", "/nonexistent/libmoe_cuda.so", 1);
     const Result devices = cli("devices");
-    const Result run = cli("run -w synthetic:layers=1,experts=8,steps=2 -T 16 --hidden 32 --ffn 64 "
-                           "--backend cuda --no-db");
+    const Result run =
+        cli("run -w synthetic:layers=1,experts=8,steps=2 -T 16 --hidden 32 --ffn 64 "
+            "--backend cuda --no-db");
     unsetenv("MOE_CUDA_MODULE");
     EXPECT_EQ(devices.code, 0) << devices.out;
     EXPECT_NE(devices.out.find("cpu:"), std::string::npos) << devices.out;
     EXPECT_EQ(run.code, 0) << run.out;
 #ifdef MOE_CUDA_MODULE_BUILT
-    EXPECT_NE(devices.out.find("cuda: the CUDA module /nonexistent/libmoe_cuda.so cannot be loaded"),
-              std::string::npos)
+    EXPECT_NE(
+        devices.out.find("cuda: the CUDA module /nonexistent/libmoe_cuda.so cannot be loaded"),
+        std::string::npos)
         << devices.out;
     EXPECT_NE(run.out.find("cannot be loaded"), std::string::npos) << run.out;
 #endif
