@@ -9,19 +9,19 @@ namespace {
 
 using namespace cli_test;
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
+const std::string kImportsCliDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
 
 TEST(ImportCli, PerTokenDumpBecomesATraceWithTheSameLoads) {
     const fs::path trace = tempDir() / "imported.tsv.gz";
-    Result r =
-        cli("import " + quoted(kDir + "sglang_per_token_0.pt") + " -o " + quoted(trace.string()));
+    Result r = cli("import " + quoted(kImportsCliDir + "sglang_per_token_0.pt") + " -o " +
+                   quoted(trace.string()));
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("format: sglang per_token"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("tokens: 7"), std::string::npos) << r.out;
     r = cli("stats -w " + quoted("trace:" + trace.string()) + " --format json");
     ASSERT_EQ(r.code, 0) << r.out;
     const auto stats = nlohmann::json::parse(r.out);
-    std::ifstream in(kDir + "expected.json");
+    std::ifstream in(kImportsCliDir + "expected.json");
     const auto passes = nlohmann::json::parse(in)["sglang_per_token"];
     for (int l = 0; l < 4; ++l) {
         std::vector<int64_t> counts(8, 0);
@@ -35,7 +35,8 @@ TEST(ImportCli, PerTokenDumpBecomesATraceWithTheSameLoads) {
 
 TEST(ImportCli, CountsBecomeALoadsCsvNotATrace) {
     const fs::path csv = tempDir() / "imported_loads.csv";
-    Result r = cli("import " + quoted(kDir + "sglang_stat.pt") + " -o " + quoted(csv.string()));
+    Result r =
+        cli("import " + quoted(kImportsCliDir + "sglang_stat.pt") + " -o " + quoted(csv.string()));
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("dense layers"), std::string::npos) << r.out;
     std::ifstream in(csv);
@@ -45,7 +46,7 @@ TEST(ImportCli, CountsBecomeALoadsCsvNotATrace) {
     int rows = 0;
     for (std::string line; std::getline(in, line);) ++rows;
     EXPECT_EQ(rows, 6 * 3 * 8);  // 6 passes x 3 MoE layers x 8 experts
-    r = cli("import " + quoted(kDir + "sglang_stat.pt") + " -o " +
+    r = cli("import " + quoted(kImportsCliDir + "sglang_stat.pt") + " -o " +
             quoted((tempDir() / "counts.tsv.gz").string()));
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("counts only"), std::string::npos) << r.out;
@@ -56,7 +57,7 @@ TEST(ImportCli, AFolderOfRankFilesIsAWorkload) {
     const fs::path folder = tempDir() / "per_pass_dump";
     fs::create_directories(folder);
     for (const char* f : {"sglang_per_pass_0.pt", "sglang_per_pass_1.pt"})
-        fs::copy_file(kDir + f, folder / f, fs::copy_options::overwrite_existing);
+        fs::copy_file(kImportsCliDir + f, folder / f, fs::copy_options::overwrite_existing);
     Result r = cli("run -w " + quoted(folder.string()) + " -G 2 --no-db");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("sglang per_pass, counts routed exactly, top_k=2"), std::string::npos)
@@ -73,7 +74,7 @@ TEST(ImportCli, PlansAndCountsInSglangsForms) {
     const fs::path folder = tempDir() / "per_pass_for_plan";
     fs::create_directories(folder);
     for (const char* f : {"sglang_per_pass_0.pt", "sglang_per_pass_1.pt"})
-        fs::copy_file(kDir + f, folder / f, fs::copy_options::overwrite_existing);
+        fs::copy_file(kImportsCliDir + f, folder / f, fs::copy_options::overwrite_existing);
     Result r = cli("plan -w " + quoted(folder.string()) + " -G 2 --slots 10 --format sglang");
     ASSERT_EQ(r.code, 0) << r.out;
     const auto plan = nlohmann::json::parse(r.out);
@@ -90,10 +91,10 @@ TEST(ImportCli, PlansAndCountsInSglangsForms) {
 }
 
 TEST(ImportCli, ForeignFilesAreNamed) {
-    Result r = cli("import " + quoted(kDir + "mixed.pt"));
+    Result r = cli("import " + quoted(kImportsCliDir + "mixed.pt"));
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("mixed.pt"), std::string::npos) << r.out;
-    r = cli("import " + quoted(kDir + "make_fixtures.py"));
+    r = cli("import " + quoted(kImportsCliDir + "make_fixtures.py"));
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("not a recording this workbench knows"), std::string::npos) << r.out;
 }

@@ -10,22 +10,23 @@ namespace {
 
 using namespace cli_test;
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
+const std::string kRoundTripDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
 
 struct Recording {
-    std::string name;                // a test label
-    std::vector<std::string> files;  // relative to kDir; several are copied into one folder
-    std::string flags;               // what the recording does not say (router logits' top-k)
-    std::string replay;              // the batching `import` says replays its steps
+    std::string name;  // a test label
+    std::vector<std::string>
+        files;           // relative to kRoundTripDir; several are copied into one folder
+    std::string flags;   // what the recording does not say (router logits' top-k)
+    std::string replay;  // the batching `import` says replays its steps
 };
 
 // The recording as one path: the file itself, or a scratch folder holding its files.
 std::string pathOf(const Recording& r) {
-    if (r.files.size() == 1) return kDir + r.files.front();
+    if (r.files.size() == 1) return kRoundTripDir + r.files.front();
     const fs::path folder = tempDir() / ("recording_" + r.name);
     fs::create_directories(folder);
     for (const auto& f : r.files)
-        fs::copy_file(kDir + f, folder / fs::path(f).filename(),
+        fs::copy_file(kRoundTripDir + f, folder / fs::path(f).filename(),
                       fs::copy_options::overwrite_existing);
     return folder.string();
 }
@@ -148,11 +149,11 @@ TEST(ImportRoundTrip, EveryCountsFormatExportsTheLoadsItRuns) {
 // SGLang counts every hidden layer; its dense layer 0 is left out and the others keep their
 // numbers in `stats`, and through `import` into a native trace.
 TEST(ImportRoundTrip, LayersKeepTheModelsNumbers) {
-    Result r = cli("stats -w " + quoted(kDir + "sglang_stat.pt"));
+    Result r = cli("stats -w " + quoted(kRoundTripDir + "sglang_stat.pt"));
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("3 layers (the model's layers 1, 2, 3) x 8 experts"), std::string::npos)
         << r.out;
-    const auto stats = statsOf(kDir + "sglang_stat.pt", "");
+    const auto stats = statsOf(kRoundTripDir + "sglang_stat.pt", "");
     EXPECT_EQ(stats["layers"][0]["model_layer"], 1);
     EXPECT_EQ(stats["layers"][2]["model_layer"], 3);
     EXPECT_EQ(stats["layers"][0]["layer"], 0);

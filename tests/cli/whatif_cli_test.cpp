@@ -8,13 +8,13 @@ namespace {
 
 using namespace cli_test;
 
-const char* kSmall =
+const char* kSmallWhatIf =
     "whatif -w 'synthetic:layers=2,experts=8,top_k=2,tokens=128,skew=2.5,drift=0.02' "
     "--batching tokens --steps 40 -p last -p ema --policy eplb --every 1 --every 8 "
     "--extra-slots 4";
 
 TEST(WhatIfCli, CsvHasTheBoundsAndEveryCombination) {
-    const Result r = cli(std::string(kSmall) + " --format csv --no-db");
+    const Result r = cli(std::string(kSmallWhatIf) + " --format csv --no-db");
     ASSERT_EQ(r.code, 0) << r.out;
     const std::string header =
         "predictor,policy,every,slowest_over_ideal,gap_closed,moved_experts_per_step,"
@@ -29,26 +29,26 @@ TEST(WhatIfCli, CsvHasTheBoundsAndEveryCombination) {
 }
 
 TEST(WhatIfCli, JsonAndTableAgree) {
-    const Result json = cli(std::string(kSmall) + " --format json --no-db");
+    const Result json = cli(std::string(kSmallWhatIf) + " --format json --no-db");
     ASSERT_EQ(json.code, 0) << json.out;
     const nlohmann::json j = nlohmann::json::parse(json.out);
     ASSERT_EQ(j.size(), 6u);
     EXPECT_EQ(j[0]["predictor"], "contiguous");
     EXPECT_EQ(j[1]["gap_closed"], 1);
-    const Result table = cli(kSmall);
+    const Result table = cli(kSmallWhatIf);
     ASSERT_EQ(table.code, 0) << table.out;
     EXPECT_NE(table.out.find("gap closed"), std::string::npos) << table.out;
     EXPECT_NE(table.out.find("100.0%"), std::string::npos) << table.out;
 }
 
 TEST(WhatIfCli, StackPresetsAreRows) {
-    const Result r = cli(std::string(kSmall) + " --preset vllm --preset sglang --format csv");
+    const Result r = cli(std::string(kSmallWhatIf) + " --preset vllm --preset sglang --format csv");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("sw_avg:window=1000,eplb,3000,"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(",vllm,0,slots\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(",sglang,0,slots\n"), std::string::npos) << r.out;
-    EXPECT_NE(cli(std::string(kSmall) + " --preset tgi").code, 0);
-    const Result both = cli(std::string(kSmall) + " --migration-aware both --format csv");
+    EXPECT_NE(cli(std::string(kSmallWhatIf) + " --preset tgi").code, 0);
+    const Result both = cli(std::string(kSmallWhatIf) + " --migration-aware both --format csv");
     ASSERT_EQ(both.code, 0) << both.out;
     // The last columns: steps, migration_aware, preset (none), threshold (none).
     EXPECT_NE(both.out.find(",40,0,,0,slots\n"), std::string::npos) << both.out;
@@ -56,15 +56,17 @@ TEST(WhatIfCli, StackPresetsAreRows) {
 }
 
 TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
-    const Result r = cli(std::string(kSmall) + " -p affinity -p t2e_freq --warmup 10 --format csv");
+    const Result r =
+        cli(std::string(kSmallWhatIf) + " -p affinity -p t2e_freq --warmup 10 --format csv");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("\naffinity,eplb,1,"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\nt2e_freq,eplb,8,"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(",30,0,,0,slots\n"), std::string::npos)
         << "30 of 40 steps scored: " << r.out;
-    const Result table = cli(std::string(kSmall) + " -p affinity --warmup 10 --threshold 0.9");
+    const Result table =
+        cli(std::string(kSmallWhatIf) + " -p affinity --warmup 10 --threshold 0.9");
     EXPECT_NE(table.out.find("<0.90"), std::string::npos) << table.out;
-    const Result spare = cli(std::string(kSmall) + " --budget both --no-db --format csv");
+    const Result spare = cli(std::string(kSmallWhatIf) + " --budget both --no-db --format csv");
     ASSERT_EQ(spare.code, 0) << spare.out;
     EXPECT_NE(spare.out.find(",0,spare\n"), std::string::npos) << spare.out;
     EXPECT_NE(spare.out.find(",0,slots\n"), std::string::npos) << spare.out;
@@ -74,7 +76,8 @@ TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
 TEST(WhatIfCli, TheMatrixIsRecordedAndRunsShowPrintsIt) {
     const std::string db = (tempDir() / "whatif_record.sqlite").string();
     fs::remove(db);
-    const Result r = cli(std::string(kSmall) + " --db " + quoted(db) + " --name grid --tag t");
+    const Result r =
+        cli(std::string(kSmallWhatIf) + " --db " + quoted(db) + " --name grid --tag t");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_EQ(runCount(db), 1);
     const Result shown = cli("runs show grid --db " + quoted(db));
@@ -87,18 +90,18 @@ TEST(WhatIfCli, TheMatrixIsRecordedAndRunsShowPrintsIt) {
     EXPECT_EQ(j["whatif"][0]["predictor"], "contiguous");
     EXPECT_EQ(j["steps"], 40);
     EXPECT_EQ(j["config"]["recorded"]["whatif"]["predictors"].size(), 2u);
-    EXPECT_EQ(cli(std::string(kSmall) + " --no-db --db " + quoted(db)).code, 0);
+    EXPECT_EQ(cli(std::string(kSmallWhatIf) + " --no-db --db " + quoted(db)).code, 0);
     EXPECT_EQ(runCount(db), 1) << "--no-db records nothing";
 }
 
 TEST(WhatIfCli, BadChoicesAreRefused) {
-    Result r = cli(std::string(kSmall) + " -p t2e_ffn");  // no router inputs here
+    Result r = cli(std::string(kSmallWhatIf) + " -p t2e_ffn");  // no router inputs here
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("hidden states"), std::string::npos) << r.out;
-    r = cli(std::string(kSmall) + " --policy nope");
+    r = cli(std::string(kSmallWhatIf) + " --policy nope");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.out.find("nope"), std::string::npos) << r.out;
-    r = cli(std::string(kSmall) + " --every 0");
+    r = cli(std::string(kSmallWhatIf) + " --every 0");
     EXPECT_NE(r.code, 0);
 }
 

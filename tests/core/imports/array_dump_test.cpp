@@ -11,24 +11,21 @@
 
 #include "core/common/error.h"
 #include "core/imports/npy_file.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/npy/";
-
-nlohmann::json expected(const char* key) {
-    std::ifstream in(std::string(MOE_SOURCE_DIR) + "/tests/data/imports/expected.json");
-    return nlohmann::json::parse(in)[key];
-}
+const std::string kNpyDir = test::importFixture("npy/");
 
 TEST(ArrayDump, RoutedExpertsRequestsInLockstep) {
-    const ImportedRouting r = readArrayDump({kDir + "request_0.npy", kDir + "request_1.npy"}, 0);
+    const ImportedRouting r =
+        readArrayDump({kNpyDir + "request_0.npy", kNpyDir + "request_1.npy"}, 0);
     ASSERT_EQ(r.topK, 2);
     ASSERT_EQ(r.layers.size(), 4u);
     ASSERT_EQ(r.tokens.size(), 6u);  // 4 + 2 tokens
     EXPECT_EQ(r.steps(), 4);
-    const auto requests = expected("routed_experts");
+    const auto requests = test::expectedImport("routed_experts");
     for (size_t t = 0; t < r.tokens.size(); ++t) {
         const auto& tok = r.tokens[t];
         EXPECT_EQ(tok.position, tok.step);
@@ -40,19 +37,19 @@ TEST(ArrayDump, RoutedExpertsRequestsInLockstep) {
 }
 
 TEST(ArrayDump, RouterScoresAndLogitsGiveEachTokensTopK) {
-    ImportedRouting r = readArrayDump({kDir + "router_scores_stacked.npy"}, 0);
+    ImportedRouting r = readArrayDump({kNpyDir + "router_scores_stacked.npy"}, 0);
     EXPECT_EQ(r.topK, 2) << "two non-zero scores per token";
-    auto top = expected("router_scores_top");
+    auto top = test::expectedImport("router_scores_top");
     for (int t = 0; t < 5; ++t)
         for (int l = 0; l < 4; ++l)
             for (int j = 0; j < 2; ++j)
                 EXPECT_EQ(r.ids[(t * 4 + l) * 2 + j], top[l][t][j].get<int32_t>());
     std::vector<std::string> layers;
     for (int l = 0; l < 4; ++l)
-        layers.push_back(kDir + "logits_per_layer/layer_0" + std::to_string(l) + ".npy");
+        layers.push_back(kNpyDir + "logits_per_layer/layer_0" + std::to_string(l) + ".npy");
     EXPECT_THROW(readArrayDump(layers, 0), Error) << "dense logits need k";
     r = readArrayDump(layers, 2);
-    top = expected("router_logits_top2");
+    top = test::expectedImport("router_logits_top2");
     for (int t = 0; t < 3; ++t)
         for (int l = 0; l < 4; ++l)
             for (int j = 0; j < 2; ++j)
@@ -83,7 +80,7 @@ std::string npy(const std::string& header, const std::string& data) {
 }
 
 TEST(ArrayDump, DamagedNpyFilesAreNamed) {
-    std::ifstream in(kDir + "request_0.npy", std::ios::binary);
+    std::ifstream in(kNpyDir + "request_0.npy", std::ios::binary);
     const std::string good{std::istreambuf_iterator<char>(in), {}};
     expectNpyError(good.substr(0, good.size() - 3), "bytes of data");
     expectNpyError("not numpy", "no \\x93NUMPY magic");

@@ -10,14 +10,15 @@
 #include "core/common/error.h"
 #include "core/imports/sglang_dump.h"
 #include "core/stats/load_matrix.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
+const std::string kImportsDir = test::importFixture("");
 
 TEST(ImportedWorkload, CountsAreRoutedExactly) {
-    const ImportedRouting r = readSglangDump({kDir + "sglang_stat.pt"});
+    const ImportedRouting r = readSglangDump({kImportsDir + "sglang_stat.pt"});
     ImportedWorkload w(r);
     EXPECT_EQ(w.shape().topK, 2);  // inferred: the fixture routes top-2
     EXPECT_EQ(w.shape().layers, 3);
@@ -42,7 +43,7 @@ TEST(ImportedWorkload, CountsAreRoutedExactly) {
 }
 
 TEST(ImportedWorkload, PerTokenStepsReplayAsRecorded) {
-    const ImportedRouting r = readSglangDump({kDir + "sglang_per_token_0.pt"});
+    const ImportedRouting r = readSglangDump({kImportsDir + "sglang_per_token_0.pt"});
     ImportedWorkload w(r, 1);  // the first pass only
     EXPECT_TRUE(w.shape().hasSequenceIds);
     EXPECT_TRUE(w.shape().hasTokenIds);

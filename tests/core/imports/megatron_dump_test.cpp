@@ -10,25 +10,21 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/megatron/";
-
-nlohmann::json expected(const char* key) {
-    std::ifstream in(std::string(MOE_SOURCE_DIR) + "/tests/data/imports/expected.json");
-    return nlohmann::json::parse(in)[key];
-}
+const std::string kMegatronDir = test::importFixture("megatron/");
 
 TEST(MegatronDump, RouterTraceRanksMergedPerStep) {
-    const ImportedRouting r =
-        readMegatronDump({kDir + "router_trace_rank0.jsonl", kDir + "router_trace_rank1.jsonl"});
+    const ImportedRouting r = readMegatronDump(
+        {kMegatronDir + "router_trace_rank0.jsonl", kMegatronDir + "router_trace_rank1.jsonl"});
     EXPECT_EQ(r.format, "megatron router trace");
     EXPECT_EQ(r.topK, 2);
     EXPECT_EQ(r.layers, (std::vector<int>{0, 1, 2}));
     ASSERT_EQ(r.tokens.size(), 10u);  // 2 steps x (3 + 2) tokens
-    const auto trace = expected("megatron_router_trace");
+    const auto trace = test::expectedImport("megatron_router_trace");
     for (size_t t = 0; t < r.tokens.size(); ++t) {
         const int64_t step = r.tokens[t].step;
         const size_t i = t - static_cast<size_t>(step) * 5;
@@ -44,12 +40,12 @@ TEST(MegatronDump, RouterTraceRanksMergedPerStep) {
 }
 
 TEST(MegatronDump, TokensPerExpertRanksHoldTheirLocalExperts) {
-    const ImportedRouting r = readMegatronDump(
-        {kDir + "tokens_per_expert/rank0.jsonl", kDir + "tokens_per_expert/rank1.jsonl"});
+    const ImportedRouting r = readMegatronDump({kMegatronDir + "tokens_per_expert/rank0.jsonl",
+                                                kMegatronDir + "tokens_per_expert/rank1.jsonl"});
     EXPECT_EQ(r.experts, 8);
     EXPECT_FALSE(r.perToken());
     ASSERT_EQ(r.stepLoads.size(), 2u);
-    const auto totals = expected("megatron_tokens_per_expert");
+    const auto totals = test::expectedImport("megatron_tokens_per_expert");
     int s = 0;
     for (const char* iter : {"10", "20"}) {
         for (int l = 0; l < 3; ++l)
@@ -63,7 +59,7 @@ TEST(MegatronDump, TokensPerExpertRanksHoldTheirLocalExperts) {
 TEST(MegatronDump, DamagedLinesAreNamed) {
     const std::string path =
         (std::filesystem::temp_directory_path() / "router_trace_rank9.jsonl").string();
-    std::ifstream in(kDir + "router_trace_rank0.jsonl");
+    std::ifstream in(kMegatronDir + "router_trace_rank0.jsonl");
     std::string first, second;
     std::getline(in, first);
     std::getline(in, second);

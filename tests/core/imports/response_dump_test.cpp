@@ -13,16 +13,12 @@
 #include "core/common/error.h"
 #include "core/imports/base64.h"
 #include "core/imports/import_routing.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/responses/";
-
-nlohmann::json expected(const char* key) {
-    std::ifstream in(std::string(MOE_SOURCE_DIR) + "/tests/data/imports/expected.json");
-    return nlohmann::json::parse(in)[key];
-}
+const std::string kResponsesDir = test::importFixture("responses/");
 
 // Every token's ids equal requests[sequence][position] (layers x k).
 void expectRouting(const ImportedRouting& r, const nlohmann::json& requests) {
@@ -41,23 +37,23 @@ void expectRouting(const ImportedRouting& r, const nlohmann::json& requests) {
 }
 
 TEST(ResponseDump, SglangBase64RoutingRoundTripsWithoutItsDenseLayer) {
-    const std::string path = kDir + "sglang_responses.jsonl";
+    const std::string path = kResponsesDir + "sglang_responses.jsonl";
     ASSERT_TRUE(isResponseDump(path));
     const ImportedRouting r = importRouting({path});
     EXPECT_EQ(r.format, "sglang responses (routed_experts)");
     EXPECT_EQ(r.topK, 2) << "inferred";
     EXPECT_EQ(r.layers, (std::vector<int>{1, 2, 3})) << "layer 0 is dense; numbers kept";
     EXPECT_EQ(r.steps(), 6) << "the longest request has 3 + 4 - 1 routed tokens";
-    expectRouting(r, expected("sglang_responses"));
+    expectRouting(r, test::expectedImport("sglang_responses"));
     EXPECT_EQ(importRouting({path}, 2).ids, r.ids) << "--top-k 2 agrees with the inference";
 }
 
 TEST(ResponseDump, VllmNestedListsKeepPromptThenGeneratedTokens) {
-    const ImportedRouting r = importRouting({kDir + "vllm_responses.jsonl"});
+    const ImportedRouting r = importRouting({kResponsesDir + "vllm_responses.jsonl"});
     EXPECT_EQ(r.format, "vllm responses (routed_experts)");
     EXPECT_EQ(r.topK, 2);
     EXPECT_EQ(r.layers.size(), 4u);
-    expectRouting(r, expected("vllm_responses"));
+    expectRouting(r, test::expectedImport("vllm_responses"));
 }
 
 TEST(ResponseDump, Base64DecodesTheStandardAlphabetAndRefusesTheRest) {
@@ -73,7 +69,7 @@ TEST(ResponseDump, Base64DecodesTheStandardAlphabetAndRefusesTheRest) {
 TEST(ResponseDump, DamagedLinesAreNamedByFileAndLine) {
     const std::string path =
         (std::filesystem::temp_directory_path() / "moe_responses_damaged.jsonl").string();
-    std::ifstream in(kDir + "sglang_responses.jsonl");
+    std::ifstream in(kResponsesDir + "sglang_responses.jsonl");
     std::string first;
     std::getline(in, first);
     auto expectError = [&](const std::string& text, const std::string& needle, int topK = 0) {

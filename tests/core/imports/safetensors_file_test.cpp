@@ -13,19 +13,15 @@
 
 #include "core/common/error.h"
 #include "core/imports/import_routing.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/safetensors/";
-
-nlohmann::json expected(const char* key) {
-    std::ifstream in(std::string(MOE_SOURCE_DIR) + "/tests/data/imports/expected.json");
-    return nlohmann::json::parse(in)[key];
-}
+const std::string kSafetensorsDir = test::importFixture("safetensors/");
 
 TEST(Safetensors, TensorsComeInNaturalNameOrder) {
-    const auto arrays = readSafetensors(kDir + "router_logits_bf16.safetensors");
+    const auto arrays = readSafetensors(kSafetensorsDir + "router_logits_bf16.safetensors");
     ASSERT_EQ(arrays.size(), 4u);
     EXPECT_NE(arrays[2].path.find("model.layers.10.mlp.router"), std::string::npos)
         << "layers 1, 2, 10, 11: 10 is third, not second";
@@ -34,14 +30,14 @@ TEST(Safetensors, TensorsComeInNaturalNameOrder) {
 }
 
 TEST(Safetensors, Bfloat16LogitsGiveEachTokensTopK) {
-    const std::string path = kDir + "router_logits_bf16.safetensors";
+    const std::string path = kSafetensorsDir + "router_logits_bf16.safetensors";
     ASSERT_TRUE(isKnownRecording(path));
     const ImportedRouting r = importRouting({path}, 2);
     EXPECT_EQ(r.format, "router logits (.safetensors)");
     EXPECT_EQ(r.files, std::vector<std::string>{path});
     ASSERT_EQ(r.layers.size(), 4u);
     ASSERT_EQ(r.tokens.size(), 3u);
-    const auto top = expected("safetensors_bf16_top2");
+    const auto top = test::expectedImport("safetensors_bf16_top2");
     for (size_t t = 0; t < 3; ++t)
         for (size_t l = 0; l < 4; ++l)
             for (size_t j = 0; j < 2; ++j)
@@ -50,10 +46,12 @@ TEST(Safetensors, Bfloat16LogitsGiveEachTokensTopK) {
 }
 
 TEST(Safetensors, StackedDenseScoresCountTheirTopK) {
-    const ImportedRouting r = importRouting({kDir + "router_scores_stacked.safetensors"});
+    const ImportedRouting r =
+        importRouting({kSafetensorsDir + "router_scores_stacked.safetensors"});
     EXPECT_EQ(r.topK, 2);
     ASSERT_EQ(r.tokens.size(), 5u);
-    const auto top = expected("router_scores_top");  // the same scores as the .npy fixture
+    const auto top =
+        test::expectedImport("router_scores_top");  // the same scores as the .npy fixture
     for (size_t t = 0; t < 5; ++t)
         for (size_t l = 0; l < 4; ++l)
             for (size_t j = 0; j < 2; ++j)
@@ -61,7 +59,7 @@ TEST(Safetensors, StackedDenseScoresCountTheirTopK) {
 }
 
 TEST(Safetensors, DamagedFilesAreNamed) {
-    std::ifstream in(kDir + "router_scores_stacked.safetensors", std::ios::binary);
+    std::ifstream in(kSafetensorsDir + "router_scores_stacked.safetensors", std::ios::binary);
     const std::string good((std::istreambuf_iterator<char>(in)), {});
     uint64_t n = 0;
     std::memcpy(&n, good.data(), 8);

@@ -11,15 +11,16 @@
 
 #include "core/common/error.h"
 #include "core/imports/import_routing.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/sglang_csv";
+const std::string kSglangCsvDir = test::importFixture("sglang_csv");
 
 TEST(SglangCsv, RanksOfADumpSumIntoOneStepPerTimestamp) {
-    ASSERT_TRUE(isSglangCsv(kDir + "/expert_distribution_rank0_timestamp1700000100.csv"));
-    const ImportedRouting r = importRouting({kDir});  // the folder: four files
+    ASSERT_TRUE(isSglangCsv(kSglangCsvDir + "/expert_distribution_rank0_timestamp1700000100.csv"));
+    const ImportedRouting r = importRouting({kSglangCsvDir});  // the folder: four files
     EXPECT_EQ(r.format, "sglang per-rank csv");
     EXPECT_EQ(r.files.size(), 4u);
     EXPECT_FALSE(r.perToken());

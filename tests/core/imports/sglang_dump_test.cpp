@@ -13,16 +13,12 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
-
-nlohmann::json expected() {
-    std::ifstream in(kDir + "expected.json");
-    return nlohmann::json::parse(in);
-}
+const std::string kSglangDir = test::importFixture("");
 
 // counts [passes, layers, experts] of the dump, with its dense layer 0 dropped.
 std::vector<std::vector<int64_t>> withoutLayerZero(const nlohmann::json& counts) {
@@ -37,14 +33,15 @@ std::vector<std::vector<int64_t>> withoutLayerZero(const nlohmann::json& counts)
 }
 
 TEST(SglangDump, StatCountsWithoutTheDenseLayer) {
-    const ImportedRouting r = readSglangDump({kDir + "sglang_stat.pt"});
+    const ImportedRouting r = readSglangDump({kSglangDir + "sglang_stat.pt"});
     EXPECT_EQ(r.format, "sglang stat");
     EXPECT_FALSE(r.perToken());
     EXPECT_EQ(r.experts, 8);
     EXPECT_EQ(r.layers, (std::vector<int>{1, 2, 3}));
     ASSERT_FALSE(r.notes.empty());
     EXPECT_NE(r.notes[0].find("dense"), std::string::npos) << r.notes[0];
-    EXPECT_EQ(r.stepLoads, withoutLayerZero(expected()["sglang_stat.pt"]["logical_count"]));
+    EXPECT_EQ(r.stepLoads,
+              withoutLayerZero(test::expectedImport()["sglang_stat.pt"]["logical_count"]));
 }
 
 TEST(SglangDump, PerPassRanksSummedAndSlotsFolded) {
@@ -52,16 +49,17 @@ TEST(SglangDump, PerPassRanksSummedAndSlotsFolded) {
     for (const auto& files :
          {std::vector<std::string>{"sglang_per_pass_0.pt", "sglang_per_pass_1.pt"},
           std::vector<std::string>{"sglang_per_pass_1.pt", "sglang_per_pass_0.pt"}}) {
-        const ImportedRouting r = readSglangDump({kDir + files[0], kDir + files[1]});
+        const ImportedRouting r = readSglangDump({kSglangDir + files[0], kSglangDir + files[1]});
         EXPECT_EQ(r.format, "sglang per_pass");
         EXPECT_EQ(r.experts, 8);
         EXPECT_EQ(r.layers, (std::vector<int>{1, 2, 3}));
-        EXPECT_EQ(r.stepLoads, withoutLayerZero(expected()["sglang_per_pass"]["logical_count"]));
+        EXPECT_EQ(r.stepLoads,
+                  withoutLayerZero(test::expectedImport()["sglang_per_pass"]["logical_count"]));
     }
 }
 
 TEST(SglangDump, PerTokenIdsSequencesAndPositions) {
-    const ImportedRouting r = readSglangDump({kDir + "sglang_per_token_0.pt"});
+    const ImportedRouting r = readSglangDump({kSglangDir + "sglang_per_token_0.pt"});
     EXPECT_EQ(r.format, "sglang per_token");
     ASSERT_TRUE(r.perToken());
     EXPECT_EQ(r.topK, 2);
@@ -71,7 +69,7 @@ TEST(SglangDump, PerTokenIdsSequencesAndPositions) {
     // Sequences: prefill splits 3 | 2, each decode token its own.
     const std::vector<int32_t> sequences{0, 0, 0, 1, 1, 2, 3};
     const std::vector<int32_t> positions{0, 1, 2, 0, 1, 3, 2};
-    const nlohmann::json passes = expected()["sglang_per_token"];
+    const nlohmann::json passes = test::expectedImport()["sglang_per_token"];
     size_t t = 0;
     for (size_t p = 0; p < passes.size(); ++p)
         for (size_t i = 0; i < passes[p]["input_ids"].size(); ++i, ++t) {
@@ -103,10 +101,10 @@ void expectError(const std::vector<std::string>& files, const std::string& needl
 }
 
 TEST(SglangDump, MixedAndForeignFilesAreNamed) {
-    expectError({kDir + "mixed.pt"}, "not an SGLang expert-distribution dump");
-    expectError({kDir + "sglang_stat.pt", kDir + "sglang_per_pass_0.pt"}, "one file");
+    expectError({kSglangDir + "mixed.pt"}, "not an SGLang expert-distribution dump");
+    expectError({kSglangDir + "sglang_stat.pt", kSglangDir + "sglang_per_pass_0.pt"}, "one file");
     expectError({}, "no files");
-    expectError({kDir + "foreign_set.pt"}, "builtins.set");
+    expectError({kSglangDir + "foreign_set.pt"}, "builtins.set");
 }
 
 // Random damage to real dumps of each mode: a value or a moe::Error, never a crash.
@@ -114,7 +112,7 @@ TEST(SglangDump, RandomDamageIsAnErrorOrAValue) {
     std::mt19937 rng(23);
     int errors = 0;
     for (const char* name : {"sglang_stat.pt", "sglang_per_pass_0.pt", "sglang_per_token_0.pt"}) {
-        std::ifstream in(kDir + name, std::ios::binary);
+        std::ifstream in(kSglangDir + name, std::ios::binary);
         const std::vector<char> clean{std::istreambuf_iterator<char>(in), {}};
         for (int trial = 0; trial < 150; ++trial) {
             std::vector<char> bytes = clean;

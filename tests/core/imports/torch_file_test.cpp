@@ -15,11 +15,12 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
 namespace {
 
-const std::string kDir = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/";
+const std::string kTorchDir = test::importFixture("");
 
 std::vector<char> slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -41,7 +42,7 @@ const PickledTensor& tensorAt(const PickleValue& root, const std::string& key) {
 }
 
 TEST(TorchFile, ScalarsAndContainersReadBack) {
-    const TorchFile f(kDir + "mixed.pt");
+    const TorchFile f(kTorchDir + "mixed.pt");
     const PickleValue& r = f.root();
     ASSERT_EQ(r.kind, PickleValue::Kind::Dict);
     EXPECT_EQ(r.find("none")->kind, PickleValue::Kind::None);
@@ -66,7 +67,7 @@ TEST(TorchFile, ScalarsAndContainersReadBack) {
 }
 
 TEST(TorchFile, EveryDtypeAndViewReadsBack) {
-    const TorchFile f(kDir + "mixed.pt");
+    const TorchFile f(kTorchDir + "mixed.pt");
     const PickleValue& r = f.root();
     EXPECT_EQ(f.integers(tensorAt(r, "i32"), "i32"), (std::vector<int64_t>{1, -2, 3}));
     EXPECT_EQ(tensorAt(r, "i32").shape, (std::vector<int64_t>{1, 3}));
@@ -93,7 +94,7 @@ TEST(TorchFile, EveryDtypeAndViewReadsBack) {
 }
 
 TEST(TorchFile, SglangStatCountsReadBack) {
-    const TorchFile f(kDir + "sglang_stat.pt");
+    const TorchFile f(kTorchDir + "sglang_stat.pt");
     const PickledTensor& t = tensorAt(f.root(), "logical_count");
     EXPECT_EQ(t.dtype, "int32");
     EXPECT_EQ(t.shape, (std::vector<int64_t>{6, 4, 8}));
@@ -102,7 +103,7 @@ TEST(TorchFile, SglangStatCountsReadBack) {
     for (int pass = 0; pass < 6; ++pass)
         for (int e = 0; e < 8; ++e) EXPECT_EQ(counts[pass * 32 + e], 0) << "layer 0 is dense";
     // Exactly what make_fixtures.py drew (expected.json, written by the same script).
-    const std::vector<char> json = slurp(kDir + "expected.json");
+    const std::vector<char> json = slurp(kTorchDir + "expected.json");
     const auto drawn = nlohmann::json::parse(json.begin(), json.end())["sglang_stat.pt"];
     size_t i = 0;
     for (const auto& pass : drawn["logical_count"])
@@ -123,10 +124,10 @@ void expectError(const std::string& path, const std::string& needle) {
 }
 
 TEST(TorchFile, ForeignAndBrokenFilesAreNamedErrors) {
-    expectError(kDir + "foreign_set.pt", "builtins.set");
-    expectError(kDir + "make_fixtures.py", "not a readable zip archive");
-    expectError(kDir + "no_such.pt", "not a readable zip archive");
-    const std::vector<char> bytes = slurp(kDir + "mixed.pt");
+    expectError(kTorchDir + "foreign_set.pt", "builtins.set");
+    expectError(kTorchDir + "make_fixtures.py", "not a readable zip archive");
+    expectError(kTorchDir + "no_such.pt", "not a readable zip archive");
+    const std::vector<char> bytes = slurp(kTorchDir + "mixed.pt");
     const std::string cut =
         writeTemp({bytes.begin(), bytes.begin() + bytes.size() / 2}, "moe_truncated.pt");
     expectError(cut, "zip");
@@ -136,7 +137,7 @@ TEST(TorchFile, ForeignAndBrokenFilesAreNamedErrors) {
 // Random damage anywhere in a real file: the reader either reads something or says what is
 // wrong; it never crashes, hangs or throws anything but moe::Error.
 TEST(TorchFile, RandomDamageIsAnErrorOrAValue) {
-    const std::vector<char> clean = slurp(kDir + "mixed.pt");
+    const std::vector<char> clean = slurp(kTorchDir + "mixed.pt");
     std::mt19937 rng(17);
     int errors = 0;
     for (int trial = 0; trial < 300; ++trial) {

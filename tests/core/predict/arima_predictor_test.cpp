@@ -19,7 +19,7 @@ namespace moe {
 namespace {
 
 // One layer, two experts: expert 0's share is x, expert 1's is 1 - x.
-LoadShares pair(double x) {
+LoadShares twoShares(double x) {
     LoadShares s(1, 2);
     s.at(0, 0) = static_cast<float>(x);
     s.at(0, 1) = static_cast<float>(1 - x);
@@ -99,7 +99,7 @@ TEST(ArimaPredictor, RefitsStopAtTheirOwnCap) {
     std::normal_distribution<float> g(0.0f, 0.05f);
     int firstFit = -1, refits = 0;
     for (int t = 0; t < 200; ++t) {
-        p.observe(t, pair(0.5 + g(rng)));
+        p.observe(t, twoShares(0.5 + g(rng)));
         // Series 0 is fitted when the steps observed reach a multiple of refitEvery.
         if ((t + 1) < o.minHistory() || (t + 1) % o.refitEvery != 0) continue;
         const int iterations = p.model(0, 0)->iterations();
@@ -119,7 +119,7 @@ TEST(ArimaPredictor, RefitsStopAtTheirOwnCap) {
 
 TEST(ArimaPredictor, LastValueBeforeEnoughHistory) {
     ArimaPredictor p(small());
-    for (int t = 0; t < 5; ++t) p.observe(t, pair(0.1 * t));
+    for (int t = 0; t < 5; ++t) p.observe(t, twoShares(0.1 * t));
     Forecast f;
     p.forecast(3, f);
     ASSERT_EQ(f.horizon(), 3);
@@ -133,7 +133,8 @@ TEST(ArimaPredictor, LastValueBeforeEnoughHistory) {
 // Feeds `series` (expert 0's share) and returns the forecast made after the last step.
 Forecast runSeries(const std::vector<double>& series, int horizon, ArimaOptions o = small()) {
     ArimaPredictor p(o);
-    for (size_t t = 0; t < series.size(); ++t) p.observe(static_cast<int64_t>(t), pair(series[t]));
+    for (size_t t = 0; t < series.size(); ++t)
+        p.observe(static_cast<int64_t>(t), twoShares(series[t]));
     EXPECT_GE(p.cost().fits, 2);  // every series was fitted (constant ones fall back inside)
     Forecast f;
     p.forecast(horizon, f);

@@ -15,7 +15,7 @@ namespace moe {
 namespace {
 
 // One layer, two experts: share of expert 0 is x, expert 1 is 1 - x.
-LoadShares pair(double x) {
+LoadShares sharesOf(double x) {
     LoadShares s(1, 2);
     s.at(0, 0) = static_cast<float>(x);
     s.at(0, 1) = static_cast<float>(1 - x);
@@ -28,7 +28,8 @@ PredictorScore evaluate(const std::vector<double>& series, int horizon, int64_t 
     std::vector<std::unique_ptr<Predictor>> ps;
     ps.push_back(std::make_unique<P>(args...));
     PredictionEvaluator ev(std::move(ps), {horizon, 1, warmup});
-    for (size_t t = 0; t < series.size(); ++t) ev.push(static_cast<int64_t>(t), pair(series[t]));
+    for (size_t t = 0; t < series.size(); ++t)
+        ev.push(static_cast<int64_t>(t), sharesOf(series[t]));
     return ev.scores()[0];
 }
 
@@ -103,7 +104,7 @@ TEST(PredictionEvaluator, ScoresEveryForecastOnceAndReportsCost) {
         EXPECT_EQ(e.horizon, 4);
         EXPECT_EQ((e.step - 1) % 2, 0);  // every 2nd step after 1 warm-up step
     });
-    for (int t = 0; t < 20; ++t) ev.push(t, pair(0.1 + 0.01 * t));
+    for (int t = 0; t < 20; ++t) ev.push(t, sharesOf(0.1 + 0.01 * t));
     // Steps 0..15 get forecasts evaluated (16..19 lack their 4 future steps); warm-up skips 0;
     // every 2nd of steps 1..15 -> 8 forecasts per predictor, one layer.
     EXPECT_EQ(records, 16);
@@ -126,7 +127,7 @@ TEST(PredictionEvaluator, ScoresShorterHorizonsFromTheSameForecast) {
         ++perHorizon[e.horizon];
         EXPECT_NEAR(e.metrics.absolute, 0.01 * (e.horizon + 1) / 2, 1e-6) << "h=" << e.horizon;
     });
-    for (int t = 0; t < 20; ++t) ev.push(t, pair(0.1 + 0.01 * t));
+    for (int t = 0; t < 20; ++t) ev.push(t, sharesOf(0.1 + 0.01 * t));
     EXPECT_EQ(ev.options().horizon, 4);
     // 16 forecasts (steps 0..15 have their 4 future steps), each scored once per horizon.
     EXPECT_EQ(perHorizon, (std::map<int, int>{{1, 16}, {2, 16}, {4, 16}}));

@@ -33,7 +33,7 @@ void expectError(const std::function<void()>& action, const std::string& path, i
     }
 }
 
-int64_t readAll(const std::string& path, const TraceShape& shape = kShape) {
+int64_t countRecords(const std::string& path, const TraceShape& shape = kShape) {
     TraceReader reader(path, shape);
     TraceRecord r;
     int64_t n = 0;
@@ -45,9 +45,9 @@ int64_t readAll(const std::string& path, const TraceShape& shape = kShape) {
 void expectLineError(const std::string& text, int64_t line, const std::string& problem) {
     test::ScratchDir dir;
     const auto plain = dir.writePlain("bad.tsv", text);
-    expectError([&] { readAll(plain); }, plain, line, problem);
+    expectError([&] { countRecords(plain); }, plain, line, problem);
     const auto gz = dir.writeGzip("bad.tsv.gz", text);
-    expectError([&] { readAll(gz); }, gz, line, problem);
+    expectError([&] { countRecords(gz); }, gz, line, problem);
 }
 
 const std::string kGood = "0\t0\t0 1 2 3\n";
@@ -96,7 +96,7 @@ TEST(TraceErrors, DuplicateExpertWithinOneLayer) {
 
 TEST(TraceErrors, SameExpertInTwoLayersIsFine) {
     test::ScratchDir dir;
-    EXPECT_EQ(readAll(dir.writePlain("ok.tsv", "0\t0\t0 1 0 1\n")), 1);
+    EXPECT_EQ(countRecords(dir.writePlain("ok.tsv", "0\t0\t0 1 0 1\n")), 1);
 }
 
 TEST(TraceErrors, BlankLineInTheMiddle) {
@@ -113,7 +113,7 @@ TEST(TraceErrors, EmptyField) {
     expectLineError(kGood + "\t0\t1\t0 1 2 3\n", 2, "empty field 1 (the line starts with a tab)");
     // Ids split over tab-separated fields are fine as long as none is empty.
     test::ScratchDir dir;
-    EXPECT_EQ(readAll(dir.writePlain("ok.tsv", "0\t0\t0 1\t2 3\n")), 1);
+    EXPECT_EQ(countRecords(dir.writePlain("ok.tsv", "0\t0\t0 1\t2 3\n")), 1);
 }
 
 TEST(TraceErrors, PositionsMustBeConsecutive) {
@@ -129,28 +129,28 @@ TEST(TraceErrors, SequenceMayNotReappear) {
 TEST(TraceErrors, EmptyPlainFile) {
     test::ScratchDir dir;
     const auto path = dir.writePlain("empty.tsv", "");
-    expectError([&] { readAll(path); }, path, 0, "empty");
+    expectError([&] { countRecords(path); }, path, 0, "empty");
 }
 
 TEST(TraceErrors, EmptyGzipStream) {
     test::ScratchDir dir;
     const auto path = dir.writeGzip("empty.tsv.gz", "");
-    expectError([&] { readAll(path); }, path, 0, "empty trace");
+    expectError([&] { countRecords(path); }, path, 0, "empty trace");
 }
 
 TEST(TraceErrors, GzNameButNotGzipData) {
     test::ScratchDir dir;
     const auto path = dir.writePlain("plain.tsv.gz", kGood);
-    expectError([&] { readAll(path); }, path, 0, "not gzip data");
+    expectError([&] { countRecords(path); }, path, 0, "not gzip data");
 }
 
 TEST(TraceErrors, MissingFileAndDirectory) {
     test::ScratchDir dir;
     const auto missing = dir.path("nope.tsv.gz");
-    expectError([&] { readAll(missing); }, missing, 0, "no such file");
+    expectError([&] { countRecords(missing); }, missing, 0, "no such file");
     const auto folder = dir.path("folder.tsv.gz");
     std::filesystem::create_directories(folder);
-    expectError([&] { readAll(folder); }, folder, 0, "is a directory");
+    expectError([&] { countRecords(folder); }, folder, 0, "is a directory");
 }
 
 std::string manyLines(int n) {
@@ -237,7 +237,7 @@ TEST(TraceErrors, GarbledDeflateDataNeverCrashes) {
             bytes[20 + (seed * 7919 + i * 104729) % (bytes.size() - 40)] ^= 0x5a;
         const auto path = dir.writePlain("garbled.tsv.gz", bytes);
         try {
-            readAll(path);
+            countRecords(path);
             ADD_FAILURE() << "garbled stream read without error (seed " << seed << ")";
         } catch (const Error& e) {
             EXPECT_EQ(std::string(e.what()).rfind(path + ":", 0), 0u) << e.what();

@@ -18,7 +18,7 @@ struct Token {
     std::vector<int32_t> ids;
 };
 
-std::vector<Token> readAll(const std::string& path, const TraceShape& shape) {
+std::vector<Token> readTokens(const std::string& path, const TraceShape& shape) {
     TraceReader reader(path, shape);
     std::vector<Token> out;
     TraceRecord r;
@@ -32,7 +32,7 @@ std::vector<Token> readAll(const std::string& path, const TraceShape& shape) {
 TEST(TraceReader, ParsesLinesOfPlainFile) {
     test::ScratchDir dir;
     const auto path = dir.writePlain("t.tsv", "3\t10\t0 1 2 3\n3\t11\t3 2 1 0\n");
-    const auto tokens = readAll(path, TraceShape{2, 4, 2});
+    const auto tokens = readTokens(path, TraceShape{2, 4, 2});
     ASSERT_EQ(tokens.size(), 2u);
     EXPECT_EQ(tokens[0].seq, 3);
     EXPECT_EQ(tokens[0].pos, 10);
@@ -53,7 +53,7 @@ TEST(TraceReader, ParsesRealGptOssLines) {
         "31 13 4 11 12 5 4 1 24 29 4 3 19 13 15 23 22 24 12 30 3 14 23 16 14 20 13 16 28 23 20\n";
     test::ScratchDir dir;
     const auto path = dir.writeGzip("real.tsv.gz", text);
-    const auto tokens = readAll(path, TraceShape{24, 32, 4});
+    const auto tokens = readTokens(path, TraceShape{24, 32, 4});
     ASSERT_EQ(tokens.size(), 2u);
     EXPECT_EQ(tokens[0].seq, 0);
     EXPECT_EQ(tokens[0].pos, 101);
@@ -68,7 +68,7 @@ TEST(TraceReader, ParsesRealGptOssLines) {
 TEST(TraceReader, ToleratesCrlfExtraSpacesAndNoFinalNewline) {
     test::ScratchDir dir;
     const auto path = dir.writePlain("t.tsv", "1\t0\t0  1\t2 3 \r\n1 1 1 0 3 2");
-    const auto tokens = readAll(path, TraceShape{2, 4, 2});
+    const auto tokens = readTokens(path, TraceShape{2, 4, 2});
     ASSERT_EQ(tokens.size(), 2u);
     EXPECT_EQ(tokens[0].ids, (std::vector<int32_t>{0, 1, 2, 3}));
     EXPECT_EQ(tokens[1].ids, (std::vector<int32_t>{1, 0, 3, 2}));
@@ -87,7 +87,7 @@ TEST(TraceReader, ReadsGzipAcrossManyChunks) {
     ASSERT_GT(text.size(), 2u << 20);
     test::ScratchDir dir;
     const auto path = dir.writeGzip("big.tsv.gz", text);
-    const auto tokens = readAll(path, TraceShape{8, 64, 4});
+    const auto tokens = readTokens(path, TraceShape{8, 64, 4});
     ASSERT_EQ(tokens.size(), static_cast<size_t>(lines));
     for (int n = 0; n < lines; n += 997) {
         EXPECT_EQ(tokens[n].seq, n / 100);

@@ -14,7 +14,7 @@ namespace {
 
 // 2 layers, 4 experts, top-2. Token n (0-based, file order) routes layer 0 to {n%4, (n+1)%4}
 // and layer 1 to {(n+2)%4, (n+3)%4}.
-const TraceShape kShape{2, 4, 2};
+const TraceShape kSmallShape{2, 4, 2};
 
 struct Seq {
     int32_t id, firstPos, tokens;
@@ -81,7 +81,7 @@ std::vector<std::vector<int>> run(Batching batching, int tokensPerStep, int batc
     test::ScratchDir dir;
     TraceWorkloadOptions o;
     o.path = dir.writeGzip("hand.tsv.gz", handMadeTrace());
-    o.shape = kShape;
+    o.shape = kSmallShape;
     o.shape.stepTokens = std::move(stepTokens);
     o.batching = batching;
     o.tokensPerStep = tokensPerStep;
@@ -148,7 +148,7 @@ TEST(TraceBatching, RecordedModeRefusesStepsThatDoNotMatchTheTrace) {
     test::ScratchDir dir;
     TraceWorkloadOptions o;
     o.path = dir.writeGzip("hand.tsv.gz", handMadeTrace());
-    o.shape = kShape;
+    o.shape = kSmallShape;
     o.batching = Batching::Recorded;
     EXPECT_THROW(TraceWorkload{o}, Error) << "no recorded steps";
     Step step;
@@ -190,7 +190,7 @@ TEST(TraceBatching, DescribeNamesPathAndBatching) {
     test::ScratchDir dir;
     TraceWorkloadOptions o;
     o.path = dir.writeGzip("hand.tsv.gz", handMadeTrace());
-    o.shape = kShape;
+    o.shape = kSmallShape;
     o.batch = 64;
     EXPECT_EQ(TraceWorkload(o).describe(), "trace:" + o.path + " (continuous, B=64)");
     o.batching = Batching::Tokens;
@@ -206,7 +206,7 @@ TEST(TraceBatching, RejectsBadOptions) {
     test::ScratchDir dir;
     TraceWorkloadOptions o;
     o.path = dir.writeGzip("hand.tsv.gz", handMadeTrace());
-    o.shape = kShape;
+    o.shape = kSmallShape;
     o.batch = 0;
     EXPECT_THROW(TraceWorkload{o}, Error);
     o.batching = Batching::Tokens;
@@ -218,7 +218,7 @@ TEST(TraceBatching, BadLineSurfacesFromNext) {
     test::ScratchDir dir;
     TraceWorkloadOptions o;
     o.path = dir.writePlain("bad.tsv", handMadeTrace() + "13\t9\t0 1 2\n");
-    o.shape = kShape;
+    o.shape = kSmallShape;
     o.batching = Batching::Tokens;
     o.tokensPerStep = 5;
     TraceWorkload workload(o);
