@@ -5,6 +5,7 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
 #include "core/store/process_identity.h"
@@ -19,6 +20,21 @@ const char* kRunColumns =
     "SELECT id, name, notes, status, created, finished, error, workload, config, code_version, "
     "machine, backend, layers, experts, ranks, writer_pid, writer_host, writer_start, heartbeat, "
     "steps, tokens, frames_dropped FROM experiments e ";
+
+// SQLite keeps whatever a damaged or hand-edited row holds ('abc' in an integer column reads
+// as 0): say what is wrong instead of showing the run as if it were fine.
+std::string rowDamage(const SqliteStatement& q) {
+    static const std::pair<int, const char*> kWholeNumbers[] = {
+        {12, "layers"}, {13, "experts"}, {14, "ranks"}, {19, "steps"}, {20, "tokens"}};
+    for (const auto& [col, name] : kWholeNumbers)
+        if (!q.isInteger(col) && !q.isNull(col))
+            return std::string(name) + " is '" + q.text(col).substr(0, 40) +
+                   "', not a whole number";
+    const std::string config = q.text(8);
+    if (!config.empty() && !nlohmann::json::accept(config))
+        return "its configuration is not JSON ('" + config.substr(0, 40) + "')";
+    return {};
+}
 
 RunRecord readRun(const SqliteStatement& q) {
     RunRecord r;
@@ -44,6 +60,7 @@ RunRecord readRun(const SqliteStatement& q) {
     r.steps = q.integer(19);
     r.tokens = q.integer(20);
     r.framesDropped = q.integer(21);
+    r.damage = rowDamage(q);
     return r;
 }
 

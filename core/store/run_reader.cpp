@@ -16,6 +16,10 @@ namespace moe::store {
 RunReader::RunReader(SqliteConnection& db, RunRecord run) : db_(db), run_(std::move(run)) {
     // The run's shape sizes every array decoded below and the statements opened per layer; it
     // is the file's word, so a damaged row must be a message, not gigabytes of allocation.
+    if (!run_.damage.empty())
+        throw Error::inFile(
+            db_.path(), 0,
+            "the database is damaged: run " + std::to_string(run_.id) + ": " + run_.damage);
     const auto bad = [](int v) { return v < 0 || v > limits::kStoredDimension; };
     if (bad(run_.layers) || bad(run_.experts) || bad(run_.ranks) ||
         int64_t{run_.layers} * std::max(run_.experts, run_.ranks) > limits::kStoredCells)

@@ -44,6 +44,7 @@ public:
     std::string text(int col) const;
     std::span<const uint8_t> blob(int col) const;
     bool isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+    bool isInteger(int col) const { return sqlite3_column_type(st_, col) == SQLITE_INTEGER; }
 
 private:
     SqliteConnection& db_;

@@ -43,6 +43,9 @@ struct RunRecord {
     std::string writerHost, writerStart, heartbeat;
     int64_t steps = 0, tokens = 0;  // committed so far
     int64_t framesDropped = 0;      // telemetry frames the recorder could not keep up with
+    // What is wrong with the stored row (a dimension that is not a whole number, a
+    // configuration that is not JSON); empty for a sound row. Readers of the run refuse it.
+    std::string damage;
 };
 
 // A predictor's error for one (horizon, layer, target step); issue 4 produces these.

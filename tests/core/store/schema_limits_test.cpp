@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "core/common/error.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_reader.h"
@@ -55,6 +57,41 @@ TEST(StoreSchemaLimits, RunShapeOfAbsurdSizeIsNamedNotAllocated) {
         EXPECT_EQ(std::string(e.what()), path + ": the database is damaged: run " +
                                              std::to_string(run.id) +
                                              " has 1000000000 layers, 5 experts and 2 ranks");
+    }
+}
+
+// SQLite keeps 'abc' in an integer column and reads it as 0, and keeps any text as the
+// configuration: such runs were shown and exported as if sound.
+TEST(StoreSchemaLimits, RowsWithValuesOfTheWrongKindAreNamed) {
+    test::ScratchDir dir;
+    const std::string path = dir.path("kinds.sqlite").string();
+    {
+        RunRecorder rec(path, test::testRunInfo(3, 5, 2));
+        for (int s = 0; s < 3; ++s) rec.record(test::makeFrame(s, 3, 5, 2));
+        rec.finish(RunStatus::Finished);
+    }
+    const std::pair<const char*, const char*> cases[] = {
+        {"layers = 'abc'", "layers is 'abc', not a whole number"},
+        {"experts = 2.5", "experts is '2.5', not a whole number"},
+        {"config = '{not json'", "its configuration is not JSON ('{not json')"}};
+    for (const auto& [update, problem] : cases) {
+        const std::string copy = dir.path("copy.sqlite").string();
+        std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(copy.c_str(), &db), SQLITE_OK);
+        const std::string sql = std::string("UPDATE experiments SET ") + update;
+        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        ExperimentStore store(copy);
+        const RunRecord run = store.run(store.resolveRun("last"));
+        EXPECT_EQ(run.damage, problem);
+        try {
+            RunReader reader(store.connection(), run);
+            ADD_FAILURE() << "read a run whose " << update;
+        } catch (const Error& e) {
+            EXPECT_EQ(std::string(e.what()), copy + ": the database is damaged: run " +
+                                                 std::to_string(run.id) + ": " + problem);
+        }
     }
 }
 
