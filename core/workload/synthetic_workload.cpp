@@ -21,13 +21,18 @@ void require(bool ok, const std::string& key, const std::string& problem) {
 }
 
 void validate(const SyntheticParams& p) {
-    require(p.layers >= 1, "layers", "must be at least 1, got " + std::to_string(p.layers));
-    require(p.experts >= 1, "experts", "must be at least 1, got " + std::to_string(p.experts));
+    const auto fromOneTo = [](int64_t v, int64_t most) {
+        return "must be from 1 to " + std::to_string(most) + ", got " + std::to_string(v);
+    };
+    require(p.layers >= 1 && p.layers <= limits::kLayers, "layers",
+            fromOneTo(p.layers, limits::kLayers));
+    require(p.experts >= 1 && p.experts <= limits::kExperts, "experts",
+            fromOneTo(p.experts, limits::kExperts));
     require(p.topK >= 1 && p.topK <= p.experts, "top_k",
             "must be between 1 and experts (" + std::to_string(p.experts) + "), got " +
                 std::to_string(p.topK));
-    require(p.tokensPerStep >= 1, "tokens",
-            "must be at least 1, got " + std::to_string(p.tokensPerStep));
+    require(p.tokensPerStep >= 1 && p.tokensPerStep <= limits::kTokensPerStep, "tokens",
+            fromOneTo(p.tokensPerStep, limits::kTokensPerStep));
     require(p.steps >= 0, "steps", "must be 0 (unlimited) or more");
     require(std::isfinite(p.drift) && p.drift >= 0 && p.drift <= 1e6, "drift",
             "must be a number of swaps per step, 0 or more");

@@ -59,12 +59,25 @@ TEST(TraceLimits, SyntheticSpecTyposAreErrors) {
 
 TEST(TraceLimits, SyntheticTablesOfAbsurdSizeAreRefused) {
     SyntheticParams p;
-    p.layers = 100000;
-    p.experts = 100000;
+    p.layers = 4096;
+    p.experts = 65536;
     p.topK = 1;
     p.skew = 1;
     EXPECT_EQ(errorOf([&] { SyntheticWorkload w(p); }),
-              "synthetic workload: layers x experts must be at most 16777216, got 10000000000");
+              "synthetic workload: layers x experts must be at most 16777216, got 268435456");
+    p.layers = 100000;
+    EXPECT_EQ(errorOf([&] { SyntheticWorkload w(p); }),
+              "synthetic workload: layers must be from 1 to 4096, got 100000");
+    p.layers = 2;
+    p.experts = 1000000;
+    EXPECT_EQ(errorOf([&] { SyntheticWorkload w(p); }),
+              "synthetic workload: experts must be from 1 to 65536, got 1000000");
+    // synthetic:tokens=100000000 ran on, drawing 10^8 tokens a step.
+    p.experts = 8;
+    p.tokensPerStep = 100000000;
+    EXPECT_EQ(errorOf([&] { SyntheticWorkload w(p); }),
+              "synthetic workload: tokens must be from 1 to 1048576, got 100000000");
+    p.tokensPerStep = 64;
     p.layers = 64;
     p.experts = 1024;
     p.hiddenDim = 65536;
