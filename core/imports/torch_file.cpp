@@ -84,13 +84,17 @@ TorchFile::TorchFile(const std::string& path) : zip_(path) {
     root_ = unpickle(bytes, path + ": " + pickle);
 }
 
+// Every tensor's claim is checked against its storage, cached or not: two tensors naming one
+// storage with different element types (a half and a float view of 2 bytes) once read past it.
 const std::vector<char>& TorchFile::storage(const PickledTensor& t, const std::string& what) const {
-    const auto it = storages_.find(t.storageKey);
-    if (it != storages_.end()) return it->second;
     const std::string entry = prefix_ + "data/" + t.storageKey;
-    if (!zip_.has(entry))
-        throw Error(path() + ": tensor '" + what + "' has no storage entry " + entry);
-    std::vector<char> bytes = zip_.read(entry, kMaxStorageBytes);
+    auto it = storages_.find(t.storageKey);
+    if (it == storages_.end()) {
+        if (!zip_.has(entry))
+            throw Error(path() + ": tensor '" + what + "' has no storage entry " + entry);
+        it = storages_.emplace(t.storageKey, zip_.read(entry, kMaxStorageBytes)).first;
+    }
+    const std::vector<char>& bytes = it->second;
     // Checked without wrapping: 2^61 int64 elements is 2^64 bytes, which wrapped to 0 and let
     // an empty entry pass for a storage that every view then read far outside of.
     uint64_t claimed = 0;
@@ -100,7 +104,7 @@ const std::vector<char>& TorchFile::storage(const PickledTensor& t, const std::s
         throw Error(path() + ": tensor '" + what + "': storage " + entry + " holds " +
                     std::to_string(bytes.size()) + " bytes, its header says " +
                     std::to_string(t.storageSize) + " " + t.dtype + " elements");
-    return storages_.emplace(t.storageKey, std::move(bytes)).first->second;
+    return bytes;
 }
 
 int64_t TorchFile::checkView(const PickledTensor& t, const std::string& what) const {
