@@ -20,7 +20,7 @@ int asInt(size_t n) { return static_cast<int>(n); }
 
 }  // namespace
 
-void check(int rc, const char* call, std::source_location at) {
+void check(int rc, const char* call, SourceLocation at) {
     if (rc == MPI_SUCCESS) return;
     char text[MPI_MAX_ERROR_STRING] = {};
     int len = 0;

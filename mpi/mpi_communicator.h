@@ -6,16 +6,16 @@
 
 #include <mpi.h>
 
-#include <source_location>
 #include <string>
 
 #include "core/comm/communicator.h"
+#include "core/common/error.h"
 
 namespace moe::mpi {
 
 // Throws moe::Error naming the MPI call, MPI's own message and our file:line when `rc` is not
 // MPI_SUCCESS. Communicators made here return errors instead of aborting (MPI_ERRORS_RETURN).
-void check(int rc, const char* call, std::source_location at = std::source_location::current());
+void check(int rc, const char* call, SourceLocation at = SourceLocation::current());
 
 class MpiCommunicator final : public Communicator {
 public:
