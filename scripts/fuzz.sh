@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of fuzz/ (clang, ASan + UBSan, build/fuzz) and runs each for a
+# Builds the libFuzzer targets of fuzz/ (clang, ASan + UBSan, build/asan) and runs each for a
 # while on a copy of its seed corpus, then prints one line per target: executions, crashes,
 # timeouts (hangs) and OOMs/leaks. Exits non-zero when any target found something; the inputs
-# that did it land in build/fuzz/findings/<target>/ (replay one: build/fuzz/fuzz/<target> FILE).
+# that did it land in build/asan/findings/<target>/ (replay one: build/asan/fuzz/<target> FILE).
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 20; FUZZ_TARGETS="a b" picks targets)
 set -euo pipefail
 
 SECONDS_PER_TARGET="${1:-20}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD="$ROOT/build/fuzz"
+BUILD="$ROOT/build/asan"
 cd "$ROOT"
 
-CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
-    "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
-    -DMOE_FUZZ=ON -DMOE_BUILD_GUI=OFF -DMOE_BUILD_TESTS=OFF -DMOE_BUILD_BENCH=OFF \
-    -DMOE_WITH_CUDA=OFF -DMOE_WITH_MPI=OFF >"$BUILD.configure.log" 2>&1 ||
-    { cat "$BUILD.configure.log"; exit 1; }
+# The asan preset (clang, ASan + UBSan, libFuzzer's coverage hooks) that scripts/sanitize.sh
+# also tests with; configured once.
+if [[ ! -f "$BUILD/build.ninja" ]]; then
+    mkdir -p build
+    cmake --preset asan >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; exit 1; }
+fi
 nice ninja -C "$BUILD" -j2 fuzz_targets
 
 # The largest input worth trying per target: a little above its largest seed, so mutations
@@ -37,25 +37,22 @@ clear_scratch() {
     done
 }
 
-found=0
-summary=()
-for t in $TARGETS; do
-    work="$BUILD/work/$t"
-    findings="$BUILD/findings/$t"
+# Fuzzes target $1 for SECONDS_PER_TARGET; its one-line summary goes to work/<target>/summary.
+fuzz_one() {
+    local t="$1"
+    local work="$BUILD/work/$t" findings="$BUILD/findings/$t"
     rm -rf "$work" "$findings" && mkdir -p "$work/corpus" "$findings"
     cp -r "$ROOT/fuzz/corpus/$t/." "$work/corpus/"
-    echo "== $t: ${SECONDS_PER_TARGET}s"
     # Fork mode keeps fuzzing past a finding and counts them. One allocation over 256 MB from
     # inputs of a few KB is a runaway (the malloc limit), as is a process over 2 GB.
-    set +e
     (cd "$work" && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 \
         "$BUILD/fuzz/$t" corpus -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$SECONDS_PER_TARGET" -max_len="${MAX_LEN[$t]:-4096}" -timeout=10 \
         -rss_limit_mb=2048 -malloc_limit_mb=256 -artifact_prefix="$findings/" \
-        -print_final_stats=1 >"$work/log" 2>&1)
-    set -e
+        -print_final_stats=1 >"$work/log" 2>&1) || true
     clear_scratch
     # The fork driver's last status line: "#N: cov: .. oom/timeout/crash: a/b/c time: ..".
+    local line execs ooms hangs crashes leaks
     line="$(grep -E '^#[0-9]+: cov:' "$work/log" | tail -1 || true)"
     execs="$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")"
     read -r ooms hangs crashes < <(sed -nE 's#.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*#\1 \2 \3#p' \
@@ -71,15 +68,31 @@ for t in $TARGETS; do
     if [[ -z "$line" ]] && ! grep -q 'INFO: exiting: 0' "$work/log"; then
         crashes=$((crashes + 1))  # the driver itself failed: see the log
     fi
-    ((crashes + hangs + ooms + leaks > 0)) && found=1
-    summary+=("$(printf '%-20s executions %10s  crashes %3s  hangs %3s  ooms/leaks %3s  (log %s)' \
-        "$t" "${execs:-0}" "$crashes" "$hangs" "$((ooms + leaks))" "${work#"$ROOT"/}/log")")
+    printf '%-20s executions %10s  crashes %3s  hangs %3s  ooms %3s  leaks %3s  (log %s)\n' \
+        "$t" "${execs:-0}" "$crashes" "$hangs" "$ooms" "$leaks" "${work#"$ROOT"/}/log" \
+        >"$work/summary"
+    ((crashes + hangs + ooms + leaks == 0)) || touch "$work/found"
+}
+
+# FUZZ_JOBS targets at a time (default 1): 2 halves the wall time of a long run on 2 cores.
+jobs_max="${FUZZ_JOBS:-1}"
+for t in $TARGETS; do
+    echo "== $t: ${SECONDS_PER_TARGET}s"
+    fuzz_one "$t" &
+    while (($(jobs -rp | wc -l) >= jobs_max)); do wait -n || true; done
+done
+wait
+found=0
+summary=()
+for t in $TARGETS; do
+    summary+=("$(cat "$BUILD/work/$t/summary")")
+    [[ -e "$BUILD/work/$t/found" ]] && found=1
 done
 
 echo
 printf '%s\n' "${summary[@]}"
 if ((found)); then
-    echo "fuzz: findings in build/fuzz/findings/ (replay: build/fuzz/fuzz/<target> FILE)"
+    echo "fuzz: findings in build/asan/findings/ (replay: build/asan/fuzz/<target> FILE)"
     exit 1
 fi
 echo "fuzz: nothing found"

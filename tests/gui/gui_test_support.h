@@ -18,12 +18,30 @@ inline void ensureApp() {
     new QApplication(argc, argv);
 }
 
-// Processes events until `done` holds or `timeoutMs` passes; returns whether it held.
+// How much longer than a plain build's a wait may take: a sanitized build runs the engine
+// several times slower, and a fixed 120 s wait then failed runs that were merely slow.
+// MOE_TEST_TIME_SCALE overrides.
+inline double timeScale() {
+    const QByteArray given = qgetenv("MOE_TEST_TIME_SCALE");
+    if (!given.isEmpty() && given.toDouble() > 0) return given.toDouble();
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return 5;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+    return 5;
+#endif
+#endif
+    return 1;
+}
+
+// Processes events until `done` holds or `timeoutMs` (scaled by timeScale()) passes; returns
+// whether it held.
 inline bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
     QElapsedTimer clock;
     clock.start();
+    const double limit = timeoutMs * timeScale();
     while (!done()) {
-        if (clock.elapsed() > timeoutMs) return false;
+        if (clock.elapsed() > limit) return false;
         QApplication::processEvents(QEventLoop::AllEvents, 20);
         QThread::msleep(5);
     }
