@@ -15,6 +15,21 @@
 namespace moe::store {
 namespace {
 
+// A finished run of 3 steps, 3 layers, 5 experts, 2 ranks: the row the tests then damage.
+void recordSmallRun(const std::string& path) {
+    RunRecorder rec(path, test::testRunInfo(3, 5, 2));
+    for (int s = 0; s < 3; ++s) rec.record(test::makeFrame(s, 3, 5, 2));
+    rec.finish(RunStatus::Finished);
+}
+
+// Runs `sql` on the database at `path`, as a hand edit or damage would.
+void editDatabase(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 TEST(StoreSchemaLimits, NegativeSchemaVersionIsNamed) {
     test::ScratchDir dir;
     const std::string path = dir.path("negative.sqlite").string();
@@ -37,17 +52,8 @@ TEST(StoreSchemaLimits, NegativeSchemaVersionIsNamed) {
 TEST(StoreSchemaLimits, RunShapeOfAbsurdSizeIsNamedNotAllocated) {
     test::ScratchDir dir;
     const std::string path = dir.path("shape.sqlite").string();
-    {
-        RunRecorder rec(path, test::testRunInfo(3, 5, 2));
-        for (int s = 0; s < 3; ++s) rec.record(test::makeFrame(s, 3, 5, 2));
-        rec.finish(RunStatus::Finished);
-    }
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(
-        sqlite3_exec(db, "UPDATE experiments SET layers = 1000000000", nullptr, nullptr, nullptr),
-        SQLITE_OK);
-    sqlite3_close(db);
+    recordSmallRun(path);
+    editDatabase(path, "UPDATE experiments SET layers = 1000000000");
     ExperimentStore store(path);
     const RunRecord run = store.run(store.resolveRun("last"));
     try {
@@ -65,11 +71,7 @@ TEST(StoreSchemaLimits, RunShapeOfAbsurdSizeIsNamedNotAllocated) {
 TEST(StoreSchemaLimits, RowsWithValuesOfTheWrongKindAreNamed) {
     test::ScratchDir dir;
     const std::string path = dir.path("kinds.sqlite").string();
-    {
-        RunRecorder rec(path, test::testRunInfo(3, 5, 2));
-        for (int s = 0; s < 3; ++s) rec.record(test::makeFrame(s, 3, 5, 2));
-        rec.finish(RunStatus::Finished);
-    }
+    recordSmallRun(path);
     const std::pair<const char*, const char*> cases[] = {
         {"layers = 'abc'", "layers is 'abc', not a whole number"},
         {"experts = 2.5", "experts is '2.5', not a whole number"},
@@ -77,11 +79,7 @@ TEST(StoreSchemaLimits, RowsWithValuesOfTheWrongKindAreNamed) {
     for (const auto& [update, problem] : cases) {
         const std::string copy = dir.path("copy.sqlite").string();
         std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(copy.c_str(), &db), SQLITE_OK);
-        const std::string sql = std::string("UPDATE experiments SET ") + update;
-        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-        sqlite3_close(db);
+        editDatabase(copy, std::string("UPDATE experiments SET ") + update);
         ExperimentStore store(copy);
         const RunRecord run = store.run(store.resolveRun("last"));
         EXPECT_EQ(run.damage, problem);
