@@ -288,7 +288,8 @@ Action addPlanCommand(CLI::App& app) {
     cmd->add_option("-n,--steps", f->steps, "Steps of the workload to sum (0 = all)")
         ->check(nonNegative<int64_t>("all"));
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads");
-    cmd->add_option("--layer", f->showLayer, "Show this layer's placement (default: layer 0)");
+    cmd->add_option("--layer", f->showLayer, "Show this layer's placement (default: layer 0)")
+        ->check(nonNegative<int>());
     cmd->add_option(
            "--format", f->format,
            "Output format: table, json (with DeepSeek EPLB's phy2log, log2phy, logcnt), csv, or "

@@ -44,6 +44,8 @@ TEST(OptionChecksCli, RangeMessagesAreShortAndTrue) {
                    "--commit-interval: 0 is out of range; give 0.001 to 3600");
     expectRejected("sweep --tflops 0", "--tflops: 0 is too small; give a number above 0");
     expectRejected("train --steps 2.5 --no-db", "--steps: '2.5' is not a whole number");
+    // An empty value was taken as "not given" and the default shown.
+    expectRejected("plan --layer ''", "--layer: '' is not a whole number");
 }
 
 // Values beyond the stated resource limits (README, "Resource limits") name the limit; numbers
