@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,29 @@ TEST(Checkpoint, RoundTripAndDamage) {
         std::ofstream(bad, std::ios::binary | std::ios::trunc) << bytes.substr(0, cut);
         expectErrorNaming(bad, "truncated");
     }
+}
+
+// A checkpoint whose numbers no trainer writes: resuming from a step of -1 trained on with a
+// NaN loss and exit 0.
+TEST(Checkpoint, ImpossibleTrainingStateIsDamage) {
+    Trainer t(test::tinySpec().options);
+    t.step();
+    const fs::path good = scratch("state.ckpt");
+    t.save(good.string());
+    const CheckpointData sound = readCheckpoint(good.string());
+    const fs::path bad = scratch("bad_state.ckpt");
+    const auto expectRefused = [&](auto damage, const std::string& words) {
+        CheckpointData d = sound;
+        damage(d);
+        writeCheckpoint(bad.string(), d);
+        expectErrorNaming(bad, words);
+    };
+    expectRefused([](CheckpointData& d) { d.step = -1; }, "checkpoint damaged: the step is -1");
+    expectRefused([](CheckpointData& d) { d.optimizerSteps = -1; }, "the optimizer step is -1");
+    expectRefused([](CheckpointData& d) { d.values[0][0] = std::nanf(""); },
+                  "parameter " + sound.names[0] + " holds a NaN or infinite value");
+    expectRefused([](CheckpointData& d) { d.m[1][0] = INFINITY; }, "NaN or infinite");
+    expectRefused([](CheckpointData& d) { d.v[0][0] = -1; }, "negative second moment");
 }
 
 TEST(Checkpoint, ModelDescriptionRoundTrips) {
