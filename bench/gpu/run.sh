@@ -199,6 +199,13 @@ if [[ -n "$BUILD" ]]; then
 fi
 ((failed == 0)) || status=1
 say "tests: $passed passed, $failed failed, $skipped skipped"
+# ctest lists the GPU tests from the suite's own listing (tests/gpu/gpu_test_main.cpp): one
+# probe entry without a device, every test with one. Check the second half here.
+if [[ "$device" != no-gpu && -x "$BUILD/tests/gpu/moe_gpu_tests" ]]; then
+    listed="$("$BUILD/tests/gpu/moe_gpu_tests" --gtest_list_tests | grep -c '^  ' || true)"
+    say "the GPU suite lists $listed tests for ctest"
+    ((listed > 1)) || { say "WARNING: with a GPU the suite listed only $listed test(s)"; status=1; }
+fi
 # nvidia-smi sees a GPU but the tests skipped: a driver/runtime mismatch, which is a failure.
 if [[ "$device" != no-gpu ]] && ((skipped > 0)); then
     say "WARNING: nvidia-smi lists a GPU but $skipped tests skipped (driver older than the runtime?)"
