@@ -3,7 +3,8 @@
 # while on a copy of its seed corpus, then prints one line per target: executions, crashes,
 # timeouts (hangs) and OOMs/leaks. Exits non-zero when any target found something; the inputs
 # that did it land in build/asan/findings/<target>/ (replay one: build/asan/fuzz/<target> FILE).
-# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 20; FUZZ_TARGETS="a b" picks targets)
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 20; FUZZ_TARGETS="a b" picks targets;
+#        MOE_FUZZ_SEED fixes libFuzzer's seed, 0 = a new one each run)
 set -euo pipefail
 
 SECONDS_PER_TARGET="${1:-20}"
@@ -49,6 +50,7 @@ fuzz_one() {
         "$BUILD/fuzz/$t" corpus -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$SECONDS_PER_TARGET" -max_len="${MAX_LEN[$t]:-4096}" -timeout=10 \
         -rss_limit_mb=2048 -malloc_limit_mb=256 -artifact_prefix="$findings/" \
+        -seed="${MOE_FUZZ_SEED:-0}" \
         -print_final_stats=1 >"$work/log" 2>&1) || true
     clear_scratch
     # The fork driver's last status line: "#N: cov: .. oom/timeout/crash: a/b/c time: ..".
@@ -56,7 +58,7 @@ fuzz_one() {
     line="$(grep -E '^#[0-9]+: cov:' "$work/log" | tail -1 || true)"
     execs="$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$line")"
     read -r ooms hangs crashes < <(sed -nE 's#.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*#\1 \2 \3#p' \
-        <<<"$line" || true)
+        <<<"$line") || true
     # The driver's counts miss seeds that fail in its first pass; their inputs are still saved,
     # so each count is the larger of the two. The driver counts a leak as a crash.
     count() { find "$findings" -name "$1-*" | wc -l; }
@@ -85,7 +87,13 @@ wait
 found=0
 summary=()
 for t in $TARGETS; do
-    summary+=("$(cat "$BUILD/work/$t/summary")")
+    if [[ -f "$BUILD/work/$t/summary" ]]; then
+        summary+=("$(cat "$BUILD/work/$t/summary")")
+    else  # the job itself died: count it, and point at its log
+        summary+=("$(printf '%-20s no summary: the fuzzing job failed (log %s)' "$t" \
+            "build/asan/work/$t/log")")
+        found=1
+    fi
     [[ -e "$BUILD/work/$t/found" ]] && found=1
 done
 
