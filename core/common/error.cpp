@@ -29,8 +29,9 @@ std::string escapeControlBytes(const std::string& text) {
 }
 
 // A value a user gave can be huge (a 100,000-digit number, a line without spaces): echoed whole
-// it buries the message. Any run of kMaxWord bytes without a space keeps its head and tail,
-// and the message as a whole keeps at most kMaxMessage bytes.
+// it buries the message. Cut after escaping, so the bounds hold for what is printed. Any run of
+// kMaxWord bytes without a space keeps its head and tail, and the message as a whole keeps at most
+// kMaxMessage bytes.
 constexpr size_t kMaxWord = limits::kEchoedWordBytes;
 constexpr size_t kMaxMessage = limits::kMessageBytes;
 
@@ -65,7 +66,7 @@ std::string cutLongValues(const std::string& text) {
 }  // namespace
 
 Error::Error(const std::string& message, SourceLocation origin)
-    : std::runtime_error(escapeControlBytes(cutLongValues(message))), origin_(origin) {}
+    : std::runtime_error(cutLongValues(escapeControlBytes(message))), origin_(origin) {}
 
 Error Error::inFile(const std::string& path, int64_t line, const std::string& problem,
                     SourceLocation origin) {

@@ -2,6 +2,7 @@
 // as gzip itself reads them.
 #include "core/workload/gzip_stream.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -18,7 +19,7 @@ constexpr int kGzipWindowBits = 15 + 16;
 
 // One spare byte: a gzip magic split across two reads is put back together in front.
 GzipStream::GzipStream(const std::string& path) : in_(kInputBytes + 1) {
-    file_ = std::fopen(path.c_str(), "rb");
+    file_.reset(std::fopen(path.c_str(), "rb"));
     if (!file_) throw std::runtime_error(std::string("cannot open: ") + std::strerror(errno));
     refill();
     compressed_ = z_.avail_in >= 2 && z_.next_in[0] == 0x1f && z_.next_in[1] == 0x8b;
@@ -30,14 +31,13 @@ GzipStream::GzipStream(const std::string& path) : in_(kInputBytes + 1) {
 
 GzipStream::~GzipStream() {
     if (zReady_) inflateEnd(&z_);
-    if (file_) std::fclose(file_);
 }
 
 bool GzipStream::refill() {
     if (fileEnded_) return false;
-    const size_t got = std::fread(in_.data(), 1, kInputBytes, file_);
+    const size_t got = std::fread(in_.data(), 1, kInputBytes, file_.get());
     if (got < kInputBytes) {
-        if (std::ferror(file_))
+        if (std::ferror(file_.get()))
             throw std::runtime_error(std::string("read error: ") + std::strerror(errno));
         fileEnded_ = true;
     }
@@ -90,6 +90,8 @@ size_t GzipStream::inflateSome(char* out, size_t size) {
                                      (z_.msg ? z_.msg : "invalid data") + ")");
         } else if (rc == Z_MEM_ERROR) {
             throw std::runtime_error("out of memory while inflating");
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {  // Z_BUF_ERROR: refill and go on
+            throw std::runtime_error("zlib's inflate failed (code " + std::to_string(rc) + ")");
         }
     }
     return wanted - z_.avail_out;

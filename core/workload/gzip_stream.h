@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,7 @@ private:
     size_t inflateSome(char* out, size_t size);
     void startNextMemberOrFinish();
 
-    std::FILE* file_ = nullptr;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
     std::vector<unsigned char> in_;
     z_stream z_{};
     bool compressed_ = false;
