@@ -155,7 +155,31 @@ LmConfig parseModelDescription(const std::string& text, const std::string& path)
     return c;
 }
 
+// Values a sound training state never holds: read back, a run would go on from them with a NaN
+// loss (a step of -1 did); about to be written, they would replace a good checkpoint with one
+// that cannot be resumed. `problem` starts the message ("checkpoint damaged: ").
+void checkTrainingState(const std::string& path, const CheckpointData& d,
+                        const std::string& problem) {
+    const auto damaged = [&](const std::string& what) {
+        throw Error::inFile(path, 0, problem + what);
+    };
+    if (d.step < 0) damaged("the step is " + std::to_string(d.step));
+    if (d.optimizerSteps < 0) damaged("the optimizer step is " + std::to_string(d.optimizerSteps));
+    const auto finite = [](const std::vector<float>& v) {
+        return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+    };
+    for (size_t i = 0; i < d.names.size(); ++i) {
+        if (!finite(d.values[i]) || !finite(d.m[i]) || !finite(d.v[i]))
+            damaged("parameter " + d.names[i] + " holds a NaN or infinite value");
+        if (std::any_of(d.v[i].begin(), d.v[i].end(), [](float x) { return x < 0; }))
+            damaged("parameter " + d.names[i] + " has a negative second moment");
+    }
+    for (const auto& b : d.bias)
+        if (!finite(b)) damaged("a selection bias is NaN or infinite");
+}
+
 void writeCheckpoint(const std::string& path, const CheckpointData& d) {
+    checkTrainingState(path, d, "checkpoint not saved (the one there, if any, is kept): ");
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -184,27 +208,6 @@ void writeCheckpoint(const std::string& path, const CheckpointData& d) {
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) throw Error::inFile(path, 0, "cannot move the checkpoint in place: " + ec.message());
-}
-
-// Values a trainer never writes: a resumed run would go on from them with a NaN loss (a step of
-// -1 did) instead of saying the checkpoint is damaged.
-void checkTrainingState(const std::string& path, const CheckpointData& d) {
-    const auto damaged = [&](const std::string& what) {
-        throw Error::inFile(path, 0, "checkpoint damaged: " + what);
-    };
-    if (d.step < 0) damaged("the step is " + std::to_string(d.step));
-    if (d.optimizerSteps < 0) damaged("the optimizer step is " + std::to_string(d.optimizerSteps));
-    const auto finite = [](const std::vector<float>& v) {
-        return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
-    };
-    for (size_t i = 0; i < d.names.size(); ++i) {
-        if (!finite(d.values[i]) || !finite(d.m[i]) || !finite(d.v[i]))
-            damaged("parameter " + d.names[i] + " holds a NaN or infinite value");
-        if (std::any_of(d.v[i].begin(), d.v[i].end(), [](float x) { return x < 0; }))
-            damaged("parameter " + d.names[i] + " has a negative second moment");
-    }
-    for (const auto& b : d.bias)
-        if (!finite(b)) damaged("a selection bias is NaN or infinite");
 }
 
 CheckpointData readCheckpoint(const std::string& path) {
@@ -248,7 +251,7 @@ CheckpointData readCheckpoint(const std::string& path) {
     r.bytes(end, sizeof end, "the end marker");
     if (std::memcmp(end, kEnd, sizeof end) != 0 || r.position() != r.size())
         throw Error::inFile(path, 0, "checkpoint damaged: no end marker where expected");
-    checkTrainingState(path, d);
+    checkTrainingState(path, d, "checkpoint damaged: ");
     return d;
 }
 

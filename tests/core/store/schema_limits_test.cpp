@@ -75,7 +75,9 @@ TEST(StoreSchemaLimits, RowsWithValuesOfTheWrongKindAreNamed) {
     const std::pair<const char*, const char*> cases[] = {
         {"layers = 'abc'", "layers is 'abc', not a whole number"},
         {"experts = 2.5", "experts is '2.5', not a whole number"},
-        {"config = '{not json'", "its configuration is not JSON ('{not json')"}};
+        {"config = '{not json'", "its configuration is not JSON ('{not json')"},
+        // Read as an int, 2^32 + 1 would have passed for 1 layer.
+        {"layers = 4294967297", "layers is 4294967297, out of range"}};
     for (const auto& [update, problem] : cases) {
         const std::string copy = dir.path("copy.sqlite").string();
         std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);

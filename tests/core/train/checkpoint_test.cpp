@@ -67,6 +67,41 @@ TEST(Checkpoint, RoundTripAndDamage) {
     }
 }
 
+// `d` in the checkpoint format, written here without writeCheckpoint's checks: what a damaged
+// file or another writer could hold.
+void writeRawCheckpoint(const fs::path& p, const CheckpointData& d) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    const auto raw = [&](const void* bytes, size_t n) {
+        out.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(n));
+    };
+    const auto value = [&](auto v) { raw(&v, sizeof v); };
+    const auto text = [&](const std::string& t) {
+        value(uint64_t{t.size()});
+        raw(t.data(), t.size());
+    };
+    const auto floats = [&](const std::vector<float>& v) {
+        value(uint64_t{v.size()});
+        raw(v.data(), v.size() * sizeof(float));
+    };
+    raw("MOEWBCKP", 8);
+    value(kCheckpointVersion);
+    text(describeModel(d.model));
+    text(d.sections);
+    value(d.step);
+    value(d.samplerState);
+    value(d.optimizerSteps);
+    value(uint64_t{d.names.size()});
+    for (size_t i = 0; i < d.names.size(); ++i) {
+        text(d.names[i]);
+        floats(d.values[i]);
+        floats(d.m[i]);
+        floats(d.v[i]);
+    }
+    value(uint64_t{d.bias.size()});
+    for (const auto& b : d.bias) floats(b);
+    raw("MOEWBEND", 8);
+}
+
 // A checkpoint whose numbers no trainer writes: resuming from a step of -1 trained on with a
 // NaN loss and exit 0.
 TEST(Checkpoint, ImpossibleTrainingStateIsDamage) {
@@ -76,10 +111,23 @@ TEST(Checkpoint, ImpossibleTrainingStateIsDamage) {
     t.save(good.string());
     const CheckpointData sound = readCheckpoint(good.string());
     const fs::path bad = scratch("bad_state.ckpt");
+    writeRawCheckpoint(bad, sound);  // the test's own writer writes the format faithfully
+    ASSERT_EQ(readCheckpoint(bad.string()).step, sound.step);
+    // Such a state is refused when written (the old file stays) and, written by other means,
+    // when read.
     const auto expectRefused = [&](auto damage, const std::string& words) {
         CheckpointData d = sound;
         damage(d);
-        writeCheckpoint(bad.string(), d);
+        writeCheckpoint(bad.string(), sound);
+        try {
+            writeCheckpoint(bad.string(), d);
+            ADD_FAILURE() << "saved a state with " << words;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("checkpoint not saved"), std::string::npos)
+                << e.what();
+        }
+        EXPECT_EQ(readCheckpoint(bad.string()).step, sound.step);  // the old one is kept
+        writeRawCheckpoint(bad, d);
         expectErrorNaming(bad, words);
     };
     expectRefused([](CheckpointData& d) { d.step = -1; }, "checkpoint damaged: the step is -1");
