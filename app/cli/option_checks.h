@@ -40,8 +40,10 @@ bool parse(const std::string& input, T& value, std::string& why) {
     const bool digits = input.size() > digitsFrom &&
                         input.find_first_not_of("0123456789", digitsFrom) == std::string::npos;
     if (digits)
-        why = "'" + input + "' is too " + (input[0] == '-' ? "small" : "large") + " (at most " +
-              show(std::numeric_limits<T>::max()) + ")";
+        why = input[0] == '-' ? "'" + input + "' is too small (at least " +
+                                    show(std::numeric_limits<T>::lowest()) + ")"
+                              : "'" + input + "' is too large (at most " +
+                                    show(std::numeric_limits<T>::max()) + ")";
     else
         why = "'" + input + "' is not " + kindOf<T>();
     return false;

@@ -46,10 +46,13 @@ Loaded open() {
     using Entry = const gpu::CudaModuleApi* (*)();
     auto entry = reinterpret_cast<Entry>(dlsym(handle, "moe_cuda_module_api"));
     const gpu::CudaModuleApi* api = entry ? entry() : nullptr;
-    if (!api || api->version != gpu::kCudaModuleApiVersion) {
+    if (!api || api->version != gpu::kCudaModuleApiVersion ||
+        api->apiSize != sizeof(gpu::CudaModuleApi) ||
+        api->deviceInfoSize != sizeof(gpu::DeviceInfo)) {
         r.why = "the CUDA module " + path + " is from another build (interface version " +
                 (api ? std::to_string(api->version) : std::string("missing")) + ", expected " +
                 std::to_string(gpu::kCudaModuleApiVersion) + ")";
+        dlclose(handle);  // nothing of it is in use
         return r;
     }
     r.api = api;

@@ -47,7 +47,12 @@ std::vector<moe::gpu::DeviceInfo> listDevices(std::string* whyEmpty) {
 
 extern "C" __attribute__((visibility("default"))) const moe::gpu::CudaModuleApi*
 moe_cuda_module_api() {
-    static const moe::gpu::CudaModuleApi api{moe::gpu::kCudaModuleApiVersion, &listDevices,
-                                             &startBackend, &startWithFallback};
+    static const moe::gpu::CudaModuleApi api = [] {
+        moe::gpu::CudaModuleApi a;
+        a.listDevices = &listDevices;
+        a.startBackend = &startBackend;
+        a.startBackendWithCpuFallback = &startWithFallback;
+        return a;
+    }();
     return &api;
 }
