@@ -51,6 +51,19 @@ bool parse(const std::string& input, T& value, std::string& why) {
 
 }  // namespace checks_detail
 
+// Any value of T, but a value all the same: CLI11 takes an empty one ('') as "not given" and
+// keeps the default, so `--layer ''` showed layer 0. The range is the caller's to check.
+template <typename T>
+CLI::Validator wholeNumber() {
+    return CLI::Validator(
+        [](std::string& input) {
+            T v{};
+            std::string why;
+            return checks_detail::parse(input, v, why) ? std::string() : why;
+        },
+        "", "WHOLE_NUMBER");
+}
+
 // Value >= 0. `zeroMeans` says what 0 stands for ("the whole workload"), for the message.
 template <typename T>
 CLI::Validator nonNegative(const std::string& zeroMeans = "") {

@@ -289,7 +289,7 @@ Action addPlanCommand(CLI::App& app) {
         ->check(nonNegative<int64_t>("all"));
     cmd->add_option("--seed", f->seed, "Seed for synthetic workloads");
     cmd->add_option("--layer", f->showLayer, "Show this layer's placement (default: layer 0)")
-        ->check(nonNegative<int>());
+        ->check(wholeNumber<int>());  // the workload's layer count bounds it, once known
     cmd->add_option(
            "--format", f->format,
            "Output format: table, json (with DeepSeek EPLB's phy2log, log2phy, logcnt), csv, or "
