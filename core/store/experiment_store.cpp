@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "core/common/error.h"
 #include "core/store/process_identity.h"
@@ -31,11 +32,11 @@ std::string rowDamage(const SqliteStatement& q) {
         if (!q.isInteger(col) && !q.isNull(col))
             return std::string(name) + " is '" + q.text(col).substr(0, 40) +
                    "', not a whole number";
-    // layers, experts and ranks are read as int: 4294967297 must not pass as 1.
-    for (int col : {12, 13, 14})
+    // layers, experts and ranks (the first three) are read as int: 4294967297 must not pass
+    // as 1.
+    for (const auto& [col, name] : std::span(kWholeNumbers).first(3))
         if (q.integer(col) < 0 || q.integer(col) > std::numeric_limits<int>::max())
-            return std::string(kWholeNumbers[col - 12].second) + " is " +
-                   std::to_string(q.integer(col)) + ", out of range";
+            return std::string(name) + " is " + std::to_string(q.integer(col)) + ", out of range";
     const std::string config = q.text(8);
     if (!config.empty() && !nlohmann::json::accept(config))
         return "its configuration is not JSON ('" + config.substr(0, 40) + "')";

@@ -50,18 +50,7 @@ bool GzipStream::refill() {
 size_t GzipStream::read(char* out, size_t size) {
     if (!deferredError_.empty()) throw std::runtime_error(deferredError_);
     if (finished_ || size == 0) return 0;
-    if (compressed_) {
-        // Bytes inflated before damage are handed out first; the error comes with the next call.
-        const uInt before = static_cast<uInt>(std::min<size_t>(size, size_t{1} << 30));
-        try {
-            return inflateSome(out, size);
-        } catch (const std::runtime_error& e) {
-            const size_t produced = before - z_.avail_out;
-            if (produced == 0) throw;
-            deferredError_ = e.what();
-            return produced;
-        }
-    }
+    if (compressed_) return inflateSome(out, size);
     size_t done = 0;
     while (done < size) {  // plain text: the input buffer is the file's bytes
         if (z_.avail_in == 0 && !refill()) break;
@@ -79,6 +68,18 @@ size_t GzipStream::inflateSome(char* out, size_t size) {
     z_.next_out = reinterpret_cast<Bytef*>(out);
     z_.avail_out = static_cast<uInt>(std::min<size_t>(size, size_t{1} << 30));
     const uInt wanted = z_.avail_out;
+    try {
+        inflateUntilOutput(wanted);
+    } catch (const std::runtime_error& e) {
+        // Bytes inflated before damage are handed out first; the error comes with the next call.
+        if (z_.avail_out == wanted) throw;
+        deferredError_ = e.what();
+    }
+    return wanted - z_.avail_out;
+}
+
+// Inflates until some output (of `wanted` bytes of room) or the stream's end.
+void GzipStream::inflateUntilOutput(uInt wanted) {
     while (z_.avail_out == wanted && !finished_) {
         if (z_.avail_in == 0 && !refill())
             throw std::runtime_error("truncated gzip stream (unexpected end of file)");
@@ -94,7 +95,6 @@ size_t GzipStream::inflateSome(char* out, size_t size) {
             throw std::runtime_error("zlib's inflate failed (code " + std::to_string(rc) + ")");
         }
     }
-    return wanted - z_.avail_out;
 }
 
 // After a member's end: another member follows (gzip magic), the file ends, or it is an error.

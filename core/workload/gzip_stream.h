@@ -33,6 +33,7 @@ public:
 private:
     bool refill();  // more raw bytes into the input buffer; false at the end of the file
     size_t inflateSome(char* out, size_t size);
+    void inflateUntilOutput(uInt wanted);
     void startNextMemberOrFinish();
 
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};

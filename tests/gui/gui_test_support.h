@@ -22,8 +22,9 @@ inline void ensureApp() {
 // several times slower, and a fixed 120 s wait then failed runs that were merely slow.
 // MOE_TEST_TIME_SCALE overrides.
 inline double timeScale() {
-    const QByteArray given = qgetenv("MOE_TEST_TIME_SCALE");
-    if (!given.isEmpty() && given.toDouble() > 0) return given.toDouble();
+    bool given = false;
+    const double scale = qEnvironmentVariable("MOE_TEST_TIME_SCALE").toDouble(&given);
+    if (given && scale > 0) return scale;
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     return 5;
 #elif defined(__has_feature)
