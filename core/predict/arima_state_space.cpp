@@ -4,8 +4,10 @@
 #include "core/predict/arima_state_space.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
+#include <utility>
 
 namespace moe::arima {
 
@@ -32,8 +34,12 @@ void ArmaSystem::set(std::span<const double> phiIn, std::span<const double> thet
 
 namespace {
 
-// Solves A x = b in place (n <= 11) by Gaussian elimination with partial pivoting.
-bool solveSmall(std::vector<double>& A, std::vector<double>& b, int n) {
+// Solves A x = b in place (A row-major n x n, b of n) by Gaussian elimination with partial
+// pivoting; one reciprocal per pivot instead of a division per eliminated row. Instantiated
+// for each small n (solveSmall below) so the loops have fixed trip counts and unroll.
+template <int Fixed>
+bool solveGauss(double* A, double* b, int variable) {
+    const int n = Fixed > 0 ? Fixed : variable;
     for (int c = 0; c < n; ++c) {
         int pivot = c;
         for (int r = c + 1; r < n; ++r)
@@ -43,17 +49,33 @@ bool solveSmall(std::vector<double>& A, std::vector<double>& b, int n) {
             for (int k = 0; k < n; ++k) std::swap(A[c * n + k], A[pivot * n + k]);
             std::swap(b[c], b[pivot]);
         }
+        const double inverse = 1.0 / A[c * n + c];
         for (int r = c + 1; r < n; ++r) {
-            const double f = A[r * n + c] / A[c * n + c];
+            const double f = A[r * n + c] * inverse;
             for (int k = c; k < n; ++k) A[r * n + k] -= f * A[c * n + k];
             b[r] -= f * b[c];
         }
+        A[c * n + c] = inverse;  // kept for the back substitution
     }
     for (int c = n - 1; c >= 0; --c) {
         for (int k = c + 1; k < n; ++k) b[c] -= A[c * n + k] * b[k];
-        b[c] /= A[c * n + c];
+        b[c] *= A[c * n + c];
     }
     return true;
+}
+
+using Solver = bool (*)(double*, double*, int);
+
+template <int... N>
+constexpr std::array<Solver, sizeof...(N)> solversFor(std::integer_sequence<int, N...>) {
+    return {&solveGauss<N>...};
+}
+
+// kSolvers[n] solves n x n systems; n = m + 1 <= 12 for ArimaModel's orders.
+constexpr auto kSolvers = solversFor(std::make_integer_sequence<int, 13>{});
+
+bool solveSmall(double* A, double* b, int n) {
+    return n < static_cast<int>(kSolvers.size()) ? kSolvers[n](A, b, n) : solveGauss<0>(A, b, n);
 }
 
 // P from the autocovariances and psi weights. In matrix form, with Hankel Phi[i][j] = phi[i+j]
@@ -112,15 +134,21 @@ bool autocovariances(const ArmaSystem& sys, std::vector<double>& psi, std::vecto
     // gamma(k) - sum_{i=1}^{m} phi_i gamma(|k - i|) = sum_{j>=k} theta_j psi_{j-k}, k = 0..m:
     // m + 1 equations in gamma(0..m) (phi and theta zero-padded to m add only zero terms).
     const int n = m + 1;
-    thread_local std::vector<double> A;  // every likelihood evaluation of every fit lands here
-    A.assign(static_cast<size_t>(n) * n, 0.0);
+    // Every likelihood evaluation of every fit lands here: the matrix lives on the stack for
+    // ArimaModel's orders (m <= 11), on the heap only beyond.
+    constexpr int kOnStack = 12;
+    std::array<double, kOnStack * kOnStack> onStack;
+    std::vector<double> onHeap;
+    if (n > kOnStack) onHeap.resize(static_cast<size_t>(n) * n);
+    double* A = n > kOnStack ? onHeap.data() : onStack.data();
+    std::fill(A, A + static_cast<size_t>(n) * n, 0.0);
     gamma.assign(n, 0.0);
     for (int k = 0; k < n; ++k) {
         A[k * n + k] += 1;
         for (int i = 1; i <= m; ++i) A[k * n + std::abs(k - i)] -= phi[i - 1];
         for (int j = k; j < m; ++j) gamma[k] += r[j] * psi[j - k];
     }
-    return solveSmall(A, gamma, n) && gamma[0] > 0;
+    return solveSmall(A, gamma.data(), n) && gamma[0] > 0;
 }
 
 }  // namespace
