@@ -80,6 +80,24 @@ long long Placement::boundary(int layer, int expert, size_t i, long long n) cons
         n, static_cast<long long>(std::ceil(static_cast<double>(n) * c - 1e-9)));
 }
 
+void Placement::boundaries(int layer, int expert, long long n, std::vector<long long>& out) const {
+    const auto& s = shares_[idx(layer, expert)];
+    const size_t count = s.size();
+    out.resize(count + 1);
+    bool equal = true;
+    for (double v : s) equal &= v == s[0];
+    double c = 0;  // the same running sum, in the same order, as boundary()
+    for (size_t i = 0; i < count; ++i) {
+        out[i] = equal
+                     ? (static_cast<long long>(i) * n + static_cast<long long>(count) - 1) /
+                           static_cast<long long>(count)
+                     : std::min<long long>(
+                           n, static_cast<long long>(std::ceil(static_cast<double>(n) * c - 1e-9)));
+        c += s[i];
+    }
+    out[count] = n;
+}
+
 std::vector<double> Placement::rankLoads(int layer, const std::vector<double>& load) const {
     std::vector<double> out(ranks_, 0.0);
     for (int e = 0; e < experts_; ++e) {

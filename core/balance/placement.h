@@ -36,6 +36,9 @@ public:
     void setShares(int layer, int expert, std::vector<double> shares);
     // First pair index (of n) that replica i takes; boundary(i = count) = n.
     long long boundary(int layer, int expert, size_t i, long long n) const;
+    // All of them at once, out[i] = boundary(i) for i = 0..count (count + 1 values), in one
+    // pass over the shares instead of one per replica: the replays call this per expert.
+    void boundaries(int layer, int expert, long long n, std::vector<long long>& out) const;
     bool hosts(int layer, int expert, int rank) const;
     std::vector<int> expertsOnRank(int layer, int rank) const;
     // Slots (expert replicas) on a rank in one layer.

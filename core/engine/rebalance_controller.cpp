@@ -151,13 +151,19 @@ void RebalanceController::addFitSamples(const StepTelemetry& t, const MoeLayerCo
     const Placement& p = engine_.placement();
     const double flopsPerRow = 6.0 * lc.hidden * lc.ffn;
     std::vector<double> calls(static_cast<size_t>(t.ranks));
+    std::vector<long long> bounds;
     for (int l = 0; l < t.layers; ++l) {
         std::fill(calls.begin(), calls.end(), 0.0);
         for (int e = 0; e < p.experts(); ++e) {
             const long long n = t.loads.at(l, e);
             const std::vector<int>& replicas = p.replicas(l, e);
+            if (replicas.size() == 1) {
+                calls[replicas[0]] += n > 0;
+                continue;
+            }
+            p.boundaries(l, e, n, bounds);
             for (size_t i = 0; i < replicas.size(); ++i)
-                if (p.boundary(l, e, i + 1, n) > p.boundary(l, e, i, n)) ++calls[replicas[i]];
+                if (bounds[i + 1] > bounds[i]) ++calls[replicas[i]];
         }
         int slowest = 0;
         for (int r = 0; r < t.ranks; ++r) {
@@ -190,14 +196,14 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
         measured_[l] += maxBusy;
         modelled_[l] += 6.0 * lc.hidden * lc.ffn * static_cast<double>(maxRows) / flopRate_;
     }
-    addFitSamples(t, lc);
+    if (t.wallSeconds > 0) addFitSamples(t, lc);  // a replay measures no busy time to fit
     forecaster_->observe(t);
     // Between check points the schedule never acts: skip the forecast (an H-step rollout for
     // ARIMA or the LSTM) and the policy input instead of building them every step.
     if (!schedule_.checkPoint(t.step + 1)) return false;
     const std::vector<double> load = forecaster_->forecastLoad(options_.horizon);
     const double pairs = forecaster_->pairsPerStep();
-    const Placement current = engine_.placement();
+    const Placement& current = engine_.placement();  // replaced only at the end
     const double before = predictedBalancedness(current, load);
     if (!schedule_.due(t.step + 1, before)) return false;
     // Transitions per step, the units of the load (pairs per step): each pair carries 1/k of
@@ -209,7 +215,6 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     }
     PolicyResult r = planPlacement(*policy_, load, current, options_, lc, pairs,
                                    transitions.empty() ? nullptr : &transitions);
-    engine_.setPlacement(r.placement);
     if (countTransitions_) {  // the next rebalance sees only the steps after this one
         transitions_.clear();
         transitionSteps_ = 0;
@@ -222,6 +227,7 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
     ev.movedBytes = r.movedBytes;
     ev.notes = r.notes;
     ev.layers = layerChanges(current, r.placement, load, expertBytesOf(lc));
+    engine_.setPlacement(r.placement);  // `current` refers to the engine's: last use above
     events_.push_back(ev);
     return true;
 }

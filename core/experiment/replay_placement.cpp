@@ -26,6 +26,7 @@ void ReplayPlacement::replay(const Step& step, const LoadMatrix& loads, StepTele
     t.rankRows.assign(static_cast<size_t>(L) * G, 0);
     t.rankBusySeconds.assign(static_cast<size_t>(L) * G, 0.0);
     t.wallSeconds = 0;
+    std::vector<long long> bounds;  // one replicated expert's row ranges
     for (int l = 0; l < L; ++l)
         for (int e = 0; e < E; ++e) {
             const long long n = loads.at(l, e);
@@ -34,11 +35,9 @@ void ReplayPlacement::replay(const Step& step, const LoadMatrix& loads, StepTele
                 t.rankRows[static_cast<size_t>(l) * G + replicas[0]] += n;
                 continue;
             }
-            for (size_t i = 0; i < replicas.size(); ++i) {
-                const long long rows =
-                    placement_.boundary(l, e, i + 1, n) - placement_.boundary(l, e, i, n);
-                t.rankRows[static_cast<size_t>(l) * G + replicas[i]] += rows;
-            }
+            placement_.boundaries(l, e, n, bounds);
+            for (size_t i = 0; i < replicas.size(); ++i)
+                t.rankRows[static_cast<size_t>(l) * G + replicas[i]] += bounds[i + 1] - bounds[i];
         }
 }
 

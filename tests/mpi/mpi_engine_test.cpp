@@ -202,7 +202,11 @@ TEST(BroadcastWorkload, TheRootsErrorsReachEveryRank) {
     // A read error after some steps: the ranks that receive get the root's message too.
     class FailsAtStepTwo final : public Workload {
     public:
-        FailsAtStepTwo() { shape_ = {1, 4, 1}; }
+        FailsAtStepTwo() {
+            shape_.layers = 1;
+            shape_.experts = 4;
+            shape_.topK = 1;
+        }
         const WorkloadShape& shape() const override { return shape_; }
         std::string describe() const override { return "fails"; }
         bool next(Step& s) override {
