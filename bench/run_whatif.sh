@@ -59,12 +59,15 @@ token_args=(-p sw_avg -p affinity -p seq_history -p t2e_freq --policy eplb --pol
 token_time=$(seconds "$cli" "${common[@]}" "${token_args[@]}" --format csv -o "$csv_token")
 train_warmup=300
 train_cmd=(whatif -w train:steps=600 -n 600 --warmup "$train_warmup" --no-db -p last -p sw_avg
-           -p affinity -p seq_history -p t2e_token -p pregate:lr=0.003,epochs=3
+           -p affinity -p seq_history -p t2e_token -p t2e_token:decay=0.6
+           -p pregate:lr=0.003,epochs=3 -p pregate:lr=0.003,epochs=3,decay=0.6
            -p t2e_ffn:lr=0.003,epochs=3 --own-input-ceiling --policy eplb --every 1)
 train_time=$(seconds "$cli" "${train_cmd[@]}" --format csv -o "$csv_train")
 # The same on the model trained as Pre-gated MoE (each block routed by the block before's input).
 pregated_cmd=(whatif -w train:steps=600,pregated=1 -n 600 --warmup "$train_warmup" --no-db
               -p sw_avg -p pregate:lr=0.003,epochs=3 -p pregate:lr=0.003,epochs=3,hard=1
+              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6
+              -p pregate:lr=0.003,epochs=6,hard=1,decay=0.6
               -p t2e_ffn:lr=0.003,epochs=3,hard=1 --own-input-ceiling --policy eplb --every 1)
 pregated_time=$(seconds "$cli" "${pregated_cmd[@]}" --format csv -o "$csv_pregated")
 header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB | predictor us | modelled ms |"
@@ -117,7 +120,9 @@ header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB 
   echo
   echo "Command: \`moe-workbench-cli ${pregated_cmd[*]}\` (${pregated_time} s). Here each block's"
   echo "gate reads the block before's router input, the very input the pre-gate learns from;"
-  echo "hard=1 counts each token's top-k guess instead of summing its softmax."
+  echo "hard=1 counts each token's top-k guess instead of summing its softmax. Layer 0 has no"
+  echo "earlier layer: the pre-gate guesses it from the token id's recent choices (decay=0.6"
+  echo "weighs a step 0.6 as much as the next one; without it all history counts alike)."
   echo
   echo "$header"
   echo "|---|---|---|---|---|---|---|---|---|"

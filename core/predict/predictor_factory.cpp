@@ -132,14 +132,16 @@ FfnTokenOptions ffnOptions(SpecArgs& a) {
 std::unique_ptr<TokenPredictor> tokenPredictor(SpecArgs& a, const WorkloadShape& shape) {
     using Key = FrequencyTokenPredictor::Key;
     const std::string& n = a.name();
-    if (n == "t2e_freq") return std::make_unique<FrequencyTokenPredictor>(Key::None, shape);
-    if (n == "t2e_position") return std::make_unique<FrequencyTokenPredictor>(Key::Position, shape);
-    if (n == "t2e_token") return std::make_unique<FrequencyTokenPredictor>(Key::TokenId, shape);
+    const std::map<std::string, Key> tables = {
+        {"t2e_freq", Key::None}, {"t2e_position", Key::Position}, {"t2e_token", Key::TokenId}};
+    if (const auto table = tables.find(n); table != tables.end())
+        return std::make_unique<FrequencyTokenPredictor>(table->second, shape,
+                                                         a.number<double>("decay", 1.0));
     if (n == "t2e_ffn") return std::make_unique<FfnTokenPredictor>(ffnOptions(a), shape);
     if (n == "pregate") {
         FfnTokenOptions o = ffnOptions(a);
         o.routingFeatures = a.number<int>("routing", 0) != 0;
-        return std::make_unique<PreGatePredictor>(o, shape);
+        return std::make_unique<PreGatePredictor>(o, shape, a.number<double>("decay", 1.0));
     }
     if (n == "affinity")
         return std::make_unique<AffinityPredictor>(shape, a.number<double>("decay", 0.98));
@@ -200,9 +202,10 @@ std::string predictorHelp() {
            "lstm[:hidden=64,layers=1,window=32,epochs=20,lr=0.003,clip=1,train_steps=500,seed=1], "
            "dist_only[:profile_steps=100 | :profile=LOADS.csv | "
            ":table[=PATH],dataset=D,category=C,phase=think|answer], "
-           "t2e_freq, t2e_position, t2e_token, "
+           "t2e_freq[:decay=1], t2e_position[:decay=1], t2e_token[:decay=1], "
            "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1,hard=0], "
-           "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts)], "
+           "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts),decay=1 "
+           "(layer 0's token-id table)], "
            "affinity[:decay=0.98], seq_history[:window=32]";
 }
 

@@ -19,11 +19,17 @@ FfnTokenOptions withLag(FfnTokenOptions o) {
 }
 }  // namespace
 
-PreGatePredictor::PreGatePredictor(FfnTokenOptions options, const WorkloadShape& shape)
+PreGatePredictor::PreGatePredictor(FfnTokenOptions options, const WorkloadShape& shape,
+                                   double firstLayerDecay)
     : gate_((checkShapeOf(shape), withLag(options)), shape),
       firstLayer_(shape.hasTokenIds ? FrequencyTokenPredictor::Key::TokenId
                                     : FrequencyTokenPredictor::Key::None,
-                  shape) {}
+                  shape, firstLayerDecay) {}
+
+std::string PreGatePredictor::parameters() const {
+    const std::string first = firstLayer_.parameters();
+    return gate_.parameters() + (first.empty() ? "" : "," + first);
+}
 
 void PreGatePredictor::checkShape(const WorkloadShape& shape) const { checkShapeOf(shape); }
 

@@ -3,6 +3,8 @@
 #include "core/predict/token_predictors.h"
 
 #include <algorithm>
+#include <numeric>
+#include <sstream>
 
 #include "core/common/error.h"
 
@@ -60,14 +62,25 @@ Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape)
     return known;
 }
 
-FrequencyTokenPredictor::FrequencyTokenPredictor(Key key, const WorkloadShape& shape)
+FrequencyTokenPredictor::FrequencyTokenPredictor(Key key, const WorkloadShape& shape, double decay)
     : key_(key),
       layers_(shape.layers),
       experts_(shape.experts),
       topK_(shape.topK),
-      global_(shape.layers, std::vector<int64_t>(shape.experts, 0)),
+      decay_(decay),
+      global_(shape.layers, Counts{std::vector<double>(shape.experts, 0.0),
+                                   std::vector<double>(shape.experts, 0.0)}),
       byKey_(shape.layers) {
     checkShape(shape);
+    if (!(decay > 0 && decay <= 1))
+        throw Error(name() + ": decay must be in (0, 1], got " + std::to_string(decay));
+}
+
+std::string FrequencyTokenPredictor::parameters() const {
+    if (decay_ == 1) return "";
+    std::ostringstream out;
+    out << "decay=" << decay_;
+    return out.str();
 }
 
 std::string FrequencyTokenPredictor::name() const {
@@ -96,19 +109,19 @@ int32_t FrequencyTokenPredictor::keyOf(const Step& step, int t) const {
     return 0;
 }
 
-void FrequencyTokenPredictor::topK(const std::vector<int64_t>& counts, int32_t* ids) const {
+void FrequencyTokenPredictor::topK(const std::vector<double>& ranked, int32_t* ids) const {
     for (int j = 0; j < topK_; ++j) {
         int best = -1;
         for (int e = 0; e < experts_; ++e) {
             if (std::find(ids, ids + j, e) != ids + j) continue;
-            if (best < 0 || counts[e] > counts[best]) best = e;
+            if (best < 0 || ranked[e] > ranked[best]) best = e;
         }
         ids[j] = best;
     }
 }
 
-const std::vector<int64_t>& FrequencyTokenPredictor::countsFor(const Step& step, int layer,
-                                                               int t) const {
+const FrequencyTokenPredictor::Counts& FrequencyTokenPredictor::countsFor(const Step& step,
+                                                                          int layer, int t) const {
     if (key_ == Key::None) return global_[layer];
     const auto it = byKey_[layer].find(keyOf(step, t));
     return it != byKey_[layer].end() ? it->second : global_[layer];  // unseen keys: global
@@ -116,41 +129,63 @@ const std::vector<int64_t>& FrequencyTokenPredictor::countsFor(const Step& step,
 
 void FrequencyTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
     for (int t = 0; t < step.tokens; ++t)
-        topK(countsFor(step, layer, t), ids + static_cast<size_t>(t) * topK_);
+        topK(countsFor(step, layer, t).ranked, ids + static_cast<size_t>(t) * topK_);
 }
 
-// Each token's k pairs spread over its key's (rank-weighted) distribution; uniform before any
-// step was seen.
 void FrequencyTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadShape&,
                                           double* load) {
     std::fill(load, load + experts_, 0.0);
+    const std::vector<double>& layerPairs = global_[layer].pairs;
+    const double layerSum = std::accumulate(layerPairs.begin(), layerPairs.end(), 0.0);
+    const double prior = boost_;  // one pair, in the stored units
     for (int t = 0; t < step.tokens; ++t) {
-        const std::vector<int64_t>& counts = countsFor(step, layer, t);
-        int64_t sum = 0;
-        for (int64_t c : counts) sum += c;
-        for (int e = 0; e < experts_; ++e)
-            load[e] += sum > 0 ? topK_ * static_cast<double>(counts[e]) / static_cast<double>(sum)
-                               : static_cast<double>(topK_) / experts_;
+        const Counts& c = countsFor(step, layer, t);
+        const bool own = &c != &global_[layer];
+        const double sum = own ? std::accumulate(c.pairs.begin(), c.pairs.end(), 0.0) : 0.0;
+        for (int e = 0; e < experts_; ++e) {
+            const double share = layerSum > 0 ? layerPairs[e] / layerSum : 1.0 / experts_;
+            const double expected = own ? (c.pairs[e] + prior * share) / (sum + prior) : share;
+            load[e] += topK_ * expected;
+        }
     }
 }
 
+void FrequencyTokenPredictor::rescale() {
+    auto scale = [this](Counts& c) {
+        for (double& v : c.pairs) v /= boost_;
+        for (double& v : c.ranked) v /= boost_;
+    };
+    for (int l = 0; l < layers_; ++l) {
+        scale(global_[l]);
+        for (auto& [key, counts] : byKey_[l]) scale(counts);
+    }
+    boost_ = 1;
+}
+
 void FrequencyTokenPredictor::observe(const Step& step) {
+    if (decay_ < 1) {
+        boost_ /= decay_;
+        if (boost_ > 1e200) rescale();
+    }
     for (int l = 0; l < layers_; ++l) {
         const auto ids = step.layerExperts(l, topK_);
         for (int t = 0; t < step.tokens; ++t) {
-            std::vector<int64_t>* keyed = nullptr;
+            Counts* keyed = nullptr;
             if (key_ != Key::None) {
-                auto& v = byKey_[l][keyOf(step, t)];
-                if (v.empty()) v.assign(experts_, 0);
-                keyed = &v;
+                Counts& c = byKey_[l][keyOf(step, t)];
+                if (c.pairs.empty())
+                    c = {std::vector<double>(experts_, 0.0), std::vector<double>(experts_, 0.0)};
+                keyed = &c;
             }
             for (int j = 0; j < topK_; ++j) {
-                // Rank-weighted: the router's first choice counts k, the last 1, so the table
-                // also knows which expert tends to come first, not only which co-occur.
                 const int32_t e = ids[static_cast<size_t>(t) * topK_ + j];
-                const int64_t w = topK_ - j;
-                global_[l][e] += w;
-                if (keyed) (*keyed)[e] += w;
+                const double ranked = boost_ * (topK_ - j);
+                global_[l].pairs[e] += boost_;
+                global_[l].ranked[e] += ranked;
+                if (keyed) {
+                    keyed->pairs[e] += boost_;
+                    keyed->ranked[e] += ranked;
+                }
             }
         }
     }

@@ -58,25 +58,41 @@ private:
 Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape);
 
 // Per-layer count table over a key (nothing, position or token id) with a global fallback.
+// With decay < 1 each step's counts weigh decay^age, so the table follows a router that moves
+// (a model trained live re-routes a token id within tens of steps); 1 keeps all history alike.
 class FrequencyTokenPredictor : public TokenPredictor {
 public:
     enum class Key { None, Position, TokenId };
-    FrequencyTokenPredictor(Key key, const WorkloadShape& shape);
+    // Throws moe::Error for a decay outside (0, 1] or a workload without the key.
+    FrequencyTokenPredictor(Key key, const WorkloadShape& shape, double decay = 1.0);
     std::string name() const override;
+    std::string parameters() const override;  // "decay=0.6" when not 1
     void checkShape(const WorkloadShape& shape) const override;
     void predict(const Step& step, int layer, int32_t* ids) override;
+    // Each token's k pairs spread over its key's distribution of choices, smoothed by one
+    // pair's worth of the layer's distribution (a key seen once is not taken as certain).
     void predictLoad(const Step& step, int layer, const WorkloadShape& shape,
                      double* load) override;
     void observe(const Step& step) override;
 
 private:
-    const std::vector<int64_t>& countsFor(const Step& step, int layer, int t) const;
+    // Per expert: choices counted equally (the loads), and rank-weighted (the top-k guess:
+    // first choice k, last 1, so the table also knows which expert tends to come first).
+    struct Counts {
+        std::vector<double> pairs, ranked;
+    };
+    const Counts& countsFor(const Step& step, int layer, int t) const;
     int32_t keyOf(const Step& step, int t) const;
-    void topK(const std::vector<int64_t>& counts, int32_t* ids) const;
+    void topK(const std::vector<double>& ranked, int32_t* ids) const;
+    void rescale();
     Key key_;
     int layers_, experts_, topK_;
-    std::vector<std::vector<int64_t>> global_;                              // [layer][expert]
-    std::vector<std::unordered_map<int32_t, std::vector<int64_t>>> byKey_;  // [layer][key][expert]
+    double decay_;
+    // Counts are stored multiplied by boost_ = decay^-steps, so a step adds boost_ instead of
+    // every entry being multiplied by decay; rescale() folds it back before it overflows.
+    double boost_ = 1;
+    std::vector<Counts> global_;                              // [layer]
+    std::vector<std::unordered_map<int32_t, Counts>> byKey_;  // [layer][key]
 };
 
 }  // namespace moe
