@@ -2,7 +2,7 @@
 // GPT-OSS-20B routing (the first 4096 decode tokens of the trace, layer 0 by default).
 // Reference: one dense matrix product with the same FLOPs as all experts' FFNs together,
 // [T*k x H] x [H x 3F], timed in the same run with the same library and threads.
-// Goal: expert-FFN GFLOP/s of the layer >= 0.7 x the dense product's.
+// Goal: expert-FFN GFLOP/s of the layer >= 0.85 x the dense product's (issue 18).
 #include <Eigen/Core>
 #include <cstdio>
 #include <cstdlib>
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
         std::printf("  routing: hottest expert %lld of %d pairs (skewness %.2f)\n",
                     static_cast<long long>(maxLoad), T * c.topK,
                     maxLoad / (double(T) * c.topK / c.experts));
-        bench::report("moe_layer_cpu_gflops_ratio", layerGf / denseGf, "x_dense", ">=0.7");
+        bench::report("moe_layer_cpu_gflops_ratio", layerGf / denseGf, "x_dense", ">=0.85");
         bench::report("moe_layer_cpu_gflops", layerGf, "GFLOP/s", "-");
         bench::report("dense_gemm_cpu_gflops", denseGf, "GFLOP/s", "-");
         return 0;

@@ -122,13 +122,8 @@ void ExpertParallelLayer::computeExperts(const LayerInputs& in, RankLayerStats& 
         std::copy_n(recvRows_.data() + static_cast<size_t>(g.order[i]) * stride + 1, H,
                     expertIn_.data() + static_cast<size_t>(i) * H);
     const double t0 = nowSeconds(in.clock);
-    for (int e = 0; e < E; ++e) {
-        const int begin = g.offsets[e], n = g.offsets[e + 1] - begin;
-        if (n == 0) continue;
-        backend_.expertFfn({&in.weights->experts[e], H, in.config->ffn,
-                            expertIn_.data() + static_cast<size_t>(begin) * H, n,
-                            expertOut_.data() + static_cast<size_t>(begin) * H});
-    }
+    backend_.expertFfnGroup({in.weights->experts.data(), E, H, in.config->ffn, g.offsets.data(),
+                             expertIn_.data(), expertOut_.data()});
     stats.busySeconds = nowSeconds(in.clock) - t0;
     stats.rowsProcessed = rows;
     // Results go back in received order, so they return along the same path.

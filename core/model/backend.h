@@ -32,6 +32,18 @@ struct FfnArgs {
     float* out = nullptr;  // rows x H: w2 * (silu(x w1) .* (x w3))
 };
 
+// Several experts' rows at once, grouped by expert: expert e's rows are [offsets[e],
+// offsets[e + 1]) of x and out (rows x H each), its weights weights[e].
+struct FfnGroupArgs {
+    const ExpertWeights* weights = nullptr;  // `experts` of them
+    int experts = 0;
+    int hidden = 0;
+    int ffn = 0;
+    const int* offsets = nullptr;  // experts + 1, non-decreasing, from 0
+    const float* x = nullptr;
+    float* out = nullptr;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -42,6 +54,9 @@ public:
     virtual void expertHistogram(const int32_t* ids, size_t n, int experts, int64_t* counts) = 0;
     // One expert's SwiGLU FFN over the rows routed to it.
     virtual void expertFfn(const FfnArgs& args) = 0;
+    // Every expert's FFN over its rows; the same figures as expertFfn per expert (which is
+    // what this default does), in whatever order and concurrency the backend finds fastest.
+    virtual void expertFfnGroup(const FfnGroupArgs& args);
 };
 
 }  // namespace moe

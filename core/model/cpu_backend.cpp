@@ -7,6 +7,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -95,6 +97,47 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     } else {
         y.noalias() = gateAct * w2;
     }
+}
+
+namespace {
+
+FfnArgs expertArgs(const FfnGroupArgs& a, int e) {
+    const int begin = a.offsets[e];
+    return {&a.weights[e],
+            a.hidden,
+            a.ffn,
+            a.x + static_cast<size_t>(begin) * a.hidden,
+            a.offsets[e + 1] - begin,
+            a.out + static_cast<size_t>(begin) * a.hidden};
+}
+
+}  // namespace
+
+void CpuBackend::expertFfnGroup(const FfnGroupArgs& a) {
+    const int threads = omp_get_max_threads();
+    const long long total = a.offsets[a.experts] - a.offsets[0];
+    std::vector<int> wide, narrow;  // by rows, largest first
+    for (int e = 0; e < a.experts; ++e) {
+        const long long n = a.offsets[e + 1] - a.offsets[e];
+        if (n == 0) continue;
+        (threads > 1 && n * threads < total ? narrow : wide).push_back(e);
+    }
+    for (int e : wide) expertFfn(expertArgs(a, e));
+    if (narrow.empty()) return;
+    std::stable_sort(narrow.begin(), narrow.end(), [&](int x, int y) {
+        return a.offsets[x + 1] - a.offsets[x] > a.offsets[y + 1] - a.offsets[y];
+    });
+    std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t i = 0; i < narrow.size(); ++i) {
+        try {
+            expertFfn(expertArgs(a, narrow[i]));  // Eigen runs single-threaded inside
+        } catch (...) {
+#pragma omp critical(moe_expert_group_failure)
+            failure = std::current_exception();
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace moe

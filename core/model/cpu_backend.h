@@ -13,6 +13,10 @@ public:
     void gateTopK(const GateArgs& args) override;
     void expertHistogram(const int32_t* ids, size_t n, int experts, int64_t* counts) override;
     void expertFfn(const FfnArgs& args) override;
+    // Experts with at least 1/threads of the rows run one after another, each product on all
+    // of the calling thread's threads; the rest run side by side, one expert per thread, so
+    // the many small products of a skewed or decode-sized step pay no fork/join each.
+    void expertFfnGroup(const FfnGroupArgs& args) override;
 };
 
 // Sets how many threads the matrix products of the calling thread may use.

@@ -39,29 +39,26 @@ void MoeLayer::forward(const float* x, int tokens, const int32_t* forcedIds, flo
         {&config_, x, tokens, weights_.gate.data(), forcedIds, r.ids.data(), r.weights.data()});
     backend_.expertHistogram(r.ids.data(), pairs, E, r.counts.data());
 
-    std::vector<int32_t> kept(pairs);
+    kept_.resize(pairs);
     const std::vector<int64_t> zero(E, 0);
     r.dropped =
-        applyCapacity(r.ids.data(), pairs, config_.capacity(tokens), zero.data(), E, kept.data());
+        applyCapacity(r.ids.data(), pairs, config_.capacity(tokens), zero.data(), E, kept_.data());
 
     // Row p of the pair list is token p / k; gather those token rows grouped by expert.
-    const ExpertGrouping g = groupByExpert(kept.data(), pairs, E);
-    std::vector<int32_t> tokenOfRow(g.order.size());
-    for (size_t i = 0; i < g.order.size(); ++i) tokenOfRow[i] = g.order[i] / k;
-    std::vector<float> xin(g.order.size() * H), yout(g.order.size() * H);
-    gatherRows(x, tokenOfRow.data(), static_cast<int>(tokenOfRow.size()), H, xin.data());
-    for (int e = 0; e < E; ++e) {
-        const int begin = g.offsets[e], n = g.offsets[e + 1] - begin;
-        backend_.expertFfn({&weights_.experts[e], H, config_.ffn,
-                            xin.data() + static_cast<size_t>(begin) * H, n,
-                            yout.data() + static_cast<size_t>(begin) * H});
-    }
+    const ExpertGrouping g = groupByExpert(kept_.data(), pairs, E);
+    tokenOfRow_.resize(g.order.size());
+    for (size_t i = 0; i < g.order.size(); ++i) tokenOfRow_[i] = g.order[i] / k;
+    xin_.resize(g.order.size() * H);
+    yout_.resize(g.order.size() * H);
+    gatherRows(x, tokenOfRow_.data(), static_cast<int>(tokenOfRow_.size()), H, xin_.data());
+    backend_.expertFfnGroup(
+        {weights_.experts.data(), E, H, config_.ffn, g.offsets.data(), xin_.data(), yout_.data()});
     std::fill(y, y + static_cast<size_t>(tokens) * H, 0.0f);
     for (size_t i = 0; i < g.order.size(); ++i) {
         const int pair = g.order[i];
         const float w = r.weights[pair];
         float* dst = y + static_cast<size_t>(pair / k) * H;
-        const float* src = yout.data() + i * H;
+        const float* src = yout_.data() + i * H;
         for (int h = 0; h < H; ++h) dst[h] += w * src[h];
     }
 }
