@@ -3,7 +3,7 @@
 // time per step is reported as a ratio to contiguous placement, all in one run on the same
 // steps. Rows per rank are reported too: busy time on a shared 2-core machine is noisy, the
 // rows a rank computes are not.
-// Usage: bench_policy_runs [steps=300] [rebalance_every=50]
+// Usage: bench_policy_runs [steps=300] [rebalance_every=50] [batch=64]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -23,11 +23,11 @@ struct Outcome {
     size_t rebalances = 0;
 };
 
-Outcome runPolicy(const std::string& policy, int64_t steps, int every, double flopRate) {
+Outcome runPolicy(const std::string& policy, int64_t steps, int every, int batch, double flopRate) {
     WorkloadOptions wo;
     wo.spec = "trace:gpt-oss-20b";
     wo.batching = Batching::Continuous;
-    wo.batch = 64;
+    wo.batch = batch;
     wo.maxSteps = steps;
     auto w = openWorkload(wo);
     EngineConfig c;
@@ -69,19 +69,19 @@ Outcome runPolicy(const std::string& policy, int64_t steps, int every, double fl
 int main(int argc, char** argv) {
     const int64_t steps = argc > 1 ? std::atoll(argv[1]) : 300;
     const int every = argc > 2 ? std::atoi(argv[2]) : 50;
+    const int batch = argc > 3 ? std::atoi(argv[3]) : 64;
     try {
         const double flop = measureExpertFlopRate(128, 352, 64);
         std::printf(
-            "GPT-OSS-20B, continuous B=64, %lld steps, 4 ranks, H=128 F=352; rebalance every %d "
-            "steps "
-            "from sw_avg:window=50 (eplb and gps with 40 slots)\n",
-            static_cast<long long>(steps), every);
-        const Outcome base = runPolicy("contiguous", steps, every, flop);
+            "GPT-OSS-20B, continuous B=%d, %lld steps, 4 ranks, H=128 F=352; rebalance every %d "
+            "steps from sw_avg:window=50 (eplb and gps with 40 slots)\n",
+            batch, static_cast<long long>(steps), every);
+        const Outcome base = runPolicy("contiguous", steps, every, batch, flop);
         std::printf("  %-22s %12s %10s %14s %10s %11s\n", "policy", "slowest busy", "ratio",
                     "slowest rows", "ratio", "rebalances");
         for (const std::string p : {"contiguous", "round_robin", "gps", "eplb", "fastermoe",
                                     "harmoeny", "moetuner:mode=balance", "eplb:max_moves=4"}) {
-            const Outcome o = p == "contiguous" ? base : runPolicy(p, steps, every, flop);
+            const Outcome o = p == "contiguous" ? base : runPolicy(p, steps, every, batch, flop);
             std::printf("  %-22s %10.3f s %10.3f %14.0f %10.3f %11zu\n", p.c_str(), o.slowestBusy,
                         o.slowestBusy / base.slowestBusy, o.slowestRows,
                         o.slowestRows / base.slowestRows, o.rebalances);

@@ -14,6 +14,7 @@
 
 #include "core/common/error.h"
 #include "core/model/moe_kernels.h"
+#include "core/model/small_batch_ffn.h"
 #include "core/model/swiglu_eigen.h"
 
 namespace moe {
@@ -21,9 +22,6 @@ namespace {
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMat>;
 using MutMap = Eigen::Map<RowMat>;
-// Below this many rows an expert's products run row by row (see expertFfn).
-constexpr int kSmallRows = 8;
-constexpr size_t kCachedWeightBytes = 512 * 1024;  // one weight matrix small enough for L2
 
 }  // namespace
 
@@ -72,31 +70,20 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     thread_local RowMat gateAct, up;
     gateAct.resize(a.rows, F);
     up.resize(a.rows, F);
-    const ConstMap x(a.x, a.rows, H);
-    const ConstMap w1(a.weights->w1.data(), H, F), w3(a.weights->w3.data(), H, F);
-    // A handful of rows (decode steps spread over many experts) whose weights sit in cache:
-    // row-times-matrix products skip GEMM's packing of the whole weight matrix. With weights
-    // beyond the cache each row would stream them from memory again, so GEMM wins there.
-    const bool rowByRow =
-        a.rows <= kSmallRows && static_cast<size_t>(H) * F * sizeof(float) <= kCachedWeightBytes;
-    if (rowByRow) {
-        for (int r = 0; r < a.rows; ++r) {
-            gateAct.row(r).noalias() = x.row(r) * w1;
-            up.row(r).noalias() = x.row(r) * w3;
-        }
-    } else {
-        gateAct.noalias() = x * w1;
-        up.noalias() = x * w3;
+    const ExpertWeights& w = *a.weights;
+    // A handful of rows (decode steps spread over many experts): GEMM's fixed cost per call
+    // would be most of the time, so every weight is read once per block of rows instead.
+    if (kernels::smallBatchWins(a.rows, H, F)) {
+        kernels::smallBatchFfn(a.x, a.rows, H, F, w.w1.data(), w.w3.data(), w.w2.data(),
+                               gateAct.data(), up.data(), a.out);
+        return;
     }
+    const ConstMap x(a.x, a.rows, H);
+    gateAct.noalias() = x * ConstMap(w.w1.data(), H, F);
+    up.noalias() = x * ConstMap(w.w3.data(), H, F);
     // SwiGLU: silu(g) * u, with silu(g) = g * sigmoid(g).
     gateAct.array() = kernels::swigluArray(gateAct, up);
-    const ConstMap w2(a.weights->w2.data(), F, H);
-    MutMap y(a.out, a.rows, H);
-    if (rowByRow) {
-        for (int r = 0; r < a.rows; ++r) y.row(r).noalias() = gateAct.row(r) * w2;
-    } else {
-        y.noalias() = gateAct * w2;
-    }
+    MutMap(a.out, a.rows, H).noalias() = gateAct * ConstMap(w.w2.data(), F, H);
 }
 
 namespace {
