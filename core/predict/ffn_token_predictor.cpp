@@ -11,19 +11,20 @@
 
 namespace moe {
 namespace {
-using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using Vec = Eigen::Matrix<float, 1, Eigen::Dynamic>;
+// Named apart from lstm_network.cpp's templates: unity builds put both in one file.
+using FfnMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using FfnRow = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 
 struct AdamParam {
-    Mat w, m, v;
+    FfnMat w, m, v;
     void init(int rows, int cols, float scale, std::mt19937_64& rng) {
         std::normal_distribution<float> n(0.0f, scale);
         w.resize(rows, cols);
         for (int i = 0; i < w.size(); ++i) w.data()[i] = n(rng);
-        m = Mat::Zero(rows, cols);
-        v = Mat::Zero(rows, cols);
+        m = FfnMat::Zero(rows, cols);
+        v = FfnMat::Zero(rows, cols);
     }
-    void step(const Mat& g, float lr, int t) {
+    void step(const FfnMat& g, float lr, int t) {
         const float b1 = 0.9f, b2 = 0.999f;
         m = b1 * m + (1 - b1) * g;
         v = b2 * v + (1 - b2) * g.cwiseProduct(g);
@@ -37,7 +38,7 @@ struct AdamParam {
 struct FfnTokenPredictor::Net {
     AdamParam w1, b1, w2, b2, w3, b3;
     int updates = 0;
-    Mat h1, h2, logits;
+    FfnMat h1, h2, logits;
 
     Net(int D, int H1, int H2, int E, uint64_t seed) {
         std::mt19937_64 rng(seed);
@@ -48,16 +49,16 @@ struct FfnTokenPredictor::Net {
         b2.init(1, H2, 0, rng);
         b3.init(1, E, 0, rng);
     }
-    void forward(const Eigen::Map<const Mat>& x) {
-        h1 = ((x * w1.w).rowwise() + Vec(b1.w)).cwiseMax(0.0f);
-        h2 = ((h1 * w2.w).rowwise() + Vec(b2.w)).cwiseMax(0.0f);
-        logits = (h2 * w3.w).rowwise() + Vec(b3.w);
+    void forward(const Eigen::Map<const FfnMat>& x) {
+        h1 = ((x * w1.w).rowwise() + FfnRow(b1.w)).cwiseMax(0.0f);
+        h2 = ((h1 * w2.w).rowwise() + FfnRow(b2.w)).cwiseMax(0.0f);
+        logits = (h2 * w3.w).rowwise() + FfnRow(b3.w);
     }
     // One Adam update on rows x with target distributions y; returns the mean cross-entropy.
-    double train(const Eigen::Map<const Mat>& x, const Mat& y, float lr) {
+    double train(const Eigen::Map<const FfnMat>& x, const FfnMat& y, float lr) {
         forward(x);
         const float n = static_cast<float>(x.rows());
-        Mat p = logits;
+        FfnMat p = logits;
         double loss = 0;
         for (int r = 0; r < p.rows(); ++r) {
             const float mx = p.row(r).maxCoeff();
@@ -67,10 +68,10 @@ struct FfnTokenPredictor::Net {
             for (int e = 0; e < p.cols(); ++e)
                 if (y(r, e) > 0) loss -= y(r, e) * std::log(std::max(p(r, e), 1e-12f));
         }
-        const Mat dz = (p - y) / n;
-        const Mat dh2 =
+        const FfnMat dz = (p - y) / n;
+        const FfnMat dh2 =
             (dz * w3.w.transpose()).cwiseProduct((h2.array() > 0).cast<float>().matrix());
-        const Mat dh1 =
+        const FfnMat dh1 =
             (dh2 * w2.w.transpose()).cwiseProduct((h1.array() > 0).cast<float>().matrix());
         ++updates;
         w3.step(h2.transpose() * dz, lr, updates);
@@ -132,8 +133,8 @@ FfnTokenPredictor::Net& FfnTokenPredictor::forwardLayer(const Step& step, int la
     if (layer < options_.inputLag)
         throw Error("t2e_ffn: layer " + std::to_string(layer) + " has no earlier router input");
     Net& net = *nets_[layer];
-    net.forward(
-        Eigen::Map<const Mat>(inputRows(step, layer, 0, step.tokens), step.tokens, inputWidth()));
+    net.forward(Eigen::Map<const FfnMat>(inputRows(step, layer, 0, step.tokens), step.tokens,
+                                         inputWidth()));
     return net;
 }
 
@@ -206,12 +207,12 @@ void FfnTokenPredictor::observe(const Step& step) {
         for (int epoch = 0; epoch < options_.epochsPerStep; ++epoch)
             for (int begin = 0; begin < T; begin += options_.batch) {
                 const int n = std::min(options_.batch, T - begin);
-                Mat y = Mat::Zero(n, E);
+                FfnMat y = FfnMat::Zero(n, E);
                 for (int t = 0; t < n; ++t)
                     for (int j = 0; j < k; ++j)
                         y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
                 loss += nets_[l]->train(
-                    Eigen::Map<const Mat>(inputRows(step, l, begin, n), n, inputWidth()), y, lr);
+                    Eigen::Map<const FfnMat>(inputRows(step, l, begin, n), n, inputWidth()), y, lr);
                 ++batches;
             }
     }

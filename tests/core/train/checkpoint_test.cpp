@@ -17,7 +17,7 @@ namespace moe::train {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path scratch(const std::string& name) {
+fs::path checkpointScratch(const std::string& name) {
     const fs::path d = fs::temp_directory_path() / ("moe_ckpt_test_" + std::to_string(getpid()));
     fs::create_directories(d);
     return d / name;
@@ -43,7 +43,7 @@ void expectErrorNaming(const fs::path& p, const std::string& words) {
 TEST(Checkpoint, RoundTripAndDamage) {
     Trainer t(test::tinySpec().options);
     t.step();
-    const fs::path good = scratch("good.ckpt");
+    const fs::path good = checkpointScratch("good.ckpt");
     t.save(good.string());
     const CheckpointData d = readCheckpoint(good.string());
     EXPECT_EQ(d.step, 1);
@@ -52,9 +52,9 @@ TEST(Checkpoint, RoundTripAndDamage) {
     for (size_t i = 0; i < d.values.size(); ++i)
         EXPECT_EQ(d.values[i], t.model().params()[i].value);
 
-    expectErrorNaming(scratch("missing.ckpt"), "cannot open");
+    expectErrorNaming(checkpointScratch("missing.ckpt"), "cannot open");
     const std::string bytes = readAll(good);
-    const fs::path bad = scratch("bad.ckpt");
+    const fs::path bad = checkpointScratch("bad.ckpt");
     std::ofstream(bad, std::ios::binary) << "hello, not a checkpoint";
     expectErrorNaming(bad, "not a MoE Workbench checkpoint");
     std::string other = bytes;
@@ -107,10 +107,10 @@ void writeRawCheckpoint(const fs::path& p, const CheckpointData& d) {
 TEST(Checkpoint, ImpossibleTrainingStateIsDamage) {
     Trainer t(test::tinySpec().options);
     t.step();
-    const fs::path good = scratch("state.ckpt");
+    const fs::path good = checkpointScratch("state.ckpt");
     t.save(good.string());
     const CheckpointData sound = readCheckpoint(good.string());
-    const fs::path bad = scratch("bad_state.ckpt");
+    const fs::path bad = checkpointScratch("bad_state.ckpt");
     writeRawCheckpoint(bad, sound);  // the test's own writer writes the format faithfully
     ASSERT_EQ(readCheckpoint(bad.string()).step, sound.step);
     // Such a state is refused when written (the old file stays) and, written by other means,

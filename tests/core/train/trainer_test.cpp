@@ -20,7 +20,7 @@ std::vector<double> losses(Trainer& t, int steps) {
     return out;
 }
 
-fs::path scratch(const std::string& name) {
+fs::path trainerScratch(const std::string& name) {
     const fs::path d = fs::temp_directory_path() / ("moe_train_test_" + std::to_string(getpid()));
     fs::create_directories(d);
     return d / name;
@@ -43,7 +43,7 @@ TEST(Trainer, ResumedRunContinuesTheSameCurve) {
         const auto expected = losses(whole, 8);
         Trainer first(o);
         const auto head = losses(first, 4);
-        const fs::path ckpt = scratch("resume.ckpt");
+        const fs::path ckpt = trainerScratch("resume.ckpt");
         first.save(ckpt.string());
         auto resumed = o;
         resumed.resume = ckpt.string();
