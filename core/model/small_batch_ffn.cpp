@@ -4,6 +4,8 @@
 // last multiple of 16 take a scalar loop with the same order of sums (k ascending).
 #include "core/model/small_batch_ffn.h"
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <array>
@@ -18,6 +20,10 @@ namespace {
 
 constexpr int kLanes = 16;
 constexpr int kRowBlock = 8;
+constexpr int kPrefetchSlices = 2;
+constexpr int kRowPanel = 128;
+constexpr double kParallelMacs = 1 << 22;  // below, a fork and join costs more than it saves  //
+                                           // how far ahead multi-block products fetch weights
 using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
 
 Vec load(const float* p) {
@@ -31,12 +37,19 @@ void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 // Columns [n, n + C*16) of R rows of a (row stride lda, K columns) times b1 (K x N):
 // c1[r][j] = sum_k a[r][k] b1[k][j], and the same with b2 into c2 when Pair (gate and up share
 // every load of a). R x C independent accumulators per product hide the FMA latency.
+// A non-zero `ahead` prefetches the weights that many columns further on, for the next pass.
 template <int R, int C, bool Pair>
 void columnBlock(const float* a, int lda, int K, int N, int n, const float* b1, const float* b2,
-                 float* c1, float* c2, int ldc) {
+                 float* c1, float* c2, int ldc, int ahead = 0) {
     Vec acc1[R][C] = {}, acc2[R][C] = {};
     for (int k = 0; k < K; ++k) {
         Vec w1[C], w2[C];
+        if (ahead)
+            for (int c = 0; c < C; ++c) {
+                __builtin_prefetch(b1 + static_cast<size_t>(k) * N + n + ahead + c * kLanes);
+                if (Pair)
+                    __builtin_prefetch(b2 + static_cast<size_t>(k) * N + n + ahead + c * kLanes);
+            }
         for (int c = 0; c < C; ++c) {
             w1[c] = load(b1 + static_cast<size_t>(k) * N + n + c * kLanes);
             if (Pair) w2[c] = load(b2 + static_cast<size_t>(k) * N + n + c * kLanes);
@@ -56,18 +69,11 @@ void columnBlock(const float* a, int lda, int K, int N, int n, const float* b1, 
         }
 }
 
-// R rows: as many columns as possible C*16 at a time (C = 8 / R, at least 1), then 16 at a
-// time, then one at a time.
+// Columns [n, end) of R rows, one at a time: the tail past the last multiple of 16.
 template <int R, bool Pair>
-void rowsTimesMatrix(const float* a, int lda, int K, int N, const float* b1, const float* b2,
-                     float* c1, float* c2, int ldc) {
-    constexpr int C = R >= 8 ? 1 : 8 / R;
-    int n = 0;
-    for (; n + C * kLanes <= N; n += C * kLanes)
-        columnBlock<R, C, Pair>(a, lda, K, N, n, b1, b2, c1, c2, ldc);
-    for (; n + kLanes <= N; n += kLanes)
-        columnBlock<R, 1, Pair>(a, lda, K, N, n, b1, b2, c1, c2, ldc);
-    for (; n < N; ++n)
+void scalarColumns(const float* a, int lda, int K, int N, int n, int end, const float* b1,
+                   const float* b2, float* c1, float* c2, int ldc) {
+    for (; n < end; ++n)
         for (int r = 0; r < R; ++r) {
             float s1 = 0, s2 = 0;
             for (int k = 0; k < K; ++k) {
@@ -80,25 +86,121 @@ void rowsTimesMatrix(const float* a, int lda, int K, int N, const float* b1, con
         }
 }
 
+// R rows (one block): as many columns as possible C*16 at a time (C = 8 / R, at least 1), then
+// 16 at a time, then one at a time.
+template <int R, bool Pair>
+void rowsTimesMatrix(const float* a, int lda, int K, int N, const float* b1, const float* b2,
+                     float* c1, float* c2, int ldc) {
+    constexpr int C = R >= 8 ? 1 : 8 / R;
+    int n = 0;
+    for (; n + C * kLanes <= N; n += C * kLanes) {
+        const int ahead =
+            n + (kPrefetchSlices + 1) * C * kLanes <= N ? kPrefetchSlices * C * kLanes : 0;
+        columnBlock<R, C, Pair>(a, lda, K, N, n, b1, b2, c1, c2, ldc, ahead);
+    }
+    for (; n + kLanes <= N; n += kLanes)
+        columnBlock<R, 1, Pair>(a, lda, K, N, n, b1, b2, c1, c2, ldc);
+    scalarColumns<R, Pair>(a, lda, K, N, n, N, b1, b2, c1, c2, ldc);
+}
+
+// R rows (one of several blocks, R >= 4) times the columns [n, n + width), width <= 2*16;
+// `ahead` as for columnBlock.
+template <int R, bool Pair>
+void rowsTimesSlice(const float* a, int lda, int K, int N, int n, int width, const float* b1,
+                    const float* b2, float* c1, float* c2, int ldc, int ahead) {
+    const int end = n + width;
+    if (width == 2 * kLanes) {
+        if constexpr (R >= 8) {
+            columnBlock<R, 1, Pair>(a, lda, K, N, n, b1, b2, c1, c2, ldc, ahead);
+            columnBlock<R, 1, Pair>(a, lda, K, N, n + kLanes, b1, b2, c1, c2, ldc, ahead);
+        } else {
+            columnBlock<R, 2, Pair>(a, lda, K, N, n, b1, b2, c1, c2, ldc, ahead);
+        }
+        return;
+    }
+    if (width >= kLanes) {
+        columnBlock<R, 1, Pair>(a, lda, K, N, n, b1, b2, c1, c2, ldc);
+        n += kLanes;
+    }
+    scalarColumns<R, Pair>(a, lda, K, N, n, end, b1, b2, c1, c2, ldc);
+}
+
 using Block = void (*)(const float*, int, int, int, const float*, const float*, float*, float*,
                        int);
+using Slice = void (*)(const float*, int, int, int, int, int, const float*, const float*, float*,
+                       float*, int, int);
 
 template <bool Pair, int... R>
 constexpr std::array<Block, sizeof...(R)> blocksFor(std::integer_sequence<int, R...>) {
     return {&rowsTimesMatrix<R + 1, Pair>...};
 }
+template <bool Pair, int... R>
+constexpr std::array<Slice, sizeof...(R)> slicesFor(std::integer_sequence<int, R...>) {
+    return {&rowsTimesSlice<R + 1, Pair>...};
+}
 
-// kBlocks[R - 1] takes R rows of one product, kPairBlocks[R - 1] of two.
+// kBlocks[R - 1] takes R rows of one product, kPairBlocks[R - 1] of two; the same for slices.
 constexpr auto kBlocks = blocksFor<false>(std::make_integer_sequence<int, kRowBlock>{});
 constexpr auto kPairBlocks = blocksFor<true>(std::make_integer_sequence<int, kRowBlock>{});
+constexpr auto kSlices = slicesFor<false>(std::make_integer_sequence<int, kRowBlock>{});
+constexpr auto kPairSlices = slicesFor<true>(std::make_integer_sequence<int, kRowBlock>{});
 
+// Slices [s0, s1) of 32 columns for rows (9 to kRowPanel) in near-equal blocks of 4 to 8 (9
+// rows: 5 + 4), each slice for every block in turn: each weight comes from memory once and the
+// other blocks find it in cache. The first block fetches the slice after next meanwhile.
+void panelSlices(const float* a, int rows, int K, int N, const float* b1, const float* b2,
+                 float* c1, float* c2, int s0, int s1) {
+    const int blocks = (rows + kRowBlock - 1) / kRowBlock;
+    for (int s = s0; s < s1; ++s) {
+        const int n = s * 2 * kLanes, width = std::min(2 * kLanes, N - n);
+        const int ahead = n + 3 * 2 * kLanes <= N ? kPrefetchSlices * 2 * kLanes : 0;
+        for (int i = 0; i < blocks; ++i) {
+            const int r0 = rows * i / blocks, r1 = rows * (i + 1) / blocks;
+            const size_t aOff = static_cast<size_t>(r0) * K, cOff = static_cast<size_t>(r0) * N;
+            (b2 ? kPairSlices : kSlices)[r1 - r0 - 1](a + aOff, K, K, N, n, width, b1, b2,
+                                                      c1 + cOff, c2 ? c2 + cOff : nullptr, N,
+                                                      i == 0 ? ahead : 0);
+        }
+    }
+}
+
+// Up to 8 rows: one pass over the weights, as wide as the registers allow. More: panels of
+// at most kRowPanel rows (one panel's inputs and outputs stay in L2 too), each by slices of
+// columns (see panelSlices); weights at decode sizes are read cold (other experts and layers
+// evicted them), and reading them once per block of 8 rows made a cold call of 40 rows 40%
+// slower than a warm one. Large products share the slices out over the threads; every output
+// is one sum in the same order whichever thread computes it, so the bits do not depend on
+// the thread count.
 void product(const float* a, int rows, int K, int N, const float* b1, const float* b2, float* c1,
              float* c2) {
-    for (int r = 0; r < rows; r += kRowBlock) {
-        const int n = std::min(kRowBlock, rows - r);
-        const size_t aOff = static_cast<size_t>(r) * K, cOff = static_cast<size_t>(r) * N;
-        (b2 ? kPairBlocks : kBlocks)[n - 1](a + aOff, K, K, N, b1, b2, c1 + cOff,
-                                            c2 ? c2 + cOff : nullptr, N);
+    // The first two slices' weights, which no earlier pass fetched ahead.
+    for (int k = 0; k < K; ++k)
+        for (int n = 0; n < std::min(N, 64); n += kLanes) {
+            __builtin_prefetch(b1 + static_cast<size_t>(k) * N + n);
+            if (b2) __builtin_prefetch(b2 + static_cast<size_t>(k) * N + n);
+        }
+    if (rows <= kRowBlock) {
+        (b2 ? kPairBlocks : kBlocks)[rows - 1](a, K, K, N, b1, b2, c1, c2, N);
+        return;
+    }
+    const int slices = (N + 2 * kLanes - 1) / (2 * kLanes);
+    const bool parallel = static_cast<double>(rows) * K * N >= kParallelMacs &&
+                          omp_get_max_threads() > 1 && !omp_in_parallel();
+    for (int r0 = 0; r0 < rows; r0 += kRowPanel) {
+        const int n = std::min(kRowPanel, rows - r0);
+        const float* ap = a + static_cast<size_t>(r0) * K;
+        float* c1p = c1 + static_cast<size_t>(r0) * N;
+        float* c2p = c2 ? c2 + static_cast<size_t>(r0) * N : nullptr;
+        if (!parallel) {
+            panelSlices(ap, n, K, N, b1, b2, c1p, c2p, 0, slices);
+            continue;
+        }
+#pragma omp parallel
+        {
+            const int t = omp_get_thread_num(), threads = omp_get_num_threads();
+            panelSlices(ap, n, K, N, b1, b2, c1p, c2p, slices * t / threads,
+                        slices * (t + 1) / threads);
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 // The small-batch expert FFN against a double-precision evaluation of the same SwiGLU FFN:
 // every row count of a block (1..8) and past it, widths that are not multiples of the vector
-// width (the scalar column tails), and the decision of when it replaces GEMM.
+// width (the scalar column tails), large products over several threads, and the decision of
+// when it replaces GEMM.
 #include "core/model/small_batch_ffn.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <vector>
@@ -40,7 +42,10 @@ TEST(SmallBatchFfn, MatchesDoublePrecisionForEveryBlockSizeAndColumnTail) {
     c.topK = 1;
     const ModelWeights w(c, 1, 21);
     const ExpertWeights& e = w.layer(0).experts[0];
-    for (int rows = 1; rows <= 20; ++rows) {
+    std::vector<int> sizes;  // one block of each size, then several near-equal blocks
+    for (int rows = 1; rows <= 20; ++rows) sizes.push_back(rows);
+    for (int rows : {31, 33, 57, 64}) sizes.push_back(rows);
+    for (int rows : sizes) {
         std::vector<float> x(static_cast<size_t>(rows) * c.hidden);
         ModelWeights::fill(x, x.size(), 1, 100 + rows);
         std::vector<float> gate(static_cast<size_t>(rows) * c.ffn), up(gate.size()),
@@ -54,10 +59,43 @@ TEST(SmallBatchFfn, MatchesDoublePrecisionForEveryBlockSizeAndColumnTail) {
     }
 }
 
+// Several panels of rows, large enough to be shared out over threads: right to the same
+// tolerance, and the same bits on one thread as on three.
+TEST(SmallBatchFfn, LargeProductsAreRightAndTheSameOnAnyThreadCount) {
+    MoeLayerConfig c;
+    c.hidden = 136;  // 4 x 32 + 8
+    c.ffn = 360;     // 11 x 32 + 8
+    c.experts = 1;
+    c.topK = 1;
+    const ModelWeights w(c, 1, 22);
+    const ExpertWeights& e = w.layer(0).experts[0];
+    const int rows = 301;
+    std::vector<float> x(static_cast<size_t>(rows) * c.hidden);
+    ModelWeights::fill(x, x.size(), 1, 7);
+    auto run = [&](int threads) {
+        std::vector<float> gate(static_cast<size_t>(rows) * c.ffn), up(gate.size()),
+            out(x.size(), NAN);
+        const int before = omp_get_max_threads();
+        omp_set_num_threads(threads);
+        kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1.data(), e.w3.data(),
+                               e.w2.data(), gate.data(), up.data(), out.data());
+        omp_set_num_threads(before);
+        return out;
+    };
+    const std::vector<float> one = run(1), three = run(3);
+    const std::vector<double> want = reference(x, rows, c.hidden, c.ffn, e);
+    for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_NEAR(one[i], want[i], 1e-5 * (1 + std::abs(want[i]))) << "element " << i;
+        ASSERT_EQ(one[i], three[i]) << "element " << i;
+    }
+}
+
 TEST(SmallBatchFfn, ReplacesGemmOnlyWhereItWasMeasuredFaster) {
-    EXPECT_TRUE(kernels::smallBatchWins(64, 128, 352));  // weights fit in L2
-    EXPECT_FALSE(kernels::smallBatchWins(65, 128, 352));
-    EXPECT_TRUE(kernels::smallBatchWins(8, 1024, 2816));  // weights from memory: one pass
+    // Weights up to 1 MB at any size, up to 4 MB for 64 rows, beyond for 8.
+    EXPECT_TRUE(kernels::smallBatchWins(1024, 128, 352));
+    EXPECT_TRUE(kernels::smallBatchWins(64, 512, 1408));
+    EXPECT_FALSE(kernels::smallBatchWins(65, 512, 1408));
+    EXPECT_TRUE(kernels::smallBatchWins(8, 1024, 2816));
     EXPECT_FALSE(kernels::smallBatchWins(9, 1024, 2816));
 }
 
