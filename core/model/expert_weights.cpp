@@ -24,16 +24,26 @@ uint64_t ModelWeights::streamSeed(uint64_t seed, int layer, int expert, int matr
     return splitmix64(s);
 }
 
-void ModelWeights::fill(std::vector<float>& out, size_t n, int fanIn, uint64_t streamSeed) {
-    out.resize(n);
+namespace {
+void fillUniform(std::span<float> out, int fanIn, uint64_t streamSeed) {
     // Uniform on [-a, a] has variance a^2/3; a = sqrt(3/fanIn) gives variance 1/fanIn.
     const float a = std::sqrt(3.0f / static_cast<float>(fanIn));
     uint64_t state = streamSeed;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < out.size(); ++i) {
         const uint64_t r = splitmix64(state);
         const float u = static_cast<float>(r >> 40) * (1.0f / 16777216.0f);  // [0, 1)
         out[i] = (2.0f * u - 1.0f) * a;
     }
+}
+}  // namespace
+
+void ModelWeights::fill(std::vector<float>& out, size_t n, int fanIn, uint64_t streamSeed) {
+    out.resize(n);
+    fillUniform(out, fanIn, streamSeed);
+}
+
+void ModelWeights::fill(std::span<float> out, int fanIn, uint64_t streamSeed) {
+    fillUniform(out, fanIn, streamSeed);
 }
 
 ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_t seed,
@@ -42,6 +52,7 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
     config_.validate();
     const int distinct = shared_ ? 1 : layerCount;
     const size_t H = config.hidden, F = config.ffn, E = config.experts;
+    arena_ = std::make_unique<WeightArena>(distinct * E * 3 * WeightArena::roundUp(H * F));
     layers_.resize(distinct);
     for (int l = 0; l < distinct; ++l) {
         LayerWeights& lw = layers_[l];
@@ -49,9 +60,12 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
         lw.experts.resize(E);
         for (size_t e = 0; e < E; ++e) {
             ExpertWeights& ew = lw.experts[e];
-            fill(ew.w1, H * F, config.hidden, streamSeed(seed, l, static_cast<int>(e), 1));
-            fill(ew.w3, H * F, config.hidden, streamSeed(seed, l, static_cast<int>(e), 3));
-            fill(ew.w2, F * H, config.ffn, streamSeed(seed, l, static_cast<int>(e), 2));
+            ew.w1 = arena_->take(H * F);
+            ew.w3 = arena_->take(H * F);
+            ew.w2 = arena_->take(F * H);
+            fill(ew.w1, config.hidden, streamSeed(seed, l, static_cast<int>(e), 1));
+            fill(ew.w3, config.hidden, streamSeed(seed, l, static_cast<int>(e), 3));
+            fill(ew.w2, config.ffn, streamSeed(seed, l, static_cast<int>(e), 2));
         }
     }
 }

@@ -5,17 +5,20 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/model/layer_config.h"
+#include "core/model/weight_arena.h"
 
 namespace moe {
 
-// Row-major blocks laid out so that a token row x (1 x H) is multiplied as x * W.
+// Row-major blocks laid out so that a token row x (1 x H) is multiplied as x * W: views into
+// the model's WeightArena, each on a cache line.
 struct ExpertWeights {
-    std::vector<float> w1;  // H x F (gate projection of SwiGLU)
-    std::vector<float> w3;  // H x F (up projection)
-    std::vector<float> w2;  // F x H (down projection)
+    std::span<float> w1;  // H x F (gate projection of SwiGLU)
+    std::span<float> w3;  // H x F (up projection)
+    std::span<float> w2;  // F x H (down projection)
 };
 
 struct LayerWeights {
@@ -39,12 +42,14 @@ public:
 
     // Deterministic uniform fill with the variance of N(0, 1/fanIn) (Kaiming-like, cheap).
     static void fill(std::vector<float>& out, size_t n, int fanIn, uint64_t streamSeed);
+    static void fill(std::span<float> out, int fanIn, uint64_t streamSeed);
     static uint64_t streamSeed(uint64_t seed, int layer, int expert, int matrix);
 
 private:
     MoeLayerConfig config_;
     int layerCount_;
     bool shared_;
+    std::unique_ptr<WeightArena> arena_;  // every expert matrix; the views below point in
     std::vector<LayerWeights> layers_;
 };
 

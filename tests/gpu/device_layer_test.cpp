@@ -66,7 +66,8 @@ std::vector<float> downloadAs(const DeviceBuffer& b, size_t n, DType d) {
     return out;
 }
 
-void roundAll(std::vector<float>& v) {
+template <class Floats>
+void roundAll(Floats& v) {
     for (float& x : v) x = roundToBf16(x);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/expert_weights.h"
+#include "core/model/weight_arena.h"
 
 namespace moe {
 namespace {
@@ -73,8 +74,11 @@ TEST(SmallBatchFfn, LargeProductsAreRightAndTheSameOnAnyThreadCount) {
     std::vector<float> x(static_cast<size_t>(rows) * c.hidden);
     ModelWeights::fill(x, x.size(), 1, 7);
     auto run = [&](int threads) {
-        std::vector<float> gate(static_cast<size_t>(rows) * c.ffn), up(gate.size()),
-            out(x.size(), NAN);
+        // Scratch aligned as the header asks (CpuBackend's is).
+        WeightArena scratch(2 * WeightArena::roundUp(static_cast<size_t>(rows) * c.ffn));
+        const std::span<float> gate = scratch.take(static_cast<size_t>(rows) * c.ffn),
+                               up = scratch.take(gate.size());
+        std::vector<float> out(x.size(), NAN);
         const int before = omp_get_max_threads();
         omp_set_num_threads(threads);
         kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1.data(), e.w3.data(),
