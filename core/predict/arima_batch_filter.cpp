@@ -19,8 +19,6 @@ namespace moe::arima {
 namespace {
 
 constexpr int kWidth = 8;  // lanes per chunk: one AVX-512 register, two AVX2 ones
-// filterStep's tolerance: once M |W|^2 falls below it, P has stopped changing.
-constexpr double kSteadyTolerance = 1e-13;
 // filterStep folds the running product of F into the log sum above this (F >= 1).
 constexpr double kFoldAbove = 1e250;
 

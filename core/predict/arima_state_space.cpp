@@ -11,14 +11,6 @@
 
 namespace moe::arima {
 
-namespace {
-
-// Once no element of P moves by more than this between steps, P is taken as converged.
-// P is in units of sigma^2 and F_t >= 1, so this is far below anything the likelihood sees.
-constexpr double kSteadyTolerance = 1e-13;
-
-}  // namespace
-
 ArmaSystem::ArmaSystem(std::span<const double> phiIn, std::span<const double> thetaIn) {
     set(phiIn, thetaIn);
 }

@@ -26,6 +26,10 @@ struct ArmaSystem {
 // prediction of the state for the next observation; instead of its covariance P the filter keeps
 // what the likelihood and the state update need: F = P[0][0], the gain K = T P Z' / F, and the
 // rank-one change P_{t+1} - P_t = M W W' (Chandrasekhar recursions).
+// Once M |W|^2 falls below kSteadyTolerance, P has stopped changing: P is in units of sigma^2
+// and F_t >= 1, so this is far below anything the likelihood sees. One constant for the
+// single-series filter and the batched one, which must agree.
+inline constexpr double kSteadyTolerance = 1e-13;
 struct KalmanState {
     std::vector<double> a;
     std::vector<double> K;
