@@ -113,7 +113,7 @@ void reportBatch(int batch, int steps, int H, int F) {
         engineGf / denseGf, r.processCpu, r.expertCpu, 100 * cpuOutside, r.cores, 100 * expertShare,
         100 * otherShare, 100 * (1 - expertShare - otherShare),
         r.slowestExpertCpu * 4 / r.expertCpu);
-    const std::string b = "_b" + std::to_string(batch);
+    const std::string b = "_h" + std::to_string(H) + "_b" + std::to_string(batch);
     bench::report("decode_tokens_per_s_vs_dense" + b, engineGf / denseGf, "x_dense", "-");
     bench::report("decode_cpu_share_outside_experts" + b, 100 * cpuOutside, "%", "<15");
     bench::report("decode_idle_core_share" + b, 100 * (1 - expertShare - otherShare), "%", "-");
