@@ -253,12 +253,7 @@ bool MainWindow::compareRuns(const std::vector<int64_t>& runIds) {
                 // Measured: the slowest rank's busy time per layer, summed over the run.
                 double measured = 0;
                 reader.forEachStep([&](const StepTelemetry& t) {
-                    for (int l = 0; l < t.layers; ++l) {
-                        double slowest = 0;
-                        for (int r = 0; r < t.ranks; ++r)
-                            slowest = std::max(slowest, t.busyAt(l, r));
-                        measured += slowest;
-                    }
+                    for (int l = 0; l < t.layers; ++l) measured += t.slowestBusy(l);
                 });
                 const auto metrics = reader.runMetrics();
                 for (const store::DecisionSummary& d : decisions) {

@@ -73,9 +73,7 @@ DecodeRun runDecode(int batch, int steps, int H, int F) {
         run.tokens += t.tokens;
         for (double b : t.rankBusySeconds) run.expertCpu += b;
         for (int l = 0; l < t.layers; ++l) {
-            double slowest = 0;
-            for (int r = 0; r < t.ranks; ++r) slowest = std::max(slowest, t.busyAt(l, r));
-            run.slowestExpertCpu += slowest;
+            run.slowestExpertCpu += t.slowestBusy(l);
             int64_t kept = 0;
             for (int e = 0; e < t.loads.experts(); ++e) kept += t.loads.at(l, e);
             run.flops += 6.0 * static_cast<double>(kept - t.dropped[l]) * H * F;

@@ -62,14 +62,8 @@ void runLaneStep(Lane& lane, const Step& step) {
     lane.engine->runStep(step, lane.t);
     const StepTelemetry& t = lane.t;
     for (int l = 0; l < t.layers; ++l) {
-        double busy = 0;
-        int64_t rows = 0;
-        for (int r = 0; r < t.ranks; ++r) {
-            busy = std::max(busy, t.busyAt(l, r));
-            rows = std::max(rows, t.rankRowsAt(l, r));
-        }
-        lane.out.slowestBusy += busy;
-        lane.out.slowestRows += static_cast<double>(rows);
+        lane.out.slowestBusy += t.slowestBusy(l);
+        lane.out.slowestRows += static_cast<double>(t.slowestRows(l));
     }
     if (lane.rc) lane.rc->afterStep(t);
 }

@@ -187,14 +187,9 @@ std::vector<double> RebalanceController::fittedSlowest() const {
 bool RebalanceController::afterStep(const StepTelemetry& t) {
     const MoeLayerConfig& lc = engine_.layerConfig();
     for (int l = 0; l < t.layers; ++l) {
-        int64_t maxRows = 0;
-        double maxBusy = 0;
-        for (int r = 0; r < t.ranks; ++r) {
-            maxRows = std::max(maxRows, t.rankRowsAt(l, r));
-            maxBusy = std::max(maxBusy, t.busyAt(l, r));
-        }
-        measured_[l] += maxBusy;
-        modelled_[l] += 6.0 * lc.hidden * lc.ffn * static_cast<double>(maxRows) / flopRate_;
+        measured_[l] += t.slowestBusy(l);
+        modelled_[l] +=
+            6.0 * lc.hidden * lc.ffn * static_cast<double>(t.slowestRows(l)) / flopRate_;
     }
     if (t.wallSeconds > 0) addFitSamples(t, lc);  // a replay measures no busy time to fit
     forecaster_->observe(t);

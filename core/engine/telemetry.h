@@ -2,6 +2,7 @@
 // Plain data, copyable, no pointers into engine state.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +26,18 @@ struct StepTelemetry {
     }
     double busyAt(int layer, int rank) const {
         return rankBusySeconds[static_cast<size_t>(layer) * ranks + rank];
+    }
+    // The busiest rank's rows, and the busiest rank's seconds, in one layer (not necessarily
+    // the same rank): what a layer waits for.
+    int64_t slowestRows(int layer) const {
+        int64_t most = 0;
+        for (int r = 0; r < ranks; ++r) most = std::max(most, rankRowsAt(layer, r));
+        return most;
+    }
+    double slowestBusy(int layer) const {
+        double most = 0;
+        for (int r = 0; r < ranks; ++r) most = std::max(most, busyAt(layer, r));
+        return most;
     }
 };
 

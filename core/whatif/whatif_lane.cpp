@@ -147,11 +147,9 @@ double WhatIfLane::scoreStep(const StepTelemetry& t) {
     int stepLayers = 0;
     layerCompute_.assign(static_cast<size_t>(t.layers), 0.0);
     for (int l = 0; l < t.layers; ++l) {
-        int64_t pairs = 0, slowest = 0;
-        for (int r = 0; r < t.ranks; ++r) {
-            pairs += t.rankRowsAt(l, r);
-            slowest = std::max(slowest, t.rankRowsAt(l, r));
-        }
+        int64_t pairs = 0;
+        for (int r = 0; r < t.ranks; ++r) pairs += t.rankRowsAt(l, r);
+        const int64_t slowest = t.slowestRows(l);
         layerCompute_[l] =
             6.0 * lc.hidden * lc.ffn * static_cast<double>(slowest) / cluster_.flopRate;
         compute += layerCompute_[l];
