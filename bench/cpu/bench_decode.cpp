@@ -14,7 +14,6 @@
 // Usage: bench_decode [steps=4] [hidden=1024] [ffn=2816]
 #include <time.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -84,10 +83,7 @@ DecodeRun runDecode(int batch, int steps, int H, int F) {
 
 // GFLOP/s of the dense product with the FLOPs of one layer's expert products at this batch.
 double denseGflops(int batch, int topK, int H, int F) {
-    using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    RowMat a = RowMat::Random(static_cast<long>(batch) * topK, H), b = RowMat::Random(H, 3L * F);
-    RowMat out(a.rows(), b.cols());
-    const double sec = bench::medianSeconds([&] { out.noalias() = a * b; }, 9, 2);
+    const double sec = bench::denseProductSeconds(static_cast<long>(batch) * topK, H, 3L * F, 9, 2);
     return 6.0 * batch * topK * static_cast<double>(H) * F / sec / 1e9;
 }
 

@@ -3,7 +3,6 @@
 // Reference: one dense matrix product with the same FLOPs as all experts' FFNs together,
 // [T*k x H] x [H x 3F], timed in the same run with the same library and threads.
 // Goal: expert-FFN GFLOP/s of the layer >= 0.85 x the dense product's (issue 18).
-#include <Eigen/Core>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -51,11 +50,8 @@ int main(int argc, char** argv) {
             [&] { moeLayer.forward(x.data(), T, forced.data(), y.data(), routing); }, repeats);
         const double flops = 6.0 * T * c.topK * static_cast<double>(H) * F;
 
-        using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-        RowMat a = RowMat::Random(static_cast<long>(T) * c.topK, H), b = RowMat::Random(H, 3L * F),
-               out;
-        out.resize(a.rows(), b.cols());
-        const double denseSec = bench::medianSeconds([&] { out.noalias() = a * b; }, repeats);
+        const double denseSec =
+            bench::denseProductSeconds(static_cast<long>(T) * c.topK, H, 3L * F, repeats);
 
         const double layerGf = flops / layerSec / 1e9, denseGf = flops / denseSec / 1e9;
         std::printf(

@@ -1,6 +1,7 @@
 // See bench_util.h.
 #include "bench/cpu/bench_util.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,13 @@ double medianSeconds(const std::function<void()>& fn, int repeats, int warmup) {
     }
     std::sort(t.begin(), t.end());
     return t[t.size() / 2];
+}
+
+double denseProductSeconds(long rows, long inner, long cols, int repeats, int warmup) {
+    using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const RowMat a = RowMat::Random(rows, inner), b = RowMat::Random(inner, cols);
+    RowMat out(rows, cols);
+    return medianSeconds([&] { out.noalias() = a * b; }, repeats, warmup);
 }
 
 void report(const std::string& name, double value, const std::string& unit,

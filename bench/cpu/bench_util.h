@@ -10,6 +10,10 @@ namespace moe::bench {
 // Runs `fn` `warmup` times untimed, then `repeats` times; returns the median seconds.
 double medianSeconds(const std::function<void()>& fn, int repeats, int warmup = 1);
 
+// The reference the layer benchmarks measure against: the median seconds of one dense
+// row-major float product [rows x inner] x [inner x cols] on all threads (random operands).
+double denseProductSeconds(long rows, long inner, long cols, int repeats, int warmup = 1);
+
 // Prints "RESULT <name> <value> <unit> <goal>" for the collecting script, plus a human line.
 void report(const std::string& name, double value, const std::string& unit,
             const std::string& goal);

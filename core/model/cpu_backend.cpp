@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -83,8 +82,8 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     MutMap gateAct(scratch(gateBuffer, scratchFloats), a.rows, F);
     MutMap up(scratch(upBuffer, scratchFloats), a.rows, F);
     const ExpertWeights& w = *a.weights;
-    // A handful of rows (decode steps spread over many experts): GEMM's fixed cost per call
-    // would be most of the time, so every weight is read once per block of rows instead.
+    // Where the small-batch kernel wins (small weights, or a handful of rows): GEMM's packing
+    // and blocking would be most of the call, so each weight is read once per call instead.
     if (kernels::smallBatchWins(a.rows, H, F)) {
         kernels::smallBatchFfn(a.x, a.rows, H, F, w.w1.data(), w.w3.data(), w.w2.data(),
                                gateAct.data(), up.data(), a.out);
