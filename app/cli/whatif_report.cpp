@@ -28,13 +28,20 @@ std::string scheduleOf(const WhatIfScore& s) {
     return s.every ? std::to_string(s.every) : "-";
 }
 
+// Per-layer figures in one cell: "0.61 0.84 0.85 0.83" (layer order, as the workload numbers them).
+std::string joined(const std::vector<double>& values) {
+    std::string out;
+    for (double v : values) out += (out.empty() ? "" : " ") + rawNumber(v);
+    return out;
+}
+
 }  // namespace
 
 std::string matrixData(const WhatIfResult& r, const std::string& format) {
     DataTable t({"predictor", "policy", "every", "slowest_over_ideal", "gap_closed",
                  "moved_experts_per_step", "moved_bytes_per_step", "predictor_us",
                  "modelled_ms_per_step", "rebalances", "steps", "migration_aware", "preset",
-                 "threshold", "budget"});
+                 "threshold", "budget", "gap_closed_by_layer"});
     for (const WhatIfScore& s : r.rows) {
         const RowFigures f = figuresOf(s);
         t.addRow({s.predictor, s.policy, std::to_string(s.every), rawNumber(s.slowestOverIdeal),
@@ -42,7 +49,7 @@ std::string matrixData(const WhatIfResult& r, const std::string& format) {
                   rawNumber(f.movedExperts), rawNumber(f.movedBytes), rawNumber(f.predictorUs),
                   rawNumber(f.modelledMs), std::to_string(s.rebalances), std::to_string(s.steps),
                   s.migrationAware ? "1" : "0", s.preset, rawNumber(s.threshold),
-                  s.spareSlotsOnly ? "spare" : "slots"});
+                  s.spareSlotsOnly ? "spare" : "slots", joined(s.layerGapClosed)});
     }
     return format == "csv" ? t.csv() : t.json();
 }

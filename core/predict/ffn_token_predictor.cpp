@@ -36,12 +36,13 @@ struct AdamParam {
 }  // namespace
 
 struct FfnTokenPredictor::Net {
-    AdamParam w1, b1, w2, b2, w3, b3;
+    AdamParam w1, b1, w2, b2, w3, b3, skip;  // skip: D x E straight to the logits (or empty)
     int updates = 0;
     FfnMat h1, h2, logits;
 
-    Net(int D, int H1, int H2, int E, uint64_t seed) {
+    Net(int D, int H1, int H2, int E, uint64_t seed, bool linearSkip) {
         std::mt19937_64 rng(seed);
+        if (linearSkip) skip.init(D, E, 0, rng);
         w1.init(D, H1, std::sqrt(2.0f / D), rng);
         w2.init(H1, H2, std::sqrt(2.0f / H1), rng);
         w3.init(H2, E, std::sqrt(1.0f / H2), rng);
@@ -53,6 +54,7 @@ struct FfnTokenPredictor::Net {
         h1 = ((x * w1.w).rowwise() + FfnRow(b1.w)).cwiseMax(0.0f);
         h2 = ((h1 * w2.w).rowwise() + FfnRow(b2.w)).cwiseMax(0.0f);
         logits = (h2 * w3.w).rowwise() + FfnRow(b3.w);
+        if (skip.w.size()) logits += x * skip.w;
     }
     // One Adam update on rows x with target distributions y; returns the mean cross-entropy.
     double train(const Eigen::Map<const FfnMat>& x, const FfnMat& y, float lr) {
@@ -74,6 +76,7 @@ struct FfnTokenPredictor::Net {
         const FfnMat dh1 =
             (dh2 * w2.w.transpose()).cwiseProduct((h1.array() > 0).cast<float>().matrix());
         ++updates;
+        if (skip.w.size()) skip.step(x.transpose() * dz, lr, updates);
         w3.step(h2.transpose() * dz, lr, updates);
         b3.step(dz.colwise().sum(), lr, updates);
         w2.step(h1.transpose() * dh2, lr, updates);
@@ -105,9 +108,9 @@ FfnTokenPredictor::FfnTokenPredictor(const FfnTokenOptions& options, const Workl
     options_.validate();
     checkShape(shape);
     for (int l = 0; l < shape.layers; ++l)
-        nets_.push_back(
-            std::make_unique<Net>(inputWidth(), options.hidden1, options.hidden2, shape.experts,
-                                  options.seed * 1000003ULL + static_cast<uint64_t>(l)));
+        nets_.push_back(std::make_unique<Net>(
+            inputWidth(), options.hidden1, options.hidden2, shape.experts,
+            options.seed * 1000003ULL + static_cast<uint64_t>(l), options.linearSkip));
 }
 
 FfnTokenPredictor::~FfnTokenPredictor() = default;
@@ -118,7 +121,8 @@ std::string FfnTokenPredictor::parameters() const {
            ",lr=" + std::to_string(options_.learningRate) +
            ",batch=" + std::to_string(options_.batch) +
            ",epochs=" + std::to_string(options_.epochsPerStep) +
-           (options_.routingFeatures ? ",routing=1" : "") + (options_.hardLoad ? ",hard=1" : "");
+           (options_.routingFeatures ? ",routing=1" : "") + (options_.hardLoad ? ",hard=1" : "") +
+           (options_.linearSkip ? ",linear=1" : "");
 }
 
 void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {

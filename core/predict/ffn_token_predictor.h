@@ -26,6 +26,9 @@ struct FfnTokenOptions {
     bool routingFeatures = false;
     // Loads as the count of each token's top-k guess (else k x each token's softmax, summed).
     bool hardLoad = false;
+    // A linear path from the input straight to the logits beside the hidden layers: a router
+    // is linear in its input, and a linear term follows a router that moves faster.
+    bool linearSkip = false;
     void validate() const;
 };
 

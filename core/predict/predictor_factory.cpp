@@ -125,6 +125,7 @@ FfnTokenOptions ffnOptions(SpecArgs& a) {
     o.epochsPerStep = a.number<int>("epochs", o.epochsPerStep);
     o.seed = a.number<uint64_t>("seed", o.seed);
     o.hardLoad = a.number<int>("hard", 0) != 0;
+    o.linearSkip = a.number<int>("linear", 0) != 0;
     return o;
 }
 
@@ -137,11 +138,18 @@ std::unique_ptr<TokenPredictor> tokenPredictor(SpecArgs& a, const WorkloadShape&
     if (const auto table = tables.find(n); table != tables.end())
         return std::make_unique<FrequencyTokenPredictor>(table->second, shape,
                                                          a.number<double>("decay", 1.0));
+    if (n == "t2e_ngram")
+        return std::make_unique<FrequencyTokenPredictor>(
+            Key::TokenId, shape, a.number<double>("decay", 1.0), a.number<int>("n", 2) - 1);
     if (n == "t2e_ffn") return std::make_unique<FfnTokenPredictor>(ffnOptions(a), shape);
     if (n == "pregate") {
         FfnTokenOptions o = ffnOptions(a);
         o.routingFeatures = a.number<int>("routing", 0) != 0;
-        return std::make_unique<PreGatePredictor>(o, shape, a.number<double>("decay", 1.0));
+        PreGateTables tables;
+        tables.decay = a.number<double>("decay", tables.decay);
+        tables.firstN = a.number<int>("first_n", tables.firstN);
+        tables.blend = a.number<double>("blend", tables.blend);
+        return std::make_unique<PreGatePredictor>(o, shape, tables);
     }
     if (n == "affinity")
         return std::make_unique<AffinityPredictor>(shape, a.number<double>("decay", 0.98));
@@ -203,9 +211,12 @@ std::string predictorHelp() {
            "dist_only[:profile_steps=100 | :profile=LOADS.csv | "
            ":table[=PATH],dataset=D,category=C,phase=think|answer], "
            "t2e_freq[:decay=1], t2e_position[:decay=1], t2e_token[:decay=1], "
-           "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1,hard=0], "
-           "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts),decay=1 "
-           "(layer 0's token-id table)], "
+           "t2e_ngram[:n=2,decay=1], "
+           "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1,hard=0,linear=0 "
+           "(1: a linear path beside the hidden layers)], "
+           "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts),decay=1,"
+           "first_n=2 (layer 0's token-context table: its decay and ids per key),blend=0 (its "
+           "share in later layers' loads)], "
            "affinity[:decay=0.98], seq_history[:window=32]";
 }
 

@@ -62,24 +62,29 @@ Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape)
     return known;
 }
 
-FrequencyTokenPredictor::FrequencyTokenPredictor(Key key, const WorkloadShape& shape, double decay)
+FrequencyTokenPredictor::FrequencyTokenPredictor(Key key, const WorkloadShape& shape, double decay,
+                                                 int context)
     : key_(key),
+      context_(context),
       layers_(shape.layers),
       experts_(shape.experts),
       topK_(shape.topK),
       decay_(decay),
       global_(shape.layers, Counts{std::vector<double>(shape.experts, 0.0),
-                                   std::vector<double>(shape.experts, 0.0)}),
-      byKey_(shape.layers) {
+                                   std::vector<double>(shape.experts, 0.0)}) {
+    if (context < 0 || context > kMaxContext || (context > 0 && key != Key::TokenId))
+        throw Error("t2e_ngram: n must be 1 to " + std::to_string(kMaxContext + 1) + ", got " +
+                    std::to_string(context + 1));
     checkShape(shape);
     if (!(decay > 0 && decay <= 1))
         throw Error(name() + ": decay must be in (0, 1], got " + std::to_string(decay));
+    if (key != Key::None) keyed_.assign(context + 1, std::vector<Table>(shape.layers));
 }
 
 std::string FrequencyTokenPredictor::parameters() const {
-    if (decay_ == 1) return "";
     std::ostringstream out;
-    out << "decay=" << decay_;
+    if (context_ > 0) out << "n=" << context_ + 1;
+    if (decay_ != 1) out << (context_ > 0 ? "," : "") << "decay=" << decay_;
     return out.str();
 }
 
@@ -88,7 +93,7 @@ std::string FrequencyTokenPredictor::name() const {
         case Key::Position:
             return "t2e_position";
         case Key::TokenId:
-            return "t2e_token";
+            return context_ > 0 ? "t2e_ngram" : "t2e_token";
         default:
             return "t2e_freq";
     }
@@ -101,12 +106,41 @@ void FrequencyTokenPredictor::checkShape(const WorkloadShape& shape) const {
         throw Error(name() +
                     " needs token ids, and this workload has none (a routing trace carries "
                     "expert ids only; the live training workload has token ids)");
+    if (context_ > 0 && !(shape.hasPositions && shape.hasSequenceIds))
+        throw Error(name() + " needs token positions and sequence ids to find the tokens before");
 }
 
-int32_t FrequencyTokenPredictor::keyOf(const Step& step, int t) const {
-    if (key_ == Key::Position) return step.positions[t];
-    if (key_ == Key::TokenId) return step.tokenIds[t];
-    return 0;
+int64_t earlierTokenId(const Step& step, int t, int back) {
+    const int u = t - back;
+    if (u < 0 || step.positions[t] < back) return -1;
+    const bool held =
+        step.sequenceIds[u] == step.sequenceIds[t] && step.positions[u] == step.positions[t] - back;
+    return held ? step.tokenIds[u] : -1;
+}
+
+namespace {
+// splitmix64's finaliser: mixes a context's ids into one table key.
+uint64_t mixed(uint64_t h, int64_t id) {
+    h ^= static_cast<uint64_t>(id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+}  // namespace
+
+uint64_t FrequencyTokenPredictor::keyOf(const Step& step, int t, int level) const {
+    if (key_ == Key::Position) return static_cast<uint64_t>(step.positions[t]);
+    const auto id = static_cast<uint32_t>(step.tokenIds[t]);
+    if (level == context_) return id;  // the id alone: exact, as t2e_token always keyed it
+    // With ids before it: hashed (a collision merges two contexts' counts, nothing worse).
+    uint64_t h = mixed(0, id);
+    for (int back = 1; back <= context_ - level; ++back)
+        h = mixed(h, earlierTokenId(step, t, back));
+    return h;
+}
+
+bool FrequencyTokenPredictor::heldAt(const Step& step, int t, int level) const {
+    return level == context_ || earlierTokenId(step, t, context_ - level) >= 0;
 }
 
 void FrequencyTokenPredictor::topK(const std::vector<double>& ranked, int32_t* ids) const {
@@ -120,16 +154,25 @@ void FrequencyTokenPredictor::topK(const std::vector<double>& ranked, int32_t* i
     }
 }
 
-const FrequencyTokenPredictor::Counts& FrequencyTokenPredictor::countsFor(const Step& step,
-                                                                          int layer, int t) const {
-    if (key_ == Key::None) return global_[layer];
-    const auto it = byKey_[layer].find(keyOf(step, t));
-    return it != byKey_[layer].end() ? it->second : global_[layer];  // unseen keys: global
+int FrequencyTokenPredictor::tablesFor(const Step& step, int layer, int t,
+                                       const Counts** out) const {
+    int n = 0;
+    for (size_t level = 0; level < keyed_.size(); ++level) {
+        if (!heldAt(step, t, static_cast<int>(level))) continue;
+        const Table& table = keyed_[level][layer];
+        const auto it = table.find(keyOf(step, t, static_cast<int>(level)));
+        if (it != table.end()) out[n++] = &it->second;
+    }
+    out[n++] = &global_[layer];
+    return n;
 }
 
 void FrequencyTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
-    for (int t = 0; t < step.tokens; ++t)
-        topK(countsFor(step, layer, t).ranked, ids + static_cast<size_t>(t) * topK_);
+    const Counts* tables[kMaxContext + 2];
+    for (int t = 0; t < step.tokens; ++t) {
+        tablesFor(step, layer, t, tables);
+        topK(tables[0]->ranked, ids + static_cast<size_t>(t) * topK_);
+    }
 }
 
 void FrequencyTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadShape&,
@@ -138,15 +181,20 @@ void FrequencyTokenPredictor::predictLoad(const Step& step, int layer, const Wor
     const std::vector<double>& layerPairs = global_[layer].pairs;
     const double layerSum = std::accumulate(layerPairs.begin(), layerPairs.end(), 0.0);
     const double prior = boost_;  // one pair, in the stored units
+    std::vector<double> expected(experts_);
+    const Counts* tables[kMaxContext + 2];
     for (int t = 0; t < step.tokens; ++t) {
-        const Counts& c = countsFor(step, layer, t);
-        const bool own = &c != &global_[layer];
-        const double sum = own ? std::accumulate(c.pairs.begin(), c.pairs.end(), 0.0) : 0.0;
-        for (int e = 0; e < experts_; ++e) {
-            const double share = layerSum > 0 ? layerPairs[e] / layerSum : 1.0 / experts_;
-            const double expected = own ? (c.pairs[e] + prior * share) / (sum + prior) : share;
-            load[e] += topK_ * expected;
+        const int n = tablesFor(step, layer, t, tables);
+        for (int e = 0; e < experts_; ++e)
+            expected[e] = layerSum > 0 ? layerPairs[e] / layerSum : 1.0 / experts_;
+        // From the coarsest keyed table to the finest, each smoothed toward the one after it.
+        for (int level = n - 2; level >= 0; --level) {
+            const Counts& c = *tables[level];
+            const double sum = std::accumulate(c.pairs.begin(), c.pairs.end(), 0.0);
+            for (int e = 0; e < experts_; ++e)
+                expected[e] = (c.pairs[e] + prior * expected[e]) / (sum + prior);
         }
+        for (int e = 0; e < experts_; ++e) load[e] += topK_ * expected[e];
     }
 }
 
@@ -155,11 +203,20 @@ void FrequencyTokenPredictor::rescale() {
         for (double& v : c.pairs) v /= boost_;
         for (double& v : c.ranked) v /= boost_;
     };
-    for (int l = 0; l < layers_; ++l) {
-        scale(global_[l]);
-        for (auto& [key, counts] : byKey_[l]) scale(counts);
-    }
+    for (int l = 0; l < layers_; ++l) scale(global_[l]);
+    for (auto& level : keyed_)
+        for (Table& table : level)
+            for (auto& [key, counts] : table) scale(counts);
     boost_ = 1;
+}
+
+void FrequencyTokenPredictor::count(Counts& c, const int32_t* ids) {
+    if (c.pairs.empty())
+        c = {std::vector<double>(experts_, 0.0), std::vector<double>(experts_, 0.0)};
+    for (int j = 0; j < topK_; ++j) {
+        c.pairs[ids[j]] += boost_;
+        c.ranked[ids[j]] += boost_ * (topK_ - j);
+    }
 }
 
 void FrequencyTokenPredictor::observe(const Step& step) {
@@ -170,23 +227,11 @@ void FrequencyTokenPredictor::observe(const Step& step) {
     for (int l = 0; l < layers_; ++l) {
         const auto ids = step.layerExperts(l, topK_);
         for (int t = 0; t < step.tokens; ++t) {
-            Counts* keyed = nullptr;
-            if (key_ != Key::None) {
-                Counts& c = byKey_[l][keyOf(step, t)];
-                if (c.pairs.empty())
-                    c = {std::vector<double>(experts_, 0.0), std::vector<double>(experts_, 0.0)};
-                keyed = &c;
-            }
-            for (int j = 0; j < topK_; ++j) {
-                const int32_t e = ids[static_cast<size_t>(t) * topK_ + j];
-                const double ranked = boost_ * (topK_ - j);
-                global_[l].pairs[e] += boost_;
-                global_[l].ranked[e] += ranked;
-                if (keyed) {
-                    keyed->pairs[e] += boost_;
-                    keyed->ranked[e] += ranked;
-                }
-            }
+            const int32_t* chosen = ids.data() + static_cast<size_t>(t) * topK_;
+            count(global_[l], chosen);
+            for (size_t level = 0; level < keyed_.size(); ++level)
+                if (heldAt(step, t, static_cast<int>(level)))
+                    count(keyed_[level][l][keyOf(step, t, static_cast<int>(level))], chosen);
         }
     }
 }

@@ -57,20 +57,32 @@ private:
 // position and sequence, and the routing and router inputs of layers 0..layer-1 only.
 Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape);
 
-// Per-layer count table over a key (nothing, position or token id) with a global fallback.
-// With decay < 1 each step's counts weigh decay^age, so the table follows a router that moves
-// (a model trained live re-routes a token id within tens of steps); 1 keeps all history alike.
+// The id `back` tokens before token t in its sequence when `step` holds it (needs positions
+// and sequence ids), else -1: before the sequence's start, or decode, where a step holds one
+// token per sequence. back = 0 is t's own id.
+int64_t earlierTokenId(const Step& step, int t, int back);
+
+// Per-layer count tables over a key (nothing, position, token id, or the token id with the n-1
+// ids before it in its sequence) with fallbacks: an unseen key uses the next coarser table
+// (n-gram -> ... -> token id -> the layer's), and a seen one is smoothed toward it. Context
+// helps where the router input has already mixed in the tokens before (layer 0 sits after the
+// first attention). With decay < 1 each step's counts weigh decay^age, so the tables follow a
+// router that moves (a model trained live re-routes a token id within tens of steps); 1 keeps
+// all history alike.
 class FrequencyTokenPredictor : public TokenPredictor {
 public:
     enum class Key { None, Position, TokenId };
-    // Throws moe::Error for a decay outside (0, 1] or a workload without the key.
-    FrequencyTokenPredictor(Key key, const WorkloadShape& shape, double decay = 1.0);
-    std::string name() const override;
-    std::string parameters() const override;  // "decay=0.6" when not 1
+    static constexpr int kMaxContext = 3;  // ids before the token a TokenId key may include
+    // Throws moe::Error for a decay outside (0, 1], a context outside 0..kMaxContext (or > 0
+    // with another key), or a workload without the key.
+    FrequencyTokenPredictor(Key key, const WorkloadShape& shape, double decay = 1.0,
+                            int context = 0);
+    std::string name() const override;        // t2e_freq, t2e_position, t2e_token, t2e_ngram
+    std::string parameters() const override;  // "n=3,decay=0.6" where not the default
     void checkShape(const WorkloadShape& shape) const override;
     void predict(const Step& step, int layer, int32_t* ids) override;
     // Each token's k pairs spread over its key's distribution of choices, smoothed by one
-    // pair's worth of the layer's distribution (a key seen once is not taken as certain).
+    // pair's worth of the next coarser table's (a key seen once is not taken as certain).
     void predictLoad(const Step& step, int layer, const WorkloadShape& shape,
                      double* load) override;
     void observe(const Step& step) override;
@@ -81,18 +93,27 @@ private:
     struct Counts {
         std::vector<double> pairs, ranked;
     };
-    const Counts& countsFor(const Step& step, int layer, int t) const;
-    int32_t keyOf(const Step& step, int t) const;
+    using Table = std::unordered_map<uint64_t, Counts>;
+    // Token t's key at `level` (0: the finest, context_ ids before it; context_: its id alone).
+    uint64_t keyOf(const Step& step, int t, int level) const;
+    // Whether `step` holds every id of token t's key at `level`. A key with ids missing (the
+    // sequence's start; decode, one token per sequence a step) adds nothing to the coarser
+    // tables, so it is neither counted nor read.
+    bool heldAt(const Step& step, int t, int level) const;
+    // The tables that know token t at `layer`, finest first, the layer's last; returns how many.
+    int tablesFor(const Step& step, int layer, int t, const Counts** out) const;
+    void count(Counts& c, const int32_t* ids);
     void topK(const std::vector<double>& ranked, int32_t* ids) const;
     void rescale();
     Key key_;
+    int context_;
     int layers_, experts_, topK_;
     double decay_;
     // Counts are stored multiplied by boost_ = decay^-steps, so a step adds boost_ instead of
     // every entry being multiplied by decay; rescale() folds it back before it overflows.
     double boost_ = 1;
-    std::vector<Counts> global_;                              // [layer]
-    std::vector<std::unordered_map<int32_t, Counts>> byKey_;  // [layer][key]
+    std::vector<Counts> global_;             // [layer]
+    std::vector<std::vector<Table>> keyed_;  // [level][layer]; no levels for Key::None
 };
 
 }  // namespace moe

@@ -141,11 +141,24 @@ void WhatIfLane::countInStepMove(double lastLayerBefore) {
     }
 }
 
+void WhatIfLane::scoreLayers(const std::vector<double>& ratio) {
+    layerSums_.resize(ratio.size(), 0.0);
+    layerCounts_.resize(ratio.size(), 0);
+    score_.layerSlowestOverIdeal.resize(ratio.size(), 0.0);
+    for (size_t l = 0; l < ratio.size(); ++l) {
+        if (std::isnan(ratio[l])) continue;  // a layer without tokens this step
+        layerSums_[l] += ratio[l];
+        ++layerCounts_[l];
+        score_.layerSlowestOverIdeal[l] = layerSums_[l] / static_cast<double>(layerCounts_[l]);
+    }
+}
+
 double WhatIfLane::scoreStep(const StepTelemetry& t) {
     const MoeLayerConfig& lc = placement_.layerConfig();
     double compute = 0, stepSum = 0;
     int stepLayers = 0;
     layerCompute_.assign(static_cast<size_t>(t.layers), 0.0);
+    std::vector<double> layerRatio(static_cast<size_t>(t.layers), NAN);
     for (int l = 0; l < t.layers; ++l) {
         int64_t pairs = 0;
         for (int r = 0; r < t.ranks; ++r) pairs += t.rankRowsAt(l, r);
@@ -154,7 +167,8 @@ double WhatIfLane::scoreStep(const StepTelemetry& t) {
             6.0 * lc.hidden * lc.ffn * static_cast<double>(slowest) / cluster_.flopRate;
         compute += layerCompute_[l];
         if (pairs == 0) continue;
-        stepSum += static_cast<double>(slowest) * t.ranks / static_cast<double>(pairs);
+        layerRatio[l] = static_cast<double>(slowest) * t.ranks / static_cast<double>(pairs);
+        stepSum += layerRatio[l];
         ++stepLayers;
     }
     score_.perStep.push_back(stepLayers ? static_cast<float>(stepSum / stepLayers) : NAN);
@@ -162,6 +176,7 @@ double WhatIfLane::scoreStep(const StepTelemetry& t) {
     slowestSum_ += stepSum;
     slowestCount_ += stepLayers;
     score_.slowestOverIdeal = slowestCount_ ? slowestSum_ / slowestCount_ : 0;
+    scoreLayers(layerRatio);
     score_.computeSeconds += compute;
     ++score_.steps;
     return compute;

@@ -49,6 +49,9 @@ struct WhatIfScore {
     double forecastSeconds = 0;
     int64_t forecasts = 0;
     double gapClosed = 0;  // share of contiguous -> oracle (same policy); set by the matrix
+    // Per layer over the scored steps: slowest/ideal, and the gap closed (set by the matrix),
+    // so a user sees which layer a predictor misses.
+    std::vector<double> layerSlowestOverIdeal, layerGapClosed;
     // Per step: slowest/ideal averaged over the step's layers (the curve a view draws).
     std::vector<float> perStep;
 };
@@ -97,6 +100,7 @@ private:
               const std::vector<double>* transitions);
     void planInStep(const Step& step);
     double scoreStep(const StepTelemetry& t);
+    void scoreLayers(const std::vector<double>& ratio);  // NaN: the layer had no tokens
     void countMove(int experts, size_t bytes, double stepCompute);
     void countInStepMove(double lastLayerBefore);
 
@@ -120,6 +124,8 @@ private:
     std::pair<int, size_t> pendingMove_{0, 0};  // the oracle's last plan: experts, bytes
     double slowestSum_ = 0;
     int64_t slowestCount_ = 0;
+    std::vector<double> layerSums_;
+    std::vector<int64_t> layerCounts_;
 };
 
 }  // namespace moe

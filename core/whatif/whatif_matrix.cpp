@@ -165,14 +165,33 @@ Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape, const Forecaste
     return lanes;
 }
 
+std::vector<double> layerGaps(const WhatIfScore& contiguous, const WhatIfScore& oracle,
+                              const std::vector<double>& row) {
+    std::vector<double> gaps(row.size(), 0.0);
+    for (size_t l = 0; l < row.size(); ++l) {
+        if (l >= contiguous.layerSlowestOverIdeal.size() ||
+            l >= oracle.layerSlowestOverIdeal.size())
+            break;
+        const double from = contiguous.layerSlowestOverIdeal[l];
+        const double gap = from - oracle.layerSlowestOverIdeal[l];
+        gaps[l] = gap > 1e-12 ? (from - row[l]) / gap : 0;
+    }
+    return gaps;
+}
+
 void fillGaps(Lanes& lanes) {
     const double contiguous = lanes.all[0]->score().slowestOverIdeal;
     for (size_t i = 0; i < lanes.all.size(); ++i) {
         WhatIfScore& s = lanes.all[i]->score();
-        if (lanes.oracleOf[i] < 0) continue;
+        if (lanes.oracleOf[i] < 0) {  // the contiguous bound: closes nothing, on any layer
+            s.layerGapClosed.assign(s.layerSlowestOverIdeal.size(), 0.0);
+            continue;
+        }
         const double best = lanes.all[lanes.oracleOf[i]]->score().slowestOverIdeal;
         const double gap = contiguous - best;
         s.gapClosed = gap > 1e-12 ? (contiguous - s.slowestOverIdeal) / gap : 0;
+        s.layerGapClosed = layerGaps(lanes.all[0]->score(), lanes.all[lanes.oracleOf[i]]->score(),
+                                     s.layerSlowestOverIdeal);
     }
 }
 

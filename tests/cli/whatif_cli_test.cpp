@@ -35,6 +35,8 @@ TEST(WhatIfCli, JsonAndTableAgree) {
     ASSERT_EQ(j.size(), 6u);
     EXPECT_EQ(j[0]["predictor"], "contiguous");
     EXPECT_EQ(j[1]["gap_closed"], 1);
+    EXPECT_EQ(j[1]["gap_closed_by_layer"], "1 1") << "the oracle closes each layer's gap";
+    EXPECT_EQ(j[0]["gap_closed_by_layer"], "0 0");
     const Result table = cli(kSmallWhatIf);
     ASSERT_EQ(table.code, 0) << table.out;
     EXPECT_NE(table.out.find("gap closed"), std::string::npos) << table.out;
@@ -45,14 +47,14 @@ TEST(WhatIfCli, StackPresetsAreRows) {
     const Result r = cli(std::string(kSmallWhatIf) + " --preset vllm --preset sglang --format csv");
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("sw_avg:window=1000,eplb,3000,"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(",vllm,0,slots\n"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(",sglang,0,slots\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(",vllm,0,slots,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(",sglang,0,slots,"), std::string::npos) << r.out;
     EXPECT_NE(cli(std::string(kSmallWhatIf) + " --preset tgi").code, 0);
     const Result both = cli(std::string(kSmallWhatIf) + " --migration-aware both --format csv");
     ASSERT_EQ(both.code, 0) << both.out;
-    // The last columns: steps, migration_aware, preset (none), threshold (none).
-    EXPECT_NE(both.out.find(",40,0,,0,slots\n"), std::string::npos) << both.out;
-    EXPECT_NE(both.out.find(",40,1,,0,slots\n"), std::string::npos) << both.out;
+    // The columns from steps: migration_aware, preset (none), threshold (none), budget.
+    EXPECT_NE(both.out.find(",40,0,,0,slots,"), std::string::npos) << both.out;
+    EXPECT_NE(both.out.find(",40,1,,0,slots,"), std::string::npos) << both.out;
 }
 
 TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
@@ -61,15 +63,15 @@ TEST(WhatIfCli, TokenLevelPredictorsAreRowsAndWarmUpIsSkipped) {
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("\naffinity,eplb,1,"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\nt2e_freq,eplb,8,"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(",30,0,,0,slots\n"), std::string::npos)
+    EXPECT_NE(r.out.find(",30,0,,0,slots,"), std::string::npos)
         << "30 of 40 steps scored: " << r.out;
     const Result table =
         cli(std::string(kSmallWhatIf) + " -p affinity --warmup 10 --threshold 0.9");
     EXPECT_NE(table.out.find("<0.90"), std::string::npos) << table.out;
     const Result spare = cli(std::string(kSmallWhatIf) + " --budget both --no-db --format csv");
     ASSERT_EQ(spare.code, 0) << spare.out;
-    EXPECT_NE(spare.out.find(",0,spare\n"), std::string::npos) << spare.out;
-    EXPECT_NE(spare.out.find(",0,slots\n"), std::string::npos) << spare.out;
+    EXPECT_NE(spare.out.find(",0,spare,"), std::string::npos) << spare.out;
+    EXPECT_NE(spare.out.find(",0,slots,"), std::string::npos) << spare.out;
     EXPECT_NE(table.out.find("scored from step 10"), std::string::npos) << table.out;
 }
 

@@ -113,8 +113,10 @@ TEST_P(EveryTokenPredictor, ForecastOfALayerIgnoresThatLayerAndLaterOnes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, EveryTokenPredictor,
-                         ::testing::Values("t2e_freq", "t2e_position", "t2e_token", "t2e_ffn",
-                                           "pregate", "pregate:routing=1", "affinity",
+                         ::testing::Values("t2e_freq", "t2e_position", "t2e_token", "t2e_ngram",
+                                           "t2e_ngram:n=4,decay=0.6", "t2e_ffn", "t2e_ffn:linear=1",
+                                           "pregate", "pregate:routing=1",
+                                           "pregate:first_n=3,blend=0.3,linear=1", "affinity",
                                            "seq_history"));
 
 // Layer l+1's experts a fixed function of layer l's: affinity learns it exactly.

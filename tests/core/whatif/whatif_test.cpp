@@ -44,6 +44,16 @@ TEST(WhatIf, BoundsAndEveryCombination) {
     for (const WhatIfScore& s : r.rows) {
         EXPECT_GE(s.slowestOverIdeal, 1.0) << s.predictor << " " << s.policy;
         EXPECT_EQ(s.steps, 60);
+        // Per layer: every step routes tokens on every layer here, so the layers' mean is the
+        // row's figure.
+        ASSERT_EQ(s.layerSlowestOverIdeal.size(), 3u);
+        ASSERT_EQ(s.layerGapClosed.size(), 3u);
+        EXPECT_NEAR(
+            (s.layerSlowestOverIdeal[0] + s.layerSlowestOverIdeal[1] + s.layerSlowestOverIdeal[2]) /
+                3,
+            s.slowestOverIdeal, 1e-9);
+        if (s.predictor == "oracle")
+            for (double g : s.layerGapClosed) EXPECT_DOUBLE_EQ(g, 1.0);
         if (s.predictor == "oracle") {
             EXPECT_DOUBLE_EQ(s.gapClosed, 1.0);
             EXPECT_LT(s.slowestOverIdeal, contiguous.slowestOverIdeal);
