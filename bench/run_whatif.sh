@@ -29,7 +29,7 @@ seconds() {
   awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}'
 }
 # One markdown row per CSV row (python's csv module: predictor specs may hold quoted commas);
-# with a second argument, the budget column too.
+# with a second argument "budget" or "layers", that column too (layers: gap closed per layer).
 table() {
   python3 - "$1" "${2:-}" <<'PY'
 import csv, sys
@@ -41,8 +41,10 @@ for r in csv.DictReader(open(sys.argv[1])):
              f'{100 * float(r["gap_closed"]):.1f}%', f'{float(r["moved_experts_per_step"]):.2f}',
              f'{float(r["moved_bytes_per_step"]) / 1048576:.1f}',
              f'{float(r["predictor_us"]):.1f}', f'{float(r["modelled_ms_per_step"]):.2f}']
-    if sys.argv[2]:
+    if sys.argv[2] == "budget":
         cells.append(r["budget"])
+    elif sys.argv[2] == "layers":
+        cells.append(" / ".join(f"{100 * float(g):.0f}%" for g in r["gap_closed_by_layer"].split()))
     print("| " + " | ".join(cells) + " |")
 PY
 }
@@ -60,14 +62,18 @@ token_time=$(seconds "$cli" "${common[@]}" "${token_args[@]}" --format csv -o "$
 train_warmup=300
 train_cmd=(whatif -w train:steps=600 -n 600 --warmup "$train_warmup" --no-db -p last -p sw_avg
            -p affinity -p seq_history -p t2e_token -p t2e_token:decay=0.6
-           -p pregate:lr=0.003,epochs=3 -p pregate:lr=0.003,epochs=3,decay=0.6
+           -p t2e_ngram:n=3,decay=0.6 -p pregate:lr=0.003,epochs=3
+           -p pregate:lr=0.003,epochs=3,decay=0.6
+           -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,linear=1,first_n=3,blend=0.2
            -p t2e_ffn:lr=0.003,epochs=3 --own-input-ceiling --policy eplb --every 1)
 train_time=$(seconds "$cli" "${train_cmd[@]}" --format csv -o "$csv_train")
 # The same on the model trained as Pre-gated MoE (each block routed by the block before's input).
 pregated_cmd=(whatif -w train:steps=600,pregated=1 -n 600 --warmup "$train_warmup" --no-db
-              -p sw_avg -p pregate:lr=0.003,epochs=3 -p pregate:lr=0.003,epochs=3,hard=1
+              -p sw_avg -p t2e_token:decay=0.6 -p t2e_ngram:n=3,decay=0.6
+              -p pregate:lr=0.003,epochs=3,hard=1 -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,first_n=1
               -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6
-              -p pregate:lr=0.003,epochs=6,hard=1,decay=0.6
+              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,linear=1
+              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,linear=1,first_n=3,blend=0.2
               -p t2e_ffn:lr=0.003,epochs=3,hard=1 --own-input-ceiling --policy eplb --every 1)
 pregated_time=$(seconds "$cli" "${pregated_cmd[@]}" --format csv -o "$csv_pregated")
 header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB | predictor us | modelled ms |"
@@ -121,11 +127,15 @@ header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB 
   echo "Command: \`moe-workbench-cli ${pregated_cmd[*]}\` (${pregated_time} s). Here each block's"
   echo "gate reads the block before's router input, the very input the pre-gate learns from;"
   echo "hard=1 counts each token's top-k guess instead of summing its softmax. Layer 0 has no"
-  echo "earlier layer: the pre-gate guesses it from the token id's recent choices (decay=0.6"
+  echo "earlier layer: the pre-gate guesses it from the recent choices of the token's id and the"
+  echo "first_n - 1 ids before it (first_n=2 unless given; first_n=1 is the id alone; decay=0.6"
   echo "weighs a step 0.6 as much as the next one; without it all history counts alike)."
+  echo "linear=1 adds a linear path beside the network's hidden layers (the router is linear in"
+  echo "its input); blend=0.2 mixes a fifth of the token-context table's loads into layers 1.."
+  echo "The last column is the gap closed on each layer, 0 to 3."
   echo
-  echo "$header"
-  echo "|---|---|---|---|---|---|---|---|---|"
-  table "$csv_pregated"
+  echo "${header} by layer |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  table "$csv_pregated" layers
 } > "$out"
 echo "written: $out"
