@@ -3,7 +3,8 @@
 # CLI with AddressSanitizer + UndefinedBehaviorSanitizer (build/asan: the core, CLI and MPI
 # suites, the fuzz corpora replayed, then each libFuzzer target fuzzed briefly), and with
 # ThreadSanitizer (build/tsan: the threaded suites: ranks, placement broadcast, the store's
-# record queue, the experiment runner, the trace reader's inflate thread). Both are unity
+# record queue, the experiment runner, the GUI's engine thread as the window drives it, the
+# trace reader's inflate thread). Both are unity
 # builds (CMAKE_UNITY_BUILD, 8 sources a unit), which keeps each under about 8 minutes on
 # 2 cores. Suppressions (tests/sanitizers/) cover third-party code only, each saying why.
 # Usage: scripts/sanitize.sh [asan|tsan|fuzz ...]   (default: all three; MOE_FUZZ_SECONDS per
@@ -58,8 +59,8 @@ run_asan() {
 }
 
 run_tsan() {
-    build tsan moe_core_tests
-    say "TSan: threaded suites (OpenMP at one thread: libgomp is not instrumented)"
+    build tsan moe_core_tests moe_engine_tests
+    say "TSan: threaded suites and the GUI's engine thread (OpenMP at one thread: libgomp is not instrumented)"
     run_ctest tsan
 }
 

@@ -139,6 +139,7 @@ void EngineRunner::push(Frame&& f) {
 
 void EngineRunner::run(ExperimentConfig config) {
     std::unique_ptr<Experiment> experiment;
+    RunState ended = RunState::Finished;
     try {
         ExperimentEnvironment env;
         env.chooseBackend = app::experimentBackendChooser();
@@ -176,16 +177,17 @@ void EngineRunner::run(ExperimentConfig config) {
             if (++done % 25 == 0) publishScores();
         });
         publishScores();
-        state_ = RunState::Finished;
     } catch (const std::exception& e) {
-        {
-            std::lock_guard lock(mutex_);
-            error_ = e.what();
-        }
-        state_ = RunState::Failed;
+        std::lock_guard lock(mutex_);
+        error_ = e.what();
+        ended = RunState::Failed;
     }
+    // Under the lock pause() and resume() take: a pause that meets the run's end either
+    // lands before it (and is overwritten here) or finds no commands and does nothing, so a
+    // finished run never reads as paused.
     std::lock_guard lock(commandsMutex_);
     commands_ = nullptr;
+    state_ = ended;
 }
 
 }  // namespace moe::gui
