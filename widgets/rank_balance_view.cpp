@@ -155,11 +155,15 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     measured_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
     measured_->setName(tr("measured"));
     measured_->setPen(QPen(palette::measured(), 1.4));
+    fitted_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
+    fitted_->setName(tr("modelled, fitted"));
+    fitted_->setPen(QPen(palette::modelled(), 1.4, Qt::DashLine));
     timeLegend_ = new QCPLegend;
     timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignTop | Qt::AlignRight);
     timeLegend_->setLayer(QStringLiteral("legend"));
     modelled_->addToLegend(timeLegend_);
     measured_->addToLegend(timeLegend_);
+    fitted_->removeFromLegend(plot_->legend);  // joins timeLegend_ once the fit has a value
     timeLegend_->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     timeLegend_->setWrap(2);
     for (QCPAxisRect* rect : {rowsRect_, busyRect_, balanceRect_, timeRect_})
@@ -255,6 +259,10 @@ void RankBalanceView::appendStep(const RankStep& s) {
     if (std::isfinite(s.skewness)) skew_->addData(key, s.skewness);
     if (std::isfinite(s.modelledSeconds)) modelled_->addData(key, s.modelledSeconds * 1e3);
     if (std::isfinite(s.measuredSeconds)) measured_->addData(key, s.measuredSeconds * 1e3);
+    if (std::isfinite(s.fittedSeconds)) {
+        if (fitted_->dataCount() == 0) fitted_->addToLegend(timeLegend_);
+        fitted_->addData(key, s.fittedSeconds * 1e3);
+    }
     const bool busy = showBusy_ || !s.rankBusySeconds.empty();
     const bool times =
         showTimes_ || std::isfinite(s.modelledSeconds) || std::isfinite(s.measuredSeconds);
@@ -280,8 +288,9 @@ void RankBalanceView::appendStep(int64_t step, const std::vector<double>& rankRo
 void RankBalanceView::clear() {
     latestRows_.clear();
     latestBusy_.clear();
-    for (QCPGraph* g : {balance_, skew_, modelled_, measured_, contiguous_, oracle_})
+    for (QCPGraph* g : {balance_, skew_, modelled_, measured_, fitted_, contiguous_, oracle_})
         g->data()->clear();
+    fitted_->removeFromLegend(timeLegend_);
     contiguous_->removeFromLegend();
     oracle_->removeFromLegend();
     rowBars_->data()->clear();
@@ -331,7 +340,7 @@ void RankBalanceView::refresh() {
     if (haveLive_) {
         first = static_cast<double>(std::max<int64_t>(0, lastStep_ - window_ + 1));
         last = std::max(first + 1, static_cast<double>(lastStep_));
-        for (QCPGraph* g : {balance_, skew_, modelled_, measured_, contiguous_, oracle_})
+        for (QCPGraph* g : {balance_, skew_, modelled_, measured_, fitted_, contiguous_, oracle_})
             g->data()->removeBefore(first);
     } else {
         plotutil::overlayKeyRange(overlays_, first, last);
@@ -348,7 +357,7 @@ void RankBalanceView::refresh() {
     const double skewHigh = found ? std::max(2.0, skewRange.upper * 1.1) : 2.0;
     plot_->yAxis2->setRange(skewLow, skewLow + (skewHigh - skewLow) / (1 - balanceBand));
     double peakTime = 0;
-    for (QCPGraph* g : {modelled_, measured_}) {
+    for (QCPGraph* g : {modelled_, measured_, fitted_}) {
         const QCPRange r = g->data()->valueRange(found);
         if (found) peakTime = std::max(peakTime, r.upper);
     }

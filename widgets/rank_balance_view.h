@@ -35,6 +35,8 @@ public:
         double skewness = std::numeric_limits<double>::quiet_NaN();         // max/mean expert load
         double modelledSeconds = std::numeric_limits<double>::quiet_NaN();  // slowest rank
         double measuredSeconds = std::numeric_limits<double>::quiet_NaN();  // slowest rank
+        // The model fitted to the run's measured times so far (rate and cost per call).
+        double fittedSeconds = std::numeric_limits<double>::quiet_NaN();
         // The same step's balancedness under the bounds: no duplication, and the run's policy
         // planned from this step's own loads (NaN when the run has none).
         double contiguousBalancedness = std::numeric_limits<double>::quiet_NaN();
@@ -69,6 +71,7 @@ public:
     QCPGraph* skewnessGraph() const { return skew_; }
     QCPGraph* modelledGraph() const { return modelled_; }
     QCPGraph* measuredGraph() const { return measured_; }
+    QCPGraph* fittedGraph() const { return fitted_; }
     QCPGraph* contiguousGraph() const { return contiguous_; }
     QCPGraph* oracleGraph() const { return oracle_; }
     // Whether the busy-time bars and the modelled/measured panel are laid out (some step had
@@ -100,6 +103,7 @@ private:
     QCPGraph* skew_;
     QCPGraph* modelled_;
     QCPGraph* measured_;
+    QCPGraph* fitted_;      // the model calibrated on the run so far (dashed, legend once drawn)
     QCPGraph* contiguous_;  // the bounds, dashed, on the balancedness axis
     QCPGraph* oracle_;
     QCPLegend* timeLegend_;

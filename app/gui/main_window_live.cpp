@@ -186,6 +186,7 @@ void MainWindow::consume(const Frame& f) {
     rs.contiguousBalancedness = f.contiguousBalancedness;
     rs.oracleBalancedness = f.oracleBalancedness;
     rs.modelledSeconds = f.modelledSlowest;
+    rs.fittedSeconds = f.fittedSlowest;
     balance_->appendStep(rs);
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "core/balance/migration_relabel.h"
 #include "core/balance/policy_factory.h"
@@ -173,7 +174,15 @@ void RebalanceController::addFitSamples(const StepTelemetry& t, const MoeLayerCo
         }
         slowestFlops_[l] += flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
         slowestCalls_[l] += calls[slowest];
+        stepFlops_ += flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
+        stepCalls_ += calls[slowest];
     }
+}
+
+double RebalanceController::fittedLastStep() const {
+    const BusyTimeFit::Result r = fit_.fit();
+    if (!r.ok || stepCalls_ == 0) return std::numeric_limits<double>::quiet_NaN();
+    return BusyTimeFit::predict(r, stepFlops_, stepCalls_);
 }
 
 std::vector<double> RebalanceController::fittedSlowest() const {
@@ -191,6 +200,7 @@ bool RebalanceController::afterStep(const StepTelemetry& t) {
         modelled_[l] +=
             6.0 * lc.hidden * lc.ffn * static_cast<double>(t.slowestRows(l)) / flopRate_;
     }
+    stepFlops_ = stepCalls_ = 0;
     if (t.wallSeconds > 0) addFitSamples(t, lc);  // a replay measures no busy time to fit
     forecaster_->observe(t);
     // Between check points the schedule never acts: skip the forecast (an H-step rollout for

@@ -80,6 +80,10 @@ public:
     // and, per layer over the run, its figure for the slowest rank's rows and calls.
     BusyTimeFit::Result fittedModel() const { return fit_.fit(); }
     std::vector<double> fittedSlowest() const;
+    // The fitted model's figure for the last step's slowest ranks (summed over layers), fitted
+    // on every step so far: the live view draws it beside the measured time. NaN until the fit
+    // has enough varied samples, and in a replay (nothing measured to fit).
+    double fittedLastStep() const;
     // The driving predictor's forecasts so far and their wall time (the what-if's cost column).
     int64_t forecasts() const { return forecaster_->forecasts(); }
     double forecastSeconds() const { return forecaster_->forecastSeconds(); }
@@ -97,6 +101,7 @@ private:
     std::vector<double> measured_, modelled_;
     BusyTimeFit fit_;
     std::vector<double> slowestFlops_, slowestCalls_;  // per layer, summed over steps
+    double stepFlops_ = 0, stepCalls_ = 0;             // the last step's, over layers
     void addFitSamples(const StepTelemetry& t, const MoeLayerConfig& lc);
     double flopRate_ = 0;
     // Only when policy_->needsTransitions(): layer-to-layer token counts of the steps seen

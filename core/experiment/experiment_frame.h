@@ -56,6 +56,9 @@ struct ExperimentFrame {
     // Slowest rank's expert time summed over layers, this step: measured, and the performance
     // model's figure for the same rows (NaN without a rebalancer, which owns the model).
     double measuredSlowest = NAN, modelledSlowest = NAN;
+    // The same by the model fitted to the run's measured busy times so far (a FLOP rate and a
+    // cost per expert call): what the model says once calibrated. NaN until it can be fitted.
+    double fittedSlowest = NAN;
     // The same step's balancedness (mean over layers of mean/max rows per rank) under the two
     // bounds of the run's policy: contiguous placement, and the policy planned from this step's
     // own loads (oracle). NaN without a policy, and the oracle for MoETuner (an ILP per step).

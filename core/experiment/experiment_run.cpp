@@ -75,6 +75,7 @@ void Experiment::Impl::rebalance(const StepTelemetry& t, ExperimentFrame& f) {
     const double modelled = sum(rebalancer->modelledSlowest());
     f.measuredSlowest = measured - measuredSum;
     f.modelledSlowest = modelled - modelledSum;
+    f.fittedSlowest = rebalancer->fittedLastStep();
     measuredSum = measured;
     modelledSum = modelled;
     if (!rebalanced) return;

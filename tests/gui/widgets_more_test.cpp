@@ -461,9 +461,18 @@ TEST(RankBalanceView, RankStepShowsBusyBarsSkewAndTimes) {
     EXPECT_EQ(view.modelledGraph()->dataCount(), 1);
     EXPECT_EQ(view.measuredGraph()->dataCount(), 0) << "NaN measured time is not a point";
     EXPECT_DOUBLE_EQ(view.modelledGraph()->data()->at(0)->value, 4.0);
+    EXPECT_EQ(view.fittedGraph()->dataCount(), 0) << "no fitted model yet: no point, no legend";
+    EXPECT_FALSE(
+        view.fittedGraph()->parentPlot()->legend->hasItemWithPlottable(view.fittedGraph()));
+    s.step = 2;
+    s.fittedSeconds = 0.0075;
+    view.appendStep(s);
+    ASSERT_EQ(view.fittedGraph()->dataCount(), 1);
+    EXPECT_DOUBLE_EQ(view.fittedGraph()->data()->at(0)->value, 7.5) << "in ms";
     view.clear();
     EXPECT_FALSE(view.showsBusy());
     EXPECT_EQ(view.points(), 0);
+    EXPECT_EQ(view.fittedGraph()->dataCount(), 0);
 }
 
 TEST(RankBalanceView, BoundsAppearInTheLegendOnlyWhenTheRunHasThem) {

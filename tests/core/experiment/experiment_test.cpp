@@ -186,6 +186,33 @@ TEST(Experiment, FramesCarryTheRunsBalanceBesideBothBounds) {
     });
 }
 
+// The live view draws the model fitted to the run so far beside the measured time: it exists
+// once the fit has samples, and at these tiny sizes (a fixed cost per expert call dominates)
+// it is nearer the measured time than the FLOP-rate-only model.
+TEST(Experiment, FramesCarryTheModelFittedToTheRunSoFar) {
+    ExperimentConfig c = smallConfig(60);
+    c.rebalance.policy = "eplb";
+    c.rebalance.every = 10;
+    c.rebalance.extraSlots = 4;
+    Experiment e(c);
+    int frames = 0, fitted = 0;
+    double fittedError = 0, rawError = 0;
+    e.run([&](const ExperimentFrame& f) {
+        ++frames;
+        if (!std::isfinite(f.fittedSlowest)) return;
+        ++fitted;
+        ASSERT_GT(f.measuredSlowest, 0);
+        if (frames <= 30) return;  // score the second half, once the fit has settled
+        fittedError += std::abs(f.fittedSlowest - f.measuredSlowest) / f.measuredSlowest;
+        rawError += std::abs(f.modelledSlowest - f.measuredSlowest) / f.measuredSlowest;
+    });
+    EXPECT_GE(fitted, 50) << "of 60 frames";
+    EXPECT_LT(fittedError, rawError);
+    c.model.replayOnly = true;  // nothing measured: nothing fitted
+    Experiment replay(c);
+    replay.run([](const ExperimentFrame& f) { EXPECT_TRUE(std::isnan(f.fittedSlowest)); });
+}
+
 TEST(Experiment, ATokenPredictorTheWorkloadCannotFeedFailsBeforeAnythingIsStored) {
     const auto db = std::filesystem::temp_directory_path() / "experiment_t2e_position.db";
     std::filesystem::remove(db);
