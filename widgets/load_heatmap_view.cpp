@@ -23,6 +23,17 @@ namespace moe::widgets {
 
 namespace {
 
+// The first of `candidates` (longest first) that fits `width` pixels in the title's font, else
+// the last: a narrow dock clipped "layer 0, last 150 steps" at both ends. Before the first
+// layout (no width yet) the longest.
+void fitTitle(QCPTextElement* title, int width, const QStringList& candidates) {
+    const QFontMetrics metrics(title->font());
+    if (width <= 0) return title->setText(candidates.front());  // not laid out yet
+    for (const QString& text : candidates)
+        if (metrics.horizontalAdvance(text) + 4 <= width) return title->setText(text);
+    title->setText(candidates.back());
+}
+
 // Diverging around 1 = the layer's mean: under-loaded experts blue, even white, hot red. A
 // thermal scale would make "even" a mid-red that reads as a warning.
 QCPColorGradient loadGradient() {
@@ -308,14 +319,19 @@ void LoadHeatmapView::refresh() {
     layerMark_->bottomRight->setCoords(l + 0.5, -0.5);
     layerMark_->setVisible(true);
 
-    stepsTitle_->setText(n == 1 ? tr("layer %1, one step").arg(layerNumber(l))
-                                : tr("layer %1, last %2 steps").arg(layerNumber(l)).arg(n));
+    fitTitle(stepsTitle_, plot_->axisRect()->outerRect().width(),
+             {n == 1 ? tr("layer %1, one step").arg(layerNumber(l))
+                     : tr("layer %1, last %2 steps").arg(layerNumber(l)).arg(n),
+              tr("layer %1, %2 steps").arg(layerNumber(l)).arg(n),
+              tr("L%1, %2 steps").arg(layerNumber(l)).arg(n)});
     // As many step ticks as their labels fit (a narrow dock crowded "100125" together).
     const int labelWidth =
         QFontMetrics(plot_->xAxis->tickLabelFont()).horizontalAdvance(QString::number(last));
     plot_->xAxis->ticker()->setTickCount(
         std::clamp(plot_->axisRect()->width() / (2 * labelWidth + 8), 2, 8));
-    snapTitle_->setText(tr("all layers at step %1").arg(last));
+    fitTitle(snapTitle_, snapRect_->outerRect().width(),
+             {tr("all layers at step %1").arg(last), tr("layers, step %1").arg(last),
+              tr("step %1").arg(last)});
     const QString full = tr("step %1 \u00b7 hottest expert: %2x mean (layer %3, over the window), "
                             "%4x (any layer, now)")
                              .arg(last)

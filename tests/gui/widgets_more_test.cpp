@@ -356,6 +356,30 @@ TEST(LoadHeatmapView, SaysTheModelsLayerNumbers) {
     EXPECT_EQ(box->text(), "0");
 }
 
+// In a narrow dock the map titles take a shorter form rather than being cut at both ends.
+TEST(LoadHeatmapView, TitlesFitANarrowDock) {
+    ensureApp();
+    LoadHeatmapView view;
+    const int L = 24, E = 32;
+    std::vector<int64_t> counts(L * E, 3);
+    for (int64_t s = 0; s < 150; ++s) view.appendStep(s, L, E, counts);
+    for (int width : {380, 900}) {
+        view.resize(width, 600);
+        view.show();
+        for (int pass = 0; pass < 2; ++pass) {  // the first lays out, the second fits
+            view.refresh();
+            view.plot()->replot();
+        }
+        for (int i = 0; i < view.plot()->plotLayout()->elementCount(); ++i) {
+            auto* t = qobject_cast<QCPTextElement*>(view.plot()->plotLayout()->elementAt(i));
+            if (!t) continue;
+            const int needed = QFontMetrics(t->font()).horizontalAdvance(t->text());
+            EXPECT_LE(needed, t->outerRect().width())
+                << width << " px: " << t->text().toStdString();
+        }
+    }
+}
+
 TEST(PredictionErrorView, HorizonSwitchShowsThatHorizonsPoints) {
     ensureApp();
     PredictionErrorView view;
