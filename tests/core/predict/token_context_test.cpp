@@ -43,6 +43,22 @@ struct PairSteps {
     }
 };
 
+// The same routing on two layers, with router inputs (constant: the pre-gate's network has
+// nothing to learn from them, so what differs comes from its token-context table).
+struct TwoLayerPairSteps : PairSteps {
+    std::vector<int32_t> bothLayers;
+    std::vector<float> hidden;
+    TwoLayerPairSteps() {
+        shape.layers = 2;
+        shape.hiddenDim = 2;
+        bothLayers = experts;
+        bothLayers.insert(bothLayers.end(), experts.begin(), experts.end());
+        hidden.assign(2 * ids.size() * 2, 0.5f);
+        step.experts = bothLayers;
+        step.hidden = hidden;
+    }
+};
+
 std::vector<int32_t> guesses(TokenPredictor& p, const Step& s) {
     std::vector<int32_t> out(static_cast<size_t>(s.tokens));
     p.predict(s, 0, out.data());
@@ -122,14 +138,7 @@ TEST(NgramTable, RefusesBadSizesAndWorkloadsWithoutSequences) {
 // The pre-gate's layer 0 is the n-gram table (pairs by default): token 5 after 1 and after 2
 // are told apart there too.
 TEST(PreGateTables, FirstLayerReadsTheIdBefore) {
-    PairSteps s;
-    s.shape.layers = 2;
-    s.shape.hiddenDim = 2;
-    std::vector<int32_t> experts = s.experts;
-    experts.insert(experts.end(), s.experts.begin(), s.experts.end());
-    std::vector<float> hidden(2 * s.ids.size() * 2, 0.5f);
-    s.step.experts = experts;
-    s.step.hidden = hidden;
+    TwoLayerPairSteps s;
     PreGatePredictor p(FfnTokenOptions{}, s.shape);
     for (int i = 0; i < 3; ++i) p.observe(s.step);
     EXPECT_EQ(guesses(p, s.step), s.experts);
@@ -144,14 +153,7 @@ TEST(PreGateTables, FirstLayerReadsTheIdBefore) {
 // Blending the table into later layers moves the network's loads toward the table's, by the
 // share asked for.
 TEST(PreGateTables, BlendMixesTheTablesLoadsIn) {
-    PairSteps s;
-    s.shape.layers = 2;
-    s.shape.hiddenDim = 2;
-    std::vector<int32_t> experts = s.experts;
-    experts.insert(experts.end(), s.experts.begin(), s.experts.end());
-    std::vector<float> hidden(2 * s.ids.size() * 2, 0.5f);
-    s.step.experts = experts;
-    s.step.hidden = hidden;
+    TwoLayerPairSteps s;
     PreGateTables half;
     half.blend = 0.5;
     PreGatePredictor plain(FfnTokenOptions{}, s.shape), blended(FfnTokenOptions{}, s.shape, half);
