@@ -123,6 +123,7 @@ bool BroadcastWorkload::next(Step& step) {
     step.positions = carry(comm_, root_, step.positions, h[kPos], positions_);
     step.tokenIds = carry(comm_, root_, step.tokenIds, h[kTok], tokenIds_);
     step.hidden = {};
+    step.modelInput = {};
     return true;
 }
 

@@ -24,7 +24,11 @@ void AffinityPredictor::tokenDistribution(const Step& step, int layer, int t, do
     if (layer == 0) {
         Step one = step;  // the frequency table's distribution, for one token
         one.tokens = 1;
-        return firstLayer_.predictLoad(one, 0, {layers_, experts_, topK_}, out);
+        WorkloadShape shape;
+        shape.layers = layers_;
+        shape.experts = experts_;
+        shape.topK = topK_;
+        return firstLayer_.predictLoad(one, 0, shape, out);
     }
     std::fill(out, out + experts_, 0.0);
     const auto before = step.layerExperts(layer - 1, topK_);

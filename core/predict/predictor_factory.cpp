@@ -145,10 +145,12 @@ std::unique_ptr<TokenPredictor> tokenPredictor(SpecArgs& a, const WorkloadShape&
     if (n == "pregate") {
         FfnTokenOptions o = ffnOptions(a);
         o.routingFeatures = a.number<int>("routing", 0) != 0;
-        PreGateTables tables;
+        PreGateOptions tables;
         tables.decay = a.number<double>("decay", tables.decay);
         tables.firstN = a.number<int>("first_n", tables.firstN);
         tables.blend = a.number<double>("blend", tables.blend);
+        tables.firstInputs = a.number<int>("first_inputs", tables.firstInputs);
+        tables.firstBlend = a.number<double>("first_blend", tables.firstBlend);
         return std::make_unique<PreGatePredictor>(o, shape, tables);
     }
     if (n == "affinity")
@@ -216,7 +218,9 @@ std::string predictorHelp() {
            "(1: a linear path beside the hidden layers)], "
            "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts),decay=1,"
            "first_n=2 (layer 0's token-context table: its decay and ids per key),blend=0 (its "
-           "share in later layers' loads)], "
+           "share in later layers' loads),first_inputs=3 (N: layer 0 by a network on the model "
+           "inputs of the token and N-1 before it, where carried (train:); 0 = the table "
+           "alone),first_blend=0.3 (the table's share there)], "
            "affinity[:decay=0.98], seq_history[:window=32]";
 }
 

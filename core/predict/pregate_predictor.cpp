@@ -24,7 +24,7 @@ FfnTokenOptions withLag(FfnTokenOptions o) {
 // The token-context table: keyed on the token id and up to firstN - 1 ids before it where the
 // workload says which tokens came before (sequences and positions), on the id alone where it has
 // ids only, on nothing (the layer's frequencies) without ids.
-FrequencyTokenPredictor contextTable(const WorkloadShape& shape, const PreGateTables& t) {
+FrequencyTokenPredictor contextTable(const WorkloadShape& shape, const PreGateOptions& t) {
     using Key = FrequencyTokenPredictor::Key;
     t.validate();
     if (!shape.hasTokenIds) return FrequencyTokenPredictor(Key::None, shape, t.decay);
@@ -33,20 +33,27 @@ FrequencyTokenPredictor contextTable(const WorkloadShape& shape, const PreGateTa
 }
 }  // namespace
 
-void PreGateTables::validate() const {
+void PreGateOptions::validate() const {
     const int most = FrequencyTokenPredictor::kMaxContext + 1;
     if (firstN < 1 || firstN > most)
         throw Error("pregate: first_n must be 1 to " + std::to_string(most) + ", got " +
                     std::to_string(firstN));
     if (!(blend >= 0 && blend <= 1))
         throw Error("pregate: blend must be in [0, 1], got " + std::to_string(blend));
+    if (!(firstBlend >= 0 && firstBlend <= 1))
+        throw Error("pregate: first_blend must be in [0, 1], got " + std::to_string(firstBlend));
+    if (firstInputs < 0 || firstInputs > 4)
+        throw Error("pregate: first_inputs must be 0 to 4, got " + std::to_string(firstInputs));
 }
 
 PreGatePredictor::PreGatePredictor(FfnTokenOptions options, const WorkloadShape& shape,
-                                   const PreGateTables& tables)
+                                   const PreGateOptions& tables)
     : gate_((checkShapeOf(shape), withLag(options)), shape),
       options_(tables),
-      table_(contextTable(shape, tables)) {}
+      table_(contextTable(shape, tables)) {
+    if (tables.firstInputs > 0 && shape.hasModelInput)
+        first_ = std::make_unique<ModelInputGate>(options, shape, tables.firstInputs);
+}
 
 std::string PreGatePredictor::parameters() const {
     std::ostringstream out;
@@ -54,30 +61,43 @@ std::string PreGatePredictor::parameters() const {
     if (options_.firstN != 2) out << ",first_n=" << options_.firstN;
     if (options_.decay != 1) out << ",decay=" << options_.decay;
     if (options_.blend != 0) out << ",blend=" << options_.blend;
+    if (options_.firstInputs != 3) out << ",first_inputs=" << options_.firstInputs;
+    if (options_.firstBlend != 0.3) out << ",first_blend=" << options_.firstBlend;
     return out.str();
 }
 
 void PreGatePredictor::checkShape(const WorkloadShape& shape) const { checkShapeOf(shape); }
 
 void PreGatePredictor::predict(const Step& step, int layer, int32_t* ids) {
-    if (layer == 0) return table_.predict(step, layer, ids);
-    gate_.predict(step, layer, ids);
+    if (layer > 0) return gate_.predict(step, layer, ids);
+    if (first_) return first_->predict(step, ids);
+    table_.predict(step, layer, ids);
+}
+
+// load = (1 - share) x load + share x the token-context table's loads.
+void PreGatePredictor::blendTable(const Step& step, int layer, const WorkloadShape& shape,
+                                  double share, double* load) {
+    if (share == 0) return;
+    blended_.resize(static_cast<size_t>(shape.experts));
+    table_.predictLoad(step, layer, shape, blended_.data());
+    for (int e = 0; e < shape.experts; ++e) load[e] = (1 - share) * load[e] + share * blended_[e];
 }
 
 void PreGatePredictor::predictLoad(const Step& step, int layer, const WorkloadShape& shape,
                                    double* load) {
-    if (layer == 0) return table_.predictLoad(step, layer, shape, load);
-    gate_.predictLoad(step, layer, shape, load);
-    if (options_.blend == 0) return;
-    blended_.resize(static_cast<size_t>(shape.experts));
-    table_.predictLoad(step, layer, shape, blended_.data());
-    for (int e = 0; e < shape.experts; ++e)
-        load[e] = (1 - options_.blend) * load[e] + options_.blend * blended_[e];
+    if (layer > 0) {
+        gate_.predictLoad(step, layer, shape, load);
+        return blendTable(step, layer, shape, options_.blend, load);
+    }
+    if (!first_) return table_.predictLoad(step, layer, shape, load);
+    first_->predictLoad(step, load);
+    blendTable(step, layer, shape, options_.firstBlend, load);
 }
 
 void PreGatePredictor::observe(const Step& step) {
     gate_.observe(step);
     table_.observe(step);
+    if (first_) first_->observe(step);
 }
 
 }  // namespace moe

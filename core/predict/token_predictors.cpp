@@ -110,12 +110,17 @@ void FrequencyTokenPredictor::checkShape(const WorkloadShape& shape) const {
         throw Error(name() + " needs token positions and sequence ids to find the tokens before");
 }
 
-int64_t earlierTokenId(const Step& step, int t, int back) {
+int earlierTokenIndex(const Step& step, int t, int back) {
     const int u = t - back;
     if (u < 0 || step.positions[t] < back) return -1;
     const bool held =
         step.sequenceIds[u] == step.sequenceIds[t] && step.positions[u] == step.positions[t] - back;
-    return held ? step.tokenIds[u] : -1;
+    return held ? u : -1;
+}
+
+int64_t earlierTokenId(const Step& step, int t, int back) {
+    const int u = earlierTokenIndex(step, t, back);
+    return u >= 0 ? step.tokenIds[u] : -1;
 }
 
 namespace {

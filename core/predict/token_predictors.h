@@ -61,6 +61,8 @@ Step routingKnownBefore(const Step& step, int layer, const WorkloadShape& shape)
 // and sequence ids), else -1: before the sequence's start, or decode, where a step holds one
 // token per sequence. back = 0 is t's own id.
 int64_t earlierTokenId(const Step& step, int t, int back);
+// The same token's index in the step, or -1.
+int earlierTokenIndex(const Step& step, int t, int back);
 
 // Per-layer count tables over a key (nothing, position, token id, or the token id with the n-1
 // ids before it in its sequence) with fallbacks: an unseen key uses the next coarser table

@@ -51,6 +51,8 @@ public:
     // Routing of the last forward in block l, and the router's input (tokens x width).
     const MoeTrainCache<T>& routing(int l) const { return blocks_[l].moe; }
     const std::vector<T>& routerInput(int l) const { return blocks_[l].n2; }
+    // What entered block l in the last forward (block 0: token + position embeddings).
+    const std::vector<T>& blockInput(int l) const { return blocks_[l].xIn; }
     int lastTokens() const { return tokens_; }
 
 private:

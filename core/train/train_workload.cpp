@@ -16,6 +16,7 @@ TrainWorkload::TrainWorkload(const TrainSpec& spec)
     shape_.hasPositions = true;
     shape_.hasTokenIds = true;
     shape_.hiddenDim = m.width;
+    shape_.hasModelInput = true;
 }
 
 bool TrainWorkload::next(Step& step) {
@@ -30,6 +31,7 @@ bool TrainWorkload::next(Step& step) {
     step.positions = r.positions;
     step.tokenIds = r.tokenIds;
     step.hidden = r.hidden;
+    step.modelInput = r.modelInput;
     return true;
 }
 

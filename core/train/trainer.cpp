@@ -152,6 +152,8 @@ void Trainer::snapshotRouting() {
         std::copy(h.begin(), h.end(), r.hidden.begin() + static_cast<size_t>(l) * T * D);
         std::copy(m.counts.begin(), m.counts.end(), r.counts.begin() + static_cast<size_t>(l) * E);
     }
+    const auto& x0 = model_->blockInput(0);
+    r.modelInput.assign(x0.begin(), x0.end());
     r.tokenIds = inputs_;
     r.positions.resize(T);
     r.sequenceIds.resize(T);

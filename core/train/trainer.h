@@ -39,9 +39,10 @@ struct TrainOptions {
 // The routing and inputs of one training step, layer-major like Step.
 struct StepRouting {
     int tokens = 0;
-    std::vector<int32_t> experts;  // layers x tokens x k
-    std::vector<float> weights;    // layers x tokens x k
-    std::vector<float> hidden;     // layers x tokens x width (router inputs)
+    std::vector<int32_t> experts;   // layers x tokens x k
+    std::vector<float> weights;     // layers x tokens x k
+    std::vector<float> hidden;      // layers x tokens x width (router inputs)
+    std::vector<float> modelInput;  // tokens x width: embeddings, the first block's input
     std::vector<int32_t> tokenIds, positions, sequenceIds;  // tokens each
     std::vector<int64_t> counts;                            // layers x experts
 };

@@ -20,6 +20,9 @@ struct WorkloadShape {
     bool hasPositions = false;    // absolute position of each token in its sequence
     bool hasTokenIds = false;     // vocabulary ids
     int hiddenDim = 0;            // > 0 when router input hidden states are carried
+    // The model's input to its first block (token and position embeddings, hiddenDim wide) is
+    // carried: it exists before any layer routes, the one input a lookahead has for layer 0.
+    bool hasModelInput = false;
     // The model's numbers of the layers when they are not 0.. (a recording whose dense layers
     // were left out: SGLang's layer 3 may be our layer 0); empty otherwise.
     std::vector<int> modelLayers;
@@ -47,6 +50,8 @@ struct Step {
     std::span<const int32_t> tokenIds;
     // Optional router-input hidden states, layer-major: hidden[(l * T + t) * hiddenDim + d].
     std::span<const float> hidden;
+    // Optional model input of each token (T x hiddenDim): what enters the first block.
+    std::span<const float> modelInput;
 
     // The T x topK ids of one layer.
     std::span<const int32_t> layerExperts(int layer, int topK) const {

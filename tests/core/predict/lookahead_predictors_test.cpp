@@ -21,6 +21,7 @@ WorkloadShape fullShape() {
     WorkloadShape s{kLayers, kExperts, kTopK};
     s.hasSequenceIds = s.hasPositions = s.hasTokenIds = true;
     s.hiddenDim = kHidden;
+    s.hasModelInput = true;
     return s;
 }
 
@@ -28,7 +29,7 @@ WorkloadShape fullShape() {
 // positions, 6 sequences, router inputs.
 struct OwnedStep {
     std::vector<int32_t> experts, sequences, positions, tokens;
-    std::vector<float> hidden;
+    std::vector<float> hidden, modelInput;
     Step step;
 
     OwnedStep(int64_t index, std::mt19937& rng) {
@@ -47,6 +48,7 @@ struct OwnedStep {
             tokens.push_back(token(rng));
         }
         for (int i = 0; i < kLayers * kTokens * kHidden; ++i) hidden.push_back(h(rng));
+        for (int i = 0; i < kTokens * kHidden; ++i) modelInput.push_back(h(rng));
         bind(index);
     }
     OwnedStep(const OwnedStep& o)
@@ -54,7 +56,8 @@ struct OwnedStep {
           sequences(o.sequences),
           positions(o.positions),
           tokens(o.tokens),
-          hidden(o.hidden) {
+          hidden(o.hidden),
+          modelInput(o.modelInput) {
         bind(o.step.index);
     }
     void bind(int64_t index) {
@@ -65,6 +68,7 @@ struct OwnedStep {
         step.positions = positions;
         step.tokenIds = tokens;
         step.hidden = hidden;
+        step.modelInput = modelInput;
     }
     // Layers `from`.. rewritten: other experts, other router inputs.
     void poisonFrom(int from, std::mt19937& rng) {
@@ -116,7 +120,8 @@ INSTANTIATE_TEST_SUITE_P(Families, EveryTokenPredictor,
                          ::testing::Values("t2e_freq", "t2e_position", "t2e_token", "t2e_ngram",
                                            "t2e_ngram:n=4,decay=0.6", "t2e_ffn", "t2e_ffn:linear=1",
                                            "pregate", "pregate:routing=1",
-                                           "pregate:first_n=3,blend=0.3,linear=1", "affinity",
+                                           "pregate:first_n=3,blend=0.3,linear=1",
+                                           "pregate:first_inputs=2,first_blend=0.3", "affinity",
                                            "seq_history"));
 
 // Layer l+1's experts a fixed function of layer l's: affinity learns it exactly.

@@ -7,6 +7,7 @@
 
 #include "core/common/error.h"
 #include "core/predict/ffn_token_predictor.h"
+#include "core/predict/model_input_gate.h"
 #include "core/predict/predictor_factory.h"
 #include "core/predict/pregate_predictor.h"
 #include "core/predict/token_predictors.h"
@@ -137,12 +138,12 @@ TEST(NgramTable, RefusesBadSizesAndWorkloadsWithoutSequences) {
 
 // The pre-gate's layer 0 is the n-gram table (pairs by default): token 5 after 1 and after 2
 // are told apart there too.
-TEST(PreGateTables, FirstLayerReadsTheIdBefore) {
+TEST(PreGateOptions, FirstLayerReadsTheIdBefore) {
     TwoLayerPairSteps s;
     PreGatePredictor p(FfnTokenOptions{}, s.shape);
     for (int i = 0; i < 3; ++i) p.observe(s.step);
     EXPECT_EQ(guesses(p, s.step), s.experts);
-    PreGateTables bad;
+    PreGateOptions bad;
     bad.blend = 1.5;
     EXPECT_THROW(PreGatePredictor(FfnTokenOptions{}, s.shape, bad), Error);
     bad = {};
@@ -152,9 +153,9 @@ TEST(PreGateTables, FirstLayerReadsTheIdBefore) {
 
 // Blending the table into later layers moves the network's loads toward the table's, by the
 // share asked for.
-TEST(PreGateTables, BlendMixesTheTablesLoadsIn) {
+TEST(PreGateOptions, BlendMixesTheTablesLoadsIn) {
     TwoLayerPairSteps s;
-    PreGateTables half;
+    PreGateOptions half;
     half.blend = 0.5;
     PreGatePredictor plain(FfnTokenOptions{}, s.shape), blended(FfnTokenOptions{}, s.shape, half);
     FrequencyTokenPredictor table(FrequencyTokenPredictor::Key::TokenId, s.shape, 1.0, 1);
@@ -219,6 +220,61 @@ TEST(FfnLinearPath, CarriesALinearRouterTheHiddenLayersCannot) {
     const int with = hitsAfter(true, 40), without = hitsAfter(false, 40);
     EXPECT_GE(with, 200) << "of 256 (measured 215)";
     EXPECT_LE(without, 140) << "of 256 (measured 92)";
+}
+
+// Layer 0's network on model inputs: a router whose choice depends on the token before (as
+// layer 0 routes after the first attention) is learnt with the inputs of two tokens side by
+// side, not with the token's own alone.
+int firstLayerHits(int inputs) {
+    WorkloadShape shape{1, kExperts, 1};
+    shape.hiddenDim = 2;
+    shape.hasModelInput = shape.hasPositions = shape.hasSequenceIds = true;
+    FfnTokenOptions o;
+    o.learningRate = 0.01;
+    o.epochsPerStep = 2;
+    ModelInputGate gate(o, shape, inputs);
+    std::mt19937 rng(7);
+    std::normal_distribution<float> h;
+    std::vector<float> x;
+    std::vector<int32_t> ids, sequences, positions;
+    auto stepOf = [&] {
+        x.clear();
+        ids.clear();
+        sequences.clear();
+        positions.clear();
+        for (int t = 0; t < 128; ++t) {
+            x.insert(x.end(), {h(rng), h(rng)});
+            sequences.push_back(t / 2);  // pairs: the second token routes by the first's input
+            positions.push_back(t % 2);
+            const float* before = x.data() + (t % 2 ? 2 * (t - 1) : 2 * t);
+            ids.push_back((before[0] > 0 ? 2 : 0) + (x[2 * t + 1] > 0 ? 1 : 0));
+        }
+        Step s;
+        s.tokens = 128;
+        s.experts = ids;
+        s.modelInput = x;
+        s.sequenceIds = sequences;
+        s.positions = positions;
+        return s;
+    };
+    for (int i = 0; i < 150; ++i) gate.observe(stepOf());
+    const Step s = stepOf();
+    std::vector<int32_t> guess(128);
+    gate.predict(s, guess.data());
+    int hits = 0;
+    for (int t = 1; t < 128; t += 2) hits += guess[t] == ids[t];  // the second tokens
+    return hits;
+}
+
+TEST(ModelInputGate, ReadsTheInputsOfTheTokensBefore) {
+    const int two = firstLayerHits(2), one = firstLayerHits(1);
+    EXPECT_GE(two, 56) << "of 64: at least 7 in 8 right (one input: " << one << ")";
+    EXPECT_LE(one, 44) << "of 64: its own input alone cannot know the token before";
+    WorkloadShape none{1, kExperts, 1};
+    none.hiddenDim = 2;
+    EXPECT_THROW(ModelInputGate(FfnTokenOptions{}, none, 2), Error) << "no model input carried";
+    none.hasModelInput = true;
+    EXPECT_THROW(ModelInputGate(FfnTokenOptions{}, none, 5), Error);
 }
 
 }  // namespace
