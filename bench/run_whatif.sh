@@ -70,10 +70,11 @@ train_time=$(seconds "$cli" "${train_cmd[@]}" --format csv -o "$csv_train")
 # The same on the model trained as Pre-gated MoE (each block routed by the block before's input).
 pregated_cmd=(whatif -w train:steps=600,pregated=1 -n 600 --warmup "$train_warmup" --no-db
               -p sw_avg -p t2e_token:decay=0.6 -p t2e_ngram:n=3,decay=0.6
-              -p pregate:lr=0.003,epochs=3,hard=1 -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,first_n=1
-              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6
-              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,linear=1
-              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,linear=1,first_n=3,blend=0.2
+              -p pregate:lr=0.003,epochs=3,hard=1,first_n=1,first_inputs=0
+              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,first_n=1,first_inputs=0
+              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,first_inputs=0
+              -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,linear=1,first_inputs=0
+              -p pregate:lr=0.003,epochs=6,hard=1,decay=0.5,linear=1,first_n=3,blend=0.2,first_inputs=0
               -p pregate:lr=0.003,epochs=6,hard=1,decay=0.5,linear=1,first_n=3,blend=0.2
               -p t2e_ffn:lr=0.003,epochs=3,hard=1 --own-input-ceiling --policy eplb --every 1)
 pregated_time=$(seconds "$cli" "${pregated_cmd[@]}" --format csv -o "$csv_pregated")
@@ -128,9 +129,12 @@ header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB 
   echo "Command: \`moe-workbench-cli ${pregated_cmd[*]}\` (${pregated_time} s). Here each block's"
   echo "gate reads the block before's router input, the very input the pre-gate learns from;"
   echo "hard=1 counts each token's top-k guess instead of summing its softmax. Layer 0 has no"
-  echo "earlier layer: the pre-gate guesses it from the recent choices of the token's id and the"
-  echo "first_n - 1 ids before it (first_n=2 unless given; first_n=1 is the id alone; decay=0.6"
-  echo "weighs a step 0.6 as much as the next one; without it all history counts alike)."
+  echo "earlier router input: the pre-gate reads the model's input (token and position"
+  echo "embeddings) of the token and the two before it with a network (first_inputs=3 unless"
+  echo "given), blended 0.3 with a table of the recent choices of the token's id and the"
+  echo "first_n - 1 ids before it; first_inputs=0 is the table alone (first_n=2 unless given;"
+  echo "first_n=1 the id alone; decay=0.6 weighs a step 0.6 as much as the next one, without it"
+  echo "all history counts alike)."
   echo "linear=1 adds a linear path beside the network's hidden layers (the router is linear in"
   echo "its input); blend=0.2 mixes a fifth of the token-context table's loads into layers 1.."
   echo "The last column is the gap closed on each layer, 0 to 3."
