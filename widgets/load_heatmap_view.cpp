@@ -84,30 +84,12 @@ private:
 
 }  // namespace
 
-LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(2, 2, 2, 2);
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Layer"), this));
-    layerBox_ = new ModelLayerBox(layerNumbers_, this);
-    layerBox_->setRange(0, 0);
-    layerBox_->setToolTip(tr("Layer shown over time (click a column of the right map, too)"));
-    bar->addWidget(layerBox_);
-    info_ = new QLabel(this);
-    // Long text is cut at the dock's edge instead of widening the dock.
-    info_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    bar->addWidget(info_, 1);
-    layout->addLayout(bar);
-
-    plot_ = new QCustomPlot(this);
-    plot_->setMinimumSize(360, 200);
-    plot_->setMouseTracking(true);
+// Row 0: the two maps' titles; row 1: steps map | snapshot | colour scale.
+void LoadHeatmapView::buildGrid() {
     QFont titleFont = font();
     titleFont.setBold(true);
 
-    // Row 0: titles; row 1: steps map | snapshot | colour scale.
     QCPLayoutGrid* grid = plot_->plotLayout();
-    QCPAxisRect* stepsRect = plot_->axisRect();
     grid->insertRow(0);
     stepsTitle_ = new QCPTextElement(plot_, tr("layer 0 over time"), titleFont);
     snapTitle_ = new QCPTextElement(plot_, tr("all layers, latest step"), titleFont);
@@ -122,19 +104,25 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
     grid->setColumnStretchFactor(2, 0.01);
     grid->setRowStretchFactor(0, 0.01);
     grid->setColumnSpacing(4);
+}
 
-    plot_->xAxis->setLabel(tr("step"));
-    plot_->yAxis->setLabel(tr("expert"));
-    plot_->yAxis->setTicker(plotutil::wholeTicker());
-    plot_->xAxis->setTicker(plotutil::wholeTicker());
-    QCPAxis* snapX = snapRect_->axis(QCPAxis::atBottom);
-    QCPAxis* snapY = snapRect_->axis(QCPAxis::atLeft);
-    snapX->setLabel(tr("layer"));
-    snapX->setTicker(plotutil::wholeTicker());
-    snapY->setTicker(plotutil::wholeTicker());
-    // Same experts as the left map's rows: the left axis already names them.
-    snapY->setTickLabels(false);
+// The row above the maps: the layer box and the peak-load line.
+void LoadHeatmapView::buildToolbar(QVBoxLayout* layout) {
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Layer"), this));
+    layerBox_ = new ModelLayerBox(layerNumbers_, this);
+    layerBox_->setRange(0, 0);
+    layerBox_->setToolTip(tr("Layer shown over time (click a column of the right map, too)"));
+    bar->addWidget(layerBox_);
+    info_ = new QLabel(this);
+    // Long text is cut at the dock's edge instead of widening the dock.
+    info_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    bar->addWidget(info_, 1);
+    layout->addLayout(bar);
+}
 
+// Both maps on one fixed colour scale (load / layer mean, 0 to kScaleMax+).
+void LoadHeatmapView::buildColourMaps(QCPAxis* snapX, QCPAxis* snapY) {
     map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
     snapshot_ = new QCPColorMap(snapX, snapY);
     scale_->setType(QCPAxis::atRight);
@@ -153,7 +141,10 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
         m->setInterpolate(false);
     }
     scale_->setDataRange(QCPRange(0, kScaleMax));
+}
 
+// The outline of the layer the left map shows, on the snapshot map.
+void LoadHeatmapView::buildLayerMark(QCPAxis* snapX, QCPAxis* snapY) {
     layerMark_ = new QCPItemRect(plot_);
     layerMark_->setClipAxisRect(snapRect_);
     layerMark_->setClipToAxisRect(true);
@@ -164,6 +155,34 @@ LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
     layerMark_->setPen(QPen(QColor(20, 20, 20), 1.5));
     layerMark_->setBrush(Qt::NoBrush);
     layerMark_->setVisible(false);
+}
+
+LoadHeatmapView::LoadHeatmapView(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    buildToolbar(layout);
+
+    plot_ = new QCustomPlot(this);
+    plot_->setMinimumSize(360, 200);
+    plot_->setMouseTracking(true);
+    buildGrid();
+    QCPAxisRect* stepsRect = plot_->axisRect();
+
+    plot_->xAxis->setLabel(tr("step"));
+    plot_->yAxis->setLabel(tr("expert"));
+    plot_->yAxis->setTicker(plotutil::wholeTicker());
+    plot_->xAxis->setTicker(plotutil::wholeTicker());
+    QCPAxis* snapX = snapRect_->axis(QCPAxis::atBottom);
+    QCPAxis* snapY = snapRect_->axis(QCPAxis::atLeft);
+    snapX->setLabel(tr("layer"));
+    snapX->setTicker(plotutil::wholeTicker());
+    snapY->setTicker(plotutil::wholeTicker());
+    // Same experts as the left map's rows: the left axis already names them.
+    snapY->setTickLabels(false);
+
+    buildColourMaps(snapX, snapY);
+
+    buildLayerMark(snapX, snapY);
 
     auto* group = new QCPMarginGroup(plot_);
     stepsRect->setMarginGroup(QCP::msBottom | QCP::msTop, group);
@@ -271,6 +290,38 @@ double LoadHeatmapView::relative(const Column& c, int layer, int expert) const {
                : 0.0;
 }
 
+// The map titles in the longest form that fits their columns, and as many step ticks as
+// their labels fit (a narrow dock crowded "100125" together).
+void LoadHeatmapView::fitLabels(int l, int n, int64_t last) {
+    fitTitle(stepsTitle_, plot_->axisRect()->outerRect().width(),
+             {n == 1 ? tr("layer %1, one step").arg(layerNumber(l))
+                     : tr("layer %1, last %2 steps").arg(layerNumber(l)).arg(n),
+              tr("layer %1, %2 steps").arg(layerNumber(l)).arg(n),
+              tr("L%1, %2 steps").arg(layerNumber(l)).arg(n)});
+    const int labelWidth =
+        QFontMetrics(plot_->xAxis->tickLabelFont()).horizontalAdvance(QString::number(last));
+    plot_->xAxis->ticker()->setTickCount(
+        std::clamp(plot_->axisRect()->width() / (2 * labelWidth + 8), 2, 8));
+    fitTitle(snapTitle_, snapRect_->outerRect().width(),
+             {tr("all layers at step %1").arg(last), tr("layers, step %1").arg(last),
+              tr("step %1").arg(last)});
+}
+
+// The line above the maps: the hottest expert's load, in full where the dock is wide.
+void LoadHeatmapView::showPeaks(int l, int64_t last, double peak, double snapPeak) {
+    const QString full = tr("step %1 \u00b7 hottest expert: %2x mean (layer %3, over the window), "
+                            "%4x (any layer, now)")
+                             .arg(last)
+                             .arg(peak, 0, 'f', 1)
+                             .arg(layerNumber(l))
+                             .arg(snapPeak, 0, 'f', 1);
+    info_->setToolTip(full);
+    info_->setText(
+        width() < 640
+            ? tr("step %1 \u00b7 peak %2x mean").arg(last).arg(std::max(peak, snapPeak), 0, 'f', 1)
+            : full);
+}
+
 void LoadHeatmapView::refresh() {
     if (!dirty_) return;
     dirty_ = false;
@@ -319,30 +370,8 @@ void LoadHeatmapView::refresh() {
     layerMark_->bottomRight->setCoords(l + 0.5, -0.5);
     layerMark_->setVisible(true);
 
-    fitTitle(stepsTitle_, plot_->axisRect()->outerRect().width(),
-             {n == 1 ? tr("layer %1, one step").arg(layerNumber(l))
-                     : tr("layer %1, last %2 steps").arg(layerNumber(l)).arg(n),
-              tr("layer %1, %2 steps").arg(layerNumber(l)).arg(n),
-              tr("L%1, %2 steps").arg(layerNumber(l)).arg(n)});
-    // As many step ticks as their labels fit (a narrow dock crowded "100125" together).
-    const int labelWidth =
-        QFontMetrics(plot_->xAxis->tickLabelFont()).horizontalAdvance(QString::number(last));
-    plot_->xAxis->ticker()->setTickCount(
-        std::clamp(plot_->axisRect()->width() / (2 * labelWidth + 8), 2, 8));
-    fitTitle(snapTitle_, snapRect_->outerRect().width(),
-             {tr("all layers at step %1").arg(last), tr("layers, step %1").arg(last),
-              tr("step %1").arg(last)});
-    const QString full = tr("step %1 \u00b7 hottest expert: %2x mean (layer %3, over the window), "
-                            "%4x (any layer, now)")
-                             .arg(last)
-                             .arg(peak, 0, 'f', 1)
-                             .arg(layerNumber(l))
-                             .arg(snapPeak, 0, 'f', 1);
-    info_->setToolTip(full);
-    info_->setText(
-        width() < 640
-            ? tr("step %1 \u00b7 peak %2x mean").arg(last).arg(std::max(peak, snapPeak), 0, 'f', 1)
-            : full);
+    fitLabels(l, n, last);
+    showPeaks(l, last, peak, snapPeak);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

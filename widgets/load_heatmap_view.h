@@ -15,6 +15,7 @@
 #include <vector>
 
 class QCustomPlot;
+class QCPAxis;
 class QCPAxisRect;
 class QCPColorMap;
 class QCPColorScale;
@@ -22,6 +23,7 @@ class QCPItemRect;
 class QCPTextElement;
 class QSpinBox;
 class QLabel;
+class QVBoxLayout;
 
 namespace moe::widgets {
 
@@ -65,6 +67,12 @@ public:
     static constexpr double kScaleMax = 3.0;
 
 private:
+    void buildToolbar(QVBoxLayout* layout);
+    void buildGrid();
+    void buildColourMaps(QCPAxis* snapX, QCPAxis* snapY);
+    void buildLayerMark(QCPAxis* snapX, QCPAxis* snapY);
+    void fitLabels(int layer, int steps, int64_t last);
+    void showPeaks(int layer, int64_t last, double peak, double snapPeak);
     struct Column {
         int64_t step = 0;
         std::vector<int64_t> counts;  // L x E

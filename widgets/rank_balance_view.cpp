@@ -97,6 +97,47 @@ void RankBalanceView::buildBalanceGraphs() {
     balance_->addToLegend();
 }
 
+// Tokens and busy time per rank at the latest step, each with its mean as a dashed line.
+void RankBalanceView::buildBarPanels() {
+    auto barsPanel = [&](QCPAxisRect* rect, const QColor& colour) {
+        QCPAxis* x = rect->axis(QCPAxis::atBottom);
+        x->setTicker(plotutil::wholeTicker());
+        x->grid()->setVisible(false);
+        auto* bars = new QCPBars(x, rect->axis(QCPAxis::atLeft));
+        bars->setWidth(0.7);
+        bars->setBrush(colour);
+        bars->setPen(QPen(colour.darker(140)));
+        return bars;
+    };
+    rowBars_ = barsPanel(rowsRect_, palette::rows());
+    busyBars_ = barsPanel(busyRect_, palette::busy());
+    rowsMean_ = meanLine(plot_, rowsRect_);
+    busyMean_ = meanLine(plot_, busyRect_);
+}
+
+// The slowest rank's time panel: modelled (rate only), measured, and the model fitted to the
+// run so far, which joins the legend once the fit has a value (appendStep).
+void RankBalanceView::buildTimeGraphs() {
+    QCPAxis* tx = timeRect_->axis(QCPAxis::atBottom);
+    tx->setTicker(plotutil::wholeTicker());
+    modelled_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
+    modelled_->setName(tr("modelled"));
+    modelled_->setPen(QPen(palette::modelled(), 1.4));
+    measured_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
+    measured_->setName(tr("measured"));
+    measured_->setPen(QPen(palette::measured(), 1.4));
+    fitted_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
+    fitted_->setName(tr("modelled, fitted"));
+    fitted_->setPen(QPen(palette::modelled(), 1.4, Qt::DashLine));
+    timeLegend_ = new QCPLegend;
+    timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignTop | Qt::AlignRight);
+    timeLegend_->setLayer(QStringLiteral("legend"));
+    modelled_->addToLegend(timeLegend_);
+    measured_->addToLegend(timeLegend_);
+    timeLegend_->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    timeLegend_->setWrap(2);
+}
+
 RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -124,20 +165,7 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     busyRect_ = new QCPAxisRect(plot_);
     timeRect_ = new QCPAxisRect(plot_);
 
-    auto barsPanel = [&](QCPAxisRect* rect, const QColor& colour) {
-        QCPAxis* x = rect->axis(QCPAxis::atBottom);
-        x->setTicker(plotutil::wholeTicker());
-        x->grid()->setVisible(false);
-        auto* bars = new QCPBars(x, rect->axis(QCPAxis::atLeft));
-        bars->setWidth(0.7);
-        bars->setBrush(colour);
-        bars->setPen(QPen(colour.darker(140)));
-        return bars;
-    };
-    rowBars_ = barsPanel(rowsRect_, palette::rows());
-    busyBars_ = barsPanel(busyRect_, palette::busy());
-    rowsMean_ = meanLine(plot_, rowsRect_);
-    busyMean_ = meanLine(plot_, busyRect_);
+    buildBarPanels();
 
     buildBalanceGraphs();
     plot_->legend->setVisible(true);
@@ -147,25 +175,7 @@ RankBalanceView::RankBalanceView(QWidget* parent) : QWidget(parent) {
     plot_->legend->setWrap(2);
     balanceRect_->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
 
-    QCPAxis* tx = timeRect_->axis(QCPAxis::atBottom);
-    tx->setTicker(plotutil::wholeTicker());
-    modelled_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
-    modelled_->setName(tr("modelled"));
-    modelled_->setPen(QPen(palette::modelled(), 1.4));
-    measured_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
-    measured_->setName(tr("measured"));
-    measured_->setPen(QPen(palette::measured(), 1.4));
-    fitted_ = plot_->addGraph(tx, timeRect_->axis(QCPAxis::atLeft));
-    fitted_->setName(tr("modelled, fitted"));
-    fitted_->setPen(QPen(palette::modelled(), 1.4, Qt::DashLine));
-    timeLegend_ = new QCPLegend;
-    timeRect_->insetLayout()->addElement(timeLegend_, Qt::AlignTop | Qt::AlignRight);
-    timeLegend_->setLayer(QStringLiteral("legend"));
-    modelled_->addToLegend(timeLegend_);
-    measured_->addToLegend(timeLegend_);
-    fitted_->removeFromLegend(plot_->legend);  // joins timeLegend_ once the fit has a value
-    timeLegend_->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    timeLegend_->setWrap(2);
+    buildTimeGraphs();
     for (QCPAxisRect* rect : {rowsRect_, busyRect_, balanceRect_, timeRect_})
         plotutil::tightenMargins(rect);
 

@@ -84,6 +84,8 @@ protected:
 
 private:
     void buildBalanceGraphs();
+    void buildTimeGraphs();
+    void buildBarPanels();
     void arrange();
     // Titles, axis labels and fonts for the current size (short ones in a dock).
     void updateLabels();

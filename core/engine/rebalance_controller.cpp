@@ -172,9 +172,10 @@ void RebalanceController::addFitSamples(const StepTelemetry& t, const MoeLayerCo
                      t.busyAt(l, r));
             if (t.rankRowsAt(l, r) > t.rankRowsAt(l, slowest)) slowest = r;
         }
-        slowestFlops_[l] += flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
+        const double flops = flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
+        slowestFlops_[l] += flops;
         slowestCalls_[l] += calls[slowest];
-        stepFlops_ += flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
+        stepFlops_ += flops;
         stepCalls_ += calls[slowest];
     }
 }

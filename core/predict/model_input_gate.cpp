@@ -9,8 +9,9 @@ namespace moe {
 
 namespace {
 WorkloadShape netShapeOf(const WorkloadShape& shape, int inputs) {
-    if (inputs < 1 || inputs > 4)
-        throw Error("pregate: first_inputs must be 1 to 4, got " + std::to_string(inputs));
+    if (inputs < 1 || inputs > ModelInputGate::kMaxInputs)
+        throw Error("pregate: first_inputs must be 1 to " +
+                    std::to_string(ModelInputGate::kMaxInputs) + ", got " + std::to_string(inputs));
     if (!shape.hasModelInput || shape.hiddenDim <= 0)
         throw Error("pregate: this workload carries no model input for layer 0's network");
     WorkloadShape s;

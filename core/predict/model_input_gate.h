@@ -13,8 +13,9 @@ namespace moe {
 
 class ModelInputGate {
 public:
+    static constexpr int kMaxInputs = 4;
     // `inputs`: tokens whose model inputs are read (the token and inputs - 1 before it).
-    // Throws moe::Error for inputs outside 1..4 or a workload without model inputs.
+    // Throws moe::Error for inputs outside 1..kMaxInputs or a workload without model inputs.
     ModelInputGate(FfnTokenOptions options, const WorkloadShape& shape, int inputs);
     void predict(const Step& step, int32_t* ids);
     void predictLoad(const Step& step, double* load);

@@ -42,8 +42,10 @@ void PreGateOptions::validate() const {
         throw Error("pregate: blend must be in [0, 1], got " + std::to_string(blend));
     if (!(firstBlend >= 0 && firstBlend <= 1))
         throw Error("pregate: first_blend must be in [0, 1], got " + std::to_string(firstBlend));
-    if (firstInputs < 0 || firstInputs > 4)
-        throw Error("pregate: first_inputs must be 0 to 4, got " + std::to_string(firstInputs));
+    if (firstInputs < 0 || firstInputs > ModelInputGate::kMaxInputs)
+        throw Error("pregate: first_inputs must be 0 to " +
+                    std::to_string(ModelInputGate::kMaxInputs) + ", got " +
+                    std::to_string(firstInputs));
 }
 
 PreGatePredictor::PreGatePredictor(FfnTokenOptions options, const WorkloadShape& shape,
@@ -56,13 +58,15 @@ PreGatePredictor::PreGatePredictor(FfnTokenOptions options, const WorkloadShape&
 }
 
 std::string PreGatePredictor::parameters() const {
+    const PreGateOptions defaults;  // only what differs is named
     std::ostringstream out;
     out << gate_.parameters();
-    if (options_.firstN != 2) out << ",first_n=" << options_.firstN;
-    if (options_.decay != 1) out << ",decay=" << options_.decay;
-    if (options_.blend != 0) out << ",blend=" << options_.blend;
-    if (options_.firstInputs != 3) out << ",first_inputs=" << options_.firstInputs;
-    if (options_.firstBlend != 0.3) out << ",first_blend=" << options_.firstBlend;
+    if (options_.firstN != defaults.firstN) out << ",first_n=" << options_.firstN;
+    if (options_.decay != defaults.decay) out << ",decay=" << options_.decay;
+    if (options_.blend != defaults.blend) out << ",blend=" << options_.blend;
+    if (options_.firstInputs != defaults.firstInputs)
+        out << ",first_inputs=" << options_.firstInputs;
+    if (options_.firstBlend != defaults.firstBlend) out << ",first_blend=" << options_.firstBlend;
     return out.str();
 }
 

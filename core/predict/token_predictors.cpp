@@ -133,19 +133,29 @@ uint64_t mixed(uint64_t h, int64_t id) {
 }
 }  // namespace
 
-uint64_t FrequencyTokenPredictor::keyOf(const Step& step, int t, int level) const {
-    if (key_ == Key::Position) return static_cast<uint64_t>(step.positions[t]);
-    const auto id = static_cast<uint32_t>(step.tokenIds[t]);
-    if (level == context_) return id;  // the id alone: exact, as t2e_token always keyed it
-    // With ids before it: hashed (a collision merges two contexts' counts, nothing worse).
-    uint64_t h = mixed(0, id);
-    for (int back = 1; back <= context_ - level; ++back)
-        h = mixed(h, earlierTokenId(step, t, back));
-    return h;
-}
-
-bool FrequencyTokenPredictor::heldAt(const Step& step, int t, int level) const {
-    return level == context_ || earlierTokenId(step, t, context_ - level) >= 0;
+void FrequencyTokenPredictor::computeKeys(const Step& step) {
+    const size_t levels = keyed_.size();
+    keys_.resize(static_cast<size_t>(step.tokens) * levels);
+    held_.resize(keys_.size());
+    for (int t = 0; t < step.tokens && levels > 0; ++t) {
+        uint64_t* keys = keys_.data() + static_cast<size_t>(t) * levels;
+        uint8_t* held = held_.data() + static_cast<size_t>(t) * levels;
+        held[0] = 1;
+        if (key_ == Key::Position) {
+            keys[0] = static_cast<uint64_t>(step.positions[t]);
+            continue;
+        }
+        keys[0] = static_cast<uint32_t>(step.tokenIds[t]);  // the id alone: exact
+        // With ids before it: hashed, one more id a level (a collision merges two contexts'
+        // counts, nothing worse).
+        uint64_t h = mixed(0, static_cast<uint32_t>(step.tokenIds[t]));
+        for (size_t back = 1; back < levels; ++back) {
+            const int64_t id = earlierTokenId(step, t, static_cast<int>(back));
+            h = mixed(h, id);
+            keys[back] = h;
+            held[back] = id >= 0;
+        }
+    }
 }
 
 void FrequencyTokenPredictor::topK(const std::vector<double>& ranked, int32_t* ids) const {
@@ -159,13 +169,13 @@ void FrequencyTokenPredictor::topK(const std::vector<double>& ranked, int32_t* i
     }
 }
 
-int FrequencyTokenPredictor::tablesFor(const Step& step, int layer, int t,
-                                       const Counts** out) const {
+int FrequencyTokenPredictor::tablesFor(int layer, int t, const Counts** out) const {
     int n = 0;
-    for (size_t level = 0; level < keyed_.size(); ++level) {
-        if (!heldAt(step, t, static_cast<int>(level))) continue;
+    const size_t levels = keyed_.size(), first = static_cast<size_t>(t) * levels;
+    for (size_t level = levels; level-- > 0;) {
+        if (!held_[first + level]) continue;
         const Table& table = keyed_[level][layer];
-        const auto it = table.find(keyOf(step, t, static_cast<int>(level)));
+        const auto it = table.find(keys_[first + level]);
         if (it != table.end()) out[n++] = &it->second;
     }
     out[n++] = &global_[layer];
@@ -174,8 +184,9 @@ int FrequencyTokenPredictor::tablesFor(const Step& step, int layer, int t,
 
 void FrequencyTokenPredictor::predict(const Step& step, int layer, int32_t* ids) {
     const Counts* tables[kMaxContext + 2];
+    computeKeys(step);
     for (int t = 0; t < step.tokens; ++t) {
-        tablesFor(step, layer, t, tables);
+        tablesFor(layer, t, tables);
         topK(tables[0]->ranked, ids + static_cast<size_t>(t) * topK_);
     }
 }
@@ -188,8 +199,9 @@ void FrequencyTokenPredictor::predictLoad(const Step& step, int layer, const Wor
     const double prior = boost_;  // one pair, in the stored units
     std::vector<double> expected(experts_);
     const Counts* tables[kMaxContext + 2];
+    computeKeys(step);
     for (int t = 0; t < step.tokens; ++t) {
-        const int n = tablesFor(step, layer, t, tables);
+        const int n = tablesFor(layer, t, tables);
         for (int e = 0; e < experts_; ++e)
             expected[e] = layerSum > 0 ? layerPairs[e] / layerSum : 1.0 / experts_;
         // From the coarsest keyed table to the finest, each smoothed toward the one after it.
@@ -229,14 +241,16 @@ void FrequencyTokenPredictor::observe(const Step& step) {
         boost_ /= decay_;
         if (boost_ > 1e200) rescale();
     }
+    computeKeys(step);
+    const size_t levels = keyed_.size();
     for (int l = 0; l < layers_; ++l) {
         const auto ids = step.layerExperts(l, topK_);
         for (int t = 0; t < step.tokens; ++t) {
             const int32_t* chosen = ids.data() + static_cast<size_t>(t) * topK_;
             count(global_[l], chosen);
-            for (size_t level = 0; level < keyed_.size(); ++level)
-                if (heldAt(step, t, static_cast<int>(level)))
-                    count(keyed_[level][l][keyOf(step, t, static_cast<int>(level))], chosen);
+            const size_t first = static_cast<size_t>(t) * levels;
+            for (size_t level = 0; level < levels; ++level)
+                if (held_[first + level]) count(keyed_[level][l][keys_[first + level]], chosen);
         }
     }
 }

@@ -96,14 +96,14 @@ private:
         std::vector<double> pairs, ranked;
     };
     using Table = std::unordered_map<uint64_t, Counts>;
-    // Token t's key at `level` (0: the finest, context_ ids before it; context_: its id alone).
-    uint64_t keyOf(const Step& step, int t, int level) const;
-    // Whether `step` holds every id of token t's key at `level`. A key with ids missing (the
-    // sequence's start; decode, one token per sequence a step) adds nothing to the coarser
-    // tables, so it is neither counted nor read.
-    bool heldAt(const Step& step, int t, int level) const;
-    // The tables that know token t at `layer`, finest first, the layer's last; returns how many.
-    int tablesFor(const Step& step, int layer, int t, const Counts** out) const;
+    // Every token's keys, by level (0: its own id or position; i: the id with the i ids before
+    // it), into keys_ and held_, once per call: they do not depend on the layer. A key whose
+    // farthest id the step does not hold (the sequence's start; decode, one token per sequence
+    // a step) adds nothing to the coarser tables, so it is neither counted nor read.
+    void computeKeys(const Step& step);
+    // The tables that know token t at `layer` (after computeKeys), finest first, the layer's
+    // last; returns how many.
+    int tablesFor(int layer, int t, const Counts** out) const;
     void count(Counts& c, const int32_t* ids);
     void topK(const std::vector<double>& ranked, int32_t* ids) const;
     void rescale();
@@ -115,7 +115,9 @@ private:
     // every entry being multiplied by decay; rescale() folds it back before it overflows.
     double boost_ = 1;
     std::vector<Counts> global_;             // [layer]
-    std::vector<std::vector<Table>> keyed_;  // [level][layer]; no levels for Key::None
+    std::vector<std::vector<Table>> keyed_;  // [level][layer], level = ids before; none for None
+    std::vector<uint64_t> keys_;             // [token][level], from computeKeys
+    std::vector<uint8_t> held_;              // [token][level]
 };
 
 }  // namespace moe

@@ -4,6 +4,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/common/error.h"
@@ -165,33 +166,29 @@ Lanes makeLanes(const WhatIfSpec& s, const WorkloadShape& shape, const Forecaste
     return lanes;
 }
 
-std::vector<double> layerGaps(const WhatIfScore& contiguous, const WhatIfScore& oracle,
-                              const std::vector<double>& row) {
-    std::vector<double> gaps(row.size(), 0.0);
-    for (size_t l = 0; l < row.size(); ++l) {
-        if (l >= contiguous.layerSlowestOverIdeal.size() ||
-            l >= oracle.layerSlowestOverIdeal.size())
-            break;
-        const double from = contiguous.layerSlowestOverIdeal[l];
-        const double gap = from - oracle.layerSlowestOverIdeal[l];
-        gaps[l] = gap > 1e-12 ? (from - row[l]) / gap : 0;
-    }
-    return gaps;
+// The share of the contiguous -> oracle gap that `value` closes (0 where there is no gap).
+double gapClosedOf(double contiguous, double oracle, double value) {
+    const double gap = contiguous - oracle;
+    return gap > 1e-12 ? (contiguous - value) / gap : 0;
 }
 
+// Each row's gap closed, over all layers and per layer, against its policy's oracle.
 void fillGaps(Lanes& lanes) {
-    const double contiguous = lanes.all[0]->score().slowestOverIdeal;
+    const WhatIfScore& contiguous = lanes.all[0]->score();
     for (size_t i = 0; i < lanes.all.size(); ++i) {
         WhatIfScore& s = lanes.all[i]->score();
-        if (lanes.oracleOf[i] < 0) {  // the contiguous bound: closes nothing, on any layer
-            s.layerGapClosed.assign(s.layerSlowestOverIdeal.size(), 0.0);
-            continue;
-        }
-        const double best = lanes.all[lanes.oracleOf[i]]->score().slowestOverIdeal;
-        const double gap = contiguous - best;
-        s.gapClosed = gap > 1e-12 ? (contiguous - s.slowestOverIdeal) / gap : 0;
-        s.layerGapClosed = layerGaps(lanes.all[0]->score(), lanes.all[lanes.oracleOf[i]]->score(),
-                                     s.layerSlowestOverIdeal);
+        s.layerGapClosed.assign(s.layerSlowestOverIdeal.size(), 0.0);
+        if (lanes.oracleOf[i] < 0) continue;  // the contiguous bound: closes nothing
+        const WhatIfScore& oracle = lanes.all[lanes.oracleOf[i]]->score();
+        s.gapClosed =
+            gapClosedOf(contiguous.slowestOverIdeal, oracle.slowestOverIdeal, s.slowestOverIdeal);
+        const size_t layers =
+            std::min({s.layerSlowestOverIdeal.size(), contiguous.layerSlowestOverIdeal.size(),
+                      oracle.layerSlowestOverIdeal.size()});
+        for (size_t l = 0; l < layers; ++l)
+            s.layerGapClosed[l] =
+                gapClosedOf(contiguous.layerSlowestOverIdeal[l], oracle.layerSlowestOverIdeal[l],
+                            s.layerSlowestOverIdeal[l]);
     }
 }
 
