@@ -104,6 +104,9 @@ void MainWindow::enableUiBench(const QString& reportPath) {
 
 void MainWindow::poll() {
     if (bench_) bench_->tickStart();
+    // Read liveness before draining: the engine pushes its last frame before it ends, so a run
+    // seen ended here has nothing left behind the drain (read after, a frame could slip by).
+    const bool live = runner_.live();
     dropped_ += runner_.drain(frames_);
     for (const Frame& f : frames_) consume(f);
     if (!frames_.empty()) refreshViews();
@@ -123,7 +126,7 @@ void MainWindow::poll() {
     }
     updateStatus();
     if (bench_) bench_->tickEnd(steps_);
-    if (!runner_.live()) runEnded();
+    if (!live) runEnded();
 }
 
 void MainWindow::refreshViews() {
