@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "core/model/bf16.h"
+
 namespace moe {
 namespace {
 uint64_t splitmix64(uint64_t& state) {
@@ -52,7 +54,8 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
     config_.validate();
     const int distinct = shared_ ? 1 : layerCount;
     const size_t H = config.hidden, F = config.ffn, E = config.experts;
-    arena_ = std::make_unique<WeightArena>(distinct * E * 3 * WeightArena::roundUp(H * F));
+    arena_ = std::make_unique<WeightArena>(
+        distinct * E * 3 * (WeightArena::roundUp(H * F) + WeightArena::roundUpHalves(H * F)));
     layers_.resize(distinct);
     for (int l = 0; l < distinct; ++l) {
         LayerWeights& lw = layers_[l];
@@ -66,8 +69,28 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
             fill(ew.w1, config.hidden, streamSeed(seed, l, static_cast<int>(e), 1));
             fill(ew.w3, config.hidden, streamSeed(seed, l, static_cast<int>(e), 3));
             fill(ew.w2, config.ffn, streamSeed(seed, l, static_cast<int>(e), 2));
+            halves_.push_back(arena_->takeHalves(H * F));
+            halves_.push_back(arena_->takeHalves(H * F));
+            halves_.push_back(arena_->takeHalves(F * H));
+            ew.w1h = halves_[halves_.size() - 3];
+            ew.w3h = halves_[halves_.size() - 2];
+            ew.w2h = halves_.back();
         }
     }
+    roundExpertsToBf16();
+}
+
+void ModelWeights::roundExpertsToBf16() {
+    size_t i = 0;
+    for (LayerWeights& lw : layers_)
+        for (ExpertWeights& ew : lw.experts)
+            for (std::span<float> m : {ew.w1, ew.w3, ew.w2}) {
+                const std::span<uint16_t> h = halves_[i++];
+                for (size_t j = 0; j < m.size(); ++j) {
+                    h[j] = floatToBf16(m[j]);
+                    m[j] = bf16ToFloat(h[j]);
+                }
+            }
 }
 
 size_t ModelWeights::expertBytes() const {

@@ -14,11 +14,15 @@
 namespace moe {
 
 // Row-major blocks laid out so that a token row x (1 x H) is multiplied as x * W: views into
-// the model's WeightArena, each on a cache line.
+// the model's WeightArena, each on a cache line. The values are bf16 values (rounded once when
+// made, as the models served are), held twice: as floats for GEMM, the reference and the GPU
+// upload, and as bf16 for the small-batch kernel, which then streams half the bytes per call.
+// Both read the same numbers.
 struct ExpertWeights {
-    std::span<float> w1;  // H x F (gate projection of SwiGLU)
-    std::span<float> w3;  // H x F (up projection)
-    std::span<float> w2;  // F x H (down projection)
+    std::span<float> w1;                      // H x F (gate projection of SwiGLU)
+    std::span<float> w3;                      // H x F (up projection)
+    std::span<float> w2;                      // F x H (down projection)
+    std::span<const uint16_t> w1h, w3h, w2h;  // the same as bf16; empty where not made
 };
 
 struct LayerWeights {
@@ -36,6 +40,9 @@ public:
     LayerWeights& mutableLayer(int l) { return layers_[shared_ ? 0 : l]; }
     int layerCount() const { return layerCount_; }
     const MoeLayerConfig& config() const { return config_; }
+    // Rounds every expert matrix to bf16 values and writes their bf16 copies (ExpertWeights).
+    // Call after changing expert weights through mutableLayer.
+    void roundExpertsToBf16();
     // Bytes of one expert's three matrices in float32 (what a replica copy moves).
     size_t expertBytes() const;
     size_t totalBytes() const;
@@ -51,6 +58,7 @@ private:
     bool shared_;
     std::unique_ptr<WeightArena> arena_;  // every expert matrix; the views below point in
     std::vector<LayerWeights> layers_;
+    std::vector<std::span<uint16_t>> halves_;  // w1h, w3h, w2h of every expert, writable
 };
 
 }  // namespace moe

@@ -39,14 +39,21 @@ WeightArena::~WeightArena() {
     if (base_) munmap(base_, bytes_);
 }
 
-std::span<float> WeightArena::take(size_t n) {
-    const size_t bytes = roundUp(n) * sizeof(float);
+void* WeightArena::next(size_t bytes, size_t n, const char* what) {
     if (used_ + bytes > bytes_)
-        throw Error("weight arena: " + std::to_string(n) + " floats asked past its " +
+        throw Error("weight arena: " + std::to_string(n) + " " + what + " asked past its " +
                     std::to_string(bytes_) + " bytes");
-    float* p = reinterpret_cast<float*>(static_cast<char*>(base_) + used_);
+    void* p = static_cast<char*>(base_) + used_;
     used_ += bytes;
-    return {p, n};
+    return p;
+}
+
+std::span<float> WeightArena::take(size_t n) {
+    return {static_cast<float*>(next(roundUp(n) * sizeof(float), n, "floats")), n};
+}
+
+std::span<uint16_t> WeightArena::takeHalves(size_t n) {
+    return {static_cast<uint16_t*>(next(roundUpHalves(n) * sizeof(float), n, "bf16 values")), n};
 }
 
 }  // namespace moe

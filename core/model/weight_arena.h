@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 namespace moe {
@@ -22,10 +23,16 @@ public:
     // The next `n` floats, starting on a 64-byte boundary (a cache line and one AVX-512
     // register: no load of a whole vector straddles two lines). Throws past the capacity.
     std::span<float> take(size_t n);
+    // The next `n` bf16 values (core/model/bf16.h), on a 64-byte boundary as above.
+    std::span<uint16_t> takeHalves(size_t n);
     // Floats `take` needs for blocks of these sizes, each rounded up to 64 bytes.
     static size_t roundUp(size_t n) { return (n + 15) & ~size_t{15}; }
+    // Floats' worth of room `takeHalves` needs for a block of n bf16 values.
+    static size_t roundUpHalves(size_t n) { return roundUp((n + 1) / 2); }
 
 private:
+    void* next(size_t bytes, size_t n, const char* what);
+
     void* base_ = nullptr;
     size_t bytes_ = 0, used_ = 0;
 };

@@ -1,15 +1,18 @@
 // The small-batch expert FFN against a double-precision evaluation of the same SwiGLU FFN:
 // every row count of a block (1..8) and past it, widths that are not multiples of the vector
 // width (the scalar column tails), large products over several threads, and the decision of
-// when it replaces GEMM.
+// when it replaces GEMM; bf16 weights give the same bits as the float weights they round to.
 #include "core/model/small_batch_ffn.h"
 
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cmath>
+#include <cstring>
+#include <utility>
 #include <vector>
 
+#include "core/model/bf16.h"
 #include "core/model/expert_weights.h"
 #include "core/model/weight_arena.h"
 
@@ -94,6 +97,65 @@ TEST(SmallBatchFfn, LargeProductsAreRightAndTheSameOnAnyThreadCount) {
     }
 }
 
+TEST(Bf16, RoundsToNearestEvenAndWidensExactly) {
+    EXPECT_EQ(floatToBf16(1.0f), 0x3f80);
+    EXPECT_EQ(bf16ToFloat(0x3f80), 1.0f);
+    const auto fromBits = [](uint32_t b) {
+        float f;
+        std::memcpy(&f, &b, sizeof f);
+        return f;
+    };
+    EXPECT_EQ(floatToBf16(fromBits(0x3f808000)), 0x3f80);  // tie, to the even neighbour
+    EXPECT_EQ(floatToBf16(fromBits(0x3f818000)), 0x3f82);  // tie, up to the even one
+    EXPECT_EQ(floatToBf16(fromBits(0x3f808001)), 0x3f81);  // past the tie
+    EXPECT_EQ(floatToBf16(-2.5f), 0xc020);
+    EXPECT_EQ(floatToBf16(INFINITY), 0x7f80);
+    EXPECT_EQ(floatToBf16(fromBits(0x7f7fffff)), 0x7f80);  // the largest float rounds to inf
+    EXPECT_TRUE(std::isnan(bf16ToFloat(floatToBf16(NAN))));
+    EXPECT_TRUE(std::isnan(bf16ToFloat(floatToBf16(fromBits(0x7f800001)))));  // not to inf
+}
+
+TEST(SmallBatchFfn, ModelWeightsAreBf16ValuesHeldInBothTypes) {
+    MoeLayerConfig c;
+    c.hidden = 24;
+    c.ffn = 40;
+    c.experts = 3;
+    c.topK = 1;
+    const ModelWeights w(c, 2, 5);
+    for (int l = 0; l < 2; ++l)
+        for (const ExpertWeights& e : w.layer(l).experts) {
+            ASSERT_EQ(e.w2h.size(), e.w2.size());
+            for (auto [f, h] : {std::pair{e.w1, e.w1h}, {e.w3, e.w3h}, {e.w2, e.w2h}})
+                for (size_t i = 0; i < f.size(); ++i) ASSERT_EQ(f[i], bf16ToFloat(h[i])) << i;
+            EXPECT_NE(e.w1h[0], e.w3h[0]);
+        }
+}
+
+// Every block size, the column tails and a product shared out over threads: the bf16 call and
+// the float call read the same numbers and sum them in the same order.
+TEST(SmallBatchFfn, Bf16WeightsGiveTheFloatCallsBits) {
+    MoeLayerConfig c;
+    c.hidden = 40;
+    c.ffn = 88;
+    c.experts = 1;
+    c.topK = 1;
+    const ModelWeights w(c, 1, 23);
+    const ExpertWeights& e = w.layer(0).experts[0];
+    for (int rows : {1, 2, 3, 5, 7, 8, 9, 13, 16, 31, 57, 301}) {
+        std::vector<float> x(static_cast<size_t>(rows) * c.hidden);
+        ModelWeights::fill(x, x.size(), 1, 300 + rows);
+        WeightArena scratch(2 * WeightArena::roundUp(static_cast<size_t>(rows) * c.ffn));
+        const std::span<float> gate = scratch.take(static_cast<size_t>(rows) * c.ffn),
+                               up = scratch.take(gate.size());
+        std::vector<float> asFloat(x.size(), NAN), asBf16(x.size(), NAN);
+        kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1.data(), e.w3.data(),
+                               e.w2.data(), gate.data(), up.data(), asFloat.data());
+        kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1h.data(), e.w3h.data(),
+                               e.w2h.data(), gate.data(), up.data(), asBf16.data());
+        for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(asFloat[i], asBf16[i]) << rows << ": " << i;
+    }
+}
+
 TEST(SmallBatchFfn, ReplacesGemmOnlyWhereItWasMeasuredFaster) {
     // Weights up to 1 MB at any size, up to 4 MB for 64 rows, beyond for 8.
     EXPECT_TRUE(kernels::smallBatchWins(1024, 128, 352));
@@ -101,6 +163,11 @@ TEST(SmallBatchFfn, ReplacesGemmOnlyWhereItWasMeasuredFaster) {
     EXPECT_FALSE(kernels::smallBatchWins(65, 512, 1408));
     EXPECT_TRUE(kernels::smallBatchWins(8, 1024, 2816));
     EXPECT_FALSE(kernels::smallBatchWins(9, 1024, 2816));
+    // bf16 weights: one block of rows at any size; more only past 1 MB matrices.
+    EXPECT_TRUE(kernels::bf16Wins(8, 128, 352));
+    EXPECT_FALSE(kernels::bf16Wins(9, 128, 352));
+    EXPECT_FALSE(kernels::bf16Wins(1024, 256, 704));
+    EXPECT_TRUE(kernels::bf16Wins(64, 512, 1408));
 }
 
 }  // namespace
