@@ -151,6 +151,8 @@ std::unique_ptr<TokenPredictor> tokenPredictor(SpecArgs& a, const WorkloadShape&
         tables.blend = a.number<double>("blend", tables.blend);
         tables.firstInputs = a.number<int>("first_inputs", tables.firstInputs);
         tables.firstBlend = a.number<double>("first_blend", tables.firstBlend);
+        tables.correct = a.number<double>("correct", tables.correct);
+        tables.nets = a.number<int>("nets", tables.nets);
         return std::make_unique<PreGatePredictor>(o, shape, tables);
     }
     if (n == "affinity")
@@ -220,7 +222,8 @@ std::string predictorHelp() {
            "first_n=2 (layer 0's token-context table: its decay and ids per key),blend=0 (its "
            "share in later layers' loads),first_inputs=3 (N: layer 0 by a network on the model "
            "inputs of the token and N-1 before it, where carried (train:); 0 = the table "
-           "alone),first_blend=0.3 (the table's share there)], "
+           "alone),first_blend=0.3 (the table's share there),nets=1 (networks per layer, averaged),"
+           "correct=0 (weight of the newest step in the running error added back)], "
            "affinity[:decay=0.98], seq_history[:window=32]";
 }
 

@@ -1,6 +1,7 @@
 // See pregate_predictor.h.
 #include "core/predict/pregate_predictor.h"
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -18,6 +19,12 @@ void checkShapeOf(const WorkloadShape& shape) {
 
 FfnTokenOptions withLag(FfnTokenOptions o) {
     o.inputLag = 1;
+    return o;
+}
+
+// The i-th network's options: its own seed, so the ensemble's errors differ.
+FfnTokenOptions member(FfnTokenOptions o, int i) {
+    o.seed += 7919ULL * static_cast<uint64_t>(i);
     return o;
 }
 
@@ -42,6 +49,11 @@ void PreGateOptions::validate() const {
         throw Error("pregate: blend must be in [0, 1], got " + std::to_string(blend));
     if (!(firstBlend >= 0 && firstBlend <= 1))
         throw Error("pregate: first_blend must be in [0, 1], got " + std::to_string(firstBlend));
+    if (nets < 1 || nets > kMaxNets)
+        throw Error("pregate: nets must be 1 to " + std::to_string(kMaxNets) + ", got " +
+                    std::to_string(nets));
+    if (!(correct >= 0 && correct <= 1))
+        throw Error("pregate: correct must be in [0, 1], got " + std::to_string(correct));
     if (firstInputs < 0 || firstInputs > ModelInputGate::kMaxInputs)
         throw Error("pregate: first_inputs must be 0 to " +
                     std::to_string(ModelInputGate::kMaxInputs) + ", got " +
@@ -50,31 +62,37 @@ void PreGateOptions::validate() const {
 
 PreGatePredictor::PreGatePredictor(FfnTokenOptions options, const WorkloadShape& shape,
                                    const PreGateOptions& tables)
-    : gate_((checkShapeOf(shape), withLag(options)), shape),
-      options_(tables),
-      table_(contextTable(shape, tables)) {
-    if (tables.firstInputs > 0 && shape.hasModelInput)
-        first_ = std::make_unique<ModelInputGate>(options, shape, tables.firstInputs);
+    : options_(tables),
+      table_((checkShapeOf(shape), contextTable(shape, tables))),
+      correction_(shape, tables.correct) {
+    for (int i = 0; i < tables.nets; ++i) {
+        gates_.push_back(std::make_unique<FfnTokenPredictor>(member(withLag(options), i), shape));
+        if (tables.firstInputs > 0 && shape.hasModelInput)
+            firsts_.push_back(
+                std::make_unique<ModelInputGate>(member(options, i), shape, tables.firstInputs));
+    }
 }
 
 std::string PreGatePredictor::parameters() const {
     const PreGateOptions defaults;  // only what differs is named
     std::ostringstream out;
-    out << gate_.parameters();
+    out << gates_[0]->parameters();
     if (options_.firstN != defaults.firstN) out << ",first_n=" << options_.firstN;
     if (options_.decay != defaults.decay) out << ",decay=" << options_.decay;
     if (options_.blend != defaults.blend) out << ",blend=" << options_.blend;
     if (options_.firstInputs != defaults.firstInputs)
         out << ",first_inputs=" << options_.firstInputs;
     if (options_.firstBlend != defaults.firstBlend) out << ",first_blend=" << options_.firstBlend;
+    if (options_.nets != defaults.nets) out << ",nets=" << options_.nets;
+    if (options_.correct != defaults.correct) out << ",correct=" << options_.correct;
     return out.str();
 }
 
 void PreGatePredictor::checkShape(const WorkloadShape& shape) const { checkShapeOf(shape); }
 
 void PreGatePredictor::predict(const Step& step, int layer, int32_t* ids) {
-    if (layer > 0) return gate_.predict(step, layer, ids);
-    if (first_) return first_->predict(step, ids);
+    if (layer > 0) return gates_[0]->predict(step, layer, ids);
+    if (!firsts_.empty()) return firsts_[0]->predict(step, ids);
     table_.predict(step, layer, ids);
 }
 
@@ -87,21 +105,37 @@ void PreGatePredictor::blendTable(const Step& step, int layer, const WorkloadSha
     for (int e = 0; e < shape.experts; ++e) load[e] = (1 - share) * load[e] + share * blended_[e];
 }
 
+// The mean of the layer's networks' loads.
+void PreGatePredictor::networksLoad(const Step& step, int layer, const WorkloadShape& shape,
+                                    double* load) {
+    const size_t nets = layer > 0 ? gates_.size() : firsts_.size();
+    std::fill(load, load + shape.experts, 0.0);
+    one_.resize(static_cast<size_t>(shape.experts));
+    for (size_t i = 0; i < nets; ++i) {
+        if (layer > 0)
+            gates_[i]->predictLoad(step, layer, shape, one_.data());
+        else
+            firsts_[i]->predictLoad(step, one_.data());
+        for (int e = 0; e < shape.experts; ++e) load[e] += one_[e] / static_cast<double>(nets);
+    }
+}
+
 void PreGatePredictor::predictLoad(const Step& step, int layer, const WorkloadShape& shape,
                                    double* load) {
-    if (layer > 0) {
-        gate_.predictLoad(step, layer, shape, load);
-        return blendTable(step, layer, shape, options_.blend, load);
+    if (layer == 0 && firsts_.empty()) {
+        table_.predictLoad(step, layer, shape, load);
+    } else {
+        networksLoad(step, layer, shape, load);
+        blendTable(step, layer, shape, layer > 0 ? options_.blend : options_.firstBlend, load);
     }
-    if (!first_) return table_.predictLoad(step, layer, shape, load);
-    first_->predictLoad(step, load);
-    blendTable(step, layer, shape, options_.firstBlend, load);
+    correction_.correct(step, layer, load);
 }
 
 void PreGatePredictor::observe(const Step& step) {
-    gate_.observe(step);
+    correction_.observe(step);
+    for (auto& g : gates_) g->observe(step);
     table_.observe(step);
-    if (first_) first_->observe(step);
+    for (auto& g : firsts_) g->observe(step);
 }
 
 }  // namespace moe

@@ -121,7 +121,8 @@ INSTANTIATE_TEST_SUITE_P(Families, EveryTokenPredictor,
                                            "t2e_ngram:n=4,decay=0.6", "t2e_ffn", "t2e_ffn:linear=1",
                                            "pregate", "pregate:routing=1",
                                            "pregate:first_n=3,blend=0.3,linear=1",
-                                           "pregate:first_inputs=2,first_blend=0.3", "affinity",
+                                           "pregate:first_inputs=2,first_blend=0.3",
+                                           "pregate:nets=2,correct=0.1", "affinity",
                                            "seq_history"));
 
 // Layer l+1's experts a fixed function of layer l's: affinity learns it exactly.

@@ -7,6 +7,7 @@
 
 #include "core/common/error.h"
 #include "core/predict/ffn_token_predictor.h"
+#include "core/predict/load_bias_correction.h"
 #include "core/predict/model_input_gate.h"
 #include "core/predict/predictor_factory.h"
 #include "core/predict/pregate_predictor.h"
@@ -170,6 +171,62 @@ TEST(PreGateOptions, BlendMixesTheTablesLoadsIn) {
     table.predictLoad(s.step, 1, s.shape, t.data());
     for (int e = 0; e < kExperts; ++e) EXPECT_NEAR(b[e], 0.5 * a[e] + 0.5 * t[e], 1e-9);
     EXPECT_NE(blended.parameters().find("blend=0.5"), std::string::npos);
+}
+
+// nets=2: the mean of two networks' loads, the second seeded apart, each learning as it would
+// alone.
+TEST(PreGateOptions, NetsAverageTheLoadsOfNetworksSeededApart) {
+    TwoLayerPairSteps s;
+    FfnTokenOptions first, second;
+    second.seed = first.seed + 7919;
+    PreGateOptions two;
+    two.nets = 2;
+    PreGatePredictor a(first, s.shape), b(second, s.shape), both(first, s.shape, two);
+    for (int i = 0; i < 3; ++i)
+        for (PreGatePredictor* p : {&a, &b, &both}) p->observe(s.step);
+    std::vector<double> la(kExperts), lb(kExperts), lboth(kExperts);
+    a.predictLoad(s.step, 1, s.shape, la.data());
+    b.predictLoad(s.step, 1, s.shape, lb.data());
+    both.predictLoad(s.step, 1, s.shape, lboth.data());
+    for (int e = 0; e < kExperts; ++e) EXPECT_NEAR(lboth[e], (la[e] + lb[e]) / 2, 1e-9);
+    EXPECT_NE(la, lb);  // the seeds differ, so do the networks
+    EXPECT_NE(both.parameters().find("nets=2"), std::string::npos);
+    two.nets = PreGateOptions::kMaxNets + 1;
+    EXPECT_THROW(PreGatePredictor(first, s.shape, two), Error);
+}
+
+// The running error: each observed step moves it by `weight` toward that step's error per
+// token (true load minus the forecast before correction); the next forecast adds it back.
+TEST(LoadBiasCorrection, AddsTheRunningErrorOfItsOwnForecasts) {
+    const WorkloadShape shape{1, kExperts, 1};
+    LoadBiasCorrection c(shape, 0.5);
+    const std::vector<int32_t> routing = {0, 1, 2, 3};  // one token to each expert
+    Step step;
+    step.tokens = 4;
+    step.experts = routing;
+    std::vector<double> load = {4, 0, 0, 0};
+    c.correct(step, 0, load.data());
+    EXPECT_EQ(load, (std::vector<double>{4, 0, 0, 0}));  // nothing observed yet
+    c.observe(step);  // error per token: 0.5 x (0.25 - 1, 0.25, 0.25, 0.25)
+    step.index = 1;
+    load = {4, 0, 0, 0};
+    c.correct(step, 0, load.data());
+    const std::vector<double> want = {2.5, 0.5, 0.5, 0.5};
+    for (int e = 0; e < kExperts; ++e) EXPECT_NEAR(load[e], want[e], 1e-12);
+    c.observe(step);
+    // A step whose forecast was never made leaves the running error as it was.
+    Step other = step;
+    other.index = 7;
+    c.observe(other);
+    step.index = 2;
+    load = {4, 0, 0, 0};
+    c.correct(step, 0, load.data());
+    EXPECT_NEAR(load[0], 2.5 - 0.5 * 1.5, 1e-12);  // step 1's error folded in, not step 7's
+    load = {0, 0, 0, 0};
+    c.correct(step, 0, load.data());
+    EXPECT_EQ(load[0], 0);  // never below zero
+    EXPECT_THROW(LoadBiasCorrection(shape, 1.5), Error);
+    EXPECT_FALSE(LoadBiasCorrection(shape, 0).enabled());
 }
 
 // A linear router over 8 inputs, learned by a network whose hidden layers are one unit wide:
