@@ -99,6 +99,7 @@ void FfnTokenOptions::validate() const {
     need(learningRate > 0 && learningRate < 1, "lr must be in (0, 1)");
     need(batch >= 1, "batch must be >= 1");
     need(epochsPerStep >= 1, "epochs must be >= 1");
+    need(replay >= 0 && replay <= 16, "replay must be 0 to 16 steps");
     need(inputLag == 0 || inputLag == 1, "the input lag must be 0 or 1 layers");
     need(!routingFeatures || inputLag == 1, "routing features need an input lag of 1");
 }
@@ -122,7 +123,8 @@ std::string FfnTokenPredictor::parameters() const {
            ",batch=" + std::to_string(options_.batch) +
            ",epochs=" + std::to_string(options_.epochsPerStep) +
            (options_.routingFeatures ? ",routing=1" : "") + (options_.hardLoad ? ",hard=1" : "") +
-           (options_.linearSkip ? ",linear=1" : "");
+           (options_.linearSkip ? ",linear=1" : "") +
+           (options_.replay ? ",replay=" + std::to_string(options_.replay) : "");
 }
 
 void FfnTokenPredictor::checkShape(const WorkloadShape& shape) const {
@@ -201,24 +203,41 @@ void FfnTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadS
     }
 }
 
+double FfnTokenPredictor::trainOn(int layer, const Seen& s, float lr, int& batches) {
+    const int k = shape_.topK, E = shape_.experts, W = inputWidth();
+    double loss = 0;
+    for (int begin = 0; begin < s.tokens; begin += options_.batch) {
+        const int n = std::min(options_.batch, s.tokens - begin);
+        FfnMat y = FfnMat::Zero(n, E);
+        for (int t = 0; t < n; ++t)
+            for (int j = 0; j < k; ++j)
+                y(t, s.truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
+        loss += nets_[layer]->train(
+            Eigen::Map<const FfnMat>(s.inputs.data() + static_cast<size_t>(begin) * W, n, W), y,
+            lr);
+        ++batches;
+    }
+    return loss;
+}
+
 void FfnTokenPredictor::observe(const Step& step) {
-    const int T = step.tokens, k = shape_.topK, E = shape_.experts;
+    const int T = step.tokens, k = shape_.topK;
     const float lr = static_cast<float>(options_.learningRate);
     double loss = 0;
     int batches = 0;
+    if (seen_.empty()) seen_.resize(static_cast<size_t>(shape_.layers));
     for (int l = options_.inputLag; l < shape_.layers; ++l) {
+        auto& kept = seen_[static_cast<size_t>(l)];
+        if (static_cast<int>(kept.size()) > options_.replay) kept.erase(kept.begin());
+        Seen now;
+        now.tokens = T;
+        const float* rows = inputRows(step, l, 0, T);
+        now.inputs.assign(rows, rows + static_cast<size_t>(T) * inputWidth());
         const auto truth = step.layerExperts(l, k);
+        now.truth.assign(truth.begin(), truth.end());
+        kept.push_back(std::move(now));
         for (int epoch = 0; epoch < options_.epochsPerStep; ++epoch)
-            for (int begin = 0; begin < T; begin += options_.batch) {
-                const int n = std::min(options_.batch, T - begin);
-                FfnMat y = FfnMat::Zero(n, E);
-                for (int t = 0; t < n; ++t)
-                    for (int j = 0; j < k; ++j)
-                        y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
-                loss += nets_[l]->train(
-                    Eigen::Map<const FfnMat>(inputRows(step, l, begin, n), n, inputWidth()), y, lr);
-                ++batches;
-            }
+            for (const Seen& s : kept) loss += trainOn(l, s, lr, batches);
     }
     lastLoss_ = batches ? loss / batches : 0;
 }

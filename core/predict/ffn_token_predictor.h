@@ -29,6 +29,8 @@ struct FfnTokenOptions {
     // A linear path from the input straight to the logits beside the hidden layers: a router
     // is linear in its input, and a linear term follows a router that moves faster.
     bool linearSkip = false;
+    // Earlier steps trained on again beside each new one (their inputs and routing kept).
+    int replay = 0;
     void validate() const;
 };
 
@@ -60,6 +62,14 @@ private:
     FfnTokenOptions options_;
     WorkloadShape shape_;
     std::vector<std::unique_ptr<Net>> nets_;  // one per layer
+    // The last replay + 1 steps' network inputs and true experts, per layer, oldest first.
+    struct Seen {
+        std::vector<float> inputs;
+        std::vector<int32_t> truth;
+        int tokens = 0;
+    };
+    std::vector<std::vector<Seen>> seen_;
+    double trainOn(int layer, const Seen& s, float lr, int& batches);
     double lastLoss_ = 0;
 };
 

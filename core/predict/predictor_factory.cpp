@@ -126,6 +126,7 @@ FfnTokenOptions ffnOptions(SpecArgs& a) {
     o.seed = a.number<uint64_t>("seed", o.seed);
     o.hardLoad = a.number<int>("hard", 0) != 0;
     o.linearSkip = a.number<int>("linear", 0) != 0;
+    o.replay = a.number<int>("replay", o.replay);
     return o;
 }
 
@@ -217,7 +218,8 @@ std::string predictorHelp() {
            "t2e_freq[:decay=1], t2e_position[:decay=1], t2e_token[:decay=1], "
            "t2e_ngram[:n=2,decay=1], "
            "t2e_ffn[:hidden1=128,hidden2=64,lr=0.001,batch=256,epochs=1,seed=1,hard=0,linear=0 "
-           "(1: a linear path beside the hidden layers)], "
+           "(1: a linear path beside the hidden layers),replay=0 (earlier steps trained on "
+           "again with each new one)], "
            "pregate[:t2e_ffn's keys,routing=0 (1: also feed the layer before's experts),decay=1,"
            "first_n=2 (layer 0's token-context table: its decay and ids per key),blend=0 (its "
            "share in later layers' loads),first_inputs=3 (N: layer 0 by a network on the model "

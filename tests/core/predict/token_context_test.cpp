@@ -279,6 +279,42 @@ TEST(FfnLinearPath, CarriesALinearRouterTheHiddenLayersCannot) {
     EXPECT_LE(without, 140) << "of 256 (measured 92)";
 }
 
+// replay=1 trains on the step before again beside each new one: after steps A then B, the same
+// updates as a network without replay that saw A, A, B (the same Adam steps in the same order).
+TEST(FfnReplay, TrainsOnTheStepBeforeAgain) {
+    WorkloadShape shape{1, kExperts, 1};
+    shape.hiddenDim = 3;
+    std::mt19937 rng(9);
+    std::normal_distribution<float> h;
+    std::vector<float> hiddenA(64 * 3), hiddenB(64 * 3);
+    std::vector<int32_t> idsA(64), idsB(64);
+    for (float& x : hiddenA) x = h(rng);
+    for (float& x : hiddenB) x = h(rng);
+    for (int t = 0; t < 64; ++t) idsA[t] = t % kExperts, idsB[t] = (t / 3) % kExperts;
+    Step a, b;
+    a.tokens = b.tokens = 64;
+    a.hidden = hiddenA, a.experts = idsA, b.hidden = hiddenB, b.experts = idsB;
+    FfnTokenOptions o;
+    o.batch = 16;
+    FfnTokenOptions withReplay = o;
+    withReplay.replay = 1;
+    FfnTokenPredictor replayed(withReplay, shape), plain(o, shape);
+    replayed.observe(a);
+    replayed.observe(b);
+    for (const Step* s : {&a, &a, &b}) plain.observe(*s);
+    std::vector<double> x(kExperts), y(kExperts);
+    replayed.predictLoad(b, 0, shape, x.data());
+    plain.predictLoad(b, 0, shape, y.data());
+    EXPECT_EQ(x, y);
+    FfnTokenPredictor once(o, shape);
+    once.observe(a);
+    once.observe(b);
+    once.predictLoad(b, 0, shape, y.data());
+    EXPECT_NE(x, y);  // without replay it learns otherwise
+    withReplay.replay = 17;
+    EXPECT_THROW(FfnTokenPredictor(withReplay, shape), Error);
+}
+
 // Layer 0's network on model inputs: a router whose choice depends on the token before (as
 // layer 0 routes after the first attention) is learnt with the inputs of two tokens side by
 // side, not with the token's own alone.
