@@ -5,7 +5,8 @@
 #        scripts/setup.sh first). With a tag, only the listed benchmark commands run, into
 #        bench/results/<date>-<machine>-<tag>.md; e.g. the CPU engine's (issue 18):
 #        bench/run_cpu.sh build/release engine bench_moe_layer 'bench_decode 4' \
-#          'bench_decode 20 128 352' 'bench_policy_runs 100 25 256'
+#          'bench_decode 20 128 352' 'bench_policy_runs 100 25 256' bench_expert_call \
+#          'bench_expert_call 1024 2816 24 200'
 
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

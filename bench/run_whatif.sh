@@ -76,6 +76,9 @@ pregated_cmd=(whatif -w train:steps=600,pregated=1 -n 600 --warmup "$train_warmu
               -p pregate:lr=0.003,epochs=3,hard=1,decay=0.6,linear=1,first_inputs=0
               -p pregate:lr=0.003,epochs=6,hard=1,decay=0.5,linear=1,first_n=3,blend=0.2,first_inputs=0
               -p pregate:lr=0.003,epochs=6,hard=1,decay=0.5,linear=1,first_n=3,blend=0.2
+              -p pregate:lr=0.003,epochs=6,hard=1,decay=0.5,linear=1,first_n=3,blend=0.2,correct=0.03,nets=2
+              -p pregate:lr=0.003,epochs=6,hard=1,decay=0.5,linear=1,first_n=3,blend=0.2,correct=0.03,nets=2,replay=1
+              -p pregate:lr=0.003,epochs=6,hard=1,decay=0.5,linear=1,first_n=3,blend=0.2,correct=0.03,nets=2,replay=1,seed=2
               -p t2e_ffn:lr=0.003,epochs=3,hard=1 --own-input-ceiling --policy eplb --every 1)
 pregated_time=$(seconds "$cli" "${pregated_cmd[@]}" --format csv -o "$csv_pregated")
 header="| predictor | policy | every | slowest/ideal | gap closed | moved | MiB | predictor us | modelled ms |"

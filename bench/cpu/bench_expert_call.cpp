@@ -75,8 +75,9 @@ int main(int argc, char** argv) {
     for (int rows : {1, 8, 32, 128}) {
         const double f32 = microsPerCall(s, rows, false), b16 = microsPerCall(s, rows, true);
         std::printf("  %4d   %10.2f   %7.2f   %12.3f\n", rows, f32, b16, b16 / f32);
-        moe::bench::report("expert_call_bf16_vs_float32_rows" + std::to_string(rows), b16 / f32,
-                           "x", "-");
+        moe::bench::report(
+            "expert_call_bf16_vs_float32_h" + std::to_string(H) + "_rows" + std::to_string(rows),
+            b16 / f32, "x", "-");
     }
     return 0;
 }
