@@ -19,6 +19,16 @@
 namespace moe {
 namespace {
 
+// A layer of `experts` experts of width H and inner width F, top-1.
+MoeLayerConfig shapeOf(int H, int F, int experts = 1) {
+    MoeLayerConfig c;
+    c.hidden = H;
+    c.ffn = F;
+    c.experts = experts;
+    c.topK = 1;
+    return c;
+}
+
 std::vector<double> reference(const std::vector<float>& x, int rows, int H, int F,
                               const ExpertWeights& w) {
     std::vector<double> out(static_cast<size_t>(rows) * H, 0.0), act(F);
@@ -39,11 +49,8 @@ std::vector<double> reference(const std::vector<float>& x, int rows, int H, int 
 }
 
 TEST(SmallBatchFfn, MatchesDoublePrecisionForEveryBlockSizeAndColumnTail) {
-    MoeLayerConfig c;
-    c.hidden = 40;  // 2 x 16 + 8: the down product's tail
-    c.ffn = 88;     // 5 x 16 + 8: the gate/up products' tail
-    c.experts = 1;
-    c.topK = 1;
+    // H = 2 x 16 + 8: the down product's tail; F = 5 x 16 + 8: the gate/up products' tail.
+    const MoeLayerConfig c = shapeOf(40, 88);
     const ModelWeights w(c, 1, 21);
     const ExpertWeights& e = w.layer(0).experts[0];
     std::vector<int> sizes;  // one block of each size, then several near-equal blocks
@@ -66,11 +73,7 @@ TEST(SmallBatchFfn, MatchesDoublePrecisionForEveryBlockSizeAndColumnTail) {
 // Several panels of rows, large enough to be shared out over threads: right to the same
 // tolerance, and the same bits on one thread as on three.
 TEST(SmallBatchFfn, LargeProductsAreRightAndTheSameOnAnyThreadCount) {
-    MoeLayerConfig c;
-    c.hidden = 136;  // 4 x 32 + 8
-    c.ffn = 360;     // 11 x 32 + 8
-    c.experts = 1;
-    c.topK = 1;
+    const MoeLayerConfig c = shapeOf(136, 360);  // 4 x 32 + 8, 11 x 32 + 8
     const ModelWeights w(c, 1, 22);
     const ExpertWeights& e = w.layer(0).experts[0];
     const int rows = 301;
@@ -116,11 +119,7 @@ TEST(Bf16, RoundsToNearestEvenAndWidensExactly) {
 }
 
 TEST(SmallBatchFfn, ModelWeightsAreBf16ValuesHeldInBothTypes) {
-    MoeLayerConfig c;
-    c.hidden = 24;
-    c.ffn = 40;
-    c.experts = 3;
-    c.topK = 1;
+    const MoeLayerConfig c = shapeOf(24, 40, 3);
     const ModelWeights w(c, 2, 5);
     for (int l = 0; l < 2; ++l)
         for (const ExpertWeights& e : w.layer(l).experts) {
@@ -134,11 +133,7 @@ TEST(SmallBatchFfn, ModelWeightsAreBf16ValuesHeldInBothTypes) {
 // Every block size, the column tails and a product shared out over threads: the bf16 call and
 // the float call read the same numbers and sum them in the same order.
 TEST(SmallBatchFfn, Bf16WeightsGiveTheFloatCallsBits) {
-    MoeLayerConfig c;
-    c.hidden = 40;
-    c.ffn = 88;
-    c.experts = 1;
-    c.topK = 1;
+    const MoeLayerConfig c = shapeOf(40, 88);
     const ModelWeights w(c, 1, 23);
     const ExpertWeights& e = w.layer(0).experts[0];
     for (int rows : {1, 2, 3, 5, 7, 8, 9, 13, 16, 31, 57, 301}) {
