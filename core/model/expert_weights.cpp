@@ -3,6 +3,7 @@
 #include "core/model/expert_weights.h"
 
 #include <cmath>
+#include <utility>
 
 #include "core/model/bf16.h"
 
@@ -69,28 +70,22 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
             fill(ew.w1, config.hidden, streamSeed(seed, l, static_cast<int>(e), 1));
             fill(ew.w3, config.hidden, streamSeed(seed, l, static_cast<int>(e), 3));
             fill(ew.w2, config.ffn, streamSeed(seed, l, static_cast<int>(e), 2));
-            halves_.push_back(arena_->takeHalves(H * F));
-            halves_.push_back(arena_->takeHalves(H * F));
-            halves_.push_back(arena_->takeHalves(F * H));
-            ew.w1h = halves_[halves_.size() - 3];
-            ew.w3h = halves_[halves_.size() - 2];
-            ew.w2h = halves_.back();
+            ew.w1h = arena_->takeHalves(H * F);
+            ew.w3h = arena_->takeHalves(H * F);
+            ew.w2h = arena_->takeHalves(F * H);
         }
     }
     roundExpertsToBf16();
 }
 
 void ModelWeights::roundExpertsToBf16() {
-    size_t i = 0;
     for (LayerWeights& lw : layers_)
         for (ExpertWeights& ew : lw.experts)
-            for (std::span<float> m : {ew.w1, ew.w3, ew.w2}) {
-                const std::span<uint16_t> h = halves_[i++];
+            for (auto [m, h] : {std::pair{ew.w1, ew.w1h}, {ew.w3, ew.w3h}, {ew.w2, ew.w2h}})
                 for (size_t j = 0; j < m.size(); ++j) {
                     h[j] = floatToBf16(m[j]);
                     m[j] = bf16ToFloat(h[j]);
                 }
-            }
 }
 
 size_t ModelWeights::expertBytes() const {

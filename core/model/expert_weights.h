@@ -19,10 +19,10 @@ namespace moe {
 // upload, and as bf16 for the small-batch kernel, which then streams half the bytes per call.
 // Both read the same numbers.
 struct ExpertWeights {
-    std::span<float> w1;                      // H x F (gate projection of SwiGLU)
-    std::span<float> w3;                      // H x F (up projection)
-    std::span<float> w2;                      // F x H (down projection)
-    std::span<const uint16_t> w1h, w3h, w2h;  // the same as bf16; empty where not made
+    std::span<float> w1;                // H x F (gate projection of SwiGLU)
+    std::span<float> w3;                // H x F (up projection)
+    std::span<float> w2;                // F x H (down projection)
+    std::span<uint16_t> w1h, w3h, w2h;  // the same as bf16; empty where not made
 };
 
 struct LayerWeights {
@@ -58,7 +58,6 @@ private:
     bool shared_;
     std::unique_ptr<WeightArena> arena_;  // every expert matrix; the views below point in
     std::vector<LayerWeights> layers_;
-    std::vector<std::span<uint16_t>> halves_;  // w1h, w3h, w2h of every expert, writable
 };
 
 }  // namespace moe

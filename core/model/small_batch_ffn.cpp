@@ -124,10 +124,11 @@ void rowsTimesMatrix(const float* a, int lda, int K, int N, const W* b1, const W
 }
 
 // R rows (one of several blocks, R >= 4) times the columns [n, n + width), width <= 2*16;
-// `ahead` as for columnBlock.
-template <int R, bool Pair, typename W>
-void rowsTimesSlice(const float* a, int lda, int K, int N, int n, int width, const W* b1,
-                    const W* b2, float* c1, float* c2, int ldc, int ahead) {
+// `ahead` as for columnBlock. Float weights only: bf16 ones are widened per slice first.
+template <int R, bool Pair>
+void rowsTimesSlice(const float* a, int lda, int K, int N, int n, int width, const float* b1,
+                    const float* b2, float* c1, float* c2, int ldc, int ahead) {
+    using W = float;
     const int end = n + width;
     if (width == 2 * kLanes) {
         if constexpr (R >= 8) {
@@ -147,48 +148,53 @@ void rowsTimesSlice(const float* a, int lda, int K, int N, int n, int width, con
 
 template <typename W>
 using Block = void (*)(const float*, int, int, int, const W*, const W*, float*, float*, int);
-template <typename W>
-using Slice = void (*)(const float*, int, int, int, int, int, const W*, const W*, float*, float*,
-                       int, int);
+using Slice = void (*)(const float*, int, int, int, int, int, const float*, const float*, float*,
+                       float*, int, int);
 
 template <bool Pair, typename W, int... R>
 constexpr std::array<Block<W>, sizeof...(R)> blocksFor(std::integer_sequence<int, R...>) {
     return {&rowsTimesMatrix<R + 1, Pair, W>...};
 }
-template <bool Pair, typename W, int... R>
-constexpr std::array<Slice<W>, sizeof...(R)> slicesFor(std::integer_sequence<int, R...>) {
-    return {&rowsTimesSlice<R + 1, Pair, W>...};
+template <bool Pair, int... R>
+constexpr std::array<Slice, sizeof...(R)> slicesFor(std::integer_sequence<int, R...>) {
+    return {&rowsTimesSlice<R + 1, Pair>...};
 }
 
 // kBlocks<W>[R - 1] takes R rows of one product, kPairBlocks<W>[R - 1] of two; the same for
-// slices.
+// slices, of float weights.
 using RowCounts = std::make_integer_sequence<int, kRowBlock>;
 template <typename W>
 constexpr auto kBlocks = blocksFor<false, W>(RowCounts{});
 template <typename W>
 constexpr auto kPairBlocks = blocksFor<true, W>(RowCounts{});
-template <typename W>
-constexpr auto kSlices = slicesFor<false, W>(RowCounts{});
-template <typename W>
-constexpr auto kPairSlices = slicesFor<true, W>(RowCounts{});
+constexpr auto kSlices = slicesFor<false>(RowCounts{});
+constexpr auto kPairSlices = slicesFor<true>(RowCounts{});
 
-// Slices [s0, s1) of 32 columns for rows (9 to kRowPanel) in near-equal blocks of 4 to 8 (9
-// rows: 5 + 4), each slice for every block in turn: each weight comes from memory once and the
-// other blocks find it in cache. The first block fetches the slice after next meanwhile.
-template <typename W>
-void panelSlices(const float* a, int rows, int K, int N, const W* b1, const W* b2, float* c1,
-                 float* c2, int s0, int s1) {
+// Every block of a panel's rows (9 to kRowPanel, in near-equal blocks of 4 to 8; 9 rows: 5 + 4)
+// times `width` (<= 32) columns of float weights starting at b1 and b2 (row stride ldb), into
+// c1 and c2 at the same columns (row stride ldc). The first block fetches `ahead` columns on.
+void blocksTimesSlice(const float* a, int rows, int K, int ldb, int width, const float* b1,
+                      const float* b2, float* c1, float* c2, int ldc, int ahead) {
     const int blocks = (rows + kRowBlock - 1) / kRowBlock;
+    for (int i = 0; i < blocks; ++i) {
+        const int r0 = rows * i / blocks, r1 = rows * (i + 1) / blocks;
+        const size_t aOff = static_cast<size_t>(r0) * K, cOff = static_cast<size_t>(r0) * ldc;
+        (b2 ? kPairSlices : kSlices)[r1 - r0 - 1](a + aOff, K, K, ldb, 0, width, b1, b2, c1 + cOff,
+                                                  c2 ? c2 + cOff : nullptr, ldc,
+                                                  i == 0 ? ahead : 0);
+    }
+}
+
+// Slices [s0, s1) of 32 columns, each for every block of rows in turn: each weight comes from
+// memory once and the other blocks find it in cache. The first block fetches the slice after
+// next meanwhile.
+void panelSlices(const float* a, int rows, int K, int N, const float* b1, const float* b2,
+                 float* c1, float* c2, int s0, int s1) {
     for (int s = s0; s < s1; ++s) {
         const int n = s * 2 * kLanes, width = std::min(2 * kLanes, N - n);
         const int ahead = n + 3 * 2 * kLanes <= N ? kPrefetchSlices * 2 * kLanes : 0;
-        for (int i = 0; i < blocks; ++i) {
-            const int r0 = rows * i / blocks, r1 = rows * (i + 1) / blocks;
-            const size_t aOff = static_cast<size_t>(r0) * K, cOff = static_cast<size_t>(r0) * N;
-            (b2 ? kPairSlices<W> : kSlices<W>)[r1 - r0 - 1](a + aOff, K, K, N, n, width, b1, b2,
-                                                            c1 + cOff, c2 ? c2 + cOff : nullptr, N,
-                                                            i == 0 ? ahead : 0);
-        }
+        blocksTimesSlice(a, rows, K, N, width, b1 + n, b2 ? b2 + n : nullptr, c1 + n,
+                         c2 ? c2 + n : nullptr, N, ahead);
     }
 }
 
@@ -218,7 +224,6 @@ void widenSlice(const uint16_t* b, int K, int N, int n, int width, int ahead, fl
 // blocks, columns and order of sums as the float path: the same bits.
 void panelSlices(const float* a, int rows, int K, int N, const uint16_t* b1, const uint16_t* b2,
                  float* c1, float* c2, int s0, int s1) {
-    const int blocks = (rows + kRowBlock - 1) / kRowBlock;
     thread_local std::vector<float, Eigen::aligned_allocator<float>> buffer;
     const size_t sliceFloats = static_cast<size_t>(K) * 2 * kLanes;
     if (buffer.size() < 2 * sliceFloats) buffer.resize(2 * sliceFloats);
@@ -229,13 +234,8 @@ void panelSlices(const float* a, int rows, int K, int N, const uint16_t* b1, con
         const int ahead = n + 3 * 2 * kLanes <= N ? kPrefetchSlices * 2 * kLanes : 0;
         widenSlice(b1, K, N, n, width, ahead, w1);
         if (b2) widenSlice(b2, K, N, n, width, ahead, w2);
-        for (int i = 0; i < blocks; ++i) {
-            const int r0 = rows * i / blocks, r1 = rows * (i + 1) / blocks;
-            const size_t aOff = static_cast<size_t>(r0) * K, cOff = static_cast<size_t>(r0) * N;
-            (b2 ? kPairSlices<float> : kSlices<float>)[r1 - r0 - 1](
-                a + aOff, K, K, 2 * kLanes, 0, width, w1, w2, c1 + cOff + n,
-                c2 ? c2 + cOff + n : nullptr, N, 0);
-        }
+        blocksTimesSlice(a, rows, K, 2 * kLanes, width, w1, w2, c1 + n, c2 ? c2 + n : nullptr, N,
+                         0);
     }
 }
 

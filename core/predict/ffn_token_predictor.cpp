@@ -112,6 +112,7 @@ FfnTokenPredictor::FfnTokenPredictor(const FfnTokenOptions& options, const Workl
         nets_.push_back(std::make_unique<Net>(
             inputWidth(), options.hidden1, options.hidden2, shape.experts,
             options.seed * 1000003ULL + static_cast<uint64_t>(l), options.linearSkip));
+    seen_.resize(static_cast<size_t>(shape.layers));
 }
 
 FfnTokenPredictor::~FfnTokenPredictor() = default;
@@ -203,41 +204,44 @@ void FfnTokenPredictor::predictLoad(const Step& step, int layer, const WorkloadS
     }
 }
 
-double FfnTokenPredictor::trainOn(int layer, const Seen& s, float lr, int& batches) {
+double FfnTokenPredictor::trainOn(int layer, const float* inputs, std::span<const int32_t> truth,
+                                  int tokens, float lr, int& batches) {
     const int k = shape_.topK, E = shape_.experts, W = inputWidth();
     double loss = 0;
-    for (int begin = 0; begin < s.tokens; begin += options_.batch) {
-        const int n = std::min(options_.batch, s.tokens - begin);
+    for (int begin = 0; begin < tokens; begin += options_.batch) {
+        const int n = std::min(options_.batch, tokens - begin);
         FfnMat y = FfnMat::Zero(n, E);
         for (int t = 0; t < n; ++t)
             for (int j = 0; j < k; ++j)
-                y(t, s.truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
+                y(t, truth[static_cast<size_t>(begin + t) * k + j]) = 1.0f / k;
         loss += nets_[layer]->train(
-            Eigen::Map<const FfnMat>(s.inputs.data() + static_cast<size_t>(begin) * W, n, W), y,
-            lr);
+            Eigen::Map<const FfnMat>(inputs + static_cast<size_t>(begin) * W, n, W), y, lr);
         ++batches;
     }
     return loss;
 }
 
+// Each epoch: the kept steps, oldest first, then this one; this one is copied only when replay
+// keeps it for later.
 void FfnTokenPredictor::observe(const Step& step) {
     const int T = step.tokens, k = shape_.topK;
     const float lr = static_cast<float>(options_.learningRate);
     double loss = 0;
     int batches = 0;
-    if (seen_.empty()) seen_.resize(static_cast<size_t>(shape_.layers));
     for (int l = options_.inputLag; l < shape_.layers; ++l) {
-        auto& kept = seen_[static_cast<size_t>(l)];
-        if (static_cast<int>(kept.size()) > options_.replay) kept.erase(kept.begin());
-        Seen now;
-        now.tokens = T;
         const float* rows = inputRows(step, l, 0, T);
-        now.inputs.assign(rows, rows + static_cast<size_t>(T) * inputWidth());
         const auto truth = step.layerExperts(l, k);
-        now.truth.assign(truth.begin(), truth.end());
-        kept.push_back(std::move(now));
-        for (int epoch = 0; epoch < options_.epochsPerStep; ++epoch)
-            for (const Seen& s : kept) loss += trainOn(l, s, lr, batches);
+        auto& kept = seen_[static_cast<size_t>(l)];
+        for (int epoch = 0; epoch < options_.epochsPerStep; ++epoch) {
+            for (const Seen& s : kept)
+                loss += trainOn(l, s.inputs.data(), s.truth, s.tokens, lr, batches);
+            loss += trainOn(l, rows, truth, T, lr, batches);
+        }
+        if (options_.replay == 0) continue;
+        if (static_cast<int>(kept.size()) == options_.replay) kept.erase(kept.begin());
+        kept.push_back({{rows, rows + static_cast<size_t>(T) * inputWidth()},
+                        {truth.begin(), truth.end()},
+                        T});
     }
     lastLoss_ = batches ? loss / batches : 0;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/predict/token_predictors.h"
@@ -62,14 +63,16 @@ private:
     FfnTokenOptions options_;
     WorkloadShape shape_;
     std::vector<std::unique_ptr<Net>> nets_;  // one per layer
-    // The last replay + 1 steps' network inputs and true experts, per layer, oldest first.
+    // The last `replay` steps' network inputs and true experts, per layer, oldest first.
     struct Seen {
         std::vector<float> inputs;
         std::vector<int32_t> truth;
         int tokens = 0;
     };
     std::vector<std::vector<Seen>> seen_;
-    double trainOn(int layer, const Seen& s, float lr, int& batches);
+    // One pass over a step's tokens in batches; returns the summed loss, counts the batches.
+    double trainOn(int layer, const float* inputs, std::span<const int32_t> truth, int tokens,
+                   float lr, int& batches);
     double lastLoss_ = 0;
 };
 

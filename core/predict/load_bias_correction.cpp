@@ -9,7 +9,10 @@
 namespace moe {
 
 LoadBiasCorrection::LoadBiasCorrection(const WorkloadShape& shape, double weight)
-    : weight_(weight), experts_(shape.experts), topK_(shape.topK) {
+    : weight_(weight),
+      experts_(shape.experts),
+      topK_(shape.topK),
+      truth_(shape.layers, shape.experts) {
     if (!(weight >= 0 && weight <= 1))
         throw Error("correct must be in [0, 1], got " + std::to_string(weight));
     forecast_.assign(static_cast<size_t>(shape.layers), {});
@@ -30,15 +33,16 @@ void LoadBiasCorrection::correct(const Step& step, int layer, double* load) {
 
 void LoadBiasCorrection::observe(const Step& step) {
     if (!enabled() || step.tokens == 0) return;
-    std::vector<double> truth(static_cast<size_t>(experts_));
+    truth_.clear();
+    truth_.accumulate(step, topK_);
     for (size_t l = 0; l < forecast_.size(); ++l) {
         if (forecastStep_[l] != step.index) continue;
-        std::fill(truth.begin(), truth.end(), 0.0);
-        for (int32_t e : step.layerExperts(static_cast<int>(l), topK_))
-            if (e >= 0 && e < experts_) truth[e] += 1.0 / step.tokens;
+        const auto truth = truth_.layer(static_cast<int>(l));
         if (error_[l].empty()) error_[l].assign(truth.size(), 0.0);
-        for (size_t e = 0; e < truth.size(); ++e)
-            error_[l][e] = (1 - weight_) * error_[l][e] + weight_ * (truth[e] - forecast_[l][e]);
+        for (size_t e = 0; e < truth.size(); ++e) {
+            const double perToken = static_cast<double>(truth[e]) / step.tokens;
+            error_[l][e] = (1 - weight_) * error_[l][e] + weight_ * (perToken - forecast_[l][e]);
+        }
     }
 }
 

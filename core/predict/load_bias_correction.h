@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/stats/load_matrix.h"
 #include "core/workload/step.h"
 
 namespace moe {
@@ -28,6 +29,7 @@ private:
     int experts_, topK_;
     std::vector<std::vector<double>> forecast_, error_;  // per layer, per token, E wide
     std::vector<int64_t> forecastStep_;                  // per layer; -1 before any
+    LoadMatrix truth_;                                   // the observed step's counts
 };
 
 }  // namespace moe
