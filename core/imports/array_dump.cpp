@@ -4,6 +4,8 @@
 #include "core/imports/array_dump.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <numeric>
 
 #include "core/common/error.h"
@@ -30,37 +32,73 @@ ImportedRouting routedExperts(const std::vector<NpyArray>& arrays) {
     return r;
 }
 
-// The top-k of one row of scores, highest first (ties to the lower id), appended at `out`.
-// A selection of k out of E (E of 8-256, k of 1-8): no sort, no allocation.
-void topOfRow(const double* scores, int E, int k, int32_t* out) {
-    int filled = 0;
-    for (int32_t e = 0; e < E; ++e) {
-        const double v = scores[e];
-        if (filled == k && !(v > scores[out[k - 1]])) continue;  // not above the k-th
-        int i = filled < k ? filled++ : k - 1;
-        for (; i > 0 && v > scores[out[i - 1]]; --i) out[i] = out[i - 1];
-        out[i] = e;
+// A key that orders like the score as an unsigned integer: NaN lowest (1), above it -inf ...
+// +inf; -0 and +0 equal. 0 is left for "taken".
+uint64_t orderKey(double v) {
+    if (std::isnan(v)) return 1;
+    const uint64_t bits = std::bit_cast<uint64_t>(v + 0.0);  // -0 + 0 is +0
+    return (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+// The top-k of one row of scores, highest first (ties to the lower id), written at `out`.
+// k rounds of "largest key, then its first index": the maximum is a branch-free reduction the
+// compiler vectorises, where an insertion into a running top-k mispredicted a branch at nearly
+// every score of random logits. `keys` is scratch for E values.
+void topOfRow(const double* scores, int E, int k, int32_t* out, uint64_t* keys) {
+    for (int e = 0; e < E; ++e) keys[e] = orderKey(scores[e]);
+    for (int j = 0; j < k; ++j) {
+        uint64_t top = 0;
+        for (int e = 0; e < E; ++e) top = std::max(top, keys[e]);
+        int at = 0;
+        while (keys[at] != top) ++at;
+        out[j] = at;
+        keys[at] = 0;
     }
 }
 
-// The non-zero count shared by every row of `scores` (-1 before any row, 0 when rows differ).
-int commonNonZeros(const std::vector<double>& scores, int E, int k) {
-    for (size_t row = 0; row * E < scores.size(); ++row) {
-        const int n =
-            static_cast<int>(std::count_if(scores.begin() + row * E, scores.begin() + (row + 1) * E,
-                                           [](double v) { return v != 0; }));
-        if (k < 0) k = n;
-        if (n != k) return 0;
+constexpr size_t kBlockRows = 1024;
+
+// Rows of a [tokens, experts] array widened a block at a time into one reused buffer: the
+// array is never copied whole, and the block stays in cache while it is used.
+template <typename PerRow>
+void forEachRow(const NpyArray& a, int E, PerRow perRow) {
+    const size_t rows = static_cast<size_t>(a.elements()) / static_cast<size_t>(E);
+    std::vector<double> block(kBlockRows * static_cast<size_t>(E));
+    for (size_t first = 0; first < rows; first += kBlockRows) {
+        const size_t n = std::min(kBlockRows, rows - first);
+        a.numbersAt(first * E, n * E, block.data());
+        for (size_t r = 0; r < n; ++r) perRow(first + r, block.data() + r * E);
     }
-    return k;
+}
+
+// Each token's top-k in every layer into `ids` [tokens, layers, k]. Tokens go in blocks with
+// the layers inside, so the block's part of `ids` stays in cache while every layer writes it.
+void topKOfLayers(const std::vector<NpyArray>& layers, int E, int k, std::vector<int32_t>& ids) {
+    const size_t T = static_cast<size_t>(layers.front().shape[0]), L = layers.size();
+    std::vector<double> block(kBlockRows * static_cast<size_t>(E));
+    std::vector<uint64_t> keys(static_cast<size_t>(E));
+    for (size_t first = 0; first < T; first += kBlockRows) {
+        const size_t n = std::min(kBlockRows, T - first);
+        for (size_t l = 0; l < L; ++l) {
+            layers[l].numbersAt(first * E, n * E, block.data());
+            for (size_t r = 0; r < n; ++r)
+                topOfRow(block.data() + r * E, E, k, ids.data() + ((first + r) * L + l) * k,
+                         keys.data());
+        }
+    }
 }
 
 // k when every token of every layer has the same number of non-zero scores (dense top-k
-// scores, as GPT-OSS records them); 0 otherwise. One layer converted at a time.
+// scores, as GPT-OSS records them); 0 otherwise.
 int nonZeroTopK(const std::vector<NpyArray>& layers, int E) {
     int k = -1;
     for (const NpyArray& a : layers)
-        if ((k = commonNonZeros(a.numbers(), E, k)) == 0) return 0;
+        forEachRow(a, E, [&](size_t, const double* row) {
+            const int n =
+                static_cast<int>(std::count_if(row, row + E, [](double v) { return v != 0; }));
+            if (k < 0) k = n;
+            if (n != k) k = 0;
+        });
     return k > 0 && k < E ? k : 0;
 }
 
@@ -81,15 +119,10 @@ ImportedRouting routerLogits(const std::vector<NpyArray>& layers, int topK) {
                     "the scores are not a fixed number of non-zeros per token");
     const size_t L = layers.size(), k = static_cast<size_t>(r.topK);
     for (size_t l = 0; l < L; ++l) r.layers.push_back(static_cast<int>(l));
-    for (int64_t t = 0; t < T; ++t) r.tokens.push_back({0, static_cast<int32_t>(t), 0, -1});
-    // Layer by layer, so only one layer's scores are ever widened to doubles.
+    r.tokens.resize(static_cast<size_t>(T));
+    for (int64_t t = 0; t < T; ++t) r.tokens[t] = {0, static_cast<int32_t>(t), 0, -1};
     r.ids.resize(static_cast<size_t>(T) * L * k);
-    for (size_t l = 0; l < L; ++l) {
-        const std::vector<double> scores = layers[l].numbers();
-        for (int64_t t = 0; t < T; ++t)
-            topOfRow(scores.data() + t * r.experts, r.experts, r.topK,
-                     r.ids.data() + (static_cast<size_t>(t) * L + l) * k);
-    }
+    topKOfLayers(layers, r.experts, r.topK, r.ids);
     r.notes.push_back("one forward pass: one step, each token its own sequence; top-" +
                       std::to_string(r.topK) + " of each token's scores");
     return r;
@@ -100,8 +133,8 @@ std::vector<NpyArray> unstack(const NpyArray& a) {
     std::vector<NpyArray> out;
     const size_t bytes = a.data.size() / static_cast<size_t>(a.shape[0]);
     for (int64_t l = 0; l < a.shape[0]; ++l) {
-        NpyArray layer{a.path, a.dtype, {a.shape[1], a.shape[2]}, {}};
-        layer.data.assign(a.data.begin() + l * bytes, a.data.begin() + (l + 1) * bytes);
+        NpyArray layer{a.path, a.dtype, {a.shape[1], a.shape[2]}, {}, a.file};
+        layer.data = a.data.substr(static_cast<size_t>(l) * bytes, bytes);
         out.push_back(std::move(layer));
     }
     return out;

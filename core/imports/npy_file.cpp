@@ -23,7 +23,7 @@ constexpr char kMagic[] = "\x93NUMPY";
 
 int elementSize(const std::string& d) {
     if (d == "i1" || d == "u1" || d == "b1") return 1;
-    if (d == "i2" || d == "u2" || d == "f2") return 2;
+    if (d == "i2" || d == "u2" || d == "f2" || d == "bf16") return 2;  // bf16: safetensors only
     if (d == "i4" || d == "u4" || d == "f4") return 4;
     if (d == "i8" || d == "u8" || d == "f8") return 8;
     return 0;
@@ -99,7 +99,7 @@ bool NpyArray::isInteger() const { return dtype[0] == 'i' || dtype[0] == 'u' || 
 
 namespace {
 template <typename T, typename Out>
-void widen(const std::vector<char>& data, std::vector<Out>& out) {
+void widen(std::string_view data, std::vector<Out>& out) {
     const size_t n = data.size() / sizeof(T);
     out.resize(n);
     for (size_t i = 0; i < n; ++i) out[i] = static_cast<Out>(load<T>(data.data() + i * sizeof(T)));
@@ -132,7 +132,7 @@ std::vector<int64_t> NpyArray::integers() const {
 
 namespace {
 template <typename T>
-bool narrowAll(const std::vector<char>& data, std::vector<int32_t>& out) {
+bool narrowAll(std::string_view data, std::vector<int32_t>& out) {
     out.resize(data.size() / sizeof(T));
     return imports::narrowToInt32<T>(data.data(), out.size(), out.data());
 }
@@ -164,24 +164,46 @@ std::vector<int32_t> NpyArray::int32s() const {
 }
 
 std::vector<double> NpyArray::numbers() const {
-    std::vector<double> out;
-    if (isInteger()) {
-        const std::vector<int64_t> values = integers();
-        out.assign(values.begin(), values.end());
-    } else if (dtype == "f4") {
-        widen<float>(data, out);
-    } else if (dtype == "f8") {
-        widen<double>(data, out);
-    } else if (dtype == "bf16") {  // from safetensors: the top half of a float32
-        out.resize(data.size() / 2);
-        for (size_t i = 0; i < out.size(); ++i)
-            out[i] = std::bit_cast<float>(uint32_t{load<uint16_t>(data.data() + 2 * i)} << 16);
-    } else {  // f2
-        out.resize(data.size() / 2);
-        for (size_t i = 0; i < out.size(); ++i)
-            out[i] = halfToFloat(load<uint16_t>(data.data() + 2 * i));
-    }
+    std::vector<double> out(static_cast<size_t>(elements()));
+    numbersAt(0, out.size(), out.data());
     return out;
+}
+
+namespace {
+template <typename T>
+void widenAt(const char* p, size_t n, double* out) {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<double>(load<T>(p + i * sizeof(T)));
+}
+}  // namespace
+
+void NpyArray::numbersAt(size_t first, size_t n, double* out) const {
+    const char* p = data.data() + first * static_cast<size_t>(elementSize(dtype));
+    if (dtype == "f4") {
+        widenAt<float>(p, n, out);
+    } else if (dtype == "f8") {
+        widenAt<double>(p, n, out);
+    } else if (dtype == "bf16") {  // from safetensors: the top half of a float32
+        for (size_t i = 0; i < n; ++i)
+            out[i] = std::bit_cast<float>(uint32_t{load<uint16_t>(p + 2 * i)} << 16);
+    } else if (dtype == "f2") {
+        for (size_t i = 0; i < n; ++i) out[i] = halfToFloat(load<uint16_t>(p + 2 * i));
+    } else if (dtype == "i1") {
+        widenAt<int8_t>(p, n, out);
+    } else if (dtype == "u1" || dtype == "b1") {
+        widenAt<uint8_t>(p, n, out);
+    } else if (dtype == "i2") {
+        widenAt<int16_t>(p, n, out);
+    } else if (dtype == "u2") {
+        widenAt<uint16_t>(p, n, out);
+    } else if (dtype == "i4") {
+        widenAt<int32_t>(p, n, out);
+    } else if (dtype == "u4") {
+        widenAt<uint32_t>(p, n, out);
+    } else if (dtype == "i8") {
+        widenAt<int64_t>(p, n, out);
+    } else {
+        widenAt<uint64_t>(p, n, out);
+    }
 }
 
 bool isNpyFile(const std::string& path) {
@@ -193,40 +215,38 @@ bool isNpyFile(const std::string& path) {
 NpyArray readNpy(const std::string& path) {
     NpyArray a;
     a.path = path;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot be read");
-    char head[10] = {};
-    if (!in.read(head, 8) || std::memcmp(head, kMagic, 6) != 0)
+    a.file = std::make_shared<const MappedFile>(path);
+    const std::string_view file = a.file->bytes();
+    if (file.size() < 8 || std::memcmp(file.data(), kMagic, 6) != 0)
         throw Error(path + ": not a .npy file (no \\x93NUMPY magic)");
-    const int major = static_cast<unsigned char>(head[6]);
+    const int major = static_cast<unsigned char>(file[6]);
+    size_t at = 8;
     uint32_t headerLength = 0;
     if (major == 1) {
-        if (!in.read(head, 2)) throw Error(path + ": ends inside the npy header");
-        headerLength = load<uint16_t>(head);
+        if (file.size() < 10) throw Error(path + ": ends inside the npy header");
+        headerLength = load<uint16_t>(file.data() + 8);
+        at = 10;
     } else if (major == 2 || major == 3) {
-        if (!in.read(head, 4)) throw Error(path + ": ends inside the npy header");
-        headerLength = load<uint32_t>(head);
+        if (file.size() < 12) throw Error(path + ": ends inside the npy header");
+        headerLength = load<uint32_t>(file.data() + 8);
+        at = 12;
     } else {
         throw Error(path + ": npy format version " + std::to_string(major) + " is unknown");
     }
     if (headerLength > (1u << 20))
         throw Error(path + ": npy header of " + std::to_string(headerLength) + " bytes");
-    std::string header(headerLength, '\0');
-    if (!in.read(header.data(), headerLength)) throw Error(path + ": ends inside the npy header");
-    parseHeader(header, a);
+    if (file.size() - at < headerLength) throw Error(path + ": ends inside the npy header");
+    parseHeader(std::string(file.substr(at, headerLength)), a);
+    at += headerLength;
     int64_t bytes = INT64_MAX;  // saturated: a shape whose byte count overflows 64 bits
     if (__builtin_mul_overflow(a.elements(), elementSize(a.dtype), &bytes)) bytes = INT64_MAX;
-    const std::streampos start = in.tellg();
-    in.seekg(0, std::ios::end);
-    const int64_t available = static_cast<int64_t>(in.tellg() - start);
+    const int64_t available = static_cast<int64_t>(file.size() - at);
     if (bytes != available)
         throw Error(path + ": the npy shape needs " + std::to_string(bytes) +
                     " bytes of data, the "
                     "file holds " +
                     std::to_string(available));
-    in.seekg(start);
-    a.data.resize(static_cast<size_t>(bytes));
-    if (!in.read(a.data.data(), bytes)) throw Error(path + ": could not read the npy data");
+    a.data = file.substr(at);
     return a;
 }
 

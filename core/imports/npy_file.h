@@ -4,8 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "core/imports/mapped_file.h"
 
 namespace moe {
 
@@ -15,7 +19,10 @@ struct NpyArray {
     // (bfloat16, which numpy lacks) for arrays from safetensors files.
     std::string dtype;
     std::vector<int64_t> shape;
-    std::vector<char> data;  // row-major, little-endian (a Fortran-order file is refused)
+    // Row-major, little-endian bytes (a Fortran-order file is refused), viewed inside the
+    // mapped file that `file` keeps alive: a recording is never copied whole.
+    std::string_view data;
+    std::shared_ptr<const MappedFile> file;
 
     int64_t elements() const;
     bool isInteger() const;
@@ -26,6 +33,9 @@ struct NpyArray {
     std::vector<int32_t> int32s() const;
     // Every element as a double, converted in one pass.
     std::vector<double> numbers() const;
+    // Elements first..first+n-1 as doubles into `out`: a block at a time, so a large array
+    // is never widened whole.
+    void numbersAt(size_t first, size_t n, double* out) const;
 };
 
 // True when the file starts with NumPy's magic.

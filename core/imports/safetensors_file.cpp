@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
@@ -54,7 +54,7 @@ bool naturalLess(const std::string& a, const std::string& b) {
 }
 
 NpyArray tensorOf(const std::string& path, const std::string& name, const nlohmann::json& info,
-                  const std::vector<char>& data) {
+                  const std::shared_ptr<const MappedFile>& file, std::string_view data) {
     const auto fail = [&](const std::string& why) -> NpyArray {
         throw Error(path + ": tensor '" + name + "' " + why);
     };
@@ -65,7 +65,7 @@ NpyArray tensorOf(const std::string& path, const std::string& name, const nlohma
     const auto dtype = dtypes().find(info["dtype"].get<std::string>());
     if (dtype == dtypes().end())
         return fail("holds " + info["dtype"].get<std::string>() + ", not an integer or float");
-    NpyArray a{path + ":" + name, dtype->second.first, {}, {}};
+    NpyArray a{path + ":" + name, dtype->second.first, {}, {}, file};
     for (const auto& d : info["shape"]) {
         if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t{1} << 40))
             return fail("has a dimension that is not a size");
@@ -85,8 +85,7 @@ NpyArray tensorOf(const std::string& path, const std::string& name, const nlohma
         return fail("has bytes " + std::to_string(begin) + ".." + std::to_string(end) +
                     " that do not match its shape inside " + std::to_string(data.size()) +
                     " bytes of data");
-    a.data.assign(data.begin() + static_cast<int64_t>(begin),
-                  data.begin() + static_cast<int64_t>(end));
+    a.data = data.substr(begin, end - begin);
     return a;
 }
 
@@ -101,30 +100,24 @@ bool isSafetensorsFile(const std::string& path) {
 }
 
 std::vector<NpyArray> readSafetensors(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot be read");
-    const uint64_t size = std::filesystem::file_size(path);
-    char head[8] = {};
-    if (!in.read(head, 8)) throw Error(path + ": shorter than a safetensors header");
-    const uint64_t n = imports::load<uint64_t>(head);
-    if (n > kMaxHeader || n > size - 8)
+    const auto file = std::make_shared<const MappedFile>(path);
+    const std::string_view bytes = file->bytes();
+    if (bytes.size() < 8) throw Error(path + ": shorter than a safetensors header");
+    const uint64_t n = imports::load<uint64_t>(bytes.data());
+    if (n > kMaxHeader || n > bytes.size() - 8)
         throw Error(path + ": safetensors header of " + std::to_string(n) + " bytes in a file of " +
-                    std::to_string(size));
-    std::string header(n, '\0');
-    in.read(header.data(), static_cast<std::streamsize>(n));
-    const nlohmann::json j = nlohmann::json::parse(header, nullptr, false);
+                    std::to_string(bytes.size()));
+    const nlohmann::json j = nlohmann::json::parse(bytes.substr(8, n), nullptr, false);
     if (j.is_discarded() || !j.is_object())
         throw Error(path + ": the safetensors header is not a JSON object");
-    std::vector<char> data(size - 8 - n);
-    if (!in.read(data.data(), static_cast<std::streamsize>(data.size())))
-        throw Error(path + ": could not read the tensor data");
+    const std::string_view data = bytes.substr(8 + n);
     std::vector<std::string> names;
     for (const auto& [name, info] : j.items())
         if (name != "__metadata__") names.push_back(name);
     if (names.empty()) throw Error(path + ": holds no tensor");
     std::sort(names.begin(), names.end(), naturalLess);
     std::vector<NpyArray> out;
-    for (const std::string& name : names) out.push_back(tensorOf(path, name, j[name], data));
+    for (const std::string& name : names) out.push_back(tensorOf(path, name, j[name], file, data));
     return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -92,6 +93,22 @@ TEST(ArrayDump, DamagedNpyFilesAreNamed) {
                    "dtype");
     expectNpyError(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (99999999999,), }", ""),
                    "bytes of data");
+}
+
+// The selection's edge cases, on float32 logits of 2 tokens x 5 experts: ties go to the lower
+// id, -0 ties with +0, NaN ranks below every number (even -inf), and top-k = every expert
+// orders them all.
+TEST(ArrayDump, TopKBreaksTiesToTheLowerIdAndRanksNanLast) {
+    const float nan = std::nanf(""), inf = INFINITY;
+    const float logits[10] = {1.f, 3.f, 3.f, -0.f, nan,  // token 0
+                              0.f, -0.f, -inf, nan, 2.f};  // token 1
+    const std::string path = (std::filesystem::temp_directory_path() / "moe_topk.npy").string();
+    std::ofstream(path, std::ios::binary)
+        << npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 5), }",
+               std::string(reinterpret_cast<const char*>(logits), sizeof logits));
+    const ImportedRouting r = readArrayDump({path}, 5);
+    std::filesystem::remove(path);
+    EXPECT_EQ(r.ids, (std::vector<int32_t>{1, 2, 0, 3, 4, 4, 0, 1, 2, 3}));
 }
 
 }  // namespace
