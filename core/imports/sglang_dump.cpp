@@ -158,11 +158,14 @@ ImportedRouting readPerPass(const PerRankFiles& in) {
     return r;
 }
 
-// One per_token record, read: ids [layers, tokens, slots] (logical, -1 where empty).
+// One per_token record, read: per layer, each token's experts (logical, the empty slots
+// dropped): layer l's ids start at layerStart[l], layerK[l] per token (-1: no tokens).
 struct TokenPass {
     int64_t id = 0;
-    int64_t tokens = 0, slots = 0;
+    int64_t tokens = 0;
     std::vector<int32_t> ids;
+    std::vector<size_t> layerStart;
+    std::vector<int> layerK;
     std::vector<int64_t> inputIds, positions, sequenceLengths;
 };
 
@@ -177,7 +180,30 @@ bool foldLayer(int32_t* ids, size_t n, const int64_t* map, int64_t slots) {
     return true;
 }
 
-TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRankFiles& in) {
+// Layer l of one pass's [layers, tokens, slots] ids (folded) appended to p.ids without the
+// empty slots; every token must route the same number of experts.
+void keepRoutedSlots(const TorchFile& f, const int32_t* ids, int64_t slots, int64_t l,
+                     TokenPass& p) {
+    p.layerStart.push_back(p.ids.size());
+    int k = -1;
+    for (int64_t t = 0; t < p.tokens; ++t) {
+        const int32_t* row = ids + t * slots;
+        int n = 0;
+        for (int64_t j = 0; j < slots; ++j)
+            if (row[j] >= 0) {
+                p.ids.push_back(row[j]);
+                ++n;
+            }
+        if (k < 0) k = n;
+        if (n != k)
+            throw Error(f.path() + ": layer " + std::to_string(l) + " routes " + std::to_string(n) +
+                        " and " + std::to_string(k) + " experts per token in one dump");
+    }
+    p.layerK.push_back(k);
+}
+
+TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRankFiles& in,
+                        std::vector<int32_t>& slotIds) {
     TokenPass p;
     p.id = field(f, rec, "forward_pass_id", Kind::Int).integer;
     std::vector<int64_t> shape;
@@ -186,20 +212,23 @@ TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRan
         throw Error(f.path() + ": 'topk_ids_of_layer' has " + std::to_string(t.shape.size()) +
                     " dimensions, expected 3");
     shape = t.shape;
-    p.ids = f.int32s(t, "topk_ids_of_layer");
+    f.int32sInto(t, "topk_ids_of_layer", slotIds);
     if (shape[0] != in.mapShape[0])
         throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) + " has " +
                     std::to_string(shape[0]) + " layers, the map " +
                     std::to_string(in.mapShape[0]));
     p.tokens = shape[1];
-    p.slots = shape[2];
     const int64_t S = in.mapShape[1];
-    const size_t perLayer = static_cast<size_t>(p.tokens * p.slots);
-    for (int64_t l = 0; l < shape[0]; ++l)
-        if (!foldLayer(p.ids.data() + l * perLayer, perLayer, in.map.data() + l * S, S))
+    const size_t perLayer = static_cast<size_t>(p.tokens * shape[2]);
+    p.ids.reserve(slotIds.size());  // at most every slot: grown once, never copied
+    for (int64_t l = 0; l < shape[0]; ++l) {
+        int32_t* ids = slotIds.data() + l * perLayer;
+        if (!foldLayer(ids, perLayer, in.map.data() + l * S, S))
             throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) +
                         " names a physical expert outside -1.." + std::to_string(S - 1) +
                         " in layer " + std::to_string(l));
+        keepRoutedSlots(f, ids, shape[2], l, p);
+    }
     p.inputIds = intList(f, field(f, rec, "input_ids", Kind::List), "input_ids");
     p.positions = intList(f, field(f, rec, "positions", Kind::List), "positions");
     if (const PickleValue* lens = rec.find("extend_seq_lens"); lens && lens->kind == Kind::List)
@@ -228,17 +257,15 @@ TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRan
 void tokenLayers(const std::vector<TokenPass>& passes, int64_t L, ImportedRouting& r) {
     for (int64_t l = 0; l < L; ++l) {
         int k = -1;
-        for (const TokenPass& p : passes)
-            for (int64_t t = 0; t < p.tokens; ++t) {
-                const int32_t* ids = &p.ids[(l * p.tokens + t) * p.slots];
-                const int n = static_cast<int>(
-                    std::count_if(ids, ids + p.slots, [](int32_t e) { return e >= 0; }));
-                if (k < 0) k = n;
-                if (n != k)
-                    throw Error(r.files.front() + ": layer " + std::to_string(l) + " routes " +
-                                std::to_string(n) + " and " + std::to_string(k) +
-                                " experts per token in one dump");
-            }
+        for (const TokenPass& p : passes) {
+            const int n = p.layerK[static_cast<size_t>(l)];
+            if (n < 0) continue;  // a pass without tokens
+            if (k < 0) k = n;
+            if (n != k)
+                throw Error(r.files.front() + ": layer " + std::to_string(l) + " routes " +
+                            std::to_string(n) + " and " + std::to_string(k) +
+                            " experts per token in one dump");
+        }
         if (k <= 0) continue;  // a dense layer
         if (r.topK > 0 && k != r.topK)
             throw Error(r.files.front() + ": layers route " + std::to_string(r.topK) + " and " +
@@ -257,10 +284,11 @@ ImportedRouting readPerToken(const PerRankFiles& in) {
     r.format = "sglang per_token";
     r.experts = logicalExperts(in.map);
     std::vector<TokenPass> passes;
+    std::vector<int32_t> slotIds;  // one pass's [layers, tokens, slots], reused
     for (const auto& f : in.files) {
         r.files.push_back(f->path());
         for (const PickleRef& rec : field(*f, f->root(), "records", Kind::List).items)
-            passes.push_back(readTokenPass(*f, *rec, in));
+            passes.push_back(readTokenPass(*f, *rec, in, slotIds));
     }
     std::stable_sort(passes.begin(), passes.end(),
                      [](const TokenPass& a, const TokenPass& b) { return a.id < b.id; });
@@ -268,7 +296,9 @@ ImportedRouting readPerToken(const PerRankFiles& in) {
     size_t total = 0;
     for (const TokenPass& p : passes) total += static_cast<size_t>(p.tokens);
     r.tokens.reserve(total);
-    r.ids.reserve(total * r.layers.size() * static_cast<size_t>(r.topK));
+    const size_t k = static_cast<size_t>(r.topK);
+    r.ids.resize(total * r.layers.size() * k);
+    int32_t* out = r.ids.data();
     int32_t sequence = 0;
     int64_t step = -1, lastId = -1;
     for (const TokenPass& p : passes) {
@@ -283,9 +313,8 @@ ImportedRouting readPerToken(const PerRankFiles& in) {
                 r.tokens.push_back({step, sequence, static_cast<int32_t>(p.positions[t]),
                                     static_cast<int32_t>(p.inputIds[t])});
                 for (int l : r.layers) {
-                    const int32_t* ids = &p.ids[(l * p.tokens + t) * p.slots];
-                    for (int64_t j = 0; j < p.slots; ++j)
-                        if (ids[j] >= 0) r.ids.push_back(ids[j]);
+                    const int32_t* ids = &p.ids[p.layerStart[l] + static_cast<size_t>(t) * k];
+                    out = std::copy(ids, ids + k, out);
                 }
             }
             ++sequence;

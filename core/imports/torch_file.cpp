@@ -20,6 +20,8 @@ using imports::load;
 
 constexpr uint64_t kMaxPickleBytes = limits::kPickleBytes;  // the object tree, not the tensors
 constexpr uint64_t kMaxStorageBytes = limits::kTensorStorageBytes;  // one tensor storage
+// Storages up to this size are kept once read (maps, counts, shared by several tensors).
+constexpr uint64_t kCachedStorageBytes = uint64_t{1} << 20;
 
 std::string findPickle(const ZipArchive& zip) {
     std::string found;
@@ -88,13 +90,22 @@ TorchFile::TorchFile(const std::string& path) : zip_(path) {
 // storage with different element types (a half and a float view of 2 bytes) once read past it.
 const std::vector<char>& TorchFile::storage(const PickledTensor& t, const std::string& what) const {
     const std::string entry = prefix_ + "data/" + t.storageKey;
-    auto it = storages_.find(t.storageKey);
-    if (it == storages_.end()) {
-        if (!zip_.has(entry))
-            throw Error(path() + ": tensor '" + what + "' has no storage entry " + entry);
-        it = storages_.emplace(t.storageKey, zip_.read(entry, kMaxStorageBytes)).first;
+    const auto it = storages_.find(t.storageKey);
+    const bool held =
+        it != storages_.end() || (!scratchKey_.empty() && scratchKey_ == t.storageKey);
+    if (!held && !zip_.has(entry))
+        throw Error(path() + ": tensor '" + what + "' has no storage entry " + entry);
+    if (!held && zip_.size(entry) > kCachedStorageBytes) {
+        // Large storages (a recording's per-pass routing) are read once each: one reused buffer.
+        scratchKey_.clear();
+        zip_.readInto(entry, kMaxStorageBytes, scratch_);
+        scratchKey_ = t.storageKey;
     }
-    const std::vector<char>& bytes = it->second;
+    const std::vector<char>& bytes =
+        it != storages_.end() ? it->second
+        : scratchKey_ == t.storageKey
+            ? scratch_
+            : storages_.emplace(t.storageKey, zip_.read(entry, kMaxStorageBytes)).first->second;
     // Checked without wrapping: 2^61 int64 elements is 2^64 bytes, which wrapped to 0 and let
     // an empty entry pass for a storage that every view then read far outside of.
     uint64_t claimed = 0;
@@ -167,6 +178,12 @@ bool TorchFile::isContiguous(const PickledTensor& t) {
 
 std::vector<int32_t> TorchFile::int32s(const PickledTensor& t, const std::string& what) const {
     std::vector<int32_t> out;
+    int32sInto(t, what, out);
+    return out;
+}
+
+void TorchFile::int32sInto(const PickledTensor& t, const std::string& what,
+                           std::vector<int32_t>& out) const {
     bool fits = true;
     if (!isContiguous(t) || !integerReader(t.dtype)) {
         const std::vector<int64_t> values = integers(t, what);
@@ -190,7 +207,6 @@ std::vector<int32_t> TorchFile::int32s(const PickledTensor& t, const std::string
             fits = imports::narrowToInt32<uint8_t>(p, out.size(), out.data());
     }
     if (!fits) throw Error(path() + ": tensor '" + what + "' holds values beyond 32 bits");
-    return out;
 }
 
 std::vector<double> TorchFile::numbers(const PickledTensor& t, const std::string& what) const {

@@ -33,11 +33,15 @@ public:
     // Integers narrowed to int32 (an error naming the tensor when one does not fit); a
     // contiguous tensor, the usual case, is converted in one pass straight from its storage.
     std::vector<int32_t> int32s(const PickledTensor& t, const std::string& what) const;
+    // The same into `out`, whose memory is reused from call to call.
+    void int32sInto(const PickledTensor& t, const std::string& what,
+                    std::vector<int32_t>& out) const;
 
 private:
     static bool isContiguous(const PickledTensor& t);
     // The tensor's element count, after checking its view stays inside its storage.
     int64_t checkView(const PickledTensor& t, const std::string& what) const;
+    // Valid until the next call: a large storage lives in one reused buffer.
     const std::vector<char>& storage(const PickledTensor& t, const std::string& what) const;
     template <typename Out, typename Convert>
     std::vector<Out> gather(const PickledTensor& t, const std::string& what, Convert convert) const;
@@ -45,7 +49,9 @@ private:
     ZipArchive zip_;
     std::string prefix_;  // the archive's top folder, e.g. "archive/"
     PickleRef root_;
-    mutable std::map<std::string, std::vector<char>> storages_;
+    mutable std::map<std::string, std::vector<char>> storages_;  // the small ones, kept
+    mutable std::vector<char> scratch_;                          // the last large one read
+    mutable std::string scratchKey_;
 };
 
 }  // namespace moe

@@ -54,6 +54,12 @@ uint64_t ZipArchive::size(const std::string& name) const {
 }
 
 std::vector<char> ZipArchive::read(const std::string& name, uint64_t limit) const {
+    std::vector<char> out;
+    readInto(name, limit, out);
+    return out;
+}
+
+void ZipArchive::readInto(const std::string& name, uint64_t limit, std::vector<char>& out) const {
     const uint64_t bytes = size(name);
     if (bytes > limit)
         throw Error(path_ + ": entry '" + name + "' holds " + std::to_string(bytes) +
@@ -63,7 +69,7 @@ std::vector<char> ZipArchive::read(const std::string& name, uint64_t limit) cons
         throw Error(path_ + ": entry '" + name + "' cannot be opened (" + zip_strerror(zip_->zip) +
                     ")");
     // Grown as the data arrives: a damaged directory may claim gigabytes the entry never has.
-    std::vector<char> out;
+    out.clear();
     out.reserve(std::min<uint64_t>(bytes, 1 << 20));
     zip_int64_t got = 0;
     while (static_cast<uint64_t>(got) < bytes) {
@@ -83,7 +89,6 @@ std::vector<char> ZipArchive::read(const std::string& name, uint64_t limit) cons
     if (static_cast<uint64_t>(got) != bytes || tail != 0)
         throw Error(path_ + ": entry '" + name + "' is truncated or corrupt (read " +
                     std::to_string(got) + " of " + std::to_string(bytes) + " bytes: " + why + ")");
-    return out;
 }
 
 }  // namespace moe

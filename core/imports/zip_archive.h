@@ -26,6 +26,9 @@ public:
     // The whole entry. Throws moe::Error (naming the archive and the entry) when it is absent,
     // larger than `limit` bytes, or cannot be read back in full (truncated or corrupt).
     std::vector<char> read(const std::string& name, uint64_t limit) const;
+    // The same into `out`, whose memory is reused: a reader going through many large entries
+    // one at a time then faults in fresh pages once, not once per entry.
+    void readInto(const std::string& name, uint64_t limit, std::vector<char>& out) const;
 
 private:
     int64_t indexOf(const std::string& name) const;
