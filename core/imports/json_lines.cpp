@@ -1,10 +1,13 @@
-// See json_lines.h. Lines are found with memchr and each handed to the parser in place: the
-// padded file buffer guarantees the bytes simdjson may read past a line's end.
+// See json_lines.h. The file is mapped, lines are found with memchr and each is handed to the
+// parser in place: simdjson may read up to SIMDJSON_PADDING bytes past a line's end, which the
+// mapping holds for every line but those at the very end, parsed from a padded copy. (A padded
+// copy of the whole file cost more than the parse: fresh memory is faulted in page by page.)
 #include "core/imports/json_lines.h"
 
 #include <cstring>
 
 #include "core/common/error.h"
+#include "core/imports/mapped_file.h"
 
 namespace moe {
 
@@ -25,12 +28,12 @@ bool blank(const char* p, size_t n) {
 void forEachJsonLine(
     const std::string& path,
     const std::function<void(simdjson::ondemand::object&, const JsonLine&)>& each) {
-    simdjson::padded_string text;
-    if (simdjson::padded_string::load(path).get(text)) throw Error(path + ": cannot be read");
+    const MappedFile file(path);
     simdjson::ondemand::parser parser;
+    simdjson::padded_string tail;  // a line too near the end of the mapping, copied
     JsonLine line{path, 0};
-    const char* p = text.data();
-    const char* end = p + text.size();
+    const char* p = file.bytes().data();
+    const char* end = p + file.bytes().size();
     while (p < end) {
         const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
         if (!eol) eol = end;
@@ -38,8 +41,13 @@ void forEachJsonLine(
         const size_t n = static_cast<size_t>(eol - p);
         if (!blank(p, n)) {
             try {
-                const size_t room = static_cast<size_t>(end - p) + simdjson::SIMDJSON_PADDING;
-                simdjson::ondemand::document doc = parser.iterate(p, n, room);
+                simdjson::ondemand::document doc;
+                if (static_cast<size_t>(end - p) >= n + simdjson::SIMDJSON_PADDING) {
+                    doc = parser.iterate(p, n, static_cast<size_t>(end - p));
+                } else {
+                    tail = simdjson::padded_string(p, n);
+                    doc = parser.iterate(tail);
+                }
                 simdjson::ondemand::object object;
                 if (doc.get_object().get(object)) line.fail("not a JSON object");
                 each(object, line);

@@ -99,8 +99,12 @@ void readTopIndices(simdjson::ondemand::value v, const JsonLine& line, TraceReco
     if (r.tokens > 0 && r.width == 0) line.fail("a token's top_indices is empty");
 }
 
-TraceRecord readTraceRecord(simdjson::ondemand::object& object, const JsonLine& line) {
+// `ids` is the last record's buffer, handed on so its memory is reused.
+TraceRecord readTraceRecord(simdjson::ondemand::object& object, const JsonLine& line,
+                            std::vector<int32_t> ids) {
     TraceRecord r;
+    ids.clear();
+    r.ids = std::move(ids);
     bool indices = false;
     for (auto field : object) {
         const std::string_view key = field.unescaped_key();
@@ -123,20 +127,25 @@ TraceRecord readTraceRecord(simdjson::ondemand::object& object, const JsonLine& 
 
 int readTraceFile(const std::string& path, TraceTable& table, int& topK, int& maxExpert) {
     int skipped = 0;
+    std::vector<int32_t> scratch;
     forEachJsonLine(path, [&](simdjson::ondemand::object& object, const JsonLine& line) {
-        TraceRecord rec = readTraceRecord(object, line);
-        if (!rec.decoder) {
-            ++skipped;
-            return;
+        TraceRecord rec = readTraceRecord(object, line, std::move(scratch));
+        const auto keep = [&] { scratch = std::move(rec.ids); };
+        if (!rec.decoder || rec.tokens == 0) {
+            skipped += !rec.decoder;
+            return keep();
         }
-        if (rec.tokens == 0) return;
         if (topK == 0) topK = rec.width;
         if (rec.width != topK)
             line.fail("tokens route " + std::to_string(rec.width) + " and " + std::to_string(topK) +
                       " experts");
         for (int32_t e : rec.ids) maxExpert = std::max(maxExpert, e);
         auto& ids = table[{rec.step, rec.layer}];
-        ids.insert(ids.end(), rec.ids.begin(), rec.ids.end());
+        if (ids.empty())
+            ids.swap(rec.ids);  // the usual case, one record per (step, layer): no copy
+        else
+            ids.insert(ids.end(), rec.ids.begin(), rec.ids.end());
+        keep();
     });
     return skipped;
 }
@@ -151,6 +160,9 @@ ImportedRouting readRouterTrace(const std::vector<std::string>& files) {
     if (table.empty()) throw Error(files.front() + ": no decoder routing records");
     r.experts = maxExpert + 1;
     r.layers = layersOf(table);
+    size_t total = 0;
+    for (const auto& entry : table) total += entry.second.size();
+    r.ids.reserve(total);
     int64_t step = -1, sequence = 0;
     for (auto it = table.begin(); it != table.end();
          it = table.upper_bound({it->first.first, INT64_MAX})) {
