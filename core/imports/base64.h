@@ -13,4 +13,8 @@ namespace moe::imports {
 // in the middle, or a length that is not a multiple of 4.
 std::optional<std::string> decodeBase64(std::string_view text);
 
+// The same written at `out`, which must hold text.size() / 4 * 3 bytes: the number of bytes
+// decoded, or nothing. Lets a caller decode straight into the array the bytes are meant for.
+std::optional<size_t> decodeBase64To(std::string_view text, char* out);
+
 }  // namespace moe::imports

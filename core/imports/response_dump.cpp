@@ -5,6 +5,7 @@
 #include "core/imports/response_dump.h"
 
 #include <algorithm>
+#include <bit>
 #include <fstream>
 
 #include "core/common/error.h"
@@ -56,11 +57,13 @@ int64_t readNested(value v, const JsonLine& line, std::vector<int32_t>& out, Res
 void readBase64(value v, const JsonLine& line, Response& r) {
     std::string_view text;
     if (v.get_string().get(text)) line.fail("meta_info.routed_experts is not a base64 string");
-    const auto bytes = imports::decodeBase64(text);
-    if (!bytes || bytes->size() % 4 != 0)
+    // Decoded straight into the ids: little-endian int32 bytes are the ids.
+    static_assert(std::endian::native == std::endian::little, "SGLang writes little-endian");
+    r.ids.resize((text.size() / 4 * 3 + 3) / 4);
+    const auto bytes = imports::decodeBase64To(text, reinterpret_cast<char*>(r.ids.data()));
+    if (!bytes || *bytes % 4 != 0)
         line.fail("meta_info.routed_experts is not base64 of int32 values");
-    r.ids.resize(bytes->size() / 4);
-    imports::narrowToInt32<int32_t>(bytes->data(), r.ids.size(), r.ids.data());
+    r.ids.resize(*bytes / 4);
     r.base64 = true;
 }
 
@@ -77,7 +80,8 @@ void readFields(object o, const JsonLine& line, Response& r, int depth) {
             else
                 r.tokens += readNested(v, line, r.ids, r);
         } else if (key == "prompt_routed_experts") {
-            r.tokens += readNested(field.value(), line, r.promptIds, r);
+            // vLLM writes the prompt's first: read in place, nothing to move in front later.
+            r.tokens += readNested(field.value(), line, r.ids.empty() ? r.ids : r.promptIds, r);
         } else if (key == "prompt_tokens" && depth == 1) {
             r.promptTokens = jsonInteger(field.value(), line, "prompt_tokens");
         } else if (key == "completion_tokens" && depth == 1) {

@@ -64,6 +64,26 @@ TEST(ResponseDump, Base64DecodesTheStandardAlphabetAndRefusesTheRest) {
     EXPECT_FALSE(imports::decodeBase64("TWF"));
     EXPECT_FALSE(imports::decodeBase64("TW=u"));
     EXPECT_FALSE(imports::decodeBase64("TW!u"));
+    EXPECT_EQ(imports::decodeBase64("TWFuTWE="), "ManMa") << "groups before the last";
+    EXPECT_FALSE(imports::decodeBase64("TW!uTWFu")) << "a bad character before the last group";
+    EXPECT_FALSE(imports::decodeBase64("T=FuTWFu")) << "padding in the middle";
+    EXPECT_FALSE(imports::decodeBase64("TWF\xffTWFu")) << "a byte outside ASCII";
+}
+
+// vLLM writes the prompt's routing first; a response with the generated tokens' first must
+// still come out prompt first (the reader moves it in front only then).
+TEST(ResponseDump, PromptRoutingLeadsWhicheverFieldComesFirst) {
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "moe_responses_order.jsonl").string();
+    std::ofstream(path) << R"({"choices": [{"routed_experts": [[[2, 3]], [[3, 0]]]}],)"
+                        << R"( "prompt_routed_experts": [[[0, 1]]]})" << '\n'
+                        << R"({"prompt_routed_experts": [[[1, 2]]],)"
+                        << R"( "choices": [{"routed_experts": [[[0, 3]]]}]})" << '\n';
+    const ImportedRouting r = readResponseDump({path}, 0);
+    std::filesystem::remove(path);
+    ASSERT_EQ(r.tokens.size(), 5u);
+    // Lockstep: step 0 holds token 0 of both requests, then their next tokens.
+    EXPECT_EQ(r.ids, (std::vector<int32_t>{0, 1, 1, 2, 2, 3, 0, 3, 3, 0}));
 }
 
 TEST(ResponseDump, DamagedLinesAreNamedByFileAndLine) {
