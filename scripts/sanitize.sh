@@ -4,7 +4,7 @@
 # suites, the fuzz corpora replayed, then each libFuzzer target fuzzed briefly), and with
 # ThreadSanitizer (build/tsan: the threaded suites: ranks, placement broadcast, the store's
 # record queue, the experiment runner, the GUI's engine thread as the window drives it, the
-# trace reader's inflate thread). Both are unity
+# trace reader's inflate thread, the JSON-lines readers' pieces). Both are unity
 # builds (CMAKE_UNITY_BUILD, 8 sources a unit), which keeps each under about 8 minutes on
 # 2 cores. Suppressions (tests/sanitizers/) cover third-party code only, each saying why.
 # Usage: scripts/sanitize.sh [asan|tsan|fuzz ...]   (default: all three; MOE_FUZZ_SECONDS per

@@ -125,28 +125,69 @@ TraceRecord readTraceRecord(simdjson::ondemand::object& object, const JsonLine& 
     return r;
 }
 
+// What one piece of a trace file read (json_lines.h: pieces run on their own threads).
+struct TracePiece {
+    TraceTable table;
+    int topK = 0;          // the width of its first routed record ...
+    int64_t topKLine = 0;  // ... and that record's line
+    int maxExpert = -1, skipped = 0;
+    std::vector<int32_t> scratch;  // the last record's buffer, reused
+};
+
+void readTraceLine(simdjson::ondemand::object& object, const JsonLine& line, TracePiece& piece) {
+    TraceRecord rec = readTraceRecord(object, line, std::move(piece.scratch));
+    const auto keep = [&] { piece.scratch = std::move(rec.ids); };
+    if (!rec.decoder || rec.tokens == 0) {
+        piece.skipped += !rec.decoder;
+        return keep();
+    }
+    if (piece.topK == 0) {
+        piece.topK = rec.width;
+        piece.topKLine = line.number;
+    }
+    if (rec.width != piece.topK)
+        line.fail("tokens route " + std::to_string(rec.width) + " and " +
+                  std::to_string(piece.topK) + " experts");
+    for (int32_t e : rec.ids) piece.maxExpert = std::max(piece.maxExpert, e);
+    auto& ids = piece.table[{rec.step, rec.layer}];
+    if (ids.empty())
+        ids.swap(rec.ids);  // the usual case, one record per (step, layer): no copy
+    else
+        ids.insert(ids.end(), rec.ids.begin(), rec.ids.end());
+    keep();
+}
+
+// A piece's records appended to the file's (in file order), its top-k checked against theirs.
+void mergePiece(const std::string& path, TracePiece& piece, TraceTable& table, int& topK,
+                int& maxExpert, int& skipped) {
+    if (piece.topK != 0 && topK != 0 && piece.topK != topK)
+        throw Error::inFile(path, piece.topKLine,
+                            "tokens route " + std::to_string(piece.topK) + " and " +
+                                std::to_string(topK) + " experts");
+    if (topK == 0) topK = piece.topK;
+    maxExpert = std::max(maxExpert, piece.maxExpert);
+    skipped += piece.skipped;
+    for (auto& [key, ids] : piece.table) {
+        auto& into = table[key];
+        if (into.empty())
+            into.swap(ids);
+        else
+            into.insert(into.end(), ids.begin(), ids.end());
+    }
+    piece = {};
+}
+
 int readTraceFile(const std::string& path, TraceTable& table, int& topK, int& maxExpert) {
     int skipped = 0;
-    std::vector<int32_t> scratch;
-    forEachJsonLine(path, [&](simdjson::ondemand::object& object, const JsonLine& line) {
-        TraceRecord rec = readTraceRecord(object, line, std::move(scratch));
-        const auto keep = [&] { scratch = std::move(rec.ids); };
-        if (!rec.decoder || rec.tokens == 0) {
-            skipped += !rec.decoder;
-            return keep();
-        }
-        if (topK == 0) topK = rec.width;
-        if (rec.width != topK)
-            line.fail("tokens route " + std::to_string(rec.width) + " and " + std::to_string(topK) +
-                      " experts");
-        for (int32_t e : rec.ids) maxExpert = std::max(maxExpert, e);
-        auto& ids = table[{rec.step, rec.layer}];
-        if (ids.empty())
-            ids.swap(rec.ids);  // the usual case, one record per (step, layer): no copy
-        else
-            ids.insert(ids.end(), rec.ids.begin(), rec.ids.end());
-        keep();
-    });
+    std::vector<TracePiece> pieces;
+    forEachJsonLineInPieces(
+        path, [&](int n) { pieces.resize(static_cast<size_t>(n)); },
+        [&](int i, simdjson::ondemand::object& object, const JsonLine& line) {
+            readTraceLine(object, line, pieces[static_cast<size_t>(i)]);
+        },
+        [&](int i) {
+            mergePiece(path, pieces[static_cast<size_t>(i)], table, topK, maxExpert, skipped);
+        });
     return skipped;
 }
 

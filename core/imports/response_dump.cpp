@@ -25,6 +25,7 @@ using simdjson::ondemand::value;
 
 struct Response {
     std::string source;  // file:line
+    int64_t line = 0;
     std::vector<int32_t> ids, promptIds;
     int64_t tokens = 0, promptTokens = -1, completionTokens = -1;
     int width = 0;          // ids per token: layers x top-k
@@ -100,6 +101,7 @@ void readFields(object o, const JsonLine& line, Response& r, int depth) {
 Response readResponse(object& o, const JsonLine& line) {
     Response r;
     r.source = line.file + ":" + std::to_string(line.number);
+    r.line = line.number;
     readFields(o, line, r, 0);
     if (r.ids.empty() && r.promptIds.empty())
         line.fail("no routed_experts (serve with --enable-return-routed-experts)");
@@ -205,14 +207,27 @@ bool isResponseDump(const std::string& path) {
 
 ImportedRouting readResponseDump(const std::vector<std::string>& files, int topK) {
     std::vector<Response> responses;
-    for (const std::string& f : files)
-        forEachJsonLine(f, [&](object& o, const JsonLine& line) {
-            responses.push_back(readResponse(o, line));
-            if (responses.back().width != responses.front().width)
-                line.fail(std::to_string(responses.back().width) + " ids per token, where " +
-                          responses.front().source + " has " +
-                          std::to_string(responses.front().width));
-        });
+    for (const std::string& f : files) {
+        // Read in pieces on several threads (json_lines.h), then appended in file order with
+        // every response's width checked against the first.
+        std::vector<std::vector<Response>> pieces;
+        forEachJsonLineInPieces(
+            f, [&](int n) { pieces.resize(static_cast<size_t>(n)); },
+            [&](int i, object& o, const JsonLine& line) {
+                pieces[static_cast<size_t>(i)].push_back(readResponse(o, line));
+            },
+            [&](int i) {
+                for (Response& r : pieces[static_cast<size_t>(i)]) {
+                    if (!responses.empty() && r.width != responses.front().width)
+                        throw Error::inFile(f, r.line,
+                                            std::to_string(r.width) + " ids per token, where " +
+                                                responses.front().source + " has " +
+                                                std::to_string(responses.front().width));
+                    responses.push_back(std::move(r));
+                }
+                pieces[static_cast<size_t>(i)] = {};
+            });
+    }
     if (responses.empty()) throw Error(files.front() + ": no responses");
     const int width = responses.front().width;
     const int k = chooseTopK(responses, width, topK);

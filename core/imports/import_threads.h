@@ -1,0 +1,17 @@
+// How many threads a reader of a large recording uses, and running its pieces on them. One
+// per core, each with at least 8 MB to read (a small file stays on the calling thread); the
+// environment's MOE_IMPORT_THREADS=N sets the count (1: one thread; tests cut small files).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace moe::imports {
+
+int threadsFor(size_t bytes);
+
+// work(0) .. work(n - 1), piece 0 on the calling thread and the others on threads of their
+// own; returns when all are done. `work` must not throw (catch inside and keep the error).
+void onEachPiece(int n, const std::function<void(int)>& work);
+
+}  // namespace moe::imports
