@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "core/common/error.h"
+#include "core/imports/import_threads.h"
 #include "core/imports/npy_file.h"
 #include "core/imports/request_lockstep.h"
 #include "core/imports/safetensors_file.h"
@@ -72,20 +73,28 @@ void forEachRow(const NpyArray& a, int E, PerRow perRow) {
 }
 
 // Each token's top-k in every layer into `ids` [tokens, layers, k]. Tokens go in blocks with
-// the layers inside, so the block's part of `ids` stays in cache while every layer writes it.
+// the layers inside, so the block's part of `ids` stays in cache while every layer writes it;
+// the blocks are shared out among threads (import_threads.h), each writing its own tokens.
 void topKOfLayers(const std::vector<NpyArray>& layers, int E, int k, std::vector<int32_t>& ids) {
     const size_t T = static_cast<size_t>(layers.front().shape[0]), L = layers.size();
-    std::vector<double> block(kBlockRows * static_cast<size_t>(E));
-    std::vector<uint64_t> keys(static_cast<size_t>(E));
-    for (size_t first = 0; first < T; first += kBlockRows) {
-        const size_t n = std::min(kBlockRows, T - first);
-        for (size_t l = 0; l < L; ++l) {
-            layers[l].numbersAt(first * E, n * E, block.data());
-            for (size_t r = 0; r < n; ++r)
-                topOfRow(block.data() + r * E, E, k, ids.data() + ((first + r) * L + l) * k,
-                         keys.data());
+    const size_t blocks = (T + kBlockRows - 1) / kBlockRows;
+    size_t bytes = 0;
+    for (const NpyArray& a : layers) bytes += a.data.size();
+    const int pieces = static_cast<int>(std::min<size_t>(
+        static_cast<size_t>(imports::threadsFor(bytes)), std::max<size_t>(blocks, 1)));
+    imports::onEachPiece(pieces, [&](int piece) {  // nothing in here throws
+        std::vector<double> block(kBlockRows * static_cast<size_t>(E));
+        std::vector<uint64_t> keys(static_cast<size_t>(E));
+        for (size_t b = static_cast<size_t>(piece); b < blocks; b += static_cast<size_t>(pieces)) {
+            const size_t first = b * kBlockRows, n = std::min(kBlockRows, T - first);
+            for (size_t l = 0; l < L; ++l) {
+                layers[l].numbersAt(first * E, n * E, block.data());
+                for (size_t r = 0; r < n; ++r)
+                    topOfRow(block.data() + r * E, E, k, ids.data() + ((first + r) * L + l) * k,
+                             keys.data());
+            }
         }
-    }
+    });
 }
 
 // k when every token of every layer has the same number of non-zero scores (dense top-k

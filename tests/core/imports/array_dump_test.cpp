@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -100,8 +102,8 @@ TEST(ArrayDump, DamagedNpyFilesAreNamed) {
 // orders them all.
 TEST(ArrayDump, TopKBreaksTiesToTheLowerIdAndRanksNanLast) {
     const float nan = std::nanf(""), inf = INFINITY;
-    const float logits[10] = {1.f, 3.f, 3.f, -0.f, nan,  // token 0
-                              0.f, -0.f, -inf, nan, 2.f};  // token 1
+    const float logits[10] = {1.f, 3.f,  3.f,  -0.f, nan,   // token 0
+                              0.f, -0.f, -inf, nan,  2.f};  // token 1
     const std::string path = (std::filesystem::temp_directory_path() / "moe_topk.npy").string();
     std::ofstream(path, std::ios::binary)
         << npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 5), }",
@@ -109,6 +111,38 @@ TEST(ArrayDump, TopKBreaksTiesToTheLowerIdAndRanksNanLast) {
     const ImportedRouting r = readArrayDump({path}, 5);
     std::filesystem::remove(path);
     EXPECT_EQ(r.ids, (std::vector<int32_t>{1, 2, 0, 3, 4, 4, 0, 1, 2, 3}));
+}
+
+// 3,000 tokens (three blocks of rows) of random logits, one thread or three (threads share
+// the blocks out): each token's top-3 equals a full sort's, ties to the lower id.
+TEST(ArrayDump, TopKOfManyTokensMatchesASortOnAnyNumberOfThreads) {
+    constexpr int T = 3000, E = 8, k = 3;
+    std::vector<float> logits(T * E);
+    uint32_t state = 12345;
+    for (float& v : logits) {  // coarse values, so ties are common
+        state = state * 1664525u + 1013904223u;
+        v = static_cast<float>(state >> 28);
+    }
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "moe_topk_many.npy").string();
+    std::ofstream(path, std::ios::binary)
+        << npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3000, 8), }",
+               std::string(reinterpret_cast<const char*>(logits.data()), logits.size() * 4));
+    std::vector<int32_t> want;
+    for (int t = 0; t < T; ++t) {
+        std::vector<int32_t> order(E);
+        for (int e = 0; e < E; ++e) order[e] = e;
+        std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+            return logits[t * E + a] > logits[t * E + b];
+        });
+        want.insert(want.end(), order.begin(), order.begin() + k);
+    }
+    for (const char* threads : {"1", "3"}) {
+        setenv("MOE_IMPORT_THREADS", threads, 1);
+        EXPECT_EQ(readArrayDump({path}, k).ids, want) << threads << " thread(s)";
+    }
+    unsetenv("MOE_IMPORT_THREADS");
+    std::filesystem::remove(path);
 }
 
 }  // namespace
