@@ -26,7 +26,7 @@ LoadShares twoShares(double x) {
     return s;
 }
 
-ArimaOptions small() {
+ArimaOptions smallArima() {
     ArimaOptions o;
     o.p = 1;
     o.d = 1;
@@ -67,7 +67,7 @@ TEST(ArimaPredictor, OptionsAreValidatedByName) {
 }
 
 TEST(ArimaPredictor, RefitsAreStaggeredEvenly) {
-    ArimaOptions o = small();  // minHistory = 1 + 4 + 10 = 15
+    ArimaOptions o = smallArima();  // minHistory = 1 + 4 + 10 = 15
     ArimaPredictor p(o);
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
@@ -118,7 +118,7 @@ TEST(ArimaPredictor, RefitsStopAtTheirOwnCap) {
 }
 
 TEST(ArimaPredictor, LastValueBeforeEnoughHistory) {
-    ArimaPredictor p(small());
+    ArimaPredictor p(smallArima());
     for (int t = 0; t < 5; ++t) p.observe(t, twoShares(0.1 * t));
     Forecast f;
     p.forecast(3, f);
@@ -131,7 +131,7 @@ TEST(ArimaPredictor, LastValueBeforeEnoughHistory) {
 }
 
 // Feeds `series` (expert 0's share) and returns the forecast made after the last step.
-Forecast runSeries(const std::vector<double>& series, int horizon, ArimaOptions o = small()) {
+Forecast runSeries(const std::vector<double>& series, int horizon, ArimaOptions o = smallArima()) {
     ArimaPredictor p(o);
     for (size_t t = 0; t < series.size(); ++t)
         p.observe(static_cast<int64_t>(t), twoShares(series[t]));

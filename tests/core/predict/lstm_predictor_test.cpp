@@ -37,7 +37,7 @@ double meanAbsError(const LoadShares& a, const LoadShares& b) {
     return sum / a.p.size();
 }
 
-LstmOptions small() {
+LstmOptions smallLstm() {
     LstmOptions o;
     o.hidden = 12;
     o.window = 16;
@@ -48,7 +48,7 @@ LstmOptions small() {
 
 TEST(LstmPredictor, ConstantSharesOnlineTraining) {
     const LoadShares c = makeShares(2, 4, {5, 1, 1, 1, 1, 2, 3, 4});
-    LstmOptions o = small();
+    LstmOptions o = smallLstm();
     o.trainSteps = 48;
     LstmPredictor p(o);
     Forecast f;
@@ -81,7 +81,7 @@ std::vector<LoadShares> periodic(int steps, int phase) {
 }
 
 TEST(LstmPredictor, PeriodFourPatternBeatsLastValue) {
-    LstmPredictor p(small());
+    LstmPredictor p(smallLstm());
     p.train(periodic(160, 0));  // one run ...
     ASSERT_TRUE(p.trained());
     const auto test = periodic(60, 1);  // ... tested on another, out of phase
@@ -112,7 +112,7 @@ TEST(LstmPredictor, StepChangeIsFollowed) {
     const int lengths[] = {17, 31, 23, 40, 12, 29, 35};
     for (int block = 0; block < 7; ++block)
         for (int t = 0; t < lengths[block]; ++t) train.push_back(block % 2 ? b : a);
-    LstmPredictor p(small());
+    LstmPredictor p(smallLstm());
     p.train(train);
     Forecast f;
     for (int t = 0; t < 20; ++t) p.observe(t, a);
@@ -129,7 +129,7 @@ TEST(LstmPredictor, StepChangeIsFollowed) {
 
 TEST(LstmPredictor, ExplicitTrainingReplaysObservedStepsAndChecksShapes) {
     const auto series = periodic(40, 0);
-    LstmOptions o = small();
+    LstmOptions o = smallLstm();
     o.epochs = 5;
     LstmPredictor p(o), q(o);
     for (int t = 0; t < 10; ++t) p.observe(t, series[t]);
