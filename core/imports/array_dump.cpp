@@ -57,16 +57,23 @@ void topOfRow(const double* scores, int E, int k, int32_t* out, uint64_t* keys) 
     }
 }
 
-constexpr size_t kBlockRows = 1024;
+// Rows widened at a time: 1,024, fewer where rows are long (about 1 MB of doubles a block),
+// never more than there are rows (a [1, 10^7] array is one row, not 1,024).
+size_t blockRows(size_t rows, int E) {
+    constexpr size_t kBlockBytes = size_t{1} << 20, kMaxRows = 1024;
+    const size_t fit = std::max<size_t>(1, kBlockBytes / (sizeof(double) * static_cast<size_t>(E)));
+    return std::max<size_t>(1, std::min({kMaxRows, fit, rows}));
+}
 
 // Rows of a [tokens, experts] array widened a block at a time into one reused buffer: the
 // array is never copied whole, and the block stays in cache while it is used.
 template <typename PerRow>
 void forEachRow(const NpyArray& a, int E, PerRow perRow) {
     const size_t rows = static_cast<size_t>(a.elements()) / static_cast<size_t>(E);
-    std::vector<double> block(kBlockRows * static_cast<size_t>(E));
-    for (size_t first = 0; first < rows; first += kBlockRows) {
-        const size_t n = std::min(kBlockRows, rows - first);
+    const size_t per = blockRows(rows, E);
+    std::vector<double> block(per * static_cast<size_t>(E));
+    for (size_t first = 0; first < rows; first += per) {
+        const size_t n = std::min(per, rows - first);
         a.numbersAt(first * E, n * E, block.data());
         for (size_t r = 0; r < n; ++r) perRow(first + r, block.data() + r * E);
     }
@@ -77,16 +84,16 @@ void forEachRow(const NpyArray& a, int E, PerRow perRow) {
 // the blocks are shared out among threads (import_threads.h), each writing its own tokens.
 void topKOfLayers(const std::vector<NpyArray>& layers, int E, int k, std::vector<int32_t>& ids) {
     const size_t T = static_cast<size_t>(layers.front().shape[0]), L = layers.size();
-    const size_t blocks = (T + kBlockRows - 1) / kBlockRows;
+    const size_t per = blockRows(T, E), blocks = (T + per - 1) / per;
     size_t bytes = 0;
     for (const NpyArray& a : layers) bytes += a.data.size();
     const int pieces = static_cast<int>(std::min<size_t>(
         static_cast<size_t>(imports::threadsFor(bytes)), std::max<size_t>(blocks, 1)));
-    imports::onEachPiece(pieces, [&](int piece) {  // nothing in here throws
-        std::vector<double> block(kBlockRows * static_cast<size_t>(E));
+    imports::onEachPiece(pieces, [&](int piece) {
+        std::vector<double> block(per * static_cast<size_t>(E));
         std::vector<uint64_t> keys(static_cast<size_t>(E));
         for (size_t b = static_cast<size_t>(piece); b < blocks; b += static_cast<size_t>(pieces)) {
-            const size_t first = b * kBlockRows, n = std::min(kBlockRows, T - first);
+            const size_t first = b * per, n = std::min(per, T - first);
             for (size_t l = 0; l < L; ++l) {
                 layers[l].numbersAt(first * E, n * E, block.data());
                 for (size_t r = 0; r < n; ++r)

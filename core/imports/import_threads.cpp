@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <exception>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -20,10 +22,26 @@ int threadsFor(size_t bytes) {
 }
 
 void onEachPiece(int n, const std::function<void(int)>& work) {
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(std::max(n, 1)));
+    const auto run = [&](int i) {
+        try {
+            work(i);
+        } catch (...) {
+            errors[static_cast<size_t>(i)] = std::current_exception();
+        }
+    };
     std::vector<std::thread> threads;
-    for (int i = 1; i < n; ++i) threads.emplace_back(work, i);
-    work(0);
+    int started = 1;
+    try {
+        for (; started < n; ++started) threads.emplace_back(run, started);
+    } catch (const std::system_error&) {
+        // No more threads to be had: the pieces not started run here.
+    }
+    for (int i = started; i < n; ++i) run(i);
+    run(0);
     for (std::thread& t : threads) t.join();
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 }  // namespace moe::imports

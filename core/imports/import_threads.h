@@ -11,7 +11,9 @@ namespace moe::imports {
 int threadsFor(size_t bytes);
 
 // work(0) .. work(n - 1), piece 0 on the calling thread and the others on threads of their
-// own; returns when all are done. `work` must not throw (catch inside and keep the error).
+// own (on the calling thread too where no thread can be started); returns when all are done.
+// What a piece throws (std::bad_alloc included) is rethrown here once every piece has ended,
+// the lowest piece's first: it never escapes a thread.
 void onEachPiece(int n, const std::function<void(int)>& work);
 
 }  // namespace moe::imports

@@ -19,7 +19,8 @@ struct Scan {
     int depth;
     int64_t least, most;
     IntLists& out;
-    int64_t badValue = 0;              // the number out of range
+    int64_t badValue = 0;  // the number out of range, when it was read whole
+    bool valueKnown = false;
     int64_t seenItems = 0, items = 0;  // an uneven list's two lengths
     int unevenLevel = 0;
 
@@ -43,6 +44,7 @@ Problem Scan::number() {
     if (negative) v = -v;
     if (v < least || v > most) {
         badValue = v;
+        valueKnown = true;
         return Problem::OutOfRange;
     }
     out.values.push_back(static_cast<int32_t>(v));
@@ -97,8 +99,8 @@ std::string describe(Problem problem, const Scan& scan, int level) {
         case Problem::NotNumber:
             return "an item that is not a whole number";
         case Problem::OutOfRange:
-            return scan.badValue ? "a number out of range (" + std::to_string(scan.badValue) + ")"
-                                 : "a number out of range";
+            return scan.valueKnown ? "a number out of range (" + std::to_string(scan.badValue) + ")"
+                                   : "a number out of range";
         case Problem::Unclosed:
             return "a list that does not close";
         case Problem::Uneven:

@@ -98,9 +98,12 @@ int forEachJsonLineInPieces(
     std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
     imports::onEachPiece(n, [&](int i) {
         int64_t lines = 0;
-        for (const char *p = bytes.data() + starts[i], *end = bytes.data() + starts[i + 1];
-             (p = static_cast<const char*>(std::memchr(p, '\n', end - p))); ++p)
+        const char* p = bytes.data() + starts[i];
+        const char* const end = bytes.data() + starts[i + 1];
+        while (p < end && (p = static_cast<const char*>(std::memchr(p, '\n', end - p)))) {
             ++lines;
+            ++p;
+        }
         firstLine[i + 1] = lines;
     });
     for (int i = 0; i < n; ++i) firstLine[i + 1] += firstLine[i];

@@ -202,33 +202,8 @@ void keepRoutedSlots(const TorchFile& f, const int32_t* ids, int64_t slots, int6
     p.layerK.push_back(k);
 }
 
-TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRankFiles& in,
-                        std::vector<int32_t>& slotIds) {
-    TokenPass p;
-    p.id = field(f, rec, "forward_pass_id", Kind::Int).integer;
-    std::vector<int64_t> shape;
-    const PickledTensor& t = *field(f, rec, "topk_ids_of_layer", Kind::Tensor).tensor;
-    if (t.shape.size() != 3)
-        throw Error(f.path() + ": 'topk_ids_of_layer' has " + std::to_string(t.shape.size()) +
-                    " dimensions, expected 3");
-    shape = t.shape;
-    f.int32sInto(t, "topk_ids_of_layer", slotIds);
-    if (shape[0] != in.mapShape[0])
-        throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) + " has " +
-                    std::to_string(shape[0]) + " layers, the map " +
-                    std::to_string(in.mapShape[0]));
-    p.tokens = shape[1];
-    const int64_t S = in.mapShape[1];
-    const size_t perLayer = static_cast<size_t>(p.tokens * shape[2]);
-    p.ids.reserve(slotIds.size());  // at most every slot: grown once, never copied
-    for (int64_t l = 0; l < shape[0]; ++l) {
-        int32_t* ids = slotIds.data() + l * perLayer;
-        if (!foldLayer(ids, perLayer, in.map.data() + l * S, S))
-            throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) +
-                        " names a physical expert outside -1.." + std::to_string(S - 1) +
-                        " in layer " + std::to_string(l));
-        keepRoutedSlots(f, ids, shape[2], l, p);
-    }
+// The pass's input_ids, positions and extend_seq_lens, checked against its token count.
+void readTokenInputs(const TorchFile& f, const PickleValue& rec, TokenPass& p) {
     p.inputIds = intList(f, field(f, rec, "input_ids", Kind::List), "input_ids");
     p.positions = intList(f, field(f, rec, "positions", Kind::List), "positions");
     if (const PickleValue* lens = rec.find("extend_seq_lens"); lens && lens->kind == Kind::List)
@@ -250,6 +225,36 @@ TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRan
                     " positions and extend_seq_lens summing "
                     "to " +
                     std::to_string(sum));
+}
+
+TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRankFiles& in,
+                        std::vector<int32_t>& slotIds) {
+    TokenPass p;
+    p.id = field(f, rec, "forward_pass_id", Kind::Int).integer;
+    const PickledTensor& t = *field(f, rec, "topk_ids_of_layer", Kind::Tensor).tensor;
+    if (t.shape.size() != 3)
+        throw Error(f.path() + ": 'topk_ids_of_layer' has " + std::to_string(t.shape.size()) +
+                    " dimensions, expected 3");
+    const std::vector<int64_t> shape = t.shape;
+    f.int32sInto(t, "topk_ids_of_layer", slotIds);
+    if (shape[0] != in.mapShape[0])
+        throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) + " has " +
+                    std::to_string(shape[0]) + " layers, the map " +
+                    std::to_string(in.mapShape[0]));
+    p.tokens = shape[1];
+    const int64_t S = in.mapShape[1];
+    const size_t perLayer = static_cast<size_t>(p.tokens * shape[2]);
+    for (int64_t l = 0; l < shape[0]; ++l)
+        if (!foldLayer(slotIds.data() + l * perLayer, perLayer, in.map.data() + l * S, S))
+            throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) +
+                        " names a physical expert outside -1.." + std::to_string(S - 1) +
+                        " in layer " + std::to_string(l));
+    // Checked before any loop over the tokens: a shape of [L, 2^60, 0] holds no ids at all,
+    // and only the input_ids show that it claims more tokens than it has.
+    readTokenInputs(f, rec, p);
+    p.ids.reserve(slotIds.size());  // at most every slot: grown once, never copied
+    for (int64_t l = 0; l < shape[0]; ++l)
+        keepRoutedSlots(f, slotIds.data() + l * perLayer, shape[2], l, p);
     return p;
 }
 

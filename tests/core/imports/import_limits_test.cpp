@@ -6,16 +6,20 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "core/common/error.h"
+#include "core/imports/array_dump.h"
 #include "core/imports/megatron_dump.h"
 #include "core/imports/npy_file.h"
 #include "core/imports/response_dump.h"
 #include "core/imports/safetensors_file.h"
 #include "core/imports/sglang_csv.h"
+#include "core/imports/sglang_dump.h"
 #include "core/imports/torch_file.h"
 #include "tests/core/common/error_of.h"
+#include "tests/core/imports/import_fixtures.h"
 #include "tests/core/workload/test_files.h"
 
 namespace moe {
@@ -78,6 +82,36 @@ TEST(ImportLimits, NpyShapeWhoseByteCountOverflowsIsNamed) {
     const std::string m = errorOf([&] { readNpy(path); });
     EXPECT_EQ(m, path + ": the npy shape needs 9223372036854775807 bytes of data, the file holds 0")
         << m;
+}
+
+// Found in review: a per_token pass of shape [2, 2^60, 0] holds no ids, and walking its
+// tokens before comparing them with its input_ids ran for ever (torch.save wrote it:
+// tests/data/imports/make_fixtures.py).
+TEST(ImportLimits, PerTokenPassClaimingMoreTokensThanItsInputsIsNamedAtOnce) {
+    const std::string path = test::importFixture("sglang_per_token_empty_slots.pt");
+    const std::string m = errorOf([&] { readSglangDump({path}); });
+    EXPECT_EQ(m, path +
+                     ": pass 0 has 1152921504606846976 tokens of routing but 1 input_ids, 1 "
+                     "positions and extend_seq_lens summing to 1")
+        << m;
+}
+
+// Found in review: one row of ten million logits was widened 1,024 rows at a time (80 GB,
+// std::bad_alloc); a block is now at most the rows there are and about 1 MB.
+TEST(ImportLimits, OneVeryLongRowOfLogitsIsReadInOneSmallBlock) {
+    test::ScratchDir dir;
+    constexpr int E = 2'000'000;
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2000000), }";
+    header += std::string((64 - (10 + header.size() + 1) % 64) % 64, ' ') + "\n";
+    const uint16_t n = static_cast<uint16_t>(header.size());
+    std::string data(size_t{E} * 4, '\0');
+    const float high = 3.0f, higher = 4.0f;
+    std::memcpy(&data[4 * 1234567], &high, 4);
+    std::memcpy(&data[4 * 7], &higher, 4);
+    const std::string path = dir.writePlain(
+        "long_row.npy", std::string("\x93NUMPY\x01\x00", 8) +
+                            std::string(reinterpret_cast<const char*>(&n), 2) + header + data);
+    EXPECT_EQ(readArrayDump({path}, 2).ids, (std::vector<int32_t>{7, 1234567}));
 }
 
 TEST(ImportLimits, SafetensorsShapeWhoseByteCountWrapsIsNamed) {

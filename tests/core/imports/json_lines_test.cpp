@@ -14,6 +14,7 @@
 
 #include "core/common/error.h"
 #include "core/imports/import_routing.h"
+#include "core/imports/import_threads.h"
 #include "tests/core/imports/import_fixtures.h"
 
 namespace moe {
@@ -156,6 +157,31 @@ TEST(JsonLines, AWidthChangeAcrossPiecesIsNamedAtItsLine) {
         }
     }
     std::filesystem::remove(responses);
+}
+
+// Found in review: an exception in a piece escaped its thread (std::terminate). Every piece
+// runs, and the lowest failing piece's error is the one thrown, after all have ended.
+TEST(JsonLines, APieceThatThrowsIsRethrownOnTheCallingThread) {
+    std::vector<int> ran(4, 0);
+    try {
+        imports::onEachPiece(4, [&](int i) {
+            ran[static_cast<size_t>(i)] = 1;
+            if (i >= 2) throw Error("piece " + std::to_string(i));
+        });
+        ADD_FAILURE() << "nothing thrown";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "piece 2");
+    }
+    EXPECT_EQ(ran, (std::vector<int>{1, 1, 1, 1}));
+}
+
+TEST(JsonLines, AnEmptyFileInPiecesHasNoLines) {
+    const std::string path = writeLines("moe_json_pieces_empty.jsonl", "");
+    Pieces pieces(3);
+    const Seen s = readValues(path);
+    EXPECT_EQ(s.lines.size(), 3u);
+    EXPECT_TRUE(s.merged.empty());
+    std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -307,6 +307,14 @@ def main():
     # Something torch.save accepts and the reader must refuse by name: a set (no tensor, dict,
     # list, tuple or scalar).
     save("foreign_set.pt", {"weird": {1, 2}})
+
+    # A per_token pass whose topk_ids_of_layer claims 2**60 tokens of 0 slots (no ids at all):
+    # the reader must name the mismatch with its one input_id before walking any token.
+    save("sglang_per_token_empty_slots.pt", {
+        "records": [{"forward_pass_id": 0, "rank": 0, "input_ids": [5], "positions": [0],
+                     "extend_seq_lens": [1],
+                     "topk_ids_of_layer": torch.empty((2, 2**60, 0), dtype=torch.int32)}],
+        "last_physical_to_logical_map": torch.arange(4).repeat(2, 1)})
     with open(os.path.join(HERE, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
         f.write("\n")
