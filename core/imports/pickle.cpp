@@ -4,6 +4,7 @@
 // container's nesting is capped, so a corrupt or hostile file is an error, never a crash.
 #include "core/imports/pickle.h"
 
+#include <algorithm>
 #include <bit>
 #include <climits>
 #include <cstdio>
@@ -114,6 +115,13 @@ private:
         v->kind = kind;
         return v;
     }
+    // An int of the BININT opcodes; 0..65535 (token ids, positions) shared, one object each:
+    // a recording pickles hundreds of thousands of them. Values are never changed once made.
+    PickleRef smallInt(int64_t value);
+    static bool isScalar(PickleValue::Kind k) {
+        using K = PickleValue::Kind;
+        return k == K::None || k == K::Bool || k == K::Int || k == K::Float || k == K::String;
+    }
     PickleRef pop();
     std::vector<PickleRef> popToMark();
     void push(PickleRef v) { stack_.push_back(std::move(v)); }
@@ -140,7 +148,25 @@ private:
     std::unordered_map<uint64_t, PickleRef> memo_;
     std::unordered_map<const PickleValue*, int> depth_;
     std::unordered_set<const PickleValue*> sealed_;  // containers already inside another
+    std::vector<PickleRef> smallInts_;               // smallInt's shared values, by value
 };
+
+PickleRef Unpickler::smallInt(int64_t value) {
+    constexpr int64_t kShared = 65536;
+    if (value < 0 || value >= kShared) {
+        auto v = make(PickleValue::Kind::Int);
+        v->integer = value;
+        return v;
+    }
+    const auto at = static_cast<size_t>(value);
+    if (at >= smallInts_.size()) smallInts_.resize(std::max(at + 1, smallInts_.size() * 2));
+    PickleRef& shared = smallInts_[at];
+    if (!shared) {
+        shared = make(PickleValue::Kind::Int);
+        shared->integer = value;
+    }
+    return shared;
+}
 
 std::string Unpickler::line() {
     const char* start = in_.data() + pos_;
@@ -175,6 +201,11 @@ std::vector<PickleRef> Unpickler::popToMark() {
 // ring of shared_ptrs that is never freed) and keeps every depth below final.
 void Unpickler::nest(PickleValue& container, const PickleRef& child) {
     if (child.get() == &container) fail("a container holding itself");
+    if (isScalar(child->kind)) {  // holds nothing: no seal to keep, depth 0 (most items: ids)
+        int& mine = depth_[&container];
+        mine = std::max(mine, 1);
+        return;
+    }
     sealed_.insert(child.get());
     const auto it = depth_.find(child.get());
     const int d = (it == depth_.end() ? 0 : it->second) + 1;
@@ -218,14 +249,11 @@ bool Unpickler::scalar(unsigned char op) {
         }
         case 'K':
         case 'M':
-        case 'J': {
-            auto v = make(K::Int);
-            v->integer = op == 'K'   ? little<uint8_t>()
-                         : op == 'M' ? little<uint16_t>()
-                                     : little<int32_t>();
-            push(std::move(v));
+        case 'J':
+            push(smallInt(op == 'K'   ? little<uint8_t>()
+                          : op == 'M' ? little<uint16_t>()
+                                      : little<int32_t>()));
             return true;
-        }
         case 0x8a:
             pushLong(little<uint8_t>());
             return true;
