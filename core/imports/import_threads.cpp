@@ -21,7 +21,7 @@ int threadsFor(size_t bytes) {
         std::clamp<size_t>(bytes / kPieceBytes, 1, std::min<size_t>(cores, 16)));
 }
 
-void onEachPiece(int n, const std::function<void(int)>& work) {
+std::vector<std::exception_ptr> runPieces(int n, const std::function<void(int)>& work) {
     std::vector<std::exception_ptr> errors(static_cast<size_t>(std::max(n, 1)));
     const auto run = [&](int i) {
         try {
@@ -40,7 +40,11 @@ void onEachPiece(int n, const std::function<void(int)>& work) {
     for (int i = started; i < n; ++i) run(i);
     run(0);
     for (std::thread& t : threads) t.join();
-    for (const std::exception_ptr& e : errors)
+    return errors;
+}
+
+void onEachPiece(int n, const std::function<void(int)>& work) {
+    for (const std::exception_ptr& e : runPieces(n, work))
         if (e) std::rethrow_exception(e);
 }
 

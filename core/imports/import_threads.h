@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <functional>
+#include <vector>
 
 namespace moe::imports {
 
@@ -15,5 +17,9 @@ int threadsFor(size_t bytes);
 // What a piece throws (std::bad_alloc included) is rethrown here once every piece has ended,
 // the lowest piece's first: it never escapes a thread.
 void onEachPiece(int n, const std::function<void(int)>& work);
+
+// The same, handing back what each piece threw (empty where it ended well) instead of
+// throwing: for a caller that must merge the pieces before a failure is reported.
+std::vector<std::exception_ptr> runPieces(int n, const std::function<void(int)>& work);
 
 }  // namespace moe::imports

@@ -95,7 +95,6 @@ int forEachJsonLineInPieces(
     const std::vector<size_t> starts = pieceStarts(bytes, n);
     // Each piece's first line number: its newlines counted on its own thread first.
     std::vector<int64_t> firstLine(static_cast<size_t>(n) + 1, 1);
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
     imports::onEachPiece(n, [&](int i) {
         int64_t lines = 0;
         const char* p = bytes.data() + starts[i];
@@ -107,14 +106,10 @@ int forEachJsonLineInPieces(
         firstLine[i + 1] = lines;
     });
     for (int i = 0; i < n; ++i) firstLine[i + 1] += firstLine[i];
-    imports::onEachPiece(n, [&](int i) {
-        try {
-            parseLines(
-                path, bytes, bytes.data() + starts[i], bytes.data() + starts[i + 1], firstLine[i],
-                [&](simdjson::ondemand::object& o, const JsonLine& line) { each(i, o, line); });
-        } catch (...) {
-            errors[i] = std::current_exception();
-        }
+    const std::vector<std::exception_ptr> errors = imports::runPieces(n, [&](int i) {
+        parseLines(path, bytes, bytes.data() + starts[i], bytes.data() + starts[i + 1],
+                   firstLine[i],
+                   [&](simdjson::ondemand::object& o, const JsonLine& line) { each(i, o, line); });
     });
     for (int i = 0; i < n; ++i) {
         merge(i);

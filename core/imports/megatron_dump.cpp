@@ -125,6 +125,19 @@ TraceRecord readTraceRecord(simdjson::ondemand::object& object, const JsonLine& 
     return r;
 }
 
+// `from` appended to `into`; taken whole when `into` is empty (the usual case, one record per
+// (step, layer)): no copy.
+void appendIds(std::vector<int32_t>& into, std::vector<int32_t>& from) {
+    if (into.empty())
+        into.swap(from);
+    else
+        into.insert(into.end(), from.begin(), from.end());
+}
+
+std::string widthsDiffer(int width, int topK) {
+    return "tokens route " + std::to_string(width) + " and " + std::to_string(topK) + " experts";
+}
+
 // What one piece of a trace file read (json_lines.h: pieces run on their own threads).
 struct TracePiece {
     TraceTable table;
@@ -145,15 +158,9 @@ void readTraceLine(simdjson::ondemand::object& object, const JsonLine& line, Tra
         piece.topK = rec.width;
         piece.topKLine = line.number;
     }
-    if (rec.width != piece.topK)
-        line.fail("tokens route " + std::to_string(rec.width) + " and " +
-                  std::to_string(piece.topK) + " experts");
+    if (rec.width != piece.topK) line.fail(widthsDiffer(rec.width, piece.topK));
     for (int32_t e : rec.ids) piece.maxExpert = std::max(piece.maxExpert, e);
-    auto& ids = piece.table[{rec.step, rec.layer}];
-    if (ids.empty())
-        ids.swap(rec.ids);  // the usual case, one record per (step, layer): no copy
-    else
-        ids.insert(ids.end(), rec.ids.begin(), rec.ids.end());
+    appendIds(piece.table[{rec.step, rec.layer}], rec.ids);
     keep();
 }
 
@@ -161,19 +168,11 @@ void readTraceLine(simdjson::ondemand::object& object, const JsonLine& line, Tra
 void mergePiece(const std::string& path, TracePiece& piece, TraceTable& table, int& topK,
                 int& maxExpert, int& skipped) {
     if (piece.topK != 0 && topK != 0 && piece.topK != topK)
-        throw Error::inFile(path, piece.topKLine,
-                            "tokens route " + std::to_string(piece.topK) + " and " +
-                                std::to_string(topK) + " experts");
+        throw Error::inFile(path, piece.topKLine, widthsDiffer(piece.topK, topK));
     if (topK == 0) topK = piece.topK;
     maxExpert = std::max(maxExpert, piece.maxExpert);
     skipped += piece.skipped;
-    for (auto& [key, ids] : piece.table) {
-        auto& into = table[key];
-        if (into.empty())
-            into.swap(ids);
-        else
-            into.insert(into.end(), ids.begin(), ids.end());
-    }
+    for (auto& [key, ids] : piece.table) appendIds(table[key], ids);
     piece = {};
 }
 

@@ -90,22 +90,23 @@ TorchFile::TorchFile(const std::string& path) : zip_(path) {
 // storage with different element types (a half and a float view of 2 bytes) once read past it.
 const std::vector<char>& TorchFile::storage(const PickledTensor& t, const std::string& what) const {
     const std::string entry = prefix_ + "data/" + t.storageKey;
-    const auto it = storages_.find(t.storageKey);
-    const bool held =
-        it != storages_.end() || (!scratchKey_.empty() && scratchKey_ == t.storageKey);
-    if (!held && !zip_.has(entry))
+    const std::vector<char>* held = nullptr;
+    if (const auto it = storages_.find(t.storageKey); it != storages_.end()) {
+        held = &it->second;
+    } else if (!scratchKey_.empty() && scratchKey_ == t.storageKey) {
+        held = &scratch_;
+    } else if (!zip_.has(entry)) {
         throw Error(path() + ": tensor '" + what + "' has no storage entry " + entry);
-    if (!held && zip_.size(entry) > kCachedStorageBytes) {
+    } else if (zip_.size(entry) > kCachedStorageBytes) {
         // Large storages (a recording's per-pass routing) are read once each: one reused buffer.
         scratchKey_.clear();
         zip_.readInto(entry, kMaxStorageBytes, scratch_);
         scratchKey_ = t.storageKey;
+        held = &scratch_;
+    } else {
+        held = &storages_.emplace(t.storageKey, zip_.read(entry, kMaxStorageBytes)).first->second;
     }
-    const std::vector<char>& bytes =
-        it != storages_.end() ? it->second
-        : scratchKey_ == t.storageKey
-            ? scratch_
-            : storages_.emplace(t.storageKey, zip_.read(entry, kMaxStorageBytes)).first->second;
+    const std::vector<char>& bytes = *held;
     // Checked without wrapping: 2^61 int64 elements is 2^64 bytes, which wrapped to 0 and let
     // an empty entry pass for a storage that every view then read far outside of.
     uint64_t claimed = 0;
