@@ -191,8 +191,9 @@ void MainWindow::buildFileMenu() {
             tr("Experiment databases (*.sqlite *.db);;All files (*)"));
         if (!path.isEmpty()) browser_->openDatabase(path);
     });
-    file->addAction(tr("Open &recording..."), QKeySequence(tr("Ctrl+Shift+O")), this,
-                    &MainWindow::openRecordingInteractive);
+    openRecordingAction_ =
+        file->addAction(tr("Open &recording..."), QKeySequence(tr("Ctrl+Shift+O")), this,
+                        &MainWindow::openRecordingInteractive);
     QMenu* exportViews = file->addMenu(tr("&Export view"));
     for (const auto& [title, view] : exportableViews()) {
         QWidget* w = view;

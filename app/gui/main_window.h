@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/gui/engine_runner.h"
+#include "app/gui/recording_job.h"
 #include "app/gui/ui_bench.h"
 #include "app/gui/whatif_dialog.h"
 #include "app/gui/whatif_job.h"
@@ -125,6 +126,11 @@ public slots:
     // status bar says what it holds. False, with a message naming the file, when it cannot be
     // read (the panel keeps its workload). Also File > Open recording and drag and drop.
     bool openRecording(const QString& path);
+    // The same, read on a worker thread while the window goes on drawing (the status bar says
+    // what is being read, the cursor shows work going on): the menu and drag and drop. False
+    // when another recording is still being read.
+    bool openRecordingInBackground(const QString& path);
+    bool readingRecording() const { return recordingJob_ && recordingJob_->running(); }
     void openRecordingInteractive();
 
 protected:
@@ -170,6 +176,10 @@ private:
     bool saveViewShots();
     bool saveScreenshots();
 
+    // Recordings (main_window_recording.cpp): a checked recording becomes the workload.
+    bool useRecording(const RecordingCheck& check);
+    void recordingRead(const RecordingCheck& check);
+
     // What-if (main_window_whatif.cpp)
     void connectWhatIf();
     WhatIfSpec whatIfSpec(const WhatIfChoice& choice) const;
@@ -199,7 +209,10 @@ private:
     widgets::WhatIfView* whatIf_;
     QDockWidget* whatIfDock_ = nullptr;
     WhatIfJob* whatIfJob_ = nullptr;
-    QTimer whatIfPoll_;  // progress of a running matrix
+    RecordingJob* recordingJob_ = nullptr;
+    QAction* openRecordingAction_ = nullptr;
+    QString statusBeforeReading_;  // the status bar's line, back when a read fails
+    QTimer whatIfPoll_;            // progress of a running matrix
     class QProgressDialog* whatIfProgress_ = nullptr;
     std::vector<QDockWidget*> docks_;
     QByteArray defaultState_;

@@ -1,80 +1,68 @@
 // File > Open recording and drag and drop: another stack's routing recording (SGLang, Megatron,
 // .npy; core/imports) or a native trace becomes the panel's workload, after it was read once
-// to check it, and the status bar says what it holds. A file the workbench cannot read is a
-// message naming it; the panel keeps its workload.
-// Core's headers come first, before Qt's `slots` macro exists (whatif_job.h says why).
-#include "core/experiment/workload_source.h"
-#include "core/imports/import_routing.h"
-#include "core/imports/imported_workload.h"
-#include "core/workload/trace_shape.h"
-// (Qt after this line.)
+// to check it (on a worker thread, recording_job.h), and the status bar says what it holds. A
+// file the workbench cannot read is a message naming it; the panel keeps its workload.
+#include <QApplication>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMimeData>
+#include <QStatusBar>
 
 #include "app/gui/experiment_panel.h"
 #include "app/gui/main_window.h"
+#include "app/gui/recording_job.h"
 
 namespace moe::gui {
 
-namespace {
-
-bool isNativeTrace(const QString& path) {
-    return path.endsWith(".tsv.gz") || path.endsWith(".tsv");
-}
-
-// What a workload holds, in one line for the status bar.
-QString summaryOf(const Workload& w) {
-    const WorkloadShape& s = w.shape();
-    QStringList numbers;
-    for (int n : s.modelLayers) numbers << QString::number(n);
-    const QString modelLayers =
-        numbers.isEmpty() ? QString() : QObject::tr(" (the model's %1)").arg(numbers.join(", "));
-    return QObject::tr("%1: %2 layers%3 x %4 experts, top-%5")
-        .arg(QString::fromStdString(w.describe()))
-        .arg(s.layers)
-        .arg(modelLayers)
-        .arg(s.experts)
-        .arg(s.topK);
-}
-
-}  // namespace
-
 QString MainWindow::statusText() const { return stateLabel_->text(); }
 
-bool MainWindow::openRecording(const QString& path) {
-    const std::string spec = (isNativeTrace(path) ? "trace:" : "") + path.toStdString();
-    QString summary;
-    bool recordedSteps = false;  // a trace `import` wrote with the recording's steps
-    try {
-        if (isNativeTrace(path)) {
-            WorkloadOptions o;
-            o.spec = spec;
-            summary = summaryOf(*openWorkload(o));
-            recordedSteps = !resolveTraceShape(path.toStdString(), {}).stepTokens.empty();
-            if (recordedSteps) summary += tr(", replayed in its recorded steps");
-        } else {  // read once: its shape (top-k inferred for counts) and what it holds
-            const ImportedRouting r = importRouting({path.toStdString()});
-            summary = summaryOf(ImportedWorkload(r)) + tr(", %1 steps").arg(r.steps());
-            if (r.perToken()) summary += tr(", %1 tokens").arg(r.tokens.size());
-            stateLabel_->setToolTip(QString::fromStdString(describeImport(r)));
-        }
-    } catch (const std::exception& e) {
-        showMessage(tr("Cannot open recording"), QString::fromUtf8(e.what()));
+bool MainWindow::openRecording(const QString& path) { return useRecording(checkRecording(path)); }
+
+bool MainWindow::useRecording(const RecordingCheck& c) {
+    if (!c.error.isEmpty()) {
+        showMessage(tr("Cannot open recording"), c.error);
         return false;
     }
-    ExperimentConfig c = panel_->config();
-    c.workload.spec = spec;
-    if (recordedSteps)
-        c.workload.batching = "recorded";
-    else if (isNativeTrace(path) && c.workload.batching == "recorded")
-        c.workload.batching = "continuous";  // this trace has no recorded steps
-    panel_->setConfig(c);
-    stateLabel_->setText(tr("workload %1").arg(summary));
+    ExperimentConfig config = panel_->config();
+    config.workload.spec = c.spec;
+    if (c.recordedSteps)
+        config.workload.batching = "recorded";
+    else if (c.nativeTrace && config.workload.batching == "recorded")
+        config.workload.batching = "continuous";  // this trace has no recorded steps
+    panel_->setConfig(config);
+    stateLabel_->setText(tr("workload %1").arg(c.summary));
+    stateLabel_->setToolTip(c.details);
     return true;
+}
+
+bool MainWindow::openRecordingInBackground(const QString& path) {
+    if (!recordingJob_)
+        recordingJob_ =
+            new RecordingJob([this](const RecordingCheck& c) { recordingRead(c); }, this);
+    const QString name = QFileInfo(path).fileName();
+    if (recordingJob_->running()) {
+        statusBar()->showMessage(tr("Still reading a recording; open %1 when it is done").arg(name),
+                                 5000);
+        return false;
+    }
+    statusBeforeReading_ = stateLabel_->text();
+    const QFileInfo info(path);
+    const QString size =
+        info.isFile() ? tr(", %1 MB").arg(info.size() / 1e6, 0, 'f', 1) : QString();
+    stateLabel_->setText(tr("reading %1%2...").arg(name, size));
+    QApplication::setOverrideCursor(Qt::BusyCursor);
+    if (openRecordingAction_) openRecordingAction_->setEnabled(false);
+    recordingJob_->start(path);
+    return true;
+}
+
+void MainWindow::recordingRead(const RecordingCheck& c) {
+    QApplication::restoreOverrideCursor();
+    if (openRecordingAction_) openRecordingAction_->setEnabled(true);
+    if (!useRecording(c)) stateLabel_->setText(statusBeforeReading_);
 }
 
 void MainWindow::openRecordingInteractive() {
@@ -82,7 +70,7 @@ void MainWindow::openRecordingInteractive() {
         QFileDialog::getOpenFileName(this, tr("Open recording"), QString(),
                                      tr("Routing recordings (*.pt *.npy *.safetensors *.jsonl "
                                         "*.csv *.tsv.gz *.tsv);;All files (*)"));
-    if (!path.isEmpty()) openRecording(path);
+    if (!path.isEmpty()) openRecordingInBackground(path);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
@@ -94,7 +82,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
     const auto urls = event->mimeData()->urls();
     if (urls.isEmpty() || !urls.front().isLocalFile()) return;
     event->acceptProposedAction();
-    openRecording(urls.front().toLocalFile());
+    openRecordingInBackground(urls.front().toLocalFile());
 }
 
 }  // namespace moe::gui

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
@@ -228,6 +229,35 @@ TEST_F(MainWindowTest, OpenRecordingMakesItTheWorkload) {
     ASSERT_EQ(messages_.size(), 1);
     EXPECT_TRUE(messages_[0].contains("mixed.pt")) << messages_[0].toStdString();
     EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
+}
+
+// The menu and drag and drop read a recording on a worker thread: until it is read the status
+// bar says what is being read and a second one waits its turn; then it is the workload. A file
+// that is no recording is a message naming it, and the status bar says again what it said.
+TEST_F(MainWindowTest, ARecordingIsReadOffTheGuiThread) {
+    const QString dump = QString(MOE_SOURCE_DIR) + "/tests/data/imports/sglang_per_token_0.pt";
+    window_->panel()->setConfig(shortDefault(6));
+    ASSERT_TRUE(window_->openRecordingInBackground(dump));
+    // The result comes back through the event loop, which has not run yet.
+    EXPECT_TRUE(window_->readingRecording());
+    EXPECT_TRUE(window_->statusText().startsWith("reading sglang_per_token_0.pt, "))
+        << window_->statusText().toStdString();
+    EXPECT_FALSE(window_->openRecordingInBackground(dump));
+    ASSERT_TRUE(moe::test::waitUntil([this] { return !window_->readingRecording(); }, 30000));
+    EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
+    EXPECT_TRUE(window_->statusText().contains("tokens")) << window_->statusText().toStdString();
+    EXPECT_EQ(QApplication::overrideCursor(), nullptr);
+    EXPECT_TRUE(messages_.isEmpty()) << messages_.join('\n').toStdString();
+
+    const QString before = window_->statusText();
+    const QString bad = QString(MOE_SOURCE_DIR) + "/tests/data/imports/mixed.pt";
+    ASSERT_TRUE(window_->openRecordingInBackground(bad));
+    ASSERT_TRUE(moe::test::waitUntil([this] { return !window_->readingRecording(); }, 30000));
+    ASSERT_EQ(messages_.size(), 1);
+    EXPECT_TRUE(messages_[0].contains("mixed.pt")) << messages_[0].toStdString();
+    EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
+    EXPECT_EQ(window_->statusText(), before);
+    EXPECT_EQ(QApplication::overrideCursor(), nullptr);
 }
 
 // A trace `import` wrote from a per-pass recording opens replaying the recorded steps, with the
