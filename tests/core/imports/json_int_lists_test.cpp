@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 namespace moe {
 namespace {
 
@@ -51,6 +54,46 @@ TEST(JsonIntLists, RefusesWhatIsNotAListOfWholeNumbers) {
         IntLists l;
         const std::string problem = readIntLists(text, 2, 0, 100, l);
         EXPECT_NE(problem.find(needle), std::string::npos) << text << " -> " << problem;
+    }
+}
+
+// Long lists take the word-at-a-time path (8 bytes left to read): numbers of every length from
+// 1 to 10 digits, negatives, and every spacing JSON allows read as written; a float, an
+// exponent or a number out of range in the middle of a long list is still refused.
+TEST(JsonIntLists, LongListsOfEveryNumberLength) {
+    std::mt19937_64 random(7);
+    std::vector<int32_t> expected;
+    std::string text = "[";
+    const char* separators[] = {", ", ",", " , ", ",\n  ", "\t,\t"};
+    for (int row = 0; row < 500; ++row) {
+        text += row ? std::string(separators[row % 5]) + "[" : "[";
+        for (int j = 0; j < 4; ++j) {
+            const int digits = 1 + static_cast<int>(random() % 10);
+            int64_t v = static_cast<int64_t>(random() % 2000000000);
+            for (int d = digits; d < 10; ++d) v /= 10;
+            if (random() % 10 == 0) v = -v;
+            expected.push_back(static_cast<int32_t>(v));
+            text += (j ? separators[(row + j) % 5] : "") + std::to_string(v);
+        }
+        text += "]";
+    }
+    text += "]";
+    IntLists l;
+    ASSERT_EQ(readIntLists(text, 2, -2000000000, 2000000000, l), "");
+    EXPECT_EQ(l.values, expected);
+    EXPECT_EQ(l.counts, (std::vector<int64_t>{500, 4}));
+
+    const std::pair<const char*, const char*> cases[] = {
+        {"[[1, 2, 3], [4, 5, 6], [7, 8.5, 9], [10, 11, 12]]", "not a whole number"},
+        {"[[1, 2, 3], [4, 5, 6], [7, 8e2, 9], [10, 11, 12]]", "not a whole number"},
+        {"[[1, 2, 3], [4, 5, 6], [7, 1234567, 9], [10, 11, 12]]", "out of range (1234567)"},
+        {"[[1, 2, 3], [4, 5, 6], [7, 12345678901, 9], [10, 11, 12]]", "out of range"},
+        {"[[1, 2, 3], [4, 5, 6], [7, 8 9], [10, 11, 12]]", "does not close"},
+    };
+    for (const auto& [bad, needle] : cases) {
+        IntLists out;
+        const std::string problem = readIntLists(bad, 2, 0, 100000, out);
+        EXPECT_NE(problem.find(needle), std::string::npos) << bad << " -> " << problem;
     }
 }
 
