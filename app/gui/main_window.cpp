@@ -144,7 +144,12 @@ void MainWindow::connectPanelAndBrowser() {
             [this](std::vector<int64_t> ids) { compareRuns(ids); });
 }
 
-MainWindow::~MainWindow() { runner_.stop(); }
+MainWindow::~MainWindow() {
+    runner_.stop();
+    // A read still going ends before the window does (its job joins it); the busy cursor it
+    // set would otherwise outlive the window.
+    if (readingRecording()) QApplication::restoreOverrideCursor();
+}
 
 QDockWidget* MainWindow::addView(const QString& title, const QString& objectName, QWidget* view,
                                  Qt::DockWidgetArea area) {

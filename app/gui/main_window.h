@@ -212,6 +212,7 @@ private:
     RecordingJob* recordingJob_ = nullptr;
     QAction* openRecordingAction_ = nullptr;
     QString statusBeforeReading_;  // the status bar's line, back when a read fails
+    bool startWhenRead_ = false;   // Start was pressed while a recording was being read
     QTimer whatIfPoll_;            // progress of a running matrix
     class QProgressDialog* whatIfProgress_ = nullptr;
     std::vector<QDockWidget*> docks_;

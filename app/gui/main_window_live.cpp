@@ -41,6 +41,11 @@ double quantile(std::vector<double> v, double q) {
 
 void MainWindow::startRun() {
     if (runner_.live()) return;
+    if (readingRecording()) {  // the run is to use the recording being read
+        startWhenRead_ = true;
+        statusBar()->showMessage(tr("The run starts once the recording is read"));
+        return;
+    }
     const QString problem = panel_->validate();
     if (!problem.isEmpty()) {
         showMessage(tr("Cannot start"), problem);

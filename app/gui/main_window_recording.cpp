@@ -33,6 +33,10 @@ bool MainWindow::useRecording(const RecordingCheck& c) {
     else if (c.nativeTrace && config.workload.batching == "recorded")
         config.workload.batching = "continuous";  // this trace has no recorded steps
     panel_->setConfig(config);
+    if (runner_.live()) {  // the live run keeps its line; this is the next run's workload
+        statusBar()->showMessage(tr("Next run's workload %1").arg(c.summary), 10000);
+        return true;
+    }
     stateLabel_->setText(tr("workload %1").arg(c.summary));
     stateLabel_->setToolTip(c.details);
     return true;
@@ -48,21 +52,34 @@ bool MainWindow::openRecordingInBackground(const QString& path) {
                                  5000);
         return false;
     }
-    statusBeforeReading_ = stateLabel_->text();
     const QFileInfo info(path);
     const QString size =
         info.isFile() ? tr(", %1 MB").arg(info.size() / 1e6, 0, 'f', 1) : QString();
-    stateLabel_->setText(tr("reading %1%2...").arg(name, size));
+    const QString reading = tr("reading %1%2...").arg(name, size);
+    statusBeforeReading_ = stateLabel_->text();
+    if (runner_.live())  // the live run keeps its line
+        statusBar()->showMessage(reading);
+    else
+        stateLabel_->setText(reading);
     QApplication::setOverrideCursor(Qt::BusyCursor);
     if (openRecordingAction_) openRecordingAction_->setEnabled(false);
     recordingJob_->start(path);
     return true;
 }
 
+// A Start pressed meanwhile runs the recording once it is read, and not at all when it cannot
+// be read (its message says why).
 void MainWindow::recordingRead(const RecordingCheck& c) {
     QApplication::restoreOverrideCursor();
     if (openRecordingAction_) openRecordingAction_->setEnabled(true);
-    if (!useRecording(c)) stateLabel_->setText(statusBeforeReading_);
+    statusBar()->clearMessage();
+    const bool start = startWhenRead_;
+    startWhenRead_ = false;
+    if (!useRecording(c)) {
+        if (!runner_.live()) stateLabel_->setText(statusBeforeReading_);
+        return;
+    }
+    if (start) startRun();
 }
 
 void MainWindow::openRecordingInteractive() {
@@ -75,7 +92,8 @@ void MainWindow::openRecordingInteractive() {
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     const auto urls = event->mimeData()->urls();
-    if (!urls.isEmpty() && urls.front().isLocalFile()) event->acceptProposedAction();
+    if (!readingRecording() && !urls.isEmpty() && urls.front().isLocalFile())
+        event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {

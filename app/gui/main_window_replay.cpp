@@ -31,6 +31,11 @@ namespace moe::gui {
 int64_t MainWindow::replayRunId() const { return replay_ ? replay_->run().id : 0; }
 
 bool MainWindow::rerunStoredRun(int64_t runId) {
+    if (readingRecording()) {
+        showMessage(tr("Re-run"),
+                    tr("A recording is being read; re-run run %1 when it is done.").arg(runId));
+        return false;
+    }
     if (runner_.live()) {
         showMessage(tr("Re-run"),
                     tr("Stop the live run first (Esc), then re-run run %1.").arg(runId));

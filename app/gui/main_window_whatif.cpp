@@ -78,9 +78,10 @@ void MainWindow::chooseWhatIfMatrix() {
 bool MainWindow::runWhatIfMatrix() { return runWhatIfMatrix(whatIfDefaults()); }
 
 bool MainWindow::runWhatIfMatrix(const WhatIfChoice& choice) {
-    if (runner_.live() || whatIfJob_->running()) {
+    if (runner_.live() || whatIfJob_->running() || readingRecording()) {
         showMessage(tr("What-if matrix"),
-                    tr("Wait for the running experiment or matrix to end (Esc stops a run)."));
+                    tr("Wait for the running experiment, matrix or recording read to end (Esc "
+                       "stops a run)."));
         return false;
     }
     const WhatIfSpec spec = whatIfSpec(choice);

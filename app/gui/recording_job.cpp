@@ -74,7 +74,8 @@ RecordingJob::~RecordingJob() {
 bool RecordingJob::start(const QString& path) {
     if (running_) return false;
     if (thread_.joinable()) thread_.join();
-    running_ = true;
+    // Marked running once the thread exists (its result comes through the event loop, after
+    // this returns): a thread that cannot start leaves nothing marked.
     thread_ = std::thread([this, path] {
         RecordingCheck c = checkRecording(path);
         QMetaObject::invokeMethod(this, [this, c = std::move(c)] {
@@ -82,6 +83,7 @@ bool RecordingJob::start(const QString& path) {
             done_(c);
         });
     });
+    running_ = true;
     return true;
 }
 

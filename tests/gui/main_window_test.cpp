@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QDockWidget>
 #include <QFile>
@@ -232,21 +233,39 @@ TEST_F(MainWindowTest, OpenRecordingMakesItTheWorkload) {
 }
 
 // The menu and drag and drop read a recording on a worker thread: until it is read the status
-// bar says what is being read and a second one waits its turn; then it is the workload. A file
+// bar says what is being read, the cursor shows work going on, Open recording and a second read
+// wait, and Start waits for the recording; then it is the workload and the run starts. A file
 // that is no recording is a message naming it, and the status bar says again what it said.
 TEST_F(MainWindowTest, ARecordingIsReadOffTheGuiThread) {
     const QString dump = QString(MOE_SOURCE_DIR) + "/tests/data/imports/sglang_per_token_0.pt";
-    window_->panel()->setConfig(shortDefault(6));
+    moe::gui::ExperimentConfig c = shortDefault(0);
+    c.prediction.predictors = {"sw_avg:window=2"};
+    window_->panel()->setConfig(c);
+    QAction* open = nullptr;
+    for (QAction* a : window_->findChildren<QAction*>())
+        if (a->text() == "Open &recording...") open = a;
+    ASSERT_NE(open, nullptr);
     ASSERT_TRUE(window_->openRecordingInBackground(dump));
     // The result comes back through the event loop, which has not run yet.
     EXPECT_TRUE(window_->readingRecording());
     EXPECT_TRUE(window_->statusText().startsWith("reading sglang_per_token_0.pt, "))
         << window_->statusText().toStdString();
+    EXPECT_NE(QApplication::overrideCursor(), nullptr);
+    EXPECT_FALSE(open->isEnabled());
     EXPECT_FALSE(window_->openRecordingInBackground(dump));
+    EXPECT_FALSE(window_->rerunStoredRun(1));
+    window_->startRun();
+    EXPECT_FALSE(window_->runInProgress());  // it waits for the recording
     ASSERT_TRUE(moe::test::waitUntil([this] { return !window_->readingRecording(); }, 30000));
     EXPECT_EQ(window_->panel()->config().workload.spec, dump.toStdString());
-    EXPECT_TRUE(window_->statusText().contains("tokens")) << window_->statusText().toStdString();
     EXPECT_EQ(QApplication::overrideCursor(), nullptr);
+    EXPECT_TRUE(open->isEnabled());
+    ASSERT_EQ(messages_.size(), 1);  // the re-run refused while reading
+    EXPECT_TRUE(messages_[0].contains("being read")) << messages_[0].toStdString();
+    messages_.clear();
+    ASSERT_TRUE(moe::test::waitUntil([this] { return !window_->runInProgress(); }, 60000));
+    EXPECT_EQ(window_->runner().state(), moe::gui::RunState::Finished) << window_->runner().error();
+    EXPECT_EQ(window_->stepsSeen(), 2);  // the recording's two forward passes
     EXPECT_TRUE(messages_.isEmpty()) << messages_.join('\n').toStdString();
 
     const QString before = window_->statusText();
