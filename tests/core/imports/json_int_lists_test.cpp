@@ -4,11 +4,23 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <random>
 #include <string>
 
 namespace moe {
 namespace {
+
+using Refusal = std::pair<const char*, const char*>;  // the text, what its message says
+
+// Each text read as lists of lists of numbers in [0, most] is refused, saying why.
+void expectRefused(std::initializer_list<Refusal> cases, int64_t most) {
+    for (const auto& [text, needle] : cases) {
+        IntLists l;
+        const std::string problem = readIntLists(text, 2, 0, most, l);
+        EXPECT_NE(problem.find(needle), std::string::npos) << text << " -> " << problem;
+    }
+}
 
 TEST(JsonIntLists, ReadsNumbersAndTheShape) {
     IntLists l;
@@ -35,26 +47,23 @@ TEST(JsonIntLists, ThreeDeepWithNegativesAndEmptyOuter) {
 }
 
 TEST(JsonIntLists, RefusesWhatIsNotAListOfWholeNumbers) {
-    const std::pair<const char*, const char*> cases[] = {
-        {"[[1, \"x\"]]", "not a whole number"},
-        {"[[1.5]]", "not a whole number"},
-        {"[[1e3]]", "not a whole number"},
-        {"[[1, 200]]", "out of range (200)"},
-        {"[[99999999999999999999]]", "out of range"},
-        {"[[-1]]", "out of range (-1)"},
-        {"[1, 2]", "not a list"},
-        {"[[1, 2]", "does not close"},
-        {"[[1 2]]", "does not close"},
-        {"[[1, 2], [3]]", "lists of 2 and 1 items"},
-        {"[[1]] x", "text after the list"},
-        {"[[[1]]]", "not a whole number"},
-        {"", "not a list"},
-    };
-    for (const auto& [text, needle] : cases) {
-        IntLists l;
-        const std::string problem = readIntLists(text, 2, 0, 100, l);
-        EXPECT_NE(problem.find(needle), std::string::npos) << text << " -> " << problem;
-    }
+    expectRefused(
+        {
+            {"[[1, \"x\"]]", "not a whole number"},
+            {"[[1.5]]", "not a whole number"},
+            {"[[1e3]]", "not a whole number"},
+            {"[[1, 200]]", "out of range (200)"},
+            {"[[99999999999999999999]]", "out of range"},
+            {"[[-1]]", "out of range (-1)"},
+            {"[1, 2]", "not a list"},
+            {"[[1, 2]", "does not close"},
+            {"[[1 2]]", "does not close"},
+            {"[[1, 2], [3]]", "lists of 2 and 1 items"},
+            {"[[1]] x", "text after the list"},
+            {"[[[1]]]", "not a whole number"},
+            {"", "not a list"},
+        },
+        100);
 }
 
 // Long lists take the word-at-a-time path (8 bytes left to read): numbers of every length from
@@ -83,18 +92,15 @@ TEST(JsonIntLists, LongListsOfEveryNumberLength) {
     EXPECT_EQ(l.values, expected);
     EXPECT_EQ(l.counts, (std::vector<int64_t>{500, 4}));
 
-    const std::pair<const char*, const char*> cases[] = {
-        {"[[1, 2, 3], [4, 5, 6], [7, 8.5, 9], [10, 11, 12]]", "not a whole number"},
-        {"[[1, 2, 3], [4, 5, 6], [7, 8e2, 9], [10, 11, 12]]", "not a whole number"},
-        {"[[1, 2, 3], [4, 5, 6], [7, 1234567, 9], [10, 11, 12]]", "out of range (1234567)"},
-        {"[[1, 2, 3], [4, 5, 6], [7, 12345678901, 9], [10, 11, 12]]", "out of range"},
-        {"[[1, 2, 3], [4, 5, 6], [7, 8 9], [10, 11, 12]]", "does not close"},
-    };
-    for (const auto& [bad, needle] : cases) {
-        IntLists out;
-        const std::string problem = readIntLists(bad, 2, 0, 100000, out);
-        EXPECT_NE(problem.find(needle), std::string::npos) << bad << " -> " << problem;
-    }
+    expectRefused(
+        {
+            {"[[1, 2, 3], [4, 5, 6], [7, 8.5, 9], [10, 11, 12]]", "not a whole number"},
+            {"[[1, 2, 3], [4, 5, 6], [7, 8e2, 9], [10, 11, 12]]", "not a whole number"},
+            {"[[1, 2, 3], [4, 5, 6], [7, 1234567, 9], [10, 11, 12]]", "out of range (1234567)"},
+            {"[[1, 2, 3], [4, 5, 6], [7, 12345678901, 9], [10, 11, 12]]", "out of range"},
+            {"[[1, 2, 3], [4, 5, 6], [7, 8 9], [10, 11, 12]]", "does not close"},
+        },
+        100000);
 }
 
 }  // namespace
