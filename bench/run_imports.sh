@@ -2,22 +2,24 @@
 # The importers' reading speed (issue 15): makes large recordings with the real libraries
 # (Debian's python3-torch and python3-numpy; GPT-OSS-20B's shape, 200,000 tokens), then runs
 # bench_imports on them and writes bench/results/<date>-<machine>-imports.md.
-# Usage: bench/run_imports.sh [build-dir]
+# Usage: bench/run_imports.sh [build-dir [tag]]   (the tag, default "imports", ends the file's
+#        name: a second run on one day need not overwrite the first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
+tag=${2:-imports}
 cmake --build "$build" -j2 --target bench_imports >/dev/null
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 /usr/bin/python3 "$root/bench/imports/make_files.py" "$dir" 200000
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 machine=$(echo "${cpu:-cpu}" | tr -cs 'A-Za-z0-9' '-' | sed 's/-$//' | cut -c1-40)
-out=$root/bench/results/$(date +%F)-$machine-imports.md
+out=$root/bench/results/$(date +%F)-$machine-$tag.md
 log=$("$build/bench/bench_imports" "$dir")
 {
   echo "# Import reading speed, $(date +%F)"
   echo
-  echo "Machine: $cpu, $(nproc) hardware threads. Commit: $(git -C "$root" rev-parse --short HEAD). Command: \`bench/run_imports.sh\`."
+  echo "Machine: $cpu, $(nproc) hardware threads. Commit: $(git -C "$root" rev-parse --short HEAD). Command: \`bench/run_imports.sh$( (($# > 1)) && printf ' <build> %q' "$tag")\`."
   echo "Reference: the same file's bytes read with fread (what \`cat\` does), from the page cache."
   echo
   echo "| benchmark | value | unit | goal |"
