@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/gui/engine_runner.h"
+#include "app/gui/gui_worker.h"
 #include "app/gui/recording_job.h"
 #include "app/gui/ui_bench.h"
 #include "app/gui/whatif_dialog.h"
@@ -130,7 +131,7 @@ public slots:
     // what is being read, the cursor shows work going on): the menu and drag and drop. False
     // when another recording is still being read.
     bool openRecordingInBackground(const QString& path);
-    bool readingRecording() const { return recordingJob_ && recordingJob_->running(); }
+    bool readingRecording() const { return recordingReader_ && recordingReader_->running(); }
     void openRecordingInteractive();
 
 protected:
@@ -209,7 +210,7 @@ private:
     widgets::WhatIfView* whatIf_;
     QDockWidget* whatIfDock_ = nullptr;
     WhatIfJob* whatIfJob_ = nullptr;
-    RecordingJob* recordingJob_ = nullptr;
+    GuiWorker* recordingReader_ = nullptr;  // one recording read at a time
     QAction* openRecordingAction_ = nullptr;
     QString statusBeforeReading_;  // the status bar's line, back when a read fails
     bool startWhenRead_ = false;   // Start was pressed while a recording was being read

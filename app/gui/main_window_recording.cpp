@@ -43,11 +43,9 @@ bool MainWindow::useRecording(const RecordingCheck& c) {
 }
 
 bool MainWindow::openRecordingInBackground(const QString& path) {
-    if (!recordingJob_)
-        recordingJob_ =
-            new RecordingJob([this](const RecordingCheck& c) { recordingRead(c); }, this);
+    if (!recordingReader_) recordingReader_ = new GuiWorker(this);
     const QString name = QFileInfo(path).fileName();
-    if (recordingJob_->running()) {
+    if (recordingReader_->running()) {
         statusBar()->showMessage(tr("Still reading a recording; open %1 when it is done").arg(name),
                                  5000);
         return false;
@@ -63,7 +61,9 @@ bool MainWindow::openRecordingInBackground(const QString& path) {
         stateLabel_->setText(reading);
     QApplication::setOverrideCursor(Qt::BusyCursor);
     if (openRecordingAction_) openRecordingAction_->setEnabled(false);
-    recordingJob_->start(path);
+    recordingReader_->start([this, path]() -> std::function<void()> {
+        return [this, c = checkRecording(path)] { recordingRead(c); };
+    });
     return true;
 }
 

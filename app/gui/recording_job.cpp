@@ -4,7 +4,7 @@
 #include "core/imports/imported_workload.h"
 #include "core/workload/trace_shape.h"
 // (Qt after this line.)
-#include <QMetaObject>
+#include <QObject>
 #include <QStringList>
 
 #include "app/gui/recording_job.h"
@@ -63,28 +63,6 @@ RecordingCheck checkRecording(const QString& path) {
         c.error = QObject::tr("%1: cannot be read").arg(path);
     }
     return c;
-}
-
-RecordingJob::RecordingJob(Done done, QObject* parent) : QObject(parent), done_(std::move(done)) {}
-
-RecordingJob::~RecordingJob() {
-    if (thread_.joinable()) thread_.join();
-}
-
-bool RecordingJob::start(const QString& path) {
-    if (running_) return false;
-    if (thread_.joinable()) thread_.join();
-    // Marked running once the thread exists (its result comes through the event loop, after
-    // this returns): a thread that cannot start leaves nothing marked.
-    thread_ = std::thread([this, path] {
-        RecordingCheck c = checkRecording(path);
-        QMetaObject::invokeMethod(this, [this, c = std::move(c)] {
-            running_ = false;
-            done_(c);
-        });
-    });
-    running_ = true;
-    return true;
 }
 
 }  // namespace moe::gui

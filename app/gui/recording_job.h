@@ -1,16 +1,12 @@
 // Reading a recording off the GUI thread. File > Open recording and drag and drop read the whole
 // file once to check it and to say what it holds; a recording of a few gigabytes takes seconds
 // to read, and on the GUI thread the window would stop drawing for that long. checkRecording()
-// runs on any thread and never throws; RecordingJob runs it on a worker thread and hands the
-// result back on the GUI thread. Core's headers stay out of this one (whatif_job.h says why).
+// runs on any thread and never throws; the window runs it on a GuiWorker (gui_worker.h). Core's
+// headers stay out of this one (whatif_job.h says why).
 #pragma once
 
-#include <QObject>
 #include <QString>
-#include <atomic>
-#include <functional>
 #include <string>
-#include <thread>
 
 namespace moe::gui {
 
@@ -26,21 +22,5 @@ struct RecordingCheck {
 
 // Reads `path` (a file or a folder of per-rank files) once.
 RecordingCheck checkRecording(const QString& path);
-
-class RecordingJob : public QObject {
-public:
-    using Done = std::function<void(const RecordingCheck&)>;
-    explicit RecordingJob(Done done, QObject* parent = nullptr);
-    ~RecordingJob() override;  // waits for a read in progress to end
-
-    // Starts reading `path`; `done` follows on the GUI thread. False while a read runs.
-    bool start(const QString& path);
-    bool running() const { return running_.load(); }
-
-private:
-    Done done_;
-    std::thread thread_;
-    std::atomic<bool> running_{false};
-};
 
 }  // namespace moe::gui

@@ -1,7 +1,6 @@
 // See whatif_job.h. Core's headers come first, before Qt's `slots` macro exists.
 #include "core/whatif/whatif_matrix.h"
 // (Qt after this line.)
-#include <QMetaObject>
 #include <QRegularExpression>
 
 #include "app/gui/whatif_job.h"
@@ -9,36 +8,26 @@
 namespace moe::gui {
 
 WhatIfJob::WhatIfJob(Done done, Failed failed, QObject* parent)
-    : QObject(parent), done_(std::move(done)), failed_(std::move(failed)) {}
+    : GuiWorker(parent), done_(std::move(done)), failed_(std::move(failed)) {}
 
 WhatIfJob::~WhatIfJob() {
     stop_ = true;
-    if (thread_.joinable()) thread_.join();
+    wait();  // the matrix reads stop_ and writes steps_
 }
 
 bool WhatIfJob::start(const WhatIfSpec& spec) {
-    if (running_) return false;
-    if (thread_.joinable()) thread_.join();
+    if (running()) return false;
     stop_ = false;
     steps_ = 0;
-    running_ = true;
-    thread_ = std::thread([this, spec] {
+    return GuiWorker::start([this, spec]() -> std::function<void()> {
         try {
             WhatIfResult r = runWhatIf(
                 spec, [this](int64_t s) { steps_ = s; }, &stop_);
-            QMetaObject::invokeMethod(this, [this, r = std::move(r), spec] {
-                running_ = false;
-                done_(r, spec);
-            });
+            return [this, r = std::move(r), spec] { done_(r, spec); };
         } catch (const std::exception& e) {
-            const QString message = QString::fromUtf8(e.what());
-            QMetaObject::invokeMethod(this, [this, message] {
-                running_ = false;
-                failed_(message);
-            });
+            return [this, message = QString::fromUtf8(e.what())] { failed_(message); };
         }
     });
-    return true;
 }
 
 std::vector<widgets::WhatIfCell> whatIfCells(const WhatIfResult& result) {

@@ -1,17 +1,16 @@
-// The what-if matrix off the GUI thread: runs core's runWhatIf on a worker thread with a stop
-// flag and a step counter the window polls for its progress dialog, then hands the result (or
-// the error) back on the GUI thread. Also turns a result into the view's plain cells. Core's
-// what-if types are only forward-declared here: their headers name fields `slots`, which Qt's
-// keyword macro would rewrite in any file that includes Qt first.
+// The what-if matrix off the GUI thread: runs core's runWhatIf on a worker thread (gui_worker.h)
+// with a stop flag and a step counter the window polls for its progress dialog, then hands the
+// result (or the error) back on the GUI thread. Also turns a result into the view's plain cells.
+// Core's what-if types are only forward-declared here: their headers name fields `slots`, which
+// Qt's keyword macro would rewrite in any file that includes Qt first.
 #pragma once
 
-#include <QObject>
 #include <QString>
 #include <atomic>
 #include <functional>
-#include <thread>
 #include <vector>
 
+#include "app/gui/gui_worker.h"
 #include "widgets/whatif_view.h"
 
 namespace moe {
@@ -21,7 +20,7 @@ struct WhatIfResult;
 
 namespace moe::gui {
 
-class WhatIfJob : public QObject {
+class WhatIfJob : public GuiWorker {
 public:
     using Done = std::function<void(const WhatIfResult&, const WhatIfSpec&)>;
     using Failed = std::function<void(const QString&)>;
@@ -32,15 +31,13 @@ public:
     // follows on the GUI thread.
     bool start(const WhatIfSpec& spec);
     void cancel() { stop_ = true; }
-    bool running() const { return running_.load(); }
     int64_t stepsDone() const { return steps_.load(); }
     bool cancelled() const { return stop_.load(); }
 
 private:
     Done done_;
     Failed failed_;
-    std::thread thread_;
-    std::atomic<bool> stop_{false}, running_{false};
+    std::atomic<bool> stop_{false};
     std::atomic<int64_t> steps_{0};
 };
 

@@ -68,10 +68,7 @@ void runLaneStep(Lane& lane, const Step& step) {
     for (int l = 0; l < t.layers; ++l) {
         lane.out.slowestBusy += t.slowestBusy(l);
         lane.out.slowestRows += static_cast<double>(t.slowestRows(l));
-        int most = 0;  // the first rank with the most rows
-        for (int r = 1; r < t.ranks; ++r)
-            if (t.rankRowsAt(l, r) > t.rankRowsAt(l, most)) most = r;
-        lane.out.rowsRankBusy += t.busyAt(l, most);
+        lane.out.rowsRankBusy += t.busyAt(l, t.rankWithMostRows(l));
     }
     if (lane.rc) lane.rc->afterStep(t);
 }

@@ -166,12 +166,10 @@ void RebalanceController::addFitSamples(const StepTelemetry& t, const MoeLayerCo
             for (size_t i = 0; i < replicas.size(); ++i)
                 if (bounds[i + 1] > bounds[i]) ++calls[replicas[i]];
         }
-        int slowest = 0;
-        for (int r = 0; r < t.ranks; ++r) {
+        for (int r = 0; r < t.ranks; ++r)
             fit_.add(flopsPerRow * static_cast<double>(t.rankRowsAt(l, r)), calls[r],
                      t.busyAt(l, r));
-            if (t.rankRowsAt(l, r) > t.rankRowsAt(l, slowest)) slowest = r;
-        }
+        const int slowest = t.rankWithMostRows(l);
         const double flops = flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
         slowestFlops_[l] += flops;
         slowestCalls_[l] += calls[slowest];

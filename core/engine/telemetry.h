@@ -27,12 +27,17 @@ struct StepTelemetry {
     double busyAt(int layer, int rank) const {
         return rankBusySeconds[static_cast<size_t>(layer) * ranks + rank];
     }
+    // The first rank with the most rows in one layer.
+    int rankWithMostRows(int layer) const {
+        int most = 0;
+        for (int r = 1; r < ranks; ++r)
+            if (rankRowsAt(layer, r) > rankRowsAt(layer, most)) most = r;
+        return most;
+    }
     // The busiest rank's rows, and the busiest rank's seconds, in one layer (not necessarily
     // the same rank): what a layer waits for.
     int64_t slowestRows(int layer) const {
-        int64_t most = 0;
-        for (int r = 0; r < ranks; ++r) most = std::max(most, rankRowsAt(layer, r));
-        return most;
+        return ranks > 0 ? rankRowsAt(layer, rankWithMostRows(layer)) : 0;
     }
     double slowestBusy(int layer) const {
         double most = 0;

@@ -73,8 +73,7 @@ Problem Scan::number() {
         uint64_t w, digits;
         std::memcpy(&w, p, sizeof w);
         const int n = leadingDigits(w, digits);
-        const char after = n < 8 ? p[n] : '0';
-        if (n >= 1 && n <= 7 && after != '.' && after != 'e' && after != 'E') {
+        if (n >= 1 && n <= 7 && p[n] != '.' && p[n] != 'e' && p[n] != 'E') {
             p += n;
             return add(static_cast<int64_t>(eightDigits(digits << (64 - 8 * n))));
         }

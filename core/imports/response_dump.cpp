@@ -142,13 +142,15 @@ bool groupsDistinct(const std::vector<Response>& responses, int k) {
 std::vector<int> routedLayers(const std::vector<Response>& responses, int layers, int k) {
     std::vector<char> routed(static_cast<size_t>(layers), 0);
     const size_t width = static_cast<size_t>(layers) * static_cast<size_t>(k);
-    for (const Response& r : responses)
-        for (const int32_t* ids = r.ids.data(); ids + width <= r.ids.data() + r.ids.size();)
+    for (const Response& r : responses) {
+        const int32_t* ids = r.ids.data();
+        for (size_t t = r.ids.size() / width; t > 0; --t)
             for (int l = 0; l < layers; ++l, ids += k) {
                 int32_t any = 0;
                 for (int j = 0; j < k; ++j) any |= ids[j];
                 routed[static_cast<size_t>(l)] |= any != 0;
             }
+    }
     std::vector<int> kept;
     for (int l = 0; l < layers; ++l)
         if (routed[l]) kept.push_back(l);
