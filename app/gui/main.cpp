@@ -191,12 +191,14 @@ int main(int argc, char** argv) {
     // Scripted and demo runs leave the remembered settings alone.
     moe::gui::MainWindow window(!o.demo && !o.whatIf && !o.scripted);
     if (!setUpPanel(window, o)) return 2;
+    // The screenshot path first: it makes a scripted run print its errors instead of waiting on
+    // a message box nobody will click (a recording that cannot be read hung such a run).
+    if (!o.screenshot.isEmpty()) window.setScreenshotOnFinish(o.screenshot);
     if (!o.recording.isEmpty() && !window.openRecording(o.recording) && o.scripted) return 1;
     if (o.benchUi) {
         window.enableUiBench(o.benchReport);
         window.setWindowWidths(2000);
     }
-    if (!o.screenshot.isEmpty()) window.setScreenshotOnFinish(o.screenshot);
     if (!o.viewShots.isEmpty()) window.setViewShotsDir(o.viewShots);
     window.show();
     if (o.demo || o.benchUi) QTimer::singleShot(0, &window, &moe::gui::MainWindow::startRun);

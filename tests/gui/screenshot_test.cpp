@@ -72,6 +72,31 @@ TEST(WorkbenchScreenshot, ADamagedDatabaseEndsAScriptedRunWithAnErrorNotAHang) {
         << out.toStdString();
 }
 
+TEST(WorkbenchScreenshot, AnUnreadableRecordingEndsAScriptedRunWithAnErrorNotAHang) {
+    // The recording is opened before the run: its error is printed and the exit code says 1.
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    {
+        QFile cut(dir.filePath("cut.jsonl"));
+        ASSERT_TRUE(cut.open(QIODevice::WriteOnly));
+        cut.write("{\"id\": \"cmpl-0\", \"prompt_routed_experts\": [[[1, 2], [3, ");
+    }
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", dir.path());
+    env.insert("XDG_RUNTIME_DIR", dir.path());
+    process.setProcessEnvironment(env);
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(MOE_WORKBENCH_BINARY,
+                  {"--db", dir.filePath("runs.sqlite"), "--demo", "--steps", "10", "--screenshot",
+                   dir.filePath("shot.png"), dir.filePath("cut.jsonl")});
+    ASSERT_TRUE(process.waitForFinished(60000)) << "moe-workbench hung on a message box";
+    const QString out = QString::fromLocal8Bit(process.readAll());
+    EXPECT_EQ(process.exitCode(), 1) << out.toStdString();
+    EXPECT_TRUE(out.contains("cut.jsonl")) << out.toStdString();
+}
+
 TEST(WorkbenchScreenshot, HelpExitsZero) {
     QProcess process;
     process.start(MOE_WORKBENCH_BINARY, {"--help"});
