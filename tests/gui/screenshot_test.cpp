@@ -12,18 +12,30 @@
 #include <QSet>
 #include <QTemporaryDir>
 
+namespace {
+
+// The workbench offscreen, its settings and runtime files in `dir` (never the user's), its
+// output merged into one channel.
+void prepare(QProcess& process, const QTemporaryDir& dir) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", dir.path());
+    env.insert("XDG_RUNTIME_DIR", dir.path());
+    process.setProcessEnvironment(env);
+    process.setProcessChannelMode(QProcess::MergedChannels);
+}
+
+}  // namespace
+
 TEST(WorkbenchScreenshot, DemoRunSavesANonTrivialPng) {
     QTemporaryDir dir;
     ASSERT_TRUE(dir.isValid());
     const QString png = dir.filePath("out.png");
     QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    env.insert("XDG_CONFIG_HOME", dir.path());  // never touch the user's settings
-    env.insert("XDG_RUNTIME_DIR", dir.path());
+    prepare(process, dir);
+    QProcessEnvironment env = process.processEnvironment();
     env.insert("MOE_DB", dir.filePath("runs.sqlite"));  // GUI runs are recorded: not to ~
     process.setProcessEnvironment(env);
-    process.setProcessChannelMode(QProcess::MergedChannels);
     process.start(MOE_WORKBENCH_BINARY, {"--demo", "--steps", "120", "--screenshot", png});
     ASSERT_TRUE(process.waitForFinished(120000)) << "moe-workbench did not finish";
     EXPECT_EQ(process.exitStatus(), QProcess::NormalExit);
@@ -54,12 +66,7 @@ TEST(WorkbenchScreenshot, ADamagedDatabaseEndsAScriptedRunWithAnErrorNotAHang) {
         bad.write(QByteArray(4096, 'x'));
     }
     QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    env.insert("XDG_CONFIG_HOME", dir.path());
-    env.insert("XDG_RUNTIME_DIR", dir.path());
-    process.setProcessEnvironment(env);
-    process.setProcessChannelMode(QProcess::MergedChannels);
+    prepare(process, dir);
     process.start(MOE_WORKBENCH_BINARY, {"--db", dir.filePath("damaged.sqlite"), "--demo",
                                          "--steps", "10", "--screenshot", dir.filePath("shot.png"),
                                          "--screenshot-views", dir.filePath("new/views")});
@@ -82,12 +89,7 @@ TEST(WorkbenchScreenshot, AnUnreadableRecordingEndsAScriptedRunWithAnErrorNotAHa
         cut.write("{\"id\": \"cmpl-0\", \"prompt_routed_experts\": [[[1, 2], [3, ");
     }
     QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    env.insert("XDG_CONFIG_HOME", dir.path());
-    env.insert("XDG_RUNTIME_DIR", dir.path());
-    process.setProcessEnvironment(env);
-    process.setProcessChannelMode(QProcess::MergedChannels);
+    prepare(process, dir);
     process.start(MOE_WORKBENCH_BINARY,
                   {"--db", dir.filePath("runs.sqlite"), "--demo", "--steps", "10", "--screenshot",
                    dir.filePath("shot.png"), dir.filePath("cut.jsonl")});
