@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench/cpu/bench_util.h"
 #include "core/common/error.h"
@@ -34,6 +35,21 @@ double processCpuSeconds() {
     return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
+// A step's routing copied out of the reader, whose spans the next step reuses.
+struct HeldStep {
+    Step step;
+    std::vector<int32_t> experts;
+    std::vector<float> weights;
+    void keep(const Step& from) {
+        step.index = from.index;
+        step.tokens = from.tokens;
+        experts.assign(from.experts.begin(), from.experts.end());
+        weights.assign(from.weights.begin(), from.weights.end());
+        step.experts = experts;
+        step.weights = weights;
+    }
+};
+
 struct DecodeRun {
     double wall = 0, processCpu = 0, expertCpu = 0, flops = 0;
     double slowestExpertCpu = 0;  // sum over layers of the busiest rank's expert time
@@ -41,18 +57,28 @@ struct DecodeRun {
     int cores = 1;
 };
 
-DecodeRun runDecode(int batch, int steps, int H, int F) {
+DecodeRun runDecode(int batch, int stepCount, int H, int F) {
     WorkloadOptions wo;
     wo.spec = "trace:gpt-oss-20b";
     wo.batching = Batching::Continuous;
     wo.batch = batch;
     auto w = openWorkload(wo);
+    // The steps are read before the clock starts: the trace's reader inflates ahead on a thread
+    // of its own, which would otherwise count as CPU time of the steps.
+    std::vector<HeldStep> steps(stepCount + 1);
+    for (HeldStep& held : steps) {
+        Step step;
+        if (!w->next(step)) throw Error("the trace ran out of steps");
+        held.keep(step);
+    }
+    const WorkloadShape shape = w->shape();
+    w.reset();
     EngineConfig c;
     c.layer.hidden = H;
     c.layer.ffn = F;
     c.ranks = 4;
     c.shareWeights = true;
-    MoeEngine engine(c, w->shape());  // threads: all hardware threads, split over the ranks
+    MoeEngine engine(c, shape);  // threads: all hardware threads, split over the ranks
     DecodeRun run;
     run.cores = static_cast<int>(
         std::min<unsigned>(std::thread::hardware_concurrency(), 4u * engine.threadsPerRank()));
@@ -60,10 +86,9 @@ DecodeRun runDecode(int batch, int steps, int H, int F) {
         throw Error(
             "this bench reads each rank's busy time on its thread's CPU clock: run it "
             "where 4 ranks get one thread each (at most 7 hardware threads)");
-    Step step;
     StepTelemetry t;
-    for (int s = 0; s <= steps; ++s) {  // step 0 warms caches and pages up, untimed
-        if (!w->next(step)) throw Error("the trace ran out of steps");
+    for (int s = 0; s <= stepCount; ++s) {  // step 0 warms caches and pages up, untimed
+        const Step& step = steps[s].step;
         const double cpu0 = processCpuSeconds();
         engine.runStep(step, t);
         if (s == 0) continue;
