@@ -214,7 +214,9 @@ private:
     QAction* openRecordingAction_ = nullptr;
     QString statusBeforeReading_;  // the status bar's line, back when a read fails
     bool startWhenRead_ = false;   // Start was pressed while a recording was being read
-    QTimer whatIfPoll_;            // progress of a running matrix
+    // The recording last opened, read: held so that its runs share it rather than read it again.
+    std::shared_ptr<const ImportedRouting> openedRecording_;
+    QTimer whatIfPoll_;  // progress of a running matrix
     class QProgressDialog* whatIfProgress_ = nullptr;
     std::vector<QDockWidget*> docks_;
     QByteArray defaultState_;

@@ -33,7 +33,8 @@ bool MainWindow::useRecording(const RecordingCheck& c) {
     else if (c.nativeTrace && config.workload.batching == "recorded")
         config.workload.batching = "continuous";  // this trace has no recorded steps
     panel_->setConfig(config);
-    if (runner_.live()) {  // the live run keeps its line; this is the next run's workload
+    openedRecording_ = c.routing;  // null for a native trace, which is streamed, not held
+    if (runner_.live()) {          // the live run keeps its line; this is the next run's workload
         statusBar()->showMessage(tr("Next run's workload %1").arg(c.summary), 10000);
         return true;
     }

@@ -2,6 +2,7 @@
 #include "core/experiment/workload_source.h"
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
+#include "core/imports/recording_cache.h"
 #include "core/workload/trace_shape.h"
 // (Qt after this line.)
 #include <QObject>
@@ -42,8 +43,9 @@ void readInto(RecordingCheck& c) {
         return;
     }
     // Another stack's recording: its shape (top-k inferred for counts) and what it holds.
-    const ImportedRouting r = importRouting({c.path.toStdString()});
-    c.summary = summaryOf(ImportedWorkload(r)) + QObject::tr(", %1 steps").arg(r.steps());
+    c.routing = importRoutingShared({c.path.toStdString()});
+    const ImportedRouting& r = *c.routing;
+    c.summary = summaryOf(ImportedWorkload(c.routing)) + QObject::tr(", %1 steps").arg(r.steps());
     if (r.perToken()) c.summary += QObject::tr(", %1 tokens").arg(r.tokens.size());
     c.details = QString::fromStdString(describeImport(r));
 }

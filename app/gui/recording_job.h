@@ -6,7 +6,12 @@
 #pragma once
 
 #include <QString>
+#include <memory>
 #include <string>
+
+namespace moe {
+struct ImportedRouting;
+}
 
 namespace moe::gui {
 
@@ -18,6 +23,9 @@ struct RecordingCheck {
     QString summary;             // what it holds, one line for the status bar
     QString details;             // the importer's description (a tooltip); none for a trace
     QString error;               // why it cannot be opened; empty when it can
+    // Another stack's recording as read. Whoever holds it lets the run share it instead of
+    // reading the files again (core/imports/recording_cache.h).
+    std::shared_ptr<const ImportedRouting> routing;
 };
 
 // Reads `path` (a file or a folder of per-rank files) once.

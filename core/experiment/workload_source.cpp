@@ -6,6 +6,7 @@
 #include "core/common/error.h"
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
+#include "core/imports/recording_cache.h"
 #include "core/train/train_workload.h"
 #include "core/workload/synthetic_workload.h"
 #include "core/workload/trace_shape.h"
@@ -38,8 +39,10 @@ std::unique_ptr<Workload> openWorkload(const WorkloadOptions& options) {
         options.spec.find(':') == std::string::npos && std::filesystem::exists(options.spec);
     if (startsWith(options.spec, "import:") || (barePath && isKnownRecording(options.spec))) {
         const std::string path = barePath ? options.spec : options.spec.substr(7);
-        return std::make_unique<ImportedWorkload>(importRouting({path}, options.topK.value_or(0)),
-                                                  options.maxSteps, options.topK.value_or(0));
+        // Shared: the workbench that checked this recording on opening it still holds it.
+        return std::make_unique<ImportedWorkload>(
+            importRoutingShared({path}, options.topK.value_or(0)), options.maxSteps,
+            options.topK.value_or(0));
     }
     if (startsWith(options.spec, "trace:") || barePath) {
         const std::string what = barePath ? options.spec : options.spec.substr(6);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/imports/imported_routing.h"
@@ -21,16 +22,20 @@ public:
     // every layer's pairs in every step with no count above pairs / k. Throws moe::Error when
     // the counts admit no such k, or layers of one step disagree on the tokens.
     ImportedWorkload(ImportedRouting routing, int64_t maxSteps = 0, int topK = 0);
+    // The same over a recording others hold too (recording_cache.h): nothing is copied.
+    ImportedWorkload(std::shared_ptr<const ImportedRouting> routing, int64_t maxSteps = 0,
+                     int topK = 0);
 
     const WorkloadShape& shape() const override { return shape_; }
     bool next(Step& step) override;
     std::string describe() const override;
+    const std::shared_ptr<const ImportedRouting>& routing() const { return routing_; }
 
 private:
     void countsStep(int64_t s, Step& step);
     void tokensStep(Step& step);
 
-    ImportedRouting routing_;
+    std::shared_ptr<const ImportedRouting> routing_;
     WorkloadShape shape_;
     int64_t steps_ = 0, next_ = 0;
     size_t token_ = 0;  // per-token: first token of the next step

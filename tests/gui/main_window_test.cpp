@@ -26,6 +26,7 @@
 #include "app/gui/experiment_config.h"
 #include "app/gui/experiment_panel.h"
 #include "core/imports/import_routing.h"
+#include "core/imports/recording_cache.h"
 #include "core/store/experiment_store.h"
 #include "core/store/run_reader.h"
 #include "tests/gui/gui_test_support.h"
@@ -236,6 +237,21 @@ TEST_F(MainWindowTest, OpenRecordingMakesItTheWorkload) {
 // bar says what is being read, the cursor shows work going on, Open recording and a second read
 // wait, and Start waits for the recording; then it is the workload and the run starts. A file
 // that is no recording is a message naming it, and the status bar says again what it said.
+// The read that checked a recording on opening it is the one its runs use: the window holds it
+// while it is the panel's recording, and lets it go for the next.
+TEST_F(MainWindowTest, AnOpenedRecordingIsReadOnceForItsRuns) {
+    const std::string dump =
+        std::string(MOE_SOURCE_DIR) + "/tests/data/imports/sglang_per_token_0.pt";
+    ASSERT_TRUE(window_->openRecording(QString::fromStdString(dump)));
+    auto shared = moe::importRoutingShared({dump});
+    EXPECT_GE(shared.use_count(), 2) << "the window let the read recording go";
+    const std::weak_ptr<const moe::ImportedRouting> first = shared;
+    shared.reset();
+    const std::string next = std::string(MOE_SOURCE_DIR) + "/tests/data/imports/npy/request_0.npy";
+    ASSERT_TRUE(window_->openRecording(QString::fromStdString(next)));
+    EXPECT_TRUE(first.expired()) << "the window still holds the recording it no longer uses";
+}
+
 TEST_F(MainWindowTest, ARecordingIsReadOffTheGuiThread) {
     const QString dump = QString(MOE_SOURCE_DIR) + "/tests/data/imports/sglang_per_token_0.pt";
     moe::gui::ExperimentConfig c = shortDefault(0);
