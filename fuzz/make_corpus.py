@@ -83,6 +83,8 @@ def pickles():
     torch_zip("cyclic_list.pt", b"\x80\x02]\x94h\x00a.")
     # A dict holding itself, one level down.
     torch_zip("cyclic_dict.pt", b"\x80\x02}\x94(X\x01\x00\x00\x00a]\x94h\x00au.")
+    # A dict keyed by itself (Python never pickles a container as a key; fuzz_torch_file did).
+    torch_zip("cyclic_key.pt", b"\x80\x02}\x94h\x00K\x01s.")
     torch_zip("huge_storage.pt", HUGE_STORAGE_PICKLE, [("0", b"")])
 
 

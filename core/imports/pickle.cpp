@@ -333,6 +333,9 @@ void Unpickler::setItems(unsigned char op) {
     if (sealed_.count(dict.get()))
         fail("SETITEM on a dict already inside another container (a cycle?)");
     for (size_t i = 0; i < kv.size(); i += 2) {
+        // Keys too: Python never pickles a container as a key, but a hostile pickle can, and a
+        // dict keyed by itself was a reference cycle that leaked (fuzz_torch_file found it).
+        nest(*dict, kv[i]);
         nest(*dict, kv[i + 1]);
         dict->entries.emplace_back(kv[i], kv[i + 1]);
     }

@@ -210,6 +210,11 @@ TEST(ImportLimits, PicklesThatReferenceThemselvesAreRefused) {
                      ": archive/data.pkl: byte 16: SETITEM on a dict already inside another "
                      "container (a cycle?)")
         << m;
+    // {} MEMOIZE GET(0) 1 SETITEM: a dict keyed by itself.
+    const std::string key =
+        dir.writePlain("key.pt", torchZip(std::string("\x80\x02}\x94h\x00K\x01s.", 10)));
+    m = errorOf([&] { TorchFile f(key); });
+    EXPECT_EQ(m, key + ": archive/data.pkl: byte 8: a container holding itself") << m;
     // Shared, complete values are still fine: [x, x] with x = [] memoized once.
     const std::string shared =
         dir.writePlain("shared.pt", torchZip(std::string("\x80\x02](]\x94h\x00"
