@@ -158,14 +158,13 @@ ImportedRouting readPerPass(const PerRankFiles& in) {
     return r;
 }
 
-// One per_token record, read: per layer, each token's experts (logical, the empty slots
-// dropped): layer l's ids start at layerStart[l], layerK[l] per token (-1: no tokens).
+// One per_token record: its forward pass, tokens and inputs, read first (they are small); its
+// [layers, tokens, slots] ids are read later, in pass order, straight into the result.
 struct TokenPass {
+    const TorchFile* file = nullptr;
+    const PickledTensor* slots = nullptr;  // topk_ids_of_layer
     int64_t id = 0;
     int64_t tokens = 0;
-    std::vector<int32_t> ids;
-    std::vector<size_t> layerStart;
-    std::vector<int> layerK;
     std::vector<int64_t> inputIds, positions, sequenceLengths;
 };
 
@@ -178,28 +177,6 @@ bool foldLayer(int32_t* ids, size_t n, const int64_t* map, int64_t slots) {
     for (size_t i = 0; i < n; ++i)
         if (ids[i] >= 0) ids[i] = static_cast<int32_t>(map[ids[i]]);
     return true;
-}
-
-// Layer l of one pass's [layers, tokens, slots] ids (folded) appended to p.ids without the
-// empty slots; every token must route the same number of experts.
-void keepRoutedSlots(const TorchFile& f, const int32_t* ids, int64_t slots, int64_t l,
-                     TokenPass& p) {
-    p.layerStart.push_back(p.ids.size());
-    int k = -1;
-    for (int64_t t = 0; t < p.tokens; ++t) {
-        const int32_t* row = ids + t * slots;
-        int n = 0;
-        for (int64_t j = 0; j < slots; ++j)
-            if (row[j] >= 0) {
-                p.ids.push_back(row[j]);
-                ++n;
-            }
-        if (k < 0) k = n;
-        if (n != k)
-            throw Error(f.path() + ": layer " + std::to_string(l) + " routes " + std::to_string(n) +
-                        " and " + std::to_string(k) + " experts per token in one dump");
-    }
-    p.layerK.push_back(k);
 }
 
 // The pass's input_ids, positions and extend_seq_lens, checked against its token count.
@@ -227,61 +204,110 @@ void readTokenInputs(const TorchFile& f, const PickleValue& rec, TokenPass& p) {
                     std::to_string(sum));
 }
 
-TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRankFiles& in,
-                        std::vector<int32_t>& slotIds) {
+// Everything of a record but its ids. The token count is checked against the inputs here,
+// before any loop over tokens: a shape of [L, 2^60, 0] holds no ids at all, and only the
+// input_ids show that it claims more tokens than it has.
+TokenPass readTokenPass(const TorchFile& f, const PickleValue& rec, const PerRankFiles& in) {
     TokenPass p;
+    p.file = &f;
     p.id = field(f, rec, "forward_pass_id", Kind::Int).integer;
-    const PickledTensor& t = *field(f, rec, "topk_ids_of_layer", Kind::Tensor).tensor;
-    if (t.shape.size() != 3)
-        throw Error(f.path() + ": 'topk_ids_of_layer' has " + std::to_string(t.shape.size()) +
+    p.slots = field(f, rec, "topk_ids_of_layer", Kind::Tensor).tensor.get();
+    const std::vector<int64_t>& shape = p.slots->shape;
+    if (shape.size() != 3)
+        throw Error(f.path() + ": 'topk_ids_of_layer' has " + std::to_string(shape.size()) +
                     " dimensions, expected 3");
-    const std::vector<int64_t> shape = t.shape;
-    f.int32sInto(t, "topk_ids_of_layer", slotIds);
     if (shape[0] != in.mapShape[0])
         throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) + " has " +
                     std::to_string(shape[0]) + " layers, the map " +
                     std::to_string(in.mapShape[0]));
     p.tokens = shape[1];
-    const int64_t S = in.mapShape[1];
-    const size_t perLayer = static_cast<size_t>(p.tokens * shape[2]);
-    for (int64_t l = 0; l < shape[0]; ++l)
+    readTokenInputs(f, rec, p);
+    return p;
+}
+
+// Routed (non-empty) slots of one row; -1 marks an empty slot.
+int routedIn(const int32_t* row, int64_t slots) {
+    int n = 0;
+    for (int64_t j = 0; j < slots; ++j) n += row[j] >= 0;
+    return n;
+}
+
+// The dump's layers that route, and their top-k, from the first pass with tokens: every pass
+// must then route as many experts per token in each layer (0 in a dense layer).
+struct LayerRouting {
+    std::vector<int> perLayerK;  // -1 until a pass with tokens was seen
+    void decide(const std::string& path, const int32_t* ids, int64_t tokens, int64_t slots,
+                ImportedRouting& r) {
+        const int64_t L = static_cast<int64_t>(perLayerK.size());
+        for (int64_t l = 0; l < L; ++l) {
+            const int k = routedIn(ids + l * tokens * slots, slots);
+            perLayerK[l] = k;
+            if (k == 0) continue;  // a dense layer
+            if (r.topK > 0 && k != r.topK)
+                throw Error(path + ": layers route " + std::to_string(r.topK) + " and " +
+                            std::to_string(k) + " experts per token");
+            r.topK = k;
+            r.layers.push_back(static_cast<int>(l));
+        }
+        if (r.layers.empty()) throw Error(path + ": no layer routes any token");
+        if (r.layers.size() < static_cast<size_t>(L))
+            r.notes.push_back(std::to_string(L - static_cast<int64_t>(r.layers.size())) + " of " +
+                              std::to_string(L) +
+                              " layers route no token (dense) and are left out");
+    }
+    bool decided() const { return !perLayerK.empty() && perLayerK[0] >= 0; }
+};
+
+// Token t of a pass: its routed ids of every kept layer appended to r.ids, every layer's
+// count checked.
+void appendToken(const std::string& path, const int32_t* ids, int64_t tokens, int64_t slots,
+                 int64_t t, const LayerRouting& lr, ImportedRouting& r) {
+    const int64_t L = static_cast<int64_t>(lr.perLayerK.size());
+    for (int64_t l = 0; l < L; ++l) {
+        const int32_t* row = ids + (l * tokens + t) * slots;
+        const int k = lr.perLayerK[l];
+        const int n = routedIn(row, slots);
+        if (n != k)
+            throw Error(path + ": layer " + std::to_string(l) + " routes " + std::to_string(n) +
+                        " and " + std::to_string(k) + " experts per token in one dump");
+        if (k == 0) continue;
+        for (int64_t j = 0; j < slots; ++j)
+            if (row[j] >= 0) r.ids.push_back(row[j]);
+    }
+}
+
+// One pass's ids read, folded and appended token by token; `step`: the pass's step number,
+// `sequence`: the next sequence's number.
+void appendPass(const TokenPass& p, const PerRankFiles& in, int64_t step, int32_t& sequence,
+                size_t totalTokens, std::vector<int32_t>& slotIds, LayerRouting& lr,
+                ImportedRouting& r) {
+    const TorchFile& f = *p.file;
+    f.int32sInto(*p.slots, "topk_ids_of_layer", slotIds);
+    const int64_t L = in.mapShape[0], S = in.mapShape[1], slots = p.slots->shape[2];
+    const size_t perLayer = static_cast<size_t>(p.tokens * slots);
+    for (int64_t l = 0; l < L; ++l)
         if (!foldLayer(slotIds.data() + l * perLayer, perLayer, in.map.data() + l * S, S))
             throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) +
                         " names a physical expert outside -1.." + std::to_string(S - 1) +
                         " in layer " + std::to_string(l));
-    // Checked before any loop over the tokens: a shape of [L, 2^60, 0] holds no ids at all,
-    // and only the input_ids show that it claims more tokens than it has.
-    readTokenInputs(f, rec, p);
-    p.ids.reserve(slotIds.size());  // at most every slot: grown once, never copied
-    for (int64_t l = 0; l < shape[0]; ++l)
-        keepRoutedSlots(f, slotIds.data() + l * perLayer, shape[2], l, p);
-    return p;
-}
-
-// Layers with any id, and the top-k every token of them shows.
-void tokenLayers(const std::vector<TokenPass>& passes, int64_t L, ImportedRouting& r) {
-    for (int64_t l = 0; l < L; ++l) {
-        int k = -1;
-        for (const TokenPass& p : passes) {
-            const int n = p.layerK[static_cast<size_t>(l)];
-            if (n < 0) continue;  // a pass without tokens
-            if (k < 0) k = n;
-            if (n != k)
-                throw Error(r.files.front() + ": layer " + std::to_string(l) + " routes " +
-                            std::to_string(n) + " and " + std::to_string(k) +
-                            " experts per token in one dump");
-        }
-        if (k <= 0) continue;  // a dense layer
-        if (r.topK > 0 && k != r.topK)
-            throw Error(r.files.front() + ": layers route " + std::to_string(r.topK) + " and " +
-                        std::to_string(k) + " experts per token");
-        r.topK = k;
-        r.layers.push_back(static_cast<int>(l));
+    if (p.tokens == 0) return;
+    if (!lr.decided()) {
+        lr.decide(f.path(), slotIds.data(), p.tokens, slots, r);
+        // Grown once, to the size it ends at: no copy, and no zeroing of what is written anyway.
+        r.ids.reserve(totalTokens * r.layers.size() * static_cast<size_t>(r.topK));
     }
-    if (r.layers.empty()) throw Error(r.files.front() + ": no layer routes any token");
-    if (r.layers.size() < static_cast<size_t>(L))
-        r.notes.push_back(std::to_string(L - static_cast<int64_t>(r.layers.size())) + " of " +
-                          std::to_string(L) + " layers route no token (dense) and are left out");
+    // Without extend_seq_lens (decode) every token is its own sequence's next token.
+    const std::vector<int64_t> ones(p.sequenceLengths.empty() ? p.tokens : 0, 1);
+    const std::vector<int64_t>& lens = p.sequenceLengths.empty() ? ones : p.sequenceLengths;
+    int64_t t = 0;
+    for (int64_t len : lens) {
+        for (int64_t i = 0; i < len; ++i, ++t) {
+            r.tokens.push_back({step, sequence, static_cast<int32_t>(p.positions[t]),
+                                static_cast<int32_t>(p.inputIds[t])});
+            appendToken(f.path(), slotIds.data(), p.tokens, slots, t, lr, r);
+        }
+        ++sequence;
+    }
 }
 
 ImportedRouting readPerToken(const PerRankFiles& in) {
@@ -289,42 +315,27 @@ ImportedRouting readPerToken(const PerRankFiles& in) {
     r.format = "sglang per_token";
     r.experts = logicalExperts(in.map);
     std::vector<TokenPass> passes;
-    std::vector<int32_t> slotIds;  // one pass's [layers, tokens, slots], reused
     for (const auto& f : in.files) {
         r.files.push_back(f->path());
         for (const PickleRef& rec : field(*f, f->root(), "records", Kind::List).items)
-            passes.push_back(readTokenPass(*f, *rec, in, slotIds));
+            passes.push_back(readTokenPass(*f, *rec, in));
     }
     std::stable_sort(passes.begin(), passes.end(),
                      [](const TokenPass& a, const TokenPass& b) { return a.id < b.id; });
-    tokenLayers(passes, in.mapShape[0], r);
     size_t total = 0;
     for (const TokenPass& p : passes) total += static_cast<size_t>(p.tokens);
     r.tokens.reserve(total);
-    const size_t k = static_cast<size_t>(r.topK);
-    r.ids.resize(total * r.layers.size() * k);
-    int32_t* out = r.ids.data();
+    LayerRouting lr;
+    lr.perLayerK.assign(static_cast<size_t>(in.mapShape[0]), -1);
+    std::vector<int32_t> slotIds;  // one pass's [layers, tokens, slots], reused
     int32_t sequence = 0;
     int64_t step = -1, lastId = -1;
     for (const TokenPass& p : passes) {
         if (p.id != lastId) ++step;
         lastId = p.id;
-        // Without extend_seq_lens (decode) every token is its own sequence's next token.
-        std::vector<int64_t> lens = p.sequenceLengths;
-        if (lens.empty()) lens.assign(static_cast<size_t>(p.tokens), 1);
-        int64_t t = 0;
-        for (int64_t len : lens) {
-            for (int64_t i = 0; i < len; ++i, ++t) {
-                r.tokens.push_back({step, sequence, static_cast<int32_t>(p.positions[t]),
-                                    static_cast<int32_t>(p.inputIds[t])});
-                for (int l : r.layers) {
-                    const int32_t* ids = &p.ids[p.layerStart[l] + static_cast<size_t>(t) * k];
-                    out = std::copy(ids, ids + k, out);
-                }
-            }
-            ++sequence;
-        }
+        appendPass(p, in, step, sequence, total, slotIds, lr, r);
     }
+    if (!lr.decided()) throw Error(r.files.front() + ": no layer routes any token");
     r.notes.push_back(
         "expert ids are physical slots folded onto logical experts by the dump's "
         "last map; sequences are split by extend_seq_lens (decode tokens: one "
