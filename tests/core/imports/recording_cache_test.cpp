@@ -4,7 +4,6 @@
 #include "core/imports/recording_cache.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -13,6 +12,7 @@
 #include "core/imports/import_routing.h"
 #include "core/imports/imported_workload.h"
 #include "tests/core/imports/import_fixtures.h"
+#include "tests/core/workload/test_files.h"
 
 namespace moe {
 namespace {
@@ -20,24 +20,13 @@ namespace fs = std::filesystem;
 
 class RecordingCache : public ::testing::Test {
 protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() /
-               ("moe_recording_cache_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
     // A copy of the fixture, so the test may change it.
     std::string copyOf(const std::string& fixture, const std::string& name) const {
-        const fs::path to = dir_ / name;
+        const std::string to = dir_.path(name);
         fs::copy_file(test::importFixture(fixture), to, fs::copy_options::overwrite_existing);
-        return to.string();
+        return to;
     }
-    fs::path dir_;
+    test::ScratchDir dir_;
 };
 
 TEST_F(RecordingCache, OneReadIsSharedWhileHeld) {
@@ -86,7 +75,7 @@ TEST_F(RecordingCache, AnotherTopKIsAnotherRead) {
 }
 
 TEST_F(RecordingCache, AFileThatCannotBeReadStillSaysWhy) {
-    const std::string path = (dir_ / "missing.pt").string();
+    const std::string path = dir_.path("missing.pt");
     try {
         importRoutingShared({path});
         FAIL() << "a missing file was read";
