@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "core/common/error.h"
 #include "core/experiment/workload_source.h"
@@ -72,6 +73,25 @@ TEST_F(RecordingCache, AnotherTopKIsAnotherRead) {
     EXPECT_NE(top1.get(), top2.get());
     EXPECT_EQ(top1->topK, 1);
     EXPECT_EQ(top2->topK, 2);
+}
+
+// The workbench checks a recording on one thread while a run may open another on the engine's.
+TEST_F(RecordingCache, ThreadsOpeningRecordingsAtOnceEachGetAWholeOne) {
+    const std::string a = copyOf("sglang_per_token_0.pt", "a.pt");
+    const std::string b = copyOf("npy/request_0.npy", "b.npy");
+    const ImportedRouting expectA = importRouting({a}), expectB = importRouting({b});
+    std::vector<std::shared_ptr<const ImportedRouting>> got(8);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < got.size(); ++i)
+        threads.emplace_back([&, i] { got[i] = importRoutingShared({i % 2 ? b : a}); });
+    for (auto& t : threads) t.join();
+    for (size_t i = 0; i < got.size(); ++i)
+        EXPECT_EQ(got[i]->ids, (i % 2 ? expectB : expectA).ids) << "thread " << i;
+    // Threads that raced both read; the one kept is one of theirs, shared from now on.
+    const auto later = importRoutingShared({a});
+    bool oneOfTheirs = false;
+    for (size_t i = 0; i < got.size(); i += 2) oneOfTheirs = oneOfTheirs || got[i] == later;
+    EXPECT_TRUE(oneOfTheirs) << "a recording the threads still hold was read again";
 }
 
 TEST_F(RecordingCache, AFileThatCannotBeReadStillSaysWhy) {
