@@ -276,25 +276,55 @@ void appendToken(const std::string& path, const int32_t* ids, int64_t tokens, in
     }
 }
 
-// One pass's ids read, folded and appended token by token; `step`: the pass's step number,
-// `sequence`: the next sequence's number.
-void appendPass(const TokenPass& p, const PerRankFiles& in, int64_t step, int32_t& sequence,
-                size_t totalTokens, std::vector<int32_t>& slotIds, LayerRouting& lr,
-                ImportedRouting& r) {
+// Appends the passes, in pass order, to one result, carrying from pass to pass the step and
+// sequence numbers, the routed layers once decided, and one reused buffer of slot ids.
+class PerTokenWriter {
+public:
+    PerTokenWriter(const PerRankFiles& in, size_t totalTokens, ImportedRouting& r)
+        : in_(in), total_(totalTokens), r_(r) {
+        lr_.perLayerK.assign(static_cast<size_t>(in.mapShape[0]), -1);
+        r.tokens.reserve(totalTokens);
+    }
+    void append(const TokenPass& p);
+    void finish() const {
+        if (!lr_.decided()) throw Error(r_.files.front() + ": no layer routes any token");
+    }
+
+private:
+    void readSlots(const TokenPass& p);
+    const PerRankFiles& in_;
+    size_t total_;
+    ImportedRouting& r_;
+    LayerRouting lr_;
+    std::vector<int32_t> slotIds_;  // one pass's [layers, tokens, slots], folded
+    int32_t sequence_ = 0;          // the next sequence's number
+    int64_t step_ = -1, lastId_ = -1;
+};
+
+// One pass's slot ids read and folded onto logical experts.
+void PerTokenWriter::readSlots(const TokenPass& p) {
     const TorchFile& f = *p.file;
-    f.int32sInto(*p.slots, "topk_ids_of_layer", slotIds);
-    const int64_t L = in.mapShape[0], S = in.mapShape[1], slots = p.slots->shape[2];
-    const size_t perLayer = static_cast<size_t>(p.tokens * slots);
+    f.int32sInto(*p.slots, "topk_ids_of_layer", slotIds_);
+    const int64_t L = in_.mapShape[0], S = in_.mapShape[1];
+    const size_t perLayer = static_cast<size_t>(p.tokens * p.slots->shape[2]);
     for (int64_t l = 0; l < L; ++l)
-        if (!foldLayer(slotIds.data() + l * perLayer, perLayer, in.map.data() + l * S, S))
+        if (!foldLayer(slotIds_.data() + l * perLayer, perLayer, in_.map.data() + l * S, S))
             throw Error(f.path() + ": topk_ids_of_layer of pass " + std::to_string(p.id) +
                         " names a physical expert outside -1.." + std::to_string(S - 1) +
                         " in layer " + std::to_string(l));
+}
+
+void PerTokenWriter::append(const TokenPass& p) {
+    if (p.id != lastId_) ++step_;
+    lastId_ = p.id;
+    readSlots(p);
     if (p.tokens == 0) return;
-    if (!lr.decided()) {
-        lr.decide(f.path(), slotIds.data(), p.tokens, slots, r);
+    const std::string& path = p.file->path();
+    const int64_t slots = p.slots->shape[2];
+    if (!lr_.decided()) {
+        lr_.decide(path, slotIds_.data(), p.tokens, slots, r_);
         // Grown once, to the size it ends at: no copy, and no zeroing of what is written anyway.
-        r.ids.reserve(totalTokens * r.layers.size() * static_cast<size_t>(r.topK));
+        r_.ids.reserve(total_ * r_.layers.size() * static_cast<size_t>(r_.topK));
     }
     // Without extend_seq_lens (decode) every token is its own sequence's next token.
     const std::vector<int64_t> ones(p.sequenceLengths.empty() ? p.tokens : 0, 1);
@@ -302,11 +332,11 @@ void appendPass(const TokenPass& p, const PerRankFiles& in, int64_t step, int32_
     int64_t t = 0;
     for (int64_t len : lens) {
         for (int64_t i = 0; i < len; ++i, ++t) {
-            r.tokens.push_back({step, sequence, static_cast<int32_t>(p.positions[t]),
-                                static_cast<int32_t>(p.inputIds[t])});
-            appendToken(f.path(), slotIds.data(), p.tokens, slots, t, lr, r);
+            r_.tokens.push_back({step_, sequence_, static_cast<int32_t>(p.positions[t]),
+                                 static_cast<int32_t>(p.inputIds[t])});
+            appendToken(path, slotIds_.data(), p.tokens, slots, t, lr_, r_);
         }
-        ++sequence;
+        ++sequence_;
     }
 }
 
@@ -324,18 +354,9 @@ ImportedRouting readPerToken(const PerRankFiles& in) {
                      [](const TokenPass& a, const TokenPass& b) { return a.id < b.id; });
     size_t total = 0;
     for (const TokenPass& p : passes) total += static_cast<size_t>(p.tokens);
-    r.tokens.reserve(total);
-    LayerRouting lr;
-    lr.perLayerK.assign(static_cast<size_t>(in.mapShape[0]), -1);
-    std::vector<int32_t> slotIds;  // one pass's [layers, tokens, slots], reused
-    int32_t sequence = 0;
-    int64_t step = -1, lastId = -1;
-    for (const TokenPass& p : passes) {
-        if (p.id != lastId) ++step;
-        lastId = p.id;
-        appendPass(p, in, step, sequence, total, slotIds, lr, r);
-    }
-    if (!lr.decided()) throw Error(r.files.front() + ": no layer routes any token");
+    PerTokenWriter writer(in, total, r);
+    for (const TokenPass& p : passes) writer.append(p);
+    writer.finish();
     r.notes.push_back(
         "expert ids are physical slots folded onto logical experts by the dump's "
         "last map; sequences are split by extend_seq_lens (decode tokens: one "
