@@ -1,20 +1,25 @@
 // One expert call at decode sizes, weights read cold as a decode step reads them (every layer's
-// experts in turn, far more than the caches hold): float32 weights against the same values as
-// bf16, in one run, at the row counts a rank's expert sees. A call's time is its rows' products
-// plus streaming its weights; bf16 halves the bytes streamed, which is the part of a call that
-// does not shrink with its rows (issue 18: what a replica costs beyond its rows).
-// Usage: bench_expert_call [H F experts calls]   (defaults 128 352 768 4000: GPT-OSS-20B's
-// 24 layers x 32 experts at the engine's default width).
+// experts in turn, far more than the caches hold): the small-batch kernel on row-major float32
+// weights and the backend's GEMM against the same values as packed bf16 (what the CPU backend
+// runs up to kernels::smallBatchWins), in one run, at the row counts a rank's expert sees. A call's
+// time is its rows' products plus whatever of streaming its weights they do not hide; packed bf16
+// halves the bytes and streams them while it multiplies, which is the part of a call that does not
+// shrink with its rows (issue 18: what a replica costs). Usage: bench_expert_call [H F experts
+// calls]   (defaults 128 352 768 4000: GPT-OSS-20B's 24 layers x 32 experts at the engine's default
+// width).
 #include <omp.h>
 
+#include <Eigen/Core>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "bench/cpu/bench_util.h"
 #include "core/model/expert_weights.h"
 #include "core/model/small_batch_ffn.h"
+#include "core/model/swiglu_eigen.h"
 #include "core/model/weight_arena.h"
 
 namespace {
@@ -36,8 +41,24 @@ struct Setup {
     }
 };
 
+enum class Kernel { Float, Gemm, Packed };
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMap = Eigen::Map<const RowMat>;
+using MutMap = Eigen::Map<RowMat>;
+
+// The CPU backend's GEMM path (CpuBackend::expertFfn past smallBatchWins), on float weights.
+void gemmFfn(const float* x, int rows, int H, int F, const moe::ExpertWeights& w, float* gate,
+             float* up, float* out) {
+    MutMap g(gate, rows, F), u(up, rows, F);
+    g.noalias() = ConstMap(x, rows, H) * ConstMap(w.w1.data(), H, F);
+    u.noalias() = ConstMap(x, rows, H) * ConstMap(w.w3.data(), H, F);
+    g.array() = moe::kernels::swigluArray(g, u);
+    MutMap(out, rows, H).noalias() = g * ConstMap(w.w2.data(), F, H);
+}
+
 // Mean microseconds per call of `rows` rows, cycling over every expert (cold weights).
-double microsPerCall(const Setup& s, int rows, bool bf16) {
+double microsPerCall(const Setup& s, int rows, Kernel kernel) {
     std::vector<float> x(static_cast<size_t>(rows) * s.H), out(x.size());
     moe::ModelWeights::fill(x, x.size(), 1, 3);
     moe::WeightArena scratch(2 * moe::WeightArena::roundUp(static_cast<size_t>(rows) * s.F));
@@ -46,12 +67,14 @@ double microsPerCall(const Setup& s, int rows, bool bf16) {
     const auto& experts = s.weights.layer(0).experts;
     auto call = [&](int i) {
         const moe::ExpertWeights& w = experts[static_cast<size_t>(i % s.experts)];
-        if (bf16)
-            moe::kernels::smallBatchFfn(x.data(), rows, s.H, s.F, w.w1h.data(), w.w3h.data(),
-                                        w.w2h.data(), gate, up, out.data());
-        else
+        if (kernel == Kernel::Packed)
+            moe::kernels::smallBatchFfn(x.data(), rows, s.H, s.F, w.packedBf16(), gate, up,
+                                        out.data());
+        else if (kernel == Kernel::Float)
             moe::kernels::smallBatchFfn(x.data(), rows, s.H, s.F, w.w1.data(), w.w3.data(),
                                         w.w2.data(), gate, up, out.data());
+        else
+            gemmFfn(x.data(), rows, s.H, s.F, w, gate, up, out.data());
     };
     for (int i = 0; i < s.experts; ++i) call(i);  // fault every page in
     const auto t0 = Clock::now();
@@ -71,13 +94,16 @@ int main(int argc, char** argv) {
         "Expert call, H=%d F=%d, %d experts cycled (%.0f MB of float32 weights), %d calls, "
         "one thread\n",
         H, F, experts, 3.0 * H * F * 4 * experts / 1e6, calls);
-    std::printf("  rows   float32 us   bf16 us   bf16/float32\n");
-    for (int rows : {1, 8, 32, 128}) {
-        const double f32 = microsPerCall(s, rows, false), b16 = microsPerCall(s, rows, true);
-        std::printf("  %4d   %10.2f   %7.2f   %12.3f\n", rows, f32, b16, b16 / f32);
-        moe::bench::report(
-            "expert_call_bf16_vs_float32_h" + std::to_string(H) + "_rows" + std::to_string(rows),
-            b16 / f32, "x", "-");
+    std::printf("  rows   float32 us    GEMM us   packed bf16 us   /float32   /GEMM\n");
+    for (int rows : {1, 8, 16, 32, 64, 128, 256}) {
+        const double f32 = microsPerCall(s, rows, Kernel::Float);
+        const double gemm = microsPerCall(s, rows, Kernel::Gemm);
+        const double packed = microsPerCall(s, rows, Kernel::Packed);
+        std::printf("  %4d   %10.2f   %8.2f   %14.2f   %8.3f   %5.3f\n", rows, f32, gemm, packed,
+                    packed / f32, packed / gemm);
+        const std::string at = "_h" + std::to_string(H) + "_rows" + std::to_string(rows);
+        moe::bench::report("expert_call_packed_bf16_vs_float32" + at, packed / f32, "x", "-");
+        moe::bench::report("expert_call_packed_bf16_vs_gemm" + at, packed / gemm, "x", "-");
     }
     return 0;
 }

@@ -82,15 +82,11 @@ void CpuBackend::expertFfn(const FfnArgs& a) {
     MutMap gateAct(scratch(gateBuffer, scratchFloats), a.rows, F);
     MutMap up(scratch(upBuffer, scratchFloats), a.rows, F);
     const ExpertWeights& w = *a.weights;
-    // Where the small-batch kernel wins (small weights, or a handful of rows): GEMM's packing
-    // and blocking would be most of the call, so each weight is read once per call instead.
-    if (kernels::smallBatchWins(a.rows, H, F)) {
-        if (!w.w1h.empty() && kernels::bf16Wins(a.rows, H, F))  // same values, half the bytes
-            kernels::smallBatchFfn(a.x, a.rows, H, F, w.w1h.data(), w.w3h.data(), w.w2h.data(),
-                                   gateAct.data(), up.data(), a.out);
-        else
-            kernels::smallBatchFfn(a.x, a.rows, H, F, w.w1.data(), w.w3.data(), w.w2.data(),
-                                   gateAct.data(), up.data(), a.out);
+    // Where the small-batch kernel wins (small weights, or up to 128 rows): GEMM's packing and
+    // blocking would be most of the call, so each weight is read once per call instead, as the
+    // same values in bf16, packed: half the bytes, streamed while they are multiplied.
+    if (!w.gateUpBf16.empty() && kernels::smallBatchWins(a.rows, H, F)) {
+        kernels::smallBatchFfn(a.x, a.rows, H, F, w.packedBf16(), gateAct.data(), up.data(), a.out);
         return;
     }
     const ConstMap x(a.x, a.rows, H);

@@ -56,7 +56,10 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
     const int distinct = shared_ ? 1 : layerCount;
     const size_t H = config.hidden, F = config.ffn, E = config.experts;
     arena_ = std::make_unique<WeightArena>(
-        distinct * E * 3 * (WeightArena::roundUp(H * F) + WeightArena::roundUpHalves(H * F)));
+        distinct * E *
+        (3 * WeightArena::roundUp(H * F) +
+         WeightArena::roundUpHalves(kernels::packedGateUpHalves(config.hidden, config.ffn)) +
+         WeightArena::roundUpHalves(kernels::packedDownHalves(config.hidden, config.ffn))));
     layers_.resize(distinct);
     for (int l = 0; l < distinct; ++l) {
         LayerWeights& lw = layers_[l];
@@ -70,22 +73,24 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
             fill(ew.w1, config.hidden, streamSeed(seed, l, static_cast<int>(e), 1));
             fill(ew.w3, config.hidden, streamSeed(seed, l, static_cast<int>(e), 3));
             fill(ew.w2, config.ffn, streamSeed(seed, l, static_cast<int>(e), 2));
-            ew.w1h = arena_->takeHalves(H * F);
-            ew.w3h = arena_->takeHalves(H * F);
-            ew.w2h = arena_->takeHalves(F * H);
+            ew.gateUpBf16 =
+                arena_->takeHalves(kernels::packedGateUpHalves(config.hidden, config.ffn));
+            ew.downBf16 = arena_->takeHalves(kernels::packedDownHalves(config.hidden, config.ffn));
         }
     }
     roundExpertsToBf16();
 }
 
 void ModelWeights::roundExpertsToBf16() {
+    const int H = config_.hidden, F = config_.ffn;
     for (LayerWeights& lw : layers_)
-        for (ExpertWeights& ew : lw.experts)
-            for (auto [m, h] : {std::pair{ew.w1, ew.w1h}, {ew.w3, ew.w3h}, {ew.w2, ew.w2h}})
-                for (size_t j = 0; j < m.size(); ++j) {
-                    h[j] = floatToBf16(m[j]);
-                    m[j] = bf16ToFloat(h[j]);
-                }
+        for (ExpertWeights& ew : lw.experts) {
+            for (std::span<float> m : {ew.w1, ew.w3, ew.w2})
+                for (float& v : m) v = bf16ToFloat(floatToBf16(v));
+            if (ew.gateUpBf16.empty()) continue;
+            kernels::packGateUp(ew.w1.data(), ew.w3.data(), H, F, ew.gateUpBf16.data());
+            kernels::packDown(ew.w2.data(), H, F, ew.downBf16.data());
+        }
 }
 
 size_t ModelWeights::expertBytes() const {

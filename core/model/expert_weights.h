@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/model/layer_config.h"
+#include "core/model/small_batch_ffn.h"
 #include "core/model/weight_arena.h"
 
 namespace moe {
@@ -16,13 +17,15 @@ namespace moe {
 // Row-major blocks laid out so that a token row x (1 x H) is multiplied as x * W: views into
 // the model's WeightArena, each on a cache line. The values are bf16 values (rounded once when
 // made, as the models served are), held twice: as floats for GEMM, the reference and the GPU
-// upload, and as bf16 for the small-batch kernel, which then streams half the bytes per call.
-// Both read the same numbers.
+// upload, and as bf16 packed for the small-batch kernel (kernels::PackedBf16), which then
+// streams half the bytes per call, front to back. Both read the same numbers.
 struct ExpertWeights {
-    std::span<float> w1;                // H x F (gate projection of SwiGLU)
-    std::span<float> w3;                // H x F (up projection)
-    std::span<float> w2;                // F x H (down projection)
-    std::span<uint16_t> w1h, w3h, w2h;  // the same as bf16; empty where not made
+    std::span<float> w1;  // H x F (gate projection of SwiGLU)
+    std::span<float> w3;  // H x F (up projection)
+    std::span<float> w2;  // F x H (down projection)
+    // The same as packed bf16 (kernels::packGateUp, packDown); empty where not made.
+    std::span<uint16_t> gateUpBf16, downBf16;
+    kernels::PackedBf16 packedBf16() const { return {gateUpBf16.data(), downBf16.data()}; }
 };
 
 struct LayerWeights {
@@ -40,7 +43,7 @@ public:
     LayerWeights& mutableLayer(int l) { return layers_[shared_ ? 0 : l]; }
     int layerCount() const { return layerCount_; }
     const MoeLayerConfig& config() const { return config_; }
-    // Rounds every expert matrix to bf16 values and writes their bf16 copies (ExpertWeights).
+    // Rounds every expert matrix to bf16 values and writes their packed bf16 copies.
     // Call after changing expert weights through mutableLayer.
     void roundExpertsToBf16();
     // Bytes of one expert's three matrices in float32 (what a replica copy moves).

@@ -2,7 +2,8 @@
 // vector extensions, so other targets get the same code in narrower registers), rows up to 8
 // at a time as a template parameter so their accumulators stay in registers. Columns past the
 // last multiple of 16 take a scalar loop with the same order of sums (k ascending). Weights
-// come as float or as bf16 (half the bytes to stream at decode, widened exactly in registers).
+// come as float (row-major) or as bf16 packed in slices of 32 columns (half the bytes to
+// stream at decode, front to back, widened exactly one slice at a time).
 #include "core/model/small_batch_ffn.h"
 
 #include <omp.h>
@@ -22,6 +23,7 @@ namespace moe::kernels {
 namespace {
 
 constexpr int kLanes = 16;
+constexpr int kSlice = 2 * kLanes;  // columns of a slice of packed weights
 constexpr int kRowBlock = 8;
 constexpr int kPrefetchSlices = 2;  // how far ahead multi-block products fetch weights
 constexpr int kRowPanel = 128;
@@ -50,19 +52,24 @@ Vec load(const uint16_t* p) {
     return v;
 }
 
-float widen(float w) { return w; }
-float widen(uint16_t w) { return bf16ToFloat(w); }
-
 // Columns [n, n + C*16) of R rows of a (row stride lda, K columns) times b1 (K x N):
 // c1[r][j] = sum_k a[r][k] b1[k][j], and the same with b2 into c2 when Pair (gate and up share
 // every load of a). R x C independent accumulators per product hide the FMA latency.
 // A non-zero `ahead` prefetches the weights that many columns further on, for the next pass.
+// Packed weights instead pass `stream`: `lines` cache lines from `stream` on, one or more per
+// k, so fetching the next slice is spread over this block's multiplications.
+struct Stream {
+    const char* next = nullptr;
+    int lines = 0;
+};
+
 template <int R, int C, bool Pair, typename W>
 void columnBlock(const float* a, int lda, int K, int N, int n, const W* b1, const W* b2, float* c1,
-                 float* c2, int ldc, int ahead = 0) {
+                 float* c2, int ldc, int ahead = 0, Stream stream = {}) {
     Vec acc1[R][C] = {}, acc2[R][C] = {};
     for (int k = 0; k < K; ++k) {
         Vec w1[C], w2[C];
+        for (int j = k; j < stream.lines; j += K) __builtin_prefetch(stream.next + 64 * j);
         if (ahead)
             for (int c = 0; c < C; ++c) {
                 if (c * kLanes * sizeof(W) % 64 != 0) continue;  // bf16: the line is fetched
@@ -98,8 +105,8 @@ void scalarColumns(const float* a, int lda, int K, int N, int n, int end, const 
             float s1 = 0, s2 = 0;
             for (int k = 0; k < K; ++k) {
                 const float xr = a[static_cast<size_t>(r) * lda + k];
-                s1 += xr * widen(b1[static_cast<size_t>(k) * N + n]);
-                if (Pair) s2 += xr * widen(b2[static_cast<size_t>(k) * N + n]);
+                s1 += xr * b1[static_cast<size_t>(k) * N + n];
+                if (Pair) s2 += xr * b2[static_cast<size_t>(k) * N + n];
             }
             c1[static_cast<size_t>(r) * ldc + n] = s1;
             if (Pair) c2[static_cast<size_t>(r) * ldc + n] = s2;
@@ -123,33 +130,35 @@ void rowsTimesMatrix(const float* a, int lda, int K, int N, const W* b1, const W
     scalarColumns<R, Pair, W>(a, lda, K, N, n, N, b1, b2, c1, c2, ldc);
 }
 
-// R rows (one of several blocks, R >= 4) times the columns [n, n + width), width <= 2*16;
+// R rows (one block of a slice's rows) times the columns [n, n + width), width <= 2*16;
 // `ahead` as for columnBlock. Float weights only: bf16 ones are widened per slice first.
 template <int R, bool Pair>
 void rowsTimesSlice(const float* a, int lda, int K, int N, int n, int width, const float* b1,
-                    const float* b2, float* c1, float* c2, int ldc, int ahead) {
+                    const float* b2, float* c1, float* c2, int ldc, int ahead, Stream stream) {
     using W = float;
     const int end = n + width;
     if (width == 2 * kLanes) {
         if constexpr (R >= 8) {
-            columnBlock<R, 1, Pair, W>(a, lda, K, N, n, b1, b2, c1, c2, ldc, ahead);
+            columnBlock<R, 1, Pair, W>(a, lda, K, N, n, b1, b2, c1, c2, ldc, ahead, stream);
             columnBlock<R, 1, Pair, W>(a, lda, K, N, n + kLanes, b1, b2, c1, c2, ldc, ahead);
         } else {
-            columnBlock<R, 2, Pair, W>(a, lda, K, N, n, b1, b2, c1, c2, ldc, ahead);
+            columnBlock<R, 2, Pair, W>(a, lda, K, N, n, b1, b2, c1, c2, ldc, ahead, stream);
         }
         return;
     }
     if (width >= kLanes) {
-        columnBlock<R, 1, Pair, W>(a, lda, K, N, n, b1, b2, c1, c2, ldc);
+        columnBlock<R, 1, Pair, W>(a, lda, K, N, n, b1, b2, c1, c2, ldc, 0, stream);
         n += kLanes;
+        stream = {};
     }
+    for (int j = 0; j < stream.lines; ++j) __builtin_prefetch(stream.next + 64 * j);
     scalarColumns<R, Pair, W>(a, lda, K, N, n, end, b1, b2, c1, c2, ldc);
 }
 
 template <typename W>
 using Block = void (*)(const float*, int, int, int, const W*, const W*, float*, float*, int);
 using Slice = void (*)(const float*, int, int, int, int, int, const float*, const float*, float*,
-                       float*, int, int);
+                       float*, int, int, Stream);
 
 template <bool Pair, typename W, int... R>
 constexpr std::array<Block<W>, sizeof...(R)> blocksFor(std::integer_sequence<int, R...>) {
@@ -170,18 +179,21 @@ constexpr auto kPairBlocks = blocksFor<true, W>(RowCounts{});
 constexpr auto kSlices = slicesFor<false>(RowCounts{});
 constexpr auto kPairSlices = slicesFor<true>(RowCounts{});
 
-// Every block of a panel's rows (9 to kRowPanel, in near-equal blocks of 4 to 8; 9 rows: 5 + 4)
+// Every block of a panel's rows (up to kRowPanel, in near-equal blocks of up to 8; 9: 5 + 4)
 // times `width` (<= 32) columns of float weights starting at b1 and b2 (row stride ldb), into
-// c1 and c2 at the same columns (row stride ldc). The first block fetches `ahead` columns on.
+// c1 and c2 at the same columns (row stride ldc). The first block fetches `ahead` columns on;
+// the blocks share `stream` out in equal parts.
 void blocksTimesSlice(const float* a, int rows, int K, int ldb, int width, const float* b1,
-                      const float* b2, float* c1, float* c2, int ldc, int ahead) {
+                      const float* b2, float* c1, float* c2, int ldc, int ahead,
+                      Stream stream = {}) {
     const int blocks = (rows + kRowBlock - 1) / kRowBlock;
     for (int i = 0; i < blocks; ++i) {
         const int r0 = rows * i / blocks, r1 = rows * (i + 1) / blocks;
         const size_t aOff = static_cast<size_t>(r0) * K, cOff = static_cast<size_t>(r0) * ldc;
-        (b2 ? kPairSlices : kSlices)[r1 - r0 - 1](a + aOff, K, K, ldb, 0, width, b1, b2, c1 + cOff,
-                                                  c2 ? c2 + cOff : nullptr, ldc,
-                                                  i == 0 ? ahead : 0);
+        const int l0 = stream.lines * i / blocks, l1 = stream.lines * (i + 1) / blocks;
+        (b2 ? kPairSlices : kSlices)[r1 - r0 - 1](
+            a + aOff, K, K, ldb, 0, width, b1, b2, c1 + cOff, c2 ? c2 + cOff : nullptr, ldc,
+            i == 0 ? ahead : 0, Stream{stream.next ? stream.next + 64 * l0 : nullptr, l1 - l0});
     }
 }
 
@@ -198,44 +210,47 @@ void panelSlices(const float* a, int rows, int K, int N, const float* b1, const 
     }
 }
 
-// Columns [n, n + width) of a bf16 K x N matrix as floats, K x 32 (row stride 32), fetching
-// the same columns `ahead` further on meanwhile.
-void widenSlice(const uint16_t* b, int K, int N, int n, int width, int ahead, float* out) {
+// Slice s of a packed product (see packGateUp): K rows of `count` x 32 bf16 values.
+const uint16_t* packedSlice(const uint16_t* packed, int K, int count, int s) {
+    return packed + static_cast<size_t>(s) * K * count * kSlice;
+}
+
+// Slice `slice` widened into K x 32 floats per matrix (w1, and w2 when count is 2), exactly.
+void widenPackedSlice(const uint16_t* slice, int K, int count, float* w1, float* w2) {
     for (int k = 0; k < K; ++k) {
-        const uint16_t* row = b + static_cast<size_t>(k) * N + n;
-        float* o = out + static_cast<size_t>(k) * 2 * kLanes;
-        if (ahead) {
-            __builtin_prefetch(row + ahead);
-            __builtin_prefetch(row + ahead + 2 * kLanes - 1);  // where the slice crosses a line
-        }
-        if (width == 2 * kLanes) {
-            store(o, load(row));
-            store(o + kLanes, load(row + kLanes));
-        } else {
-            for (int j = 0; j < width; ++j) o[j] = bf16ToFloat(row[j]);
-        }
+        const uint16_t* row = slice + static_cast<size_t>(k) * count * kSlice;
+        float* o = w1 + static_cast<size_t>(k) * kSlice;
+        store(o, load(row));
+        store(o + kLanes, load(row + kLanes));
+        if (count == 1) continue;
+        o = w2 + static_cast<size_t>(k) * kSlice;
+        store(o, load(row + kSlice));
+        store(o + kLanes, load(row + kSlice + kLanes));
     }
 }
 
-// panelSlices for bf16 weights: each slice is widened once into floats that stay in cache, and
-// every block of rows multiplies those. Widening in the kernel instead cost every block the
-// conversions (measured: 32 rows 3% and 128 rows 12% slower than float32 weights); this way the
-// rows cost what they cost with float32 weights and memory streams half the bytes. The same
-// blocks, columns and order of sums as the float path: the same bits.
-void panelSlices(const float* a, int rows, int K, int N, const uint16_t* b1, const uint16_t* b2,
-                 float* c1, float* c2, int s0, int s1) {
+// Slices [s0, s1) of a packed product, each widened once into floats that stay in cache and
+// multiplied by every block of rows, while those blocks fetch the next slice (or, after the
+// last, `then` lines from `after`: the next product's first slice). A slice's bytes are
+// contiguous, so the fetch streams, and spread over the multiplications it hides behind them.
+// The same blocks, columns and order of sums as the float path: the same bits.
+void packedSlices(const float* a, int rows, int K, int N, const uint16_t* packed, int count,
+                  float* c1, float* c2, int s0, int s1, Stream then) {
     thread_local std::vector<float, Eigen::aligned_allocator<float>> buffer;
-    const size_t sliceFloats = static_cast<size_t>(K) * 2 * kLanes;
+    const size_t sliceFloats = static_cast<size_t>(K) * kSlice;
     if (buffer.size() < 2 * sliceFloats) buffer.resize(2 * sliceFloats);
     float* w1 = buffer.data();
-    float* w2 = b2 ? buffer.data() + sliceFloats : nullptr;
+    float* w2 = count == 2 ? buffer.data() + sliceFloats : nullptr;
+    const int lines = K * count * kSlice * 2 / 64;
     for (int s = s0; s < s1; ++s) {
-        const int n = s * 2 * kLanes, width = std::min(2 * kLanes, N - n);
-        const int ahead = n + 3 * 2 * kLanes <= N ? kPrefetchSlices * 2 * kLanes : 0;
-        widenSlice(b1, K, N, n, width, ahead, w1);
-        if (b2) widenSlice(b2, K, N, n, width, ahead, w2);
-        blocksTimesSlice(a, rows, K, 2 * kLanes, width, w1, w2, c1 + n, c2 ? c2 + n : nullptr, N,
-                         0);
+        const int n = s * kSlice, width = std::min(kSlice, N - n);
+        widenPackedSlice(packedSlice(packed, K, count, s), K, count, w1, w2);
+        const Stream next =
+            s + 1 < s1
+                ? Stream{reinterpret_cast<const char*>(packedSlice(packed, K, count, s + 1)), lines}
+                : then;
+        blocksTimesSlice(a, rows, K, kSlice, width, w1, w2, c1 + n, c2 ? c2 + n : nullptr, N, 0,
+                         next);
     }
 }
 
@@ -280,6 +295,48 @@ void product(const float* a, int rows, int K, int N, const W* b1, const W* b2, f
     }
 }
 
+// A packed product's rows in panels as in `product`, the slices shared out over the threads
+// the same way; the thread with the last slices fetches `then` after them.
+void packedProduct(const float* a, int rows, int K, int N, const uint16_t* packed, int count,
+                   float* c1, float* c2, Stream then) {
+    const int slices = (N + kSlice - 1) / kSlice;
+    const bool parallel = static_cast<double>(rows) * K * N >= kParallelMacs &&
+                          omp_get_max_threads() > 1 && !omp_in_parallel();
+    for (int r0 = 0; r0 < rows; r0 += kRowPanel) {
+        const int n = std::min(kRowPanel, rows - r0);
+        const float* ap = a + static_cast<size_t>(r0) * K;
+        float* c1p = c1 + static_cast<size_t>(r0) * N;
+        float* c2p = c2 ? c2 + static_cast<size_t>(r0) * N : nullptr;
+        const Stream after = r0 + n < rows ? Stream{reinterpret_cast<const char*>(packed),
+                                                    K * count * kSlice * 2 / 64}
+                                           : then;
+        if (!parallel) {
+            packedSlices(ap, n, K, N, packed, count, c1p, c2p, 0, slices, after);
+            continue;
+        }
+#pragma omp parallel
+        {
+            const int t = omp_get_thread_num(), threads = omp_get_num_threads();
+            packedSlices(ap, n, K, N, packed, count, c1p, c2p, slices * t / threads,
+                         slices * (t + 1) / threads, t + 1 == threads ? after : Stream{});
+        }
+    }
+}
+
+// K x N matrices m1 (and m2) as bf16 in slices of 32 columns, each slice's rows in turn, the
+// two matrices' 32 values side by side per row; columns past N are zero.
+void packSlices(const float* m1, const float* m2, int K, int N, uint16_t* out) {
+    for (int n0 = 0; n0 < N; n0 += kSlice)
+        for (int k = 0; k < K; ++k)
+            for (const float* m : {m1, m2}) {
+                if (!m) continue;
+                for (int j = 0; j < kSlice; ++j) {
+                    const int n = n0 + j;
+                    *out++ = n < N ? floatToBf16(m[static_cast<size_t>(k) * N + n]) : 0;
+                }
+            }
+}
+
 template <typename W>
 void ffn(const float* x, int rows, int H, int F, const W* w1, const W* w3, const W* w2, float* gate,
          float* up, float* out) {
@@ -299,9 +356,31 @@ void smallBatchFfn(const float* x, int rows, int H, int F, const float* w1, cons
     ffn(x, rows, H, F, w1, w3, w2, gate, up, out);
 }
 
-void smallBatchFfn(const float* x, int rows, int H, int F, const uint16_t* w1, const uint16_t* w3,
-                   const uint16_t* w2, float* gate, float* up, float* out) {
-    ffn(x, rows, H, F, w1, w3, w2, gate, up, out);
+size_t packedGateUpHalves(int H, int F) {
+    return static_cast<size_t>((F + kSlice - 1) / kSlice) * H * 2 * kSlice;
+}
+
+size_t packedDownHalves(int H, int F) {
+    return static_cast<size_t>((H + kSlice - 1) / kSlice) * F * kSlice;
+}
+
+void packGateUp(const float* w1, const float* w3, int H, int F, uint16_t* out) {
+    packSlices(w1, w3, H, F, out);
+}
+
+void packDown(const float* w2, int H, int F, uint16_t* out) { packSlices(w2, nullptr, F, H, out); }
+
+void smallBatchFfn(const float* x, int rows, int H, int F, const PackedBf16& w, float* gate,
+                   float* up, float* out) {
+    if (rows <= 0) return;
+    // The down product's first slice comes in while the gate and up products' last one runs.
+    const Stream down{reinterpret_cast<const char*>(w.down), F * kSlice * 2 / 64};
+    packedProduct(x, rows, H, F, w.gateUp, 2, gate, up, down);
+    using Array = Eigen::Map<Eigen::ArrayXf>;
+    const Eigen::Index n = static_cast<Eigen::Index>(rows) * F;
+    Array g(gate, n);
+    g = swigluArray(g.matrix(), Array(up, n).matrix());
+    packedProduct(gate, rows, F, H, w.down, 1, out, nullptr, {});
 }
 
 }  // namespace moe::kernels

@@ -71,7 +71,7 @@ TEST(SmallBatchFfn, MatchesDoublePrecisionForEveryBlockSizeAndColumnTail) {
 }
 
 // Several panels of rows, large enough to be shared out over threads: right to the same
-// tolerance, and the same bits on one thread as on three.
+// tolerance, and the same bits on one thread as on three, from float and from packed bf16.
 TEST(SmallBatchFfn, LargeProductsAreRightAndTheSameOnAnyThreadCount) {
     const MoeLayerConfig c = shapeOf(136, 360);  // 4 x 32 + 8, 11 x 32 + 8
     const ModelWeights w(c, 1, 22);
@@ -79,7 +79,7 @@ TEST(SmallBatchFfn, LargeProductsAreRightAndTheSameOnAnyThreadCount) {
     const int rows = 301;
     std::vector<float> x(static_cast<size_t>(rows) * c.hidden);
     ModelWeights::fill(x, x.size(), 1, 7);
-    auto run = [&](int threads) {
+    auto run = [&](int threads, bool packed) {
         // Scratch aligned as the header asks (CpuBackend's is).
         WeightArena scratch(2 * WeightArena::roundUp(static_cast<size_t>(rows) * c.ffn));
         const std::span<float> gate = scratch.take(static_cast<size_t>(rows) * c.ffn),
@@ -87,16 +87,23 @@ TEST(SmallBatchFfn, LargeProductsAreRightAndTheSameOnAnyThreadCount) {
         std::vector<float> out(x.size(), NAN);
         const int before = omp_get_max_threads();
         omp_set_num_threads(threads);
-        kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1.data(), e.w3.data(),
-                               e.w2.data(), gate.data(), up.data(), out.data());
+        if (packed)
+            kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.packedBf16(), gate.data(),
+                                   up.data(), out.data());
+        else
+            kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1.data(), e.w3.data(),
+                                   e.w2.data(), gate.data(), up.data(), out.data());
         omp_set_num_threads(before);
         return out;
     };
-    const std::vector<float> one = run(1), three = run(3);
+    const std::vector<float> one = run(1, false), three = run(3, false);
+    const std::vector<float> packedOne = run(1, true), packedThree = run(3, true);
     const std::vector<double> want = reference(x, rows, c.hidden, c.ffn, e);
     for (size_t i = 0; i < want.size(); ++i) {
         ASSERT_NEAR(one[i], want[i], 1e-5 * (1 + std::abs(want[i]))) << "element " << i;
         ASSERT_EQ(one[i], three[i]) << "element " << i;
+        ASSERT_EQ(one[i], packedOne[i]) << "element " << i;
+        ASSERT_EQ(one[i], packedThree[i]) << "element " << i;
     }
 }
 
@@ -118,15 +125,37 @@ TEST(Bf16, RoundsToNearestEvenAndWidensExactly) {
     EXPECT_TRUE(std::isnan(bf16ToFloat(floatToBf16(fromBits(0x7f800001)))));  // not to inf
 }
 
+// Packed slices of 32 columns, read here by their documented layout: slice s, row k, then
+// each matrix's 32 values (zero past the last column).
+float packedValue(std::span<const uint16_t> packed, int matrices, int m, int K, int N, int k,
+                  int n) {
+    const size_t slice = static_cast<size_t>(n / 32) * K * matrices * 32;
+    const size_t at = slice + (static_cast<size_t>(k) * matrices + m) * 32 + n % 32;
+    EXPECT_LT(at, packed.size());
+    return bf16ToFloat(packed[at]);
+}
+
 TEST(SmallBatchFfn, ModelWeightsAreBf16ValuesHeldInBothTypes) {
-    const MoeLayerConfig c = shapeOf(24, 40, 3);
+    const int H = 24, F = 40;  // both past a multiple of 32: each product's last slice is padded
+    const MoeLayerConfig c = shapeOf(H, F, 3);
     const ModelWeights w(c, 2, 5);
     for (int l = 0; l < 2; ++l)
         for (const ExpertWeights& e : w.layer(l).experts) {
-            ASSERT_EQ(e.w2h.size(), e.w2.size());
-            for (auto [f, h] : {std::pair{e.w1, e.w1h}, {e.w3, e.w3h}, {e.w2, e.w2h}})
-                for (size_t i = 0; i < f.size(); ++i) ASSERT_EQ(f[i], bf16ToFloat(h[i])) << i;
-            EXPECT_NE(e.w1h[0], e.w3h[0]);
+            ASSERT_EQ(e.gateUpBf16.size(), 2u * 2 * 32 * H);  // 2 slices x H rows x 2 matrices
+            ASSERT_EQ(e.downBf16.size(), 1u * 32 * F);        // 1 slice x F rows
+            for (int k = 0; k < H; ++k)
+                for (int n = 0; n < 64; ++n) {
+                    const size_t i = static_cast<size_t>(k) * F + n;
+                    ASSERT_EQ(packedValue(e.gateUpBf16, 2, 0, H, F, k, n), n < F ? e.w1[i] : 0.f);
+                    ASSERT_EQ(packedValue(e.gateUpBf16, 2, 1, H, F, k, n), n < F ? e.w3[i] : 0.f);
+                }
+            for (int k = 0; k < F; ++k)
+                for (int n = 0; n < 32; ++n)
+                    ASSERT_EQ(packedValue(e.downBf16, 1, 0, F, H, k, n),
+                              n < H ? e.w2[static_cast<size_t>(k) * H + n] : 0.f);
+            for (std::span<const float> m : {e.w1, e.w3, e.w2})
+                for (float v : m) ASSERT_EQ(v, bf16ToFloat(floatToBf16(v)));  // bf16 values
+            EXPECT_NE(e.w1[0], e.w3[0]);
         }
 }
 
@@ -145,24 +174,19 @@ TEST(SmallBatchFfn, Bf16WeightsGiveTheFloatCallsBits) {
         std::vector<float> asFloat(x.size(), NAN), asBf16(x.size(), NAN);
         kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1.data(), e.w3.data(),
                                e.w2.data(), gate.data(), up.data(), asFloat.data());
-        kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.w1h.data(), e.w3h.data(),
-                               e.w2h.data(), gate.data(), up.data(), asBf16.data());
+        kernels::smallBatchFfn(x.data(), rows, c.hidden, c.ffn, e.packedBf16(), gate.data(),
+                               up.data(), asBf16.data());
         for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(asFloat[i], asBf16[i]) << rows << ": " << i;
     }
 }
 
 TEST(SmallBatchFfn, ReplacesGemmOnlyWhereItWasMeasuredFaster) {
-    // Weights up to 1 MB at any size, up to 4 MB for 64 rows, beyond for 8.
+    // Weights up to 1 MB at any size, beyond up to 128 rows.
     EXPECT_TRUE(kernels::smallBatchWins(1024, 128, 352));
-    EXPECT_TRUE(kernels::smallBatchWins(64, 512, 1408));
-    EXPECT_FALSE(kernels::smallBatchWins(65, 512, 1408));
-    EXPECT_TRUE(kernels::smallBatchWins(8, 1024, 2816));
-    EXPECT_FALSE(kernels::smallBatchWins(9, 1024, 2816));
-    // bf16 weights: one block of rows at any size; more only past 1 MB matrices.
-    EXPECT_TRUE(kernels::bf16Wins(8, 128, 352));
-    EXPECT_FALSE(kernels::bf16Wins(9, 128, 352));
-    EXPECT_FALSE(kernels::bf16Wins(1024, 256, 704));
-    EXPECT_TRUE(kernels::bf16Wins(64, 512, 1408));
+    EXPECT_TRUE(kernels::smallBatchWins(128, 512, 1408));
+    EXPECT_FALSE(kernels::smallBatchWins(129, 512, 1408));
+    EXPECT_TRUE(kernels::smallBatchWins(128, 1024, 2816));
+    EXPECT_FALSE(kernels::smallBatchWins(129, 1024, 2816));
 }
 
 }  // namespace
