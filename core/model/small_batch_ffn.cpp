@@ -254,6 +254,28 @@ void packedSlices(const float* a, int rows, int K, int N, const uint16_t* packed
     }
 }
 
+// Rows [0, rows) in panels of at most kRowPanel (a panel's inputs and outputs stay in L2),
+// each panel's slices shared out over the threads where the product is large enough:
+// work(first row, panel rows, slices [s0, s1), last panel, the thread with the last slices).
+template <typename Work>
+void inPanels(int rows, int K, int N, int slices, const Work& work) {
+    const bool parallel = static_cast<double>(rows) * K * N >= kParallelMacs &&
+                          omp_get_max_threads() > 1 && !omp_in_parallel();
+    for (int r0 = 0; r0 < rows; r0 += kRowPanel) {
+        const int n = std::min(kRowPanel, rows - r0);
+        const bool last = r0 + n >= rows;
+        if (!parallel) {
+            work(r0, n, 0, slices, last, true);
+            continue;
+        }
+#pragma omp parallel
+        {
+            const int t = omp_get_thread_num(), threads = omp_get_num_threads();
+            work(r0, n, slices * t / threads, slices * (t + 1) / threads, last, t + 1 == threads);
+        }
+    }
+}
+
 // Up to 8 rows: one pass over the weights, as wide as the registers allow. More: panels of
 // at most kRowPanel rows (one panel's inputs and outputs stay in L2 too), each by slices of
 // columns (see panelSlices); weights at decode sizes are read cold (other experts and layers
@@ -274,53 +296,25 @@ void product(const float* a, int rows, int K, int N, const W* b1, const W* b2, f
         (b2 ? kPairBlocks<W> : kBlocks<W>)[rows - 1](a, K, K, N, b1, b2, c1, c2, N);
         return;
     }
-    const int slices = (N + 2 * kLanes - 1) / (2 * kLanes);
-    const bool parallel = static_cast<double>(rows) * K * N >= kParallelMacs &&
-                          omp_get_max_threads() > 1 && !omp_in_parallel();
-    for (int r0 = 0; r0 < rows; r0 += kRowPanel) {
-        const int n = std::min(kRowPanel, rows - r0);
-        const float* ap = a + static_cast<size_t>(r0) * K;
-        float* c1p = c1 + static_cast<size_t>(r0) * N;
-        float* c2p = c2 ? c2 + static_cast<size_t>(r0) * N : nullptr;
-        if (!parallel) {
-            panelSlices(ap, n, K, N, b1, b2, c1p, c2p, 0, slices);
-            continue;
-        }
-#pragma omp parallel
-        {
-            const int t = omp_get_thread_num(), threads = omp_get_num_threads();
-            panelSlices(ap, n, K, N, b1, b2, c1p, c2p, slices * t / threads,
-                        slices * (t + 1) / threads);
-        }
-    }
+    inPanels(rows, K, N, (N + kSlice - 1) / kSlice, [&](int r0, int n, int s0, int s1, bool, bool) {
+        panelSlices(a + static_cast<size_t>(r0) * K, n, K, N, b1, b2,
+                    c1 + static_cast<size_t>(r0) * N,
+                    c2 ? c2 + static_cast<size_t>(r0) * N : nullptr, s0, s1);
+    });
 }
 
-// A packed product's rows in panels as in `product`, the slices shared out over the threads
-// the same way; the thread with the last slices fetches `then` after them.
+// A packed product's rows in panels as in `product`; the thread with the last slices fetches
+// the first slice again for the next panel, and `then` after the last panel.
 void packedProduct(const float* a, int rows, int K, int N, const uint16_t* packed, int count,
                    float* c1, float* c2, Stream then) {
-    const int slices = (N + kSlice - 1) / kSlice;
-    const bool parallel = static_cast<double>(rows) * K * N >= kParallelMacs &&
-                          omp_get_max_threads() > 1 && !omp_in_parallel();
-    for (int r0 = 0; r0 < rows; r0 += kRowPanel) {
-        const int n = std::min(kRowPanel, rows - r0);
-        const float* ap = a + static_cast<size_t>(r0) * K;
-        float* c1p = c1 + static_cast<size_t>(r0) * N;
-        float* c2p = c2 ? c2 + static_cast<size_t>(r0) * N : nullptr;
-        const Stream after = r0 + n < rows ? Stream{reinterpret_cast<const char*>(packed),
-                                                    K * count * kSlice * 2 / 64}
-                                           : then;
-        if (!parallel) {
-            packedSlices(ap, n, K, N, packed, count, c1p, c2p, 0, slices, after);
-            continue;
-        }
-#pragma omp parallel
-        {
-            const int t = omp_get_thread_num(), threads = omp_get_num_threads();
-            packedSlices(ap, n, K, N, packed, count, c1p, c2p, slices * t / threads,
-                         slices * (t + 1) / threads, t + 1 == threads ? after : Stream{});
-        }
-    }
+    const Stream again{reinterpret_cast<const char*>(packed), K * count * kSlice * 2 / 64};
+    inPanels(rows, K, N, (N + kSlice - 1) / kSlice,
+             [&](int r0, int n, int s0, int s1, bool lastPanel, bool lastThread) {
+                 const Stream after = !lastThread ? Stream{} : lastPanel ? then : again;
+                 packedSlices(a + static_cast<size_t>(r0) * K, n, K, N, packed, count,
+                              c1 + static_cast<size_t>(r0) * N,
+                              c2 ? c2 + static_cast<size_t>(r0) * N : nullptr, s0, s1, after);
+             });
 }
 
 // K x N matrices m1 (and m2) as bf16 in slices of 32 columns, each slice's rows in turn, the
