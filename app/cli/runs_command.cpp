@@ -1,4 +1,4 @@
-// `runs list|show|delete|tag|note`: browse and curate the experiments in the store. Each
+// `runs [list|show|delete|tag|note]`: browse and curate the experiments in the store. Each
 // sub-command opens the store itself (so a run left behind by a killed process is settled as
 // interrupted first) and turns every problem into one clear message naming the file.
 #include <unistd.h>
@@ -180,8 +180,11 @@ int noteRun(const RunsFlags& f) {
 
 Action addRunsCommand(CLI::App& app) {
     auto f = std::make_shared<RunsFlags>();
-    CLI::App* cmd = app.add_subcommand("runs", "Browse and curate the recorded experiments");
-    cmd->require_subcommand(1);
+    CLI::App* cmd = app.add_subcommand(
+        "runs", "Browse and curate the recorded experiments (alone: the list of runs)");
+    // `runs` alone lists, as a user typing it expects; --db may come before the sub-command too.
+    cmd->require_subcommand(0, 1);
+    addDbOption(*cmd, f->db);
     const std::string runHelp = "Run id, a run's name, or 'last'";
 
     CLI::App* list = cmd->add_subcommand("list", "List the runs in the experiment database");
@@ -222,7 +225,8 @@ Action addRunsCommand(CLI::App& app) {
         if (show->parsed()) return showRun(*f);
         if (del->parsed()) return deleteRuns(*f);
         if (tag->parsed()) return tagRun(*f);
-        return noteRun(*f);
+        if (note->parsed()) return noteRun(*f);
+        return listRuns(*f);
     };
 }
 

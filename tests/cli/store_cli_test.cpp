@@ -113,6 +113,19 @@ TEST(StoreCli, RunPrintsItsIdAndRunsListFilters) {
     EXPECT_NE(list.out.find("no runs match"), std::string::npos) << list.out;
 }
 
+// `runs` alone is the list, and --db may come before the sub-command as well as after it.
+TEST(StoreCli, RunsAloneListsAndTakesTheDatabaseBeforeTheSubcommand) {
+    const std::string db = testDb();
+    recordTwoRuns(db);
+    for (const std::string args : {"runs --db " + quoted(db), "runs --db " + quoted(db) + " list",
+                                   "runs --db " + quoted(db) + " show beta"}) {
+        const Result r = cli(args);
+        ASSERT_EQ(r.code, 0) << args << ": " << r.out;
+        EXPECT_NE(r.out.find("beta"), std::string::npos) << args << ": " << r.out;
+    }
+    EXPECT_NE(cli("runs --db " + quoted(db)).out.find("alpha"), std::string::npos);
+}
+
 TEST(StoreCli, RunsShowHasConfigMachineMetricsAndSkewness) {
     const std::string db = testDb();
     recordTwoRuns(db);
