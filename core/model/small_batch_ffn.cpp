@@ -63,9 +63,13 @@ struct Stream {
     int lines = 0;
 };
 
-template <int R, int C, bool Pair, typename W>
+// With Spill, each weight vector loaded (bf16 ones widened) is also stored at the same column of
+// spill1 (and spill2), row stride kSlice: the first block of a packed slice widens it for the
+// others as it multiplies.
+template <int R, int C, bool Pair, typename W, bool Spill = false>
 void columnBlock(const float* a, int lda, int K, int N, int n, const W* b1, const W* b2, float* c1,
-                 float* c2, int ldc, int ahead = 0, Stream stream = {}) {
+                 float* c2, int ldc, int ahead = 0, Stream stream = {}, float* spill1 = nullptr,
+                 float* spill2 = nullptr) {
     Vec acc1[R][C] = {}, acc2[R][C] = {};
     for (int k = 0; k < K; ++k) {
         Vec w1[C], w2[C];
@@ -80,6 +84,10 @@ void columnBlock(const float* a, int lda, int K, int N, int n, const W* b1, cons
         for (int c = 0; c < C; ++c) {
             w1[c] = load(b1 + static_cast<size_t>(k) * N + n + c * kLanes);
             if (Pair) w2[c] = load(b2 + static_cast<size_t>(k) * N + n + c * kLanes);
+            if constexpr (Spill) {
+                store(spill1 + static_cast<size_t>(k) * kSlice + n + c * kLanes, w1[c]);
+                if (Pair) store(spill2 + static_cast<size_t>(k) * kSlice + n + c * kLanes, w2[c]);
+            }
         }
         for (int r = 0; r < R; ++r) {
             const float xr = a[static_cast<size_t>(r) * lda + k];
@@ -179,6 +187,40 @@ constexpr auto kPairBlocks = blocksFor<true, W>(RowCounts{});
 constexpr auto kSlices = slicesFor<false>(RowCounts{});
 constexpr auto kPairSlices = slicesFor<true>(RowCounts{});
 
+// R rows times all 32 columns of a packed bf16 slice (row stride ldb values), widened in
+// registers; with spill1, the widened weights are stored there (and in spill2) for the other
+// blocks of rows.
+template <int R, bool Pair>
+void rowsTimesPackedSlice(const float* a, int K, int ldb, const uint16_t* b1, const uint16_t* b2,
+                          float* c1, float* c2, int ldc, Stream stream, float* spill1,
+                          float* spill2) {
+    using W = uint16_t;
+    auto run = [&]<bool Spill>() {
+        if constexpr (R >= 8) {
+            columnBlock<R, 1, Pair, W, Spill>(a, K, K, ldb, 0, b1, b2, c1, c2, ldc, 0, stream,
+                                              spill1, spill2);
+            columnBlock<R, 1, Pair, W, Spill>(a, K, K, ldb, kLanes, b1, b2, c1, c2, ldc, 0, {},
+                                              spill1, spill2);
+        } else {
+            columnBlock<R, 2, Pair, W, Spill>(a, K, K, ldb, 0, b1, b2, c1, c2, ldc, 0, stream,
+                                              spill1, spill2);
+        }
+    };
+    if (spill1)
+        run.template operator()<true>();
+    else
+        run.template operator()<false>();
+}
+
+using PackedSlice = void (*)(const float*, int, int, const uint16_t*, const uint16_t*, float*,
+                             float*, int, Stream, float*, float*);
+template <bool Pair, int... R>
+constexpr std::array<PackedSlice, sizeof...(R)> packedSlicesFor(std::integer_sequence<int, R...>) {
+    return {&rowsTimesPackedSlice<R + 1, Pair>...};
+}
+constexpr auto kPackedSlices = packedSlicesFor<false>(RowCounts{});
+constexpr auto kPairPackedSlices = packedSlicesFor<true>(RowCounts{});
+
 // Every block of a panel's rows (up to kRowPanel, in near-equal blocks of up to 8; 9: 5 + 4)
 // times `width` (<= 32) columns of float weights starting at b1 and b2 (row stride ldb), into
 // c1 and c2 at the same columns (row stride ldc). The first block fetches `ahead` columns on;
@@ -242,15 +284,30 @@ void packedSlices(const float* a, int rows, int K, int N, const uint16_t* packed
     float* w1 = buffer.data();
     float* w2 = count == 2 ? buffer.data() + sliceFloats : nullptr;
     const int lines = K * count * kSlice * 2 / 64;
+    const int blocks = (rows + kRowBlock - 1) / kRowBlock, first = rows / blocks;
     for (int s = s0; s < s1; ++s) {
         const int n = s * kSlice, width = std::min(kSlice, N - n);
-        widenPackedSlice(packedSlice(packed, K, count, s), K, count, w1, w2);
+        const uint16_t* slice = packedSlice(packed, K, count, s);
         const Stream next =
             s + 1 < s1
                 ? Stream{reinterpret_cast<const char*>(packedSlice(packed, K, count, s + 1)), lines}
                 : then;
-        blocksTimesSlice(a, rows, K, kSlice, width, w1, w2, c1 + n, c2 ? c2 + n : nullptr, N, 0,
-                         next);
+        if (width < kSlice) {  // the last slice of a width past a multiple of 32
+            widenPackedSlice(slice, K, count, w1, w2);
+            blocksTimesSlice(a, rows, K, kSlice, width, w1, w2, c1 + n, c2 ? c2 + n : nullptr, N, 0,
+                             next);
+            continue;
+        }
+        // The first block widens the slice as it multiplies; the others read the floats.
+        const int share = next.lines / blocks;
+        (count == 2 ? kPairPackedSlices : kPackedSlices)[first - 1](
+            a, K, count * kSlice, slice, count == 2 ? slice + kSlice : nullptr, c1 + n,
+            c2 ? c2 + n : nullptr, N, Stream{next.next, share}, blocks > 1 ? w1 : nullptr, w2);
+        if (blocks == 1) continue;
+        blocksTimesSlice(a + static_cast<size_t>(first) * K, rows - first, K, kSlice, width, w1, w2,
+                         c1 + static_cast<size_t>(first) * N + n,
+                         c2 ? c2 + static_cast<size_t>(first) * N + n : nullptr, N, 0,
+                         Stream{next.next ? next.next + 64 * share : nullptr, next.lines - share});
     }
 }
 
