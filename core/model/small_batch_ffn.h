@@ -4,10 +4,11 @@
 // and its row-by-row product reads every weight once per row. Here each weight comes from
 // memory once per call (prefetched ahead), multiplied into register accumulators for up to 8
 // rows at a time: gate and up products together, then the down product. From packed bf16
-// weights a call streams its weights front to back while it multiplies: measured with
-// bench_expert_call (weights cold, as at decode; one thread, Xeon with 2 MB L2), against
-// row-major bf16 at H=128 F=352: 32 rows 76 us against 85 (float32: 111); at H=1024 F=2816:
-// 8 rows 2.5 ms against 5.2, 32 rows 5.5 against 7.5.
+// weights a call streams its weights front to back while it multiplies, the first block of
+// rows widening each slice for the others: measured with bench_expert_call (weights cold, as
+// at decode; one thread, Xeon with 2 MB L2) at H=128 F=352, 1 row 18 us and 32 rows 65 us,
+// against 40 and 113 on row-major float32 (row-major bf16, widened in a pass of its own: 33
+// and 85).
 #pragma once
 
 #include <cstddef>
@@ -19,8 +20,8 @@ namespace moe::kernels {
 // cold, as at decode, where other experts and layers evict them (bench_expert_call against the
 // backend's Eigen products, one thread, Xeon with 2 MB L2). With weight matrices up to 1 MB
 // (H=128 F=352, H=256 F=704) it wins at every size measured, 8 to 1024 rows; beyond, up to
-// 128 rows (H=512 F=1408: 8 rows 0.60 ms against 1.37, 128 rows 3.7 against 4.1; H=1024
-// F=2816: 8 rows 2.3 ms against 6.7, 128 rows 14.5 against 16.5, 256 rows a tie). Float
+// 128 rows (H=512 F=1408: 8 rows 0.45 ms against 1.14, 128 rows 3.4 against 3.9; H=1024
+// F=2816: 8 rows 1.6 ms against 6.0, 128 rows 13.4 against 16.3, 256 rows a tie). Float
 // weights row-major streamed slower and won only up to 64 rows (4 MB matrices) or 8 (more).
 // The choice depends on the shape alone, never on the threads, so a rank's results are the
 // same bits however many threads it has.
