@@ -9,7 +9,6 @@
 // width).
 #include <omp.h>
 
-#include <Eigen/Core>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,9 +16,9 @@
 #include <vector>
 
 #include "bench/cpu/bench_util.h"
+#include "core/model/cpu_backend.h"
 #include "core/model/expert_weights.h"
 #include "core/model/small_batch_ffn.h"
-#include "core/model/swiglu_eigen.h"
 #include "core/model/weight_arena.h"
 
 namespace {
@@ -43,20 +42,6 @@ struct Setup {
 
 enum class Kernel { Float, Gemm, Packed };
 
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMap = Eigen::Map<const RowMat>;
-using MutMap = Eigen::Map<RowMat>;
-
-// The CPU backend's GEMM path (CpuBackend::expertFfn past smallBatchWins), on float weights.
-void gemmFfn(const float* x, int rows, int H, int F, const moe::ExpertWeights& w, float* gate,
-             float* up, float* out) {
-    MutMap g(gate, rows, F), u(up, rows, F);
-    g.noalias() = ConstMap(x, rows, H) * ConstMap(w.w1.data(), H, F);
-    u.noalias() = ConstMap(x, rows, H) * ConstMap(w.w3.data(), H, F);
-    g.array() = moe::kernels::swigluArray(g, u);
-    MutMap(out, rows, H).noalias() = g * ConstMap(w.w2.data(), F, H);
-}
-
 // Mean microseconds per call of `rows` rows, cycling over every expert (cold weights).
 double microsPerCall(const Setup& s, int rows, Kernel kernel) {
     std::vector<float> x(static_cast<size_t>(rows) * s.H), out(x.size());
@@ -74,7 +59,7 @@ double microsPerCall(const Setup& s, int rows, Kernel kernel) {
             moe::kernels::smallBatchFfn(x.data(), rows, s.H, s.F, w.w1.data(), w.w3.data(),
                                         w.w2.data(), gate, up, out.data());
         else
-            gemmFfn(x.data(), rows, s.H, s.F, w, gate, up, out.data());
+            moe::gemmExpertFfn(x.data(), rows, s.H, s.F, w, gate, up, out.data());
     };
     for (int i = 0; i < s.experts; ++i) call(i);  // fault every page in
     const auto t0 = Clock::now();

@@ -74,27 +74,32 @@ void CpuBackend::expertHistogram(const int32_t* ids, size_t n, int experts, int6
     }
 }
 
+void gemmExpertFfn(const float* x, int rows, int H, int F, const ExpertWeights& w, float* gate,
+                   float* up, float* out) {
+    MutMap g(gate, rows, F), u(up, rows, F);
+    const ConstMap in(x, rows, H);
+    g.noalias() = in * ConstMap(w.w1.data(), H, F);
+    u.noalias() = in * ConstMap(w.w3.data(), H, F);
+    // SwiGLU: silu(g) * u, with silu(g) = g * sigmoid(g).
+    g.array() = kernels::swigluArray(g, u);
+    MutMap(out, rows, H).noalias() = g * ConstMap(w.w2.data(), F, H);
+}
+
 void CpuBackend::expertFfn(const FfnArgs& a) {
     if (a.rows == 0) return;
     const int H = a.hidden, F = a.ffn;
     thread_local Scratch gateBuffer, upBuffer;
     const size_t scratchFloats = static_cast<size_t>(a.rows) * F;
-    MutMap gateAct(scratch(gateBuffer, scratchFloats), a.rows, F);
-    MutMap up(scratch(upBuffer, scratchFloats), a.rows, F);
+    float* gate = scratch(gateBuffer, scratchFloats);
+    float* up = scratch(upBuffer, scratchFloats);
     const ExpertWeights& w = *a.weights;
     // Where the small-batch kernel wins (small weights, or up to 128 rows): GEMM's packing and
     // blocking would be most of the call, so each weight is read once per call instead, as the
     // same values in bf16, packed: half the bytes, streamed while they are multiplied.
-    if (!w.gateUpBf16.empty() && kernels::smallBatchWins(a.rows, H, F)) {
-        kernels::smallBatchFfn(a.x, a.rows, H, F, w.packedBf16(), gateAct.data(), up.data(), a.out);
-        return;
-    }
-    const ConstMap x(a.x, a.rows, H);
-    gateAct.noalias() = x * ConstMap(w.w1.data(), H, F);
-    up.noalias() = x * ConstMap(w.w3.data(), H, F);
-    // SwiGLU: silu(g) * u, with silu(g) = g * sigmoid(g).
-    gateAct.array() = kernels::swigluArray(gateAct, up);
-    MutMap(a.out, a.rows, H).noalias() = gateAct * ConstMap(w.w2.data(), F, H);
+    if (!w.gateUpBf16.empty() && kernels::smallBatchWins(a.rows, H, F))
+        kernels::smallBatchFfn(a.x, a.rows, H, F, w.packedBf16(), gate, up, a.out);
+    else
+        gemmExpertFfn(a.x, a.rows, H, F, w, gate, up, a.out);
 }
 
 namespace {

@@ -19,6 +19,12 @@ public:
     void expertFfnGroup(const FfnGroupArgs& args) override;
 };
 
+// CpuBackend::expertFfn's path past kernels::smallBatchWins, on the float weights through
+// Eigen's products: out (rows x H) = (silu(x w1) .* (x w3)) w2, with `gate` and `up` scratch of
+// rows x F floats each (aligned as Eigen aligns). Also what bench_expert_call compares with.
+void gemmExpertFfn(const float* x, int rows, int H, int F, const ExpertWeights& w, float* gate,
+                   float* up, float* out);
+
 // Sets how many threads the matrix products of the calling thread may use.
 void setComputeThreadsForThisThread(int threads);
 

@@ -55,11 +55,12 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
     config_.validate();
     const int distinct = shared_ ? 1 : layerCount;
     const size_t H = config.hidden, F = config.ffn, E = config.experts;
-    arena_ = std::make_unique<WeightArena>(
-        distinct * E *
-        (3 * WeightArena::roundUp(H * F) +
-         WeightArena::roundUpHalves(kernels::packedGateUpHalves(config.hidden, config.ffn)) +
-         WeightArena::roundUpHalves(kernels::packedDownHalves(config.hidden, config.ffn))));
+    const size_t gateUpHalves = kernels::packedGateUpHalves(config.hidden, config.ffn);
+    const size_t downHalves = kernels::packedDownHalves(config.hidden, config.ffn);
+    arena_ = std::make_unique<WeightArena>(distinct * E *
+                                           (3 * WeightArena::roundUp(H * F) +
+                                            WeightArena::roundUpHalves(gateUpHalves) +
+                                            WeightArena::roundUpHalves(downHalves)));
     layers_.resize(distinct);
     for (int l = 0; l < distinct; ++l) {
         LayerWeights& lw = layers_[l];
@@ -73,9 +74,8 @@ ModelWeights::ModelWeights(const MoeLayerConfig& config, int layerCount, uint64_
             fill(ew.w1, config.hidden, streamSeed(seed, l, static_cast<int>(e), 1));
             fill(ew.w3, config.hidden, streamSeed(seed, l, static_cast<int>(e), 3));
             fill(ew.w2, config.ffn, streamSeed(seed, l, static_cast<int>(e), 2));
-            ew.gateUpBf16 =
-                arena_->takeHalves(kernels::packedGateUpHalves(config.hidden, config.ffn));
-            ew.downBf16 = arena_->takeHalves(kernels::packedDownHalves(config.hidden, config.ffn));
+            ew.gateUpBf16 = arena_->takeHalves(gateUpHalves);
+            ew.downBf16 = arena_->takeHalves(downHalves);
         }
     }
     roundExpertsToBf16();
@@ -87,7 +87,6 @@ void ModelWeights::roundExpertsToBf16() {
         for (ExpertWeights& ew : lw.experts) {
             for (std::span<float> m : {ew.w1, ew.w3, ew.w2})
                 for (float& v : m) v = bf16ToFloat(floatToBf16(v));
-            if (ew.gateUpBf16.empty()) continue;
             kernels::packGateUp(ew.w1.data(), ew.w3.data(), H, F, ew.gateUpBf16.data());
             kernels::packDown(ew.w2.data(), H, F, ew.downBf16.data());
         }

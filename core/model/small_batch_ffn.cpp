@@ -30,6 +30,9 @@ constexpr int kRowPanel = 128;
 constexpr double kParallelMacs = 1 << 22;  // below, a fork and join costs more than it saves
 using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
 
+// Slices of 32 columns that N columns take, the last one partly filled.
+int sliceCount(int N) { return (N + kSlice - 1) / kSlice; }
+
 Vec load(const float* p) {
     Vec v;
     std::memcpy(&v, p, sizeof v);
@@ -257,6 +260,12 @@ const uint16_t* packedSlice(const uint16_t* packed, int K, int count, int s) {
     return packed + static_cast<size_t>(s) * K * count * kSlice;
 }
 
+// The cache lines of that slice, as a Stream to fetch.
+Stream sliceStream(const uint16_t* packed, int K, int count, int s) {
+    return {reinterpret_cast<const char*>(packedSlice(packed, K, count, s)),
+            K * count * kSlice * static_cast<int>(sizeof(uint16_t)) / 64};
+}
+
 // Slice `slice` widened into K x 32 floats per matrix (w1, and w2 when count is 2), exactly.
 void widenPackedSlice(const uint16_t* slice, int K, int count, float* w1, float* w2) {
     for (int k = 0; k < K; ++k) {
@@ -284,15 +293,11 @@ void packedSlices(const float* a, int rows, int K, int N, const uint16_t* packed
     if (buffer.size() < 2 * sliceFloats) buffer.resize(2 * sliceFloats);
     float* w1 = buffer.data();
     float* w2 = count == 2 ? buffer.data() + sliceFloats : nullptr;
-    const int lines = K * count * kSlice * 2 / 64;
     const int blocks = (rows + kRowBlock - 1) / kRowBlock, first = rows / blocks;
     for (int s = s0; s < s1; ++s) {
         const int n = s * kSlice, width = std::min(kSlice, N - n);
         const uint16_t* slice = packedSlice(packed, K, count, s);
-        const Stream next =
-            s + 1 < s1
-                ? Stream{reinterpret_cast<const char*>(packedSlice(packed, K, count, s + 1)), lines}
-                : then;
+        const Stream next = s + 1 < s1 ? sliceStream(packed, K, count, s + 1) : then;
         if (width < kSlice) {  // the last slice of a width past a multiple of 32
             widenPackedSlice(slice, K, count, w1, w2);
             blocksTimesSlice(a, rows, K, kSlice, width, w1, w2, c1 + n, c2 ? c2 + n : nullptr, N, 0,
@@ -341,8 +346,7 @@ void inPanels(int rows, int K, int N, int slices, const Work& work) {
 // slower than a warm one. Large products share the slices out over the threads; every output
 // is one sum in the same order whichever thread computes it, so the bits do not depend on
 // the thread count.
-template <typename W>
-void product(const float* a, int rows, int K, int N, const W* b1, const W* b2, float* c1,
+void product(const float* a, int rows, int K, int N, const float* b1, const float* b2, float* c1,
              float* c2) {
     // The first two slices' weights, which no earlier pass fetched ahead.
     for (int k = 0; k < K; ++k)
@@ -351,10 +355,10 @@ void product(const float* a, int rows, int K, int N, const W* b1, const W* b2, f
             if (b2) __builtin_prefetch(b2 + static_cast<size_t>(k) * N + n);
         }
     if (rows <= kRowBlock) {
-        (b2 ? kPairBlocks<W> : kBlocks<W>)[rows - 1](a, K, K, N, b1, b2, c1, c2, N);
+        (b2 ? kPairBlocks<float> : kBlocks<float>)[rows - 1](a, K, K, N, b1, b2, c1, c2, N);
         return;
     }
-    inPanels(rows, K, N, (N + kSlice - 1) / kSlice, [&](int r0, int n, int s0, int s1, bool, bool) {
+    inPanels(rows, K, N, sliceCount(N), [&](int r0, int n, int s0, int s1, bool, bool) {
         panelSlices(a + static_cast<size_t>(r0) * K, n, K, N, b1, b2,
                     c1 + static_cast<size_t>(r0) * N,
                     c2 ? c2 + static_cast<size_t>(r0) * N : nullptr, s0, s1);
@@ -365,8 +369,8 @@ void product(const float* a, int rows, int K, int N, const W* b1, const W* b2, f
 // the first slice again for the next panel, and `then` after the last panel.
 void packedProduct(const float* a, int rows, int K, int N, const uint16_t* packed, int count,
                    float* c1, float* c2, Stream then) {
-    const Stream again{reinterpret_cast<const char*>(packed), K * count * kSlice * 2 / 64};
-    inPanels(rows, K, N, (N + kSlice - 1) / kSlice,
+    const Stream again = sliceStream(packed, K, count, 0);
+    inPanels(rows, K, N, sliceCount(N),
              [&](int r0, int n, int s0, int s1, bool lastPanel, bool lastThread) {
                  const Stream after = !lastThread ? Stream{} : lastPanel ? then : again;
                  packedSlices(a + static_cast<size_t>(r0) * K, n, K, N, packed, count,
@@ -389,32 +393,29 @@ void packSlices(const float* m1, const float* m2, int K, int N, uint16_t* out) {
             }
 }
 
-template <typename W>
-void ffn(const float* x, int rows, int H, int F, const W* w1, const W* w3, const W* w2, float* gate,
-         float* up, float* out) {
-    if (rows <= 0) return;
-    product(x, rows, H, F, w1, w3, gate, up);
+// gate[i] = silu(gate[i]) * up[i] for the n activations between the two products.
+void swigluInPlace(float* gate, const float* up, size_t n) {
     using Array = Eigen::Map<Eigen::ArrayXf>;
-    const Eigen::Index n = static_cast<Eigen::Index>(rows) * F;
-    Array g(gate, n);
-    g = swigluArray(g.matrix(), Array(up, n).matrix());
-    product<W>(gate, rows, F, H, w2, nullptr, out, nullptr);
+    const auto count = static_cast<Eigen::Index>(n);
+    Array g(gate, count);
+    g = swigluArray(g.matrix(), Eigen::Map<const Eigen::ArrayXf>(up, count).matrix());
 }
 
 }  // namespace
 
 void smallBatchFfn(const float* x, int rows, int H, int F, const float* w1, const float* w3,
                    const float* w2, float* gate, float* up, float* out) {
-    ffn(x, rows, H, F, w1, w3, w2, gate, up, out);
+    if (rows <= 0) return;
+    product(x, rows, H, F, w1, w3, gate, up);
+    swigluInPlace(gate, up, static_cast<size_t>(rows) * F);
+    product(gate, rows, F, H, w2, nullptr, out, nullptr);
 }
 
 size_t packedGateUpHalves(int H, int F) {
-    return static_cast<size_t>((F + kSlice - 1) / kSlice) * H * 2 * kSlice;
+    return static_cast<size_t>(sliceCount(F)) * H * 2 * kSlice;
 }
 
-size_t packedDownHalves(int H, int F) {
-    return static_cast<size_t>((H + kSlice - 1) / kSlice) * F * kSlice;
-}
+size_t packedDownHalves(int H, int F) { return static_cast<size_t>(sliceCount(H)) * F * kSlice; }
 
 void packGateUp(const float* w1, const float* w3, int H, int F, uint16_t* out) {
     packSlices(w1, w3, H, F, out);
@@ -426,12 +427,8 @@ void smallBatchFfn(const float* x, int rows, int H, int F, const PackedBf16& w, 
                    float* up, float* out) {
     if (rows <= 0) return;
     // The down product's first slice comes in while the gate and up products' last one runs.
-    const Stream down{reinterpret_cast<const char*>(w.down), F * kSlice * 2 / 64};
-    packedProduct(x, rows, H, F, w.gateUp, 2, gate, up, down);
-    using Array = Eigen::Map<Eigen::ArrayXf>;
-    const Eigen::Index n = static_cast<Eigen::Index>(rows) * F;
-    Array g(gate, n);
-    g = swigluArray(g.matrix(), Array(up, n).matrix());
+    packedProduct(x, rows, H, F, w.gateUp, 2, gate, up, sliceStream(w.down, F, 1, 0));
+    swigluInPlace(gate, up, static_cast<size_t>(rows) * F);
     packedProduct(gate, rows, F, H, w.down, 1, out, nullptr, {});
 }
 
