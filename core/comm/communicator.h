@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -17,6 +18,15 @@ namespace moe {
 class CollectiveError : public Error {
 public:
     using Error::Error;
+};
+
+// Which rows of a buffer go to (or come from) each rank: rank d's are rows index[start[d]] ..
+// index[start[d + 1] - 1], or rows start[d] .. start[d + 1] - 1 in order when index is empty.
+struct RowList {
+    std::span<const int32_t> index;
+    std::span<const size_t> start;  // one entry per rank, plus the end
+    size_t row(size_t i) const { return index.empty() ? i : static_cast<size_t>(index[i]); }
+    size_t count(int rank) const { return start[rank + 1] - start[rank]; }
 };
 
 class Communicator {
@@ -44,6 +54,25 @@ public:
     // (the root's buffer is only read). How one process's workload feeds the others.
     virtual void broadcast(void* data, size_t bytes, int root) = 0;
     virtual void barrier() = 0;
+
+    // allToAllV and allGather that may return before every peer has read `send`: the caller
+    // leaves `send` and `sendBytes` unchanged (and alive) until its next collective on this
+    // communicator has returned. Threads sharing memory then need one synchronisation per
+    // collective instead of two, which is what a layer's three collectives cost most of when ranks
+    // share cores. The default is the plain, blocking collective.
+    virtual void allToAllVKeepingSend(const void* send, std::span<const size_t> sendBytes,
+                                      void* recv, std::span<const size_t> recvBytes) {
+        allToAllV(send, sendBytes, recv, recvBytes);
+    }
+    virtual void allGatherKeepingSend(const void* send, size_t bytes, void* recv) {
+        allGather(send, bytes, recv);
+    }
+    // All-to-all of rows of `rowBytes` each, taken from and put at the rows the lists name, so
+    // neither side packs: the expert dispatch sends token rows straight from the activations
+    // and receives them grouped by expert. Same contract on `send` and `sendRows` as above.
+    // The default packs, calls allToAllV and unpacks, in host memory (not for NCCL's buffers).
+    virtual void allToAllRowsKeepingSend(const void* send, RowList sendRows, void* recv,
+                                         RowList recvRows, size_t rowBytes);
     // After a local failure: break the collectives peers wait in, so they fail too instead of
     // hanging. In-process ranks fail their peers at once (recoverable); MPI ranks refuse further
     // collectives and leave MPI_Abort to the caller, after it has reported the error

@@ -1,8 +1,11 @@
 // G ranks as threads of one process: the default on a single machine. Collectives exchange
 // pointers through shared slots between two barriers, so data is copied exactly once (from
-// the sender's buffer into the receiver's), as an RDMA-style all-to-all would.
+// the sender's buffer into the receiver's), as an RDMA-style all-to-all would. The KeepingSend
+// ones need only the first barrier, and the row exchange copies each row from where it lies
+// in the sender's buffer to where it goes in the receiver's.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -20,7 +23,7 @@ public:
     Communicator& rank(int r) { return *ranks_[r]; }
     // Breaks every pending and future collective (a rank failed); reset() re-arms between steps.
     void abort() { barrier_.abort(); }
-    void reset() { barrier_.reset(); }
+    void reset();
     bool aborted() const { return barrier_.aborted(); }
 
 private:
@@ -30,10 +33,13 @@ private:
         const size_t* sendBytes = nullptr;  // per destination
         size_t blockBytes = 0;
         double* reduce = nullptr;
+        RowList rows;  // allToAllRows: the sender's rows per destination
     };
+    Slot& slot(int parity, int rank) { return slots_[static_cast<size_t>(parity) * size_ + rank]; }
     int size_;
     AbortableBarrier barrier_;
-    std::vector<Slot> slots_;
+    std::vector<Slot> slots_;      // two sets of size_ (see InProcessCommunicator::publish)
+    std::vector<uint32_t> calls_;  // collectives each rank has begun since the last reset
     std::vector<std::unique_ptr<Communicator>> ranks_;
 };
 

@@ -6,6 +6,9 @@
 //      every other follows from the gathered counts, so no separate count exchange);
 //   4. run local experts over the received rows (grouped by expert);
 //   5. all-to-allv the results back along the reverse path and combine with router weights.
+// The three collectives are the KeepingSend kind (one synchronisation each between threads):
+// each sent buffer (counts, rows, results, and their byte counts) is a member written only
+// before its own collective, so it stays unchanged until the next collective has returned.
 #include "core/engine/expert_parallel_layer.h"
 
 #include <time.h>
@@ -29,11 +32,6 @@ double nowSeconds(BusyClock clock) {
         .count();
 }
 
-std::vector<size_t> scaled(const std::vector<size_t>& rows, size_t bytesPerRow) {
-    std::vector<size_t> out(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) out[i] = rows[i] * bytesPerRow;
-    return out;
-}
 }  // namespace
 
 long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& out) {
@@ -46,11 +44,12 @@ long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& 
                        ids_.data(), weights_.data()});
 
     // Local counts plus the local token count, gathered from all ranks.
-    std::vector<int64_t> local(E + 1, 0);
+    std::vector<int64_t>& local = localCounts_;
+    local.assign(E + 1, 0);
     backend_.expertHistogram(ids_.data(), pairs, E, local.data());
     local[E] = in.tokens;
     allCounts_.resize(static_cast<size_t>(G) * (E + 1));
-    comm_.allGather(local.data(), local.size() * sizeof(int64_t), allCounts_.data());
+    comm_.allGatherKeepingSend(local.data(), local.size() * sizeof(int64_t), allCounts_.data());
 
     std::vector<int64_t> before(E, 0), total(E, 0);
     long long globalTokens = 0;
@@ -82,12 +81,12 @@ long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& 
     return cap;
 }
 
-// Rows this rank receives from rank s: for each expert e it holds, the part of s's pairs
-// [before_s[e], before_s[e] + count_s[e]) that lies under capacity and in this replica's
-// range [boundary(i), boundary(i + 1)) of the n kept pairs (see Placement).
-void ExpertParallelLayer::expectedReceives(const LayerInputs& in, long long cap) {
+// Rows this rank receives from rank s for expert e: the part of s's pairs
+// [before_s[e], before_s[e] + count_s[e]) that lies under capacity and in the range
+// [boundary(i), boundary(i + 1)) of the n kept pairs of each replica i it holds (see Placement).
+void ExpertParallelLayer::countReceives(const LayerInputs& in, long long cap) {
     const int E = in.config->experts, G = comm_.size(), me = comm_.rank();
-    recvCount_.assign(G, 0);
+    recvFrom_.assign(static_cast<size_t>(G) * E, 0);
     std::vector<int64_t> before(E, 0), total(E, 0);
     for (int s = 0; s < G; ++s)
         for (int e = 0; e < E; ++e) total[e] += allCounts_[static_cast<size_t>(s) * (E + 1) + e];
@@ -102,35 +101,58 @@ void ExpertParallelLayer::expectedReceives(const LayerInputs& in, long long cap)
                     std::max<long long>(before[e], in.placement->boundary(in.layer, e, i, n));
                 const long long hi = std::min<long long>(
                     {before[e] + row[e], n, in.placement->boundary(in.layer, e, i + 1, n)});
-                if (hi > lo) recvCount_[s] += static_cast<size_t>(hi - lo);
+                if (hi > lo) recvFrom_[static_cast<size_t>(s) * E + e] += static_cast<int>(hi - lo);
             }
             before[e] += row[e];
         }
     }
 }
 
+// Where each received row goes: expert by expert, and within an expert by source rank and
+// then in the source's order, which is the order the rows arrive in (see planSends).
+void ExpertParallelLayer::placeReceives(int experts) {
+    const int E = experts, G = comm_.size();
+    expertOffsets_.assign(E + 1, 0);
+    for (int s = 0; s < G; ++s)
+        for (int e = 0; e < E; ++e)
+            expertOffsets_[e + 1] += recvFrom_[static_cast<size_t>(s) * E + e];
+    for (int e = 0; e < E; ++e) expertOffsets_[e + 1] += expertOffsets_[e];
+    std::vector<int32_t> cursor(expertOffsets_.begin(), expertOffsets_.end() - 1);
+    recvIndex_.resize(expertOffsets_[E]);
+    recvStart_.resize(G + 1);
+    size_t i = 0;
+    for (int s = 0; s < G; ++s) {
+        recvStart_[s] = i;
+        for (int e = 0; e < E; ++e)
+            for (int n = recvFrom_[static_cast<size_t>(s) * E + e]; n > 0; --n)
+                recvIndex_[i++] = cursor[e]++;
+    }
+    recvStart_[G] = i;
+}
+
+// Rows leave grouped by destination and, within one, by expert (pair order within an expert):
+// the order the receiver expects, so it can put every row straight where its expert's are.
+void ExpertParallelLayer::planSends(const LayerInputs& in) {
+    const int E = in.config->experts, k = in.config->topK, G = comm_.size();
+    const int pairs = in.tokens * k;
+    sendKey_.resize(pairs);
+    for (int p = 0; p < pairs; ++p)
+        sendKey_[p] = destOfPair_[p] < 0 ? -1 : destOfPair_[p] * E + ids_[p];
+    ExpertGrouping g = groupByExpert(sendKey_.data(), pairs, G * E);
+    sendPair_ = std::move(g.order);
+    sendStart_.resize(G + 1);
+    for (int d = 0; d <= G; ++d) sendStart_[d] = static_cast<size_t>(g.offsets[d * E]);
+    sendToken_.resize(sendPair_.size());
+    for (size_t i = 0; i < sendPair_.size(); ++i) sendToken_[i] = sendPair_[i] / k;
+}
+
 void ExpertParallelLayer::computeExperts(const LayerInputs& in, RankLayerStats& stats) {
-    const int H = in.config->hidden, E = in.config->experts, stride = H + 1;
-    const int rows = static_cast<int>(recvRows_.size() / stride);
-    recvMeta_.resize(rows);
-    for (int i = 0; i < rows; ++i)
-        std::memcpy(&recvMeta_[i], &recvRows_[static_cast<size_t>(i) * stride], 4);
-    const ExpertGrouping g = groupByExpert(recvMeta_.data(), rows, E);
-    expertIn_.resize(static_cast<size_t>(rows) * H);
-    expertOut_.resize(static_cast<size_t>(rows) * H);
-    for (int i = 0; i < rows; ++i)
-        std::copy_n(recvRows_.data() + static_cast<size_t>(g.order[i]) * stride + 1, H,
-                    expertIn_.data() + static_cast<size_t>(i) * H);
+    const int H = in.config->hidden, E = in.config->experts;
     const double t0 = nowSeconds(in.clock);
-    backend_.expertFfnGroup({in.weights->experts.data(), E, H, in.config->ffn, g.offsets.data(),
-                             expertIn_.data(), expertOut_.data()});
+    backend_.expertFfnGroup({in.weights->experts.data(), E, H, in.config->ffn,
+                             expertOffsets_.data(), expertIn_.data(), expertOut_.data()});
     stats.busySeconds = nowSeconds(in.clock) - t0;
-    stats.rowsProcessed = rows;
-    // Results go back in received order, so they return along the same path.
-    resultRows_.resize(static_cast<size_t>(rows) * H);
-    for (int i = 0; i < rows; ++i)
-        std::copy_n(expertOut_.data() + static_cast<size_t>(i) * H, H,
-                    resultRows_.data() + static_cast<size_t>(g.order[i]) * H);
+    stats.rowsProcessed = expertOffsets_[E];
 }
 
 void ExpertParallelLayer::forward(const LayerInputs& in, const LayerOutputs& out) {
@@ -143,46 +165,33 @@ void ExpertParallelLayer::forward(const LayerInputs& in, const LayerOutputs& out
 }
 
 void ExpertParallelLayer::forwardUnguarded(const LayerInputs& in, const LayerOutputs& out) {
-    const int H = in.config->hidden, k = in.config->topK, G = comm_.size(), me = comm_.rank();
-    const int stride = H + 1;  // one float slot carries the row's expert id (bit copy)
+    const int H = in.config->hidden, k = in.config->topK, me = comm_.rank();
+    const size_t rowBytes = static_cast<size_t>(H) * sizeof(float);
     const long long cap = route(in, out);
-    const int pairs = in.tokens * k;
-
-    // Pack rows by destination rank (counting sort keeps token order within a destination).
-    const ExpertGrouping byDest = groupByExpert(destOfPair_.data(), pairs, G);
-    sendCount_.assign(G, 0);
-    for (int d = 0; d < G; ++d) sendCount_[d] = byDest.offsets[d + 1] - byDest.offsets[d];
-    const int sent = static_cast<int>(byDest.order.size());
-    sendPair_.assign(byDest.order.begin(), byDest.order.end());
-    sendRows_.resize(static_cast<size_t>(sent) * stride);
-    for (int i = 0; i < sent; ++i) {
-        const int p = sendPair_[i];
-        float* row = sendRows_.data() + static_cast<size_t>(i) * stride;
-        std::memcpy(row, &ids_[p], 4);
-        std::copy_n(in.x + static_cast<size_t>(p / k) * H, H, row + 1);
-    }
-    expectedReceives(in, cap);
-    size_t received = 0;
-    for (size_t n : recvCount_) received += n;
-    recvRows_.resize(received * stride);
-    comm_.allToAllV(sendRows_.data(), scaled(sendCount_, stride * sizeof(float)), recvRows_.data(),
-                    scaled(recvCount_, stride * sizeof(float)));
+    planSends(in);
+    countReceives(in, cap);
+    placeReceives(in.config->experts);
+    const size_t rows = recvIndex_.size(), sent = sendPair_.size();
+    expertIn_.resize(rows * H);
+    expertOut_.resize(rows * H);
+    comm_.allToAllRowsKeepingSend(in.x, {sendToken_, sendStart_}, expertIn_.data(),
+                                  {recvIndex_, recvStart_}, rowBytes);
 
     RankLayerStats local;
     computeExperts(in, local);
-    local.rowsSent = sent - static_cast<int64_t>(sendCount_[me]);
+    local.rowsSent = static_cast<int64_t>(sent - (sendStart_[me + 1] - sendStart_[me]));
     if (out.stats) *out.stats = local;
 
-    // Results return along the reverse path.
-    returnRows_.resize(static_cast<size_t>(sent) * H);
-    comm_.allToAllV(resultRows_.data(), scaled(recvCount_, H * sizeof(float)), returnRows_.data(),
-                    scaled(sendCount_, H * sizeof(float)));
+    // Results return along the reverse path, into send order.
+    returnRows_.resize(sent * H);
+    comm_.allToAllRowsKeepingSend(expertOut_.data(), {recvIndex_, recvStart_}, returnRows_.data(),
+                                  {{}, sendStart_}, rowBytes);
     std::fill(out.y, out.y + static_cast<size_t>(in.tokens) * H, 0.0f);
-    for (int i = 0; i < sent; ++i) {
+    for (size_t i = 0; i < sent; ++i) {
         const int p = sendPair_[i];
         const float w = weights_[p];
         float* dst = out.y + static_cast<size_t>(p / k) * H;
-        const float* src = returnRows_.data() + static_cast<size_t>(i) * H;
+        const float* src = returnRows_.data() + i * H;
         for (int h = 0; h < H; ++h) dst[h] += w * src[h];
     }
 }

@@ -42,7 +42,10 @@ struct LayerOutputs {
     RankLayerStats* stats = nullptr;
 };
 
-// Per-rank scratch reused across layers and steps (no allocation in steady state).
+// Per-rank scratch reused across layers and steps (no allocation in steady state). Peers may
+// still read this rank's buffers (and `LayerInputs::x`) after forward returns, until the
+// rank's next collective returns: keep the layer and x alive and x unchanged until then, or
+// until every rank's forward has returned.
 class ExpertParallelLayer {
 public:
     ExpertParallelLayer(Communicator& comm, Backend& backend) : comm_(comm), backend_(backend) {}
@@ -51,16 +54,22 @@ public:
 private:
     void forwardUnguarded(const LayerInputs& in, const LayerOutputs& out);
     long long route(const LayerInputs& in, const LayerOutputs& out);  // returns the capacity
-    void expectedReceives(const LayerInputs& in, long long capacity);
+    void planSends(const LayerInputs& in);
+    void countReceives(const LayerInputs& in, long long capacity);
+    void placeReceives(int experts);
     void computeExperts(const LayerInputs& in, RankLayerStats& stats);
     Communicator& comm_;
     Backend& backend_;
-    std::vector<int32_t> ids_, destOfPair_, recvMeta_;
-    std::vector<float> weights_, sendRows_, recvRows_, expertIn_, expertOut_, resultRows_,
-        returnRows_;
-    std::vector<int32_t> sendPair_;  // pair index of each sent row, in send order
-    std::vector<size_t> sendCount_, recvCount_;
-    std::vector<int64_t> allCounts_;
+    std::vector<int32_t> ids_, destOfPair_, sendKey_;
+    std::vector<float> weights_, expertIn_, expertOut_, returnRows_;
+    std::vector<int32_t> sendPair_;   // pair index of each sent row, in send order
+    std::vector<int32_t> sendToken_;  // its token (row of the activations)
+    std::vector<size_t> sendStart_;   // first sent row for each destination rank, plus the end
+    std::vector<int> recvFrom_;       // rows received from each source rank for each expert
+    std::vector<int> expertOffsets_;  // received rows of expert e: [offsets[e], offsets[e + 1])
+    std::vector<int32_t> recvIndex_;  // where each received row goes, in arrival order
+    std::vector<size_t> recvStart_;   // first received row from each source rank, plus the end
+    std::vector<int64_t> localCounts_, allCounts_;
 };
 
 }  // namespace moe

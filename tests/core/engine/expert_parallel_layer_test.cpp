@@ -30,9 +30,13 @@ ParallelRun runParallel(const MoeLayerConfig& c, const LayerWeights& w, const Pl
     ParallelRun out;
     out.y.assign(static_cast<size_t>(T) * H, 0);
     out.stats.resize(G);
+    // The layers outlive the run: a rank's peers may read its buffers after its forward returns.
+    std::vector<std::unique_ptr<ExpertParallelLayer>> layers;
+    for (int r = 0; r < G; ++r)
+        layers.push_back(std::make_unique<ExpertParallelLayer>(group.rank(r), backends[r]));
     runner.run([&](int r) {
         const int first = T * r / G, count = T * (r + 1) / G - first;
-        ExpertParallelLayer layer(group.rank(r), backends[r]);
+        ExpertParallelLayer& layer = *layers[r];
         std::vector<int64_t> counts;
         int64_t dropped = 0;
         LayerInputs in{&c,
