@@ -19,7 +19,9 @@ public:
 class AbortableBarrier {
 public:
     explicit AbortableBarrier(int participants) : n_(participants) {}
-    void arriveAndWait();
+    // `waitedCpuSeconds`, when given, gains the thread's CPU time spent waiting once the
+    // brief spin is over (yielding to ranks that share the core, or asleep: that costs none).
+    void arriveAndWait(double* waitedCpuSeconds = nullptr);
     void abort();
     void reset();  // only while nobody waits (between steps)
     bool aborted() const { return aborted_.load(std::memory_order_acquire); }

@@ -137,7 +137,7 @@ private:
         return parity;
     }
 
-    void sync() { g_.barrier_.arriveAndWait(); }
+    void sync() { g_.barrier_.arriveAndWait(&g_.waited_[rank_]); }
 
     InProcessGroup& g_;
     int rank_;
@@ -147,13 +147,20 @@ InProcessGroup::InProcessGroup(int size)
     : size_(size),
       barrier_(size > 0 ? size : 1),
       slots_(size > 0 ? 2 * static_cast<size_t>(size) : 0),
-      calls_(size > 0 ? size : 0, 0) {
+      calls_(size > 0 ? size : 0, 0),
+      waited_(size > 0 ? size : 0, 0.0) {
     if (size <= 0) throw Error("rank count must be positive, got " + std::to_string(size));
     for (int r = 0; r < size; ++r)
         ranks_.push_back(std::make_unique<InProcessCommunicator>(*this, r));
 }
 
 InProcessGroup::~InProcessGroup() = default;
+
+double InProcessGroup::waitedCpuSeconds() const {
+    double sum = 0;
+    for (double w : waited_) sum += w;
+    return sum;
+}
 
 void InProcessGroup::reset() {
     barrier_.reset();

@@ -25,6 +25,10 @@ public:
     void abort() { barrier_.abort(); }
     void reset();
     bool aborted() const { return barrier_.aborted(); }
+    // CPU time all ranks have spent waiting at collectives beyond a brief spin, so far: with
+    // more ranks than cores, the yields that hand the core to a peer and come back. Read it
+    // between steps.
+    double waitedCpuSeconds() const;
 
 private:
     friend class InProcessCommunicator;
@@ -40,6 +44,7 @@ private:
     AbortableBarrier barrier_;
     std::vector<Slot> slots_;      // two sets of size_ (see InProcessCommunicator::publish)
     std::vector<uint32_t> calls_;  // collectives each rank has begun since the last reset
+    std::vector<double> waited_;   // each rank's waitedCpuSeconds
     std::vector<std::unique_ptr<Communicator>> ranks_;
 };
 

@@ -125,6 +125,9 @@ void MoeEngine::setStepObserver(std::function<void(const Step&)> observer) {
 int MoeEngine::threadsPerRank() const { return impl_->threadsPerRank; }
 int MoeEngine::ranks() const { return impl_->config.ranks; }
 bool MoeEngine::distributed() const { return impl_->comm != nullptr; }
+double MoeEngine::collectiveWaitCpuSeconds() const {
+    return impl_->group ? impl_->group->waitedCpuSeconds() : 0.0;
+}
 
 void MoeEngine::setPlacement(const Placement& p) {
     if (p.layers() != impl_->shape.layers || p.experts() != impl_->shape.experts ||

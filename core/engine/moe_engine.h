@@ -69,6 +69,9 @@ public:
     // An empty function removes it; the observer must outlive its registration.
     void setStepObserver(std::function<void(const Step&)> observer) override;
     int threadsPerRank() const;
+    // In-process ranks: CPU time they have spent waiting at collectives so far, beyond a brief
+    // spin (see InProcessGroup::waitedCpuSeconds); 0 when distributed.
+    double collectiveWaitCpuSeconds() const;
     std::string describe() const;
 
 private:

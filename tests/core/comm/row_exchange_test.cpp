@@ -4,6 +4,7 @@
 // (the path MPI takes), and over many back-to-back rounds with the ranks out of step.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 #include <thread>
 
@@ -161,6 +162,26 @@ TEST(KeepingSend, BackToBackRoundsOutOfStepDeliverEachRoundsData) {
         group.rank(r).barrier();  // the buffers die with this job
     });
     for (int r = 0; r < G; ++r) EXPECT_EQ(wrong[r], 0) << "rank " << r;
+}
+
+// A rank that waits long at a barrier is counted, but only for the CPU its wait takes: it
+// yields a while and then sleeps, so a 30 ms wait costs it far less than 30 ms of CPU.
+TEST(InProcessGroup, WaitingAtACollectiveIsCountedOnlyForTheCpuItTakes) {
+    const int G = 3;
+    InProcessGroup group(G);
+    RankRunner runner(G, 1);
+    EXPECT_EQ(group.waitedCpuSeconds(), 0.0);
+    runner.run([&](int r) {
+        if (r == 0) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+        }
+        group.rank(r).barrier();
+    });
+    const double waited = group.waitedCpuSeconds();
+    EXPECT_GT(waited, 0.0);
+    EXPECT_LT(waited, 0.030);
 }
 
 }  // namespace
