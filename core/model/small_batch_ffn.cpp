@@ -41,18 +41,29 @@ Vec load(const float* p) {
 
 void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
-// bf16 weights widen to float exactly: the 16 bits become a float's upper half (on AVX-512 one
-// zero-extending move and one shift per 16 weights, hidden behind the FMAs they feed).
-using Halves = uint16_t __attribute__((vector_size(kLanes * sizeof(uint16_t))));
+// bf16 weights widen to float exactly: the 16 bits become a float's upper half.
 using Words = uint32_t __attribute__((vector_size(kLanes * sizeof(uint32_t))));
 
-Vec load(const uint16_t* p) {
-    Halves h;
-    std::memcpy(&h, p, sizeof h);
-    const Words w = __builtin_convertvector(h, Words) << 16;
+// A packed row of a slice holds its 32 bf16 values interleaved, column j at 2j and column
+// 16 + j at 2j + 1 (see packSlices): read as 16 words, each word holds column j in its low half
+// and column 16 + j in its high half, so either 16 columns widen in one operation (a shift or
+// a mask) with no shuffle, which would take a port the multiplications need.
+int packedPosition(int column) { return column < kLanes ? 2 * column : 2 * (column - kLanes) + 1; }
+
+Vec loadPacked(const uint16_t* row, int half) {
+    Words w;
+    std::memcpy(&w, row, sizeof w);
+    w = half == 0 ? w << 16 : w & 0xFFFF0000u;
     Vec v;
     std::memcpy(&v, &w, sizeof v);
     return v;
+}
+
+// Weights for columns [col, col + 16): float ones where they lie, packed bf16 ones from the
+// row of their slice.
+Vec loadWeights(const float* b, size_t rowOffset, int col) { return load(b + rowOffset + col); }
+Vec loadWeights(const uint16_t* b, size_t rowOffset, int col) {
+    return loadPacked(b + rowOffset + (col & ~(kSlice - 1)), (col / kLanes) & 1);
 }
 
 // Columns [n, n + C*16) of R rows of a (row stride lda, K columns) times b1 (K x N):
@@ -85,8 +96,8 @@ void columnBlock(const float* a, int lda, int K, int N, int n, const W* b1, cons
                     __builtin_prefetch(b2 + static_cast<size_t>(k) * N + n + ahead + c * kLanes);
             }
         for (int c = 0; c < C; ++c) {
-            w1[c] = load(b1 + static_cast<size_t>(k) * N + n + c * kLanes);
-            if (Pair) w2[c] = load(b2 + static_cast<size_t>(k) * N + n + c * kLanes);
+            w1[c] = loadWeights(b1, static_cast<size_t>(k) * N, n + c * kLanes);
+            if (Pair) w2[c] = loadWeights(b2, static_cast<size_t>(k) * N, n + c * kLanes);
             if constexpr (Spill) {
                 store(spill1 + static_cast<size_t>(k) * kSlice + n + c * kLanes, w1[c]);
                 if (Pair) store(spill2 + static_cast<size_t>(k) * kSlice + n + c * kLanes, w2[c]);
@@ -271,12 +282,12 @@ void widenPackedSlice(const uint16_t* slice, int K, int count, float* w1, float*
     for (int k = 0; k < K; ++k) {
         const uint16_t* row = slice + static_cast<size_t>(k) * count * kSlice;
         float* o = w1 + static_cast<size_t>(k) * kSlice;
-        store(o, load(row));
-        store(o + kLanes, load(row + kLanes));
+        store(o, loadPacked(row, 0));
+        store(o + kLanes, loadPacked(row, 1));
         if (count == 1) continue;
         o = w2 + static_cast<size_t>(k) * kSlice;
-        store(o, load(row + kSlice));
-        store(o + kLanes, load(row + kSlice + kLanes));
+        store(o, loadPacked(row + kSlice, 0));
+        store(o + kLanes, loadPacked(row + kSlice, 1));
     }
 }
 
@@ -380,7 +391,8 @@ void packedProduct(const float* a, int rows, int K, int N, const uint16_t* packe
 }
 
 // K x N matrices m1 (and m2) as bf16 in slices of 32 columns, each slice's rows in turn, the
-// two matrices' 32 values side by side per row; columns past N are zero.
+// two matrices' 32 values side by side per row, interleaved (see packedPosition); columns past
+// N are zero.
 void packSlices(const float* m1, const float* m2, int K, int N, uint16_t* out) {
     for (int n0 = 0; n0 < N; n0 += kSlice)
         for (int k = 0; k < K; ++k)
@@ -388,8 +400,10 @@ void packSlices(const float* m1, const float* m2, int K, int N, uint16_t* out) {
                 if (!m) continue;
                 for (int j = 0; j < kSlice; ++j) {
                     const int n = n0 + j;
-                    *out++ = n < N ? floatToBf16(m[static_cast<size_t>(k) * N + n]) : 0;
+                    out[packedPosition(j)] =
+                        n < N ? floatToBf16(m[static_cast<size_t>(k) * N + n]) : 0;
                 }
+                out += kSlice;
             }
 }
 

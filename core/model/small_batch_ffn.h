@@ -38,7 +38,8 @@ void smallBatchFfn(const float* x, int rows, int H, int F, const float* w1, cons
                    const float* w2, float* gate, float* up, float* out);
 
 // An expert's weights as bf16, packed for streaming: each product's columns in slices of 32,
-// a slice's rows contiguous (gate and up side by side per row), so a call reads its weights
+// a slice's rows contiguous (gate and up side by side per row, each row's 32 values
+// interleaved: column j at 2j, column 16 + j at 2j + 1), so a call reads its weights
 // front to back and fetches the next slice while it multiplies the current one. Made from
 // float weights by packGateUp and packDown, into packedGateUpHalves and packedDownHalves values.
 struct PackedBf16 {

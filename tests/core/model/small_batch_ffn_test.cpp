@@ -126,11 +126,13 @@ TEST(Bf16, RoundsToNearestEvenAndWidensExactly) {
 }
 
 // Packed slices of 32 columns, read here by their documented layout: slice s, row k, then
-// each matrix's 32 values (zero past the last column).
+// each matrix's 32 values, column j at 2j and column 16 + j at 2j + 1 (zero past the last
+// column).
 float packedValue(std::span<const uint16_t> packed, int matrices, int m, int K, int N, int k,
                   int n) {
     const size_t slice = static_cast<size_t>(n / 32) * K * matrices * 32;
-    const size_t at = slice + (static_cast<size_t>(k) * matrices + m) * 32 + n % 32;
+    const int j = n % 32, position = j < 16 ? 2 * j : 2 * (j - 16) + 1;
+    const size_t at = slice + (static_cast<size_t>(k) * matrices + m) * 32 + position;
     EXPECT_LT(at, packed.size());
     return bf16ToFloat(packed[at]);
 }
