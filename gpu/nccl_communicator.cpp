@@ -191,6 +191,12 @@ void NcclCommunicator::broadcast(void* data, size_t bytes, int root) {
     m.sync();
 }
 
+void NcclCommunicator::allToAllRowsKeepingSend(const void*, RowList, void*, RowList, size_t) {
+    throw Error(
+        "allToAllRows is not available on NCCL ranks: their buffers are device memory (the "
+        "device-resident layer permutes rows on the GPU and calls allToAllV)");
+}
+
 void NcclCommunicator::barrier() {
     auto& m = *impl_;
     m.use();

@@ -38,7 +38,11 @@ public:
     void allReduceSum(std::span<double> data) override;  // host data; summed in rank order
     void broadcast(void* data, size_t bytes, int root) override;
     void barrier() override;
-    void abort() override;  // ncclCommAbort: peers' pending operations fail instead of hanging
+    void abort() override;
+    // Not for device buffers: the default packs rows on the host. Throws, naming the call.
+    void allToAllRowsKeepingSend(const void* send, RowList sendRows, void* recv, RowList recvRows,
+                                 size_t rowBytes)
+        override;  // ncclCommAbort: peers' pending operations fail instead of hanging
 
     // Whether allToAllV first exchanges the byte counts to check them (one extra small
     // exchange; on by default, off for benchmarks of the transfer itself).

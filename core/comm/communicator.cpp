@@ -14,11 +14,14 @@ void Communicator::allToAllRowsKeepingSend(const void* send, RowList sendRows, v
     if (static_cast<int>(sendRows.start.size()) != G + 1 ||
         static_cast<int>(recvRows.start.size()) != G + 1)
         throw Error("allToAllRows: row lists must have one start per rank plus the end");
-    const size_t sent = sendRows.start[G], received = recvRows.start[G];
+    // The lists' entries from start[0] to start[G], packed in that order.
+    const size_t sent = sendRows.start[G] - sendRows.start[0],
+                 received = recvRows.start[G] - recvRows.start[0];
     std::vector<char> packed(sent * rowBytes), unpacked(received * rowBytes);
     for (size_t i = 0; i < sent; ++i)
         std::memcpy(packed.data() + i * rowBytes,
-                    static_cast<const char*>(send) + sendRows.row(i) * rowBytes, rowBytes);
+                    static_cast<const char*>(send) + sendRows.row(sendRows.start[0] + i) * rowBytes,
+                    rowBytes);
     std::vector<size_t> sendBytes(G), recvBytes(G);
     for (int r = 0; r < G; ++r) {
         sendBytes[r] = sendRows.count(r) * rowBytes;
@@ -26,7 +29,7 @@ void Communicator::allToAllRowsKeepingSend(const void* send, RowList sendRows, v
     }
     allToAllV(packed.data(), sendBytes, unpacked.data(), recvBytes);
     for (size_t i = 0; i < received; ++i)
-        std::memcpy(static_cast<char*>(recv) + recvRows.row(i) * rowBytes,
+        std::memcpy(static_cast<char*>(recv) + recvRows.row(recvRows.start[0] + i) * rowBytes,
                     unpacked.data() + i * rowBytes, rowBytes);
 }
 

@@ -40,9 +40,10 @@ public:
             for (int d = 0; d < rank_; ++d) offset += slot.sendBytes[d];
             const size_t n = slot.sendBytes[rank_];
             if (n != recvBytes[s])
-                throw Error("allToAllV: rank " + std::to_string(s) + " sends " + std::to_string(n) +
-                            " bytes to rank " + std::to_string(rank_) + ", which expects " +
-                            std::to_string(recvBytes[s]));
+                throw abortWith(Error("allToAllV: rank " + std::to_string(s) + " sends " +
+                                      std::to_string(n) + " bytes to rank " +
+                                      std::to_string(rank_) + ", which expects " +
+                                      std::to_string(recvBytes[s])));
             if (n) std::memcpy(out, static_cast<const char*>(slot.send) + offset, n);
             out += n;
         }
@@ -60,11 +61,12 @@ public:
             const auto& slot = g_.slot(parity, s);
             const RowList& from = slot.rows;
             if (from.count(rank_) != recvRows.count(s) || slot.blockBytes != rowBytes)
-                throw Error("allToAllRows: rank " + std::to_string(s) + " sends " +
-                            std::to_string(from.count(rank_)) + " rows of " +
-                            std::to_string(slot.blockBytes) + " bytes to rank " +
-                            std::to_string(rank_) + ", which expects " +
-                            std::to_string(recvRows.count(s)) + " of " + std::to_string(rowBytes));
+                throw abortWith(Error("allToAllRows: rank " + std::to_string(s) + " sends " +
+                                      std::to_string(from.count(rank_)) + " rows of " +
+                                      std::to_string(slot.blockBytes) + " bytes to rank " +
+                                      std::to_string(rank_) + ", which expects " +
+                                      std::to_string(recvRows.count(s)) + " of " +
+                                      std::to_string(rowBytes)));
             const auto* src = static_cast<const char*>(slot.send);
             for (size_t i = from.start[rank_], j = recvRows.start[s]; j < recvRows.start[s + 1];
                  ++i, ++j)
@@ -135,6 +137,13 @@ private:
         const int parity = static_cast<int>(g_.calls_[rank_]++ & 1u);
         g_.slot(parity, rank_) = mine;
         return parity;
+    }
+
+    // A peer that found nothing wrong may already have returned (KeepingSend): break the
+    // collectives so it fails at its next one instead of waiting there for this rank.
+    Error abortWith(Error e) {
+        g_.barrier_.abort();
+        return e;
     }
 
     void sync() { g_.barrier_.arriveAndWait(&g_.waited_[rank_]); }

@@ -2,13 +2,15 @@
 //   1. route local tokens (own gate or forced ids), count pairs per expert;
 //   2. all-gather the counts: every rank then knows each pair's global index per expert,
 //      which fixes capacity drops and the replica a pair goes to exactly as one rank would;
-//   3. all-to-allv the rows, each tagged with its expert id (what every rank receives from
-//      every other follows from the gathered counts, so no separate count exchange);
-//   4. run local experts over the received rows (grouped by expert);
-//   5. all-to-allv the results back along the reverse path and combine with router weights.
-// The three collectives are the KeepingSend kind (one synchronisation each between threads):
-// each sent buffer (counts, rows, results, and their byte counts) is a member written only
-// before its own collective, so it stays unchanged until the next collective has returned.
+//   3. all-to-all the rows, taken straight from the activations and received straight into
+//      their expert's place (what every rank receives from every other, expert by expert,
+//      follows from the gathered counts: no separate exchange, no expert tags, no regrouping);
+//   4. run local experts over the received rows;
+//   5. all-to-all the results back along the reverse path and combine with router weights.
+// The three collectives are the KeepingSend kind (one synchronisation each between threads).
+// What each publishes stays unchanged until the rank's next collective has returned: the
+// counts, send lists and receive lists are members written only before their own collective,
+// and the activations change only after forward returns (after the results' collective).
 #include "core/engine/expert_parallel_layer.h"
 
 #include <time.h>
@@ -86,7 +88,7 @@ long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& 
 // [boundary(i), boundary(i + 1)) of the n kept pairs of each replica i it holds (see Placement).
 void ExpertParallelLayer::countReceives(const LayerInputs& in, long long cap) {
     const int E = in.config->experts, G = comm_.size(), me = comm_.rank();
-    recvFrom_.assign(static_cast<size_t>(G) * E, 0);
+    recvCountBySourceExpert_.assign(static_cast<size_t>(G) * E, 0);
     std::vector<int64_t> before(E, 0), total(E, 0);
     for (int s = 0; s < G; ++s)
         for (int e = 0; e < E; ++e) total[e] += allCounts_[static_cast<size_t>(s) * (E + 1) + e];
@@ -101,7 +103,9 @@ void ExpertParallelLayer::countReceives(const LayerInputs& in, long long cap) {
                     std::max<long long>(before[e], in.placement->boundary(in.layer, e, i, n));
                 const long long hi = std::min<long long>(
                     {before[e] + row[e], n, in.placement->boundary(in.layer, e, i + 1, n)});
-                if (hi > lo) recvFrom_[static_cast<size_t>(s) * E + e] += static_cast<int>(hi - lo);
+                if (hi > lo)
+                    recvCountBySourceExpert_[static_cast<size_t>(s) * E + e] +=
+                        static_cast<int>(hi - lo);
             }
             before[e] += row[e];
         }
@@ -115,7 +119,7 @@ void ExpertParallelLayer::placeReceives(int experts) {
     expertOffsets_.assign(E + 1, 0);
     for (int s = 0; s < G; ++s)
         for (int e = 0; e < E; ++e)
-            expertOffsets_[e + 1] += recvFrom_[static_cast<size_t>(s) * E + e];
+            expertOffsets_[e + 1] += recvCountBySourceExpert_[static_cast<size_t>(s) * E + e];
     for (int e = 0; e < E; ++e) expertOffsets_[e + 1] += expertOffsets_[e];
     std::vector<int32_t> cursor(expertOffsets_.begin(), expertOffsets_.end() - 1);
     recvIndex_.resize(expertOffsets_[E]);
@@ -124,7 +128,7 @@ void ExpertParallelLayer::placeReceives(int experts) {
     for (int s = 0; s < G; ++s) {
         recvStart_[s] = i;
         for (int e = 0; e < E; ++e)
-            for (int n = recvFrom_[static_cast<size_t>(s) * E + e]; n > 0; --n)
+            for (int n = recvCountBySourceExpert_[static_cast<size_t>(s) * E + e]; n > 0; --n)
                 recvIndex_[i++] = cursor[e]++;
     }
     recvStart_[G] = i;

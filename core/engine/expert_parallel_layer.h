@@ -42,10 +42,10 @@ struct LayerOutputs {
     RankLayerStats* stats = nullptr;
 };
 
-// Per-rank scratch reused across layers and steps (no allocation in steady state). Peers may
-// still read this rank's buffers (and `LayerInputs::x`) after forward returns, until the
-// rank's next collective returns: keep the layer and x alive and x unchanged until then, or
-// until every rank's forward has returned.
+// Per-rank scratch reused across layers and steps. Peers may still read this rank's results and
+// receive lists after forward returns, until the rank's next collective returns: keep the layer
+// alive until then, or until every rank's forward has returned. `LayerInputs::x` is free to
+// change once forward returns.
 class ExpertParallelLayer {
 public:
     ExpertParallelLayer(Communicator& comm, Backend& backend) : comm_(comm), backend_(backend) {}
@@ -65,7 +65,8 @@ private:
     std::vector<int32_t> sendPair_;   // pair index of each sent row, in send order
     std::vector<int32_t> sendToken_;  // its token (row of the activations)
     std::vector<size_t> sendStart_;   // first sent row for each destination rank, plus the end
-    std::vector<int> recvFrom_;       // rows received from each source rank for each expert
+    std::vector<int>
+        recvCountBySourceExpert_;     // rows received from each source rank for each expert
     std::vector<int> expertOffsets_;  // received rows of expert e: [offsets[e], offsets[e + 1])
     std::vector<int32_t> recvIndex_;  // where each received row goes, in arrival order
     std::vector<size_t> recvStart_;   // first received row from each source rank, plus the end

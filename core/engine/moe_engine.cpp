@@ -241,8 +241,18 @@ void MoeEngine::runStep(const Step& step, StepTelemetry& out) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     m.runner->run([&](int local) {
-        m.runRank(local, step, out, clock);
-        if (m.comm) m.gatherRankStats(out);
+        try {
+            m.runRank(local, step, out, clock);
+            if (m.comm) m.gatherRankStats(out);
+        } catch (...) {
+            // The layers break the collectives on their own errors; this covers the rest
+            // (a layer output hook), so no peer waits for this rank at its next collective.
+            if (m.comm)
+                m.comm->abort();
+            else
+                m.group->abort();
+            throw;
+        }
     });
     out.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

@@ -104,24 +104,21 @@ TEST(RowExchange, DisagreeingCountsNameBothRanks) {
     const int G = 2;
     InProcessGroup group(G);
     RankRunner runner(G, 1);
+    // What each rank publishes outlives the run: rank 0 may still read rank 1's lists after
+    // rank 1 has thrown.
+    const std::vector<int> rows{1, 2, 3};
+    // Rank 0 sends two rows to rank 1, which expects one from each rank.
+    const std::vector<std::vector<size_t>> sendStarts{{0, 1, 3}, {0, 1, 2}};
+    const std::vector<size_t> recvStart{0, 1, 2};
+    std::vector<std::vector<int>> got(G, std::vector<int>(2));
     try {
         runner.run([&](int r) {
-            const std::vector<int> rows{1, 2, 3};
-            // Rank 0 sends two rows to rank 1, which expects one from each rank.
-            const std::vector<size_t> sendStart =
-                r == 0 ? std::vector<size_t>{0, 1, 3} : std::vector<size_t>{0, 1, 2};
-            const std::vector<size_t> recvStart{0, 1, 2};
-            std::vector<int> got(2);
-            try {
-                group.rank(r).allToAllRowsKeepingSend(rows.data(), {{}, sendStart}, got.data(),
-                                                      {{}, recvStart}, sizeof(int));
-                group.rank(r).barrier();
-            } catch (const PeerFailure&) {
-                throw;
-            } catch (...) {
-                group.abort();  // as the layer does: release the peer from the barrier
-                throw;
-            }
+            const std::vector<size_t>& sendStart = sendStarts[r];
+            group.rank(r).allToAllRowsKeepingSend(rows.data(), {{}, sendStart}, got[r].data(),
+                                                  {{}, recvStart}, sizeof(int));
+            // Rank 0 found nothing wrong and returned; the failing rank breaks the group, so
+            // this fails instead of waiting for rank 1 forever.
+            group.rank(r).barrier();
         });
         FAIL() << "expected an error";
     } catch (const PeerFailure&) {
