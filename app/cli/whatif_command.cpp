@@ -28,6 +28,7 @@ struct WhatIfFlags {
     WorkloadFlags workload;
     WhatIfSpec spec;
     double tflops = 400;
+    double callUs = 0;
     std::string migration = "off";
     std::string budget = "slots";
     std::vector<std::string> presets;
@@ -40,6 +41,7 @@ int execute(WhatIfFlags& f) {
     WhatIfSpec& spec = f.spec;
     f.workload.into(spec.base.workload);
     spec.cluster.flopRate = f.tflops * 1e12;
+    spec.cluster.secondsPerCall = f.callUs * 1e-6;
     if (spec.predictors.empty()) spec.predictors = {"last", "ema", "sw_avg", "dist_only"};
     if (spec.policies.empty()) spec.policies = {"eplb"};
     if (spec.cadences.empty() && spec.thresholds.empty()) spec.cadences = {1, 50};
@@ -143,6 +145,13 @@ void addClusterFlags(CLI::App& cmd, WhatIfFlags& f) {
         ->capture_default_str();
     cmd.add_option("--tflops", f.tflops, "Modelled FLOP rate per rank, TFLOP/s")
         ->check(positive<double>())
+        ->capture_default_str();
+    cmd.add_option("--call-us", f.callUs,
+                   "Modelled fixed cost of each expert call, us: a rank calls each expert or "
+                   "replica it holds that gets rows, so a replica costs a call beyond its rows "
+                   "(0 = a layer's time is its busiest rank's rows; `run` prints the CPU engine's "
+                   "fitted value)")
+        ->check(nonNegative<double>())
         ->capture_default_str();
     cmd.add_option("--link-gbs", f.spec.cluster.linkGBs, "Bandwidth weights are copied at, GB/s")
         ->check(positive<double>())

@@ -81,9 +81,10 @@ std::string matrixTable(const WhatIfResult& r) {
     t.print(out);
     out << "\nslowest/ideal: the slowest rank's token-expert pairs over the layer's pairs / ranks,"
            " averaged over steps and layers (1 = perfect balance)\ngap closed: "
-           "(contiguous - row) / (contiguous - that policy's oracle)\nmodelled/step: the "
-           "slowest rank's rows x 6HF at the FLOP rate, summed over layers, plus weight-copy "
-           "time a step's compute does not hide\npredictor: its measured wall time per step, "
+           "(contiguous - row) / (contiguous - that policy's oracle)\nmodelled/step: per layer, "
+           "the busiest rank's rows x 6HF at the FLOP rate plus its expert calls at the cost "
+           "per call (--call-us), summed over layers, plus weight-copy time a step's compute "
+           "does not hide\npredictor: its measured wall time per step, "
            "learning and forecasting every layer (run once for all its policies and cadences)\n"
            "every: <b = checked every step, planned when predicted balancedness is below b\n"
            "+relabel: plans relabelled to keep replicas in place; +spare: a fixed contiguous "

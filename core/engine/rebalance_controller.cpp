@@ -5,6 +5,7 @@
 #include <chrono>
 #include <limits>
 
+#include "core/balance/expert_calls.h"
 #include "core/balance/migration_relabel.h"
 #include "core/balance/policy_factory.h"
 #include "core/balance/spare_slots.h"
@@ -151,21 +152,9 @@ std::string RebalanceController::describe() const {
 void RebalanceController::addFitSamples(const StepTelemetry& t, const MoeLayerConfig& lc) {
     const Placement& p = engine_.placement();
     const double flopsPerRow = 6.0 * lc.hidden * lc.ffn;
-    std::vector<double> calls(static_cast<size_t>(t.ranks));
-    std::vector<long long> bounds;
+    std::vector<double> calls;
     for (int l = 0; l < t.layers; ++l) {
-        std::fill(calls.begin(), calls.end(), 0.0);
-        for (int e = 0; e < p.experts(); ++e) {
-            const long long n = t.loads.at(l, e);
-            const std::vector<int>& replicas = p.replicas(l, e);
-            if (replicas.size() == 1) {
-                calls[replicas[0]] += n > 0;
-                continue;
-            }
-            p.boundaries(l, e, n, bounds);
-            for (size_t i = 0; i < replicas.size(); ++i)
-                if (bounds[i + 1] > bounds[i]) ++calls[replicas[i]];
-        }
+        expertCallsPerRank(p, t.loads, l, calls);
         for (int r = 0; r < t.ranks; ++r)
             fit_.add(flopsPerRow * static_cast<double>(t.rankRowsAt(l, r)), calls[r],
                      t.busyAt(l, r));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/balance/expert_calls.h"
 #include "core/balance/policy_factory.h"
 #include "core/balance/rebalance_schedule.h"
 
@@ -153,6 +154,20 @@ void WhatIfLane::scoreLayers(const std::vector<double>& ratio) {
     }
 }
 
+// The busiest rank's modelled time in layer l: its rows, plus its expert calls where a call
+// has a cost of its own (then the busiest may be a rank with fewer rows and more calls).
+double WhatIfLane::layerSeconds(const StepTelemetry& t, int l, double flopsPerRow) {
+    if (cluster_.secondsPerCall <= 0)
+        return flopsPerRow * static_cast<double>(t.slowestRows(l)) / cluster_.flopRate;
+    expertCallsPerRank(placement_.placement(), t.loads, l, calls_);
+    double busiest = 0;
+    for (int r = 0; r < t.ranks; ++r)
+        busiest = std::max(
+            busiest, flopsPerRow * static_cast<double>(t.rankRowsAt(l, r)) / cluster_.flopRate +
+                         cluster_.secondsPerCall * calls_[r]);
+    return busiest;
+}
+
 double WhatIfLane::scoreStep(const StepTelemetry& t) {
     const MoeLayerConfig& lc = placement_.layerConfig();
     double compute = 0, stepSum = 0;
@@ -163,8 +178,7 @@ double WhatIfLane::scoreStep(const StepTelemetry& t) {
         int64_t pairs = 0;
         for (int r = 0; r < t.ranks; ++r) pairs += t.rankRowsAt(l, r);
         const int64_t slowest = t.slowestRows(l);
-        layerCompute_[l] =
-            6.0 * lc.hidden * lc.ffn * static_cast<double>(slowest) / cluster_.flopRate;
+        layerCompute_[l] = layerSeconds(t, l, 6.0 * lc.hidden * lc.ffn);
         compute += layerCompute_[l];
         if (pairs == 0) continue;
         layerRatio[l] = static_cast<double>(slowest) * t.ranks / static_cast<double>(pairs);

@@ -18,11 +18,13 @@
 
 namespace moe {
 
-// The cluster a what-if is modelled on: FLOP rate per rank for the expert products, the link
+// The cluster a what-if is modelled on: FLOP rate per rank for the expert products, a fixed
+// cost per expert call (see expert_calls.h; what a replica costs beyond its rows), the link
 // bandwidth weights are copied at.
 struct WhatIfCluster {
-    double flopRate = 100e12;  // FLOP/s per rank
-    double linkGBs = 50;       // GB/s for copying expert weights
+    double flopRate = 100e12;   // FLOP/s per rank
+    double secondsPerCall = 0;  // per expert call; 0 = a layer's time is its busiest rows
+    double linkGBs = 50;        // GB/s for copying expert weights
 };
 
 // Appended to the predictor of a row scored as the own-input ceiling (a bound, not a strategy).
@@ -42,7 +44,7 @@ struct WhatIfScore {
     double movedExperts = 0;      // all rebalances, all layers
     double movedBytes = 0;
     int64_t rebalances = 0;
-    double computeSeconds = 0;      // modelled: slowest rank's rows per layer, summed
+    double computeSeconds = 0;      // modelled: slowest rank's time per layer, summed
     double exposedCopySeconds = 0;  // copy time not hidden behind a step's compute
     // The predictor's measured wall time, learning and forecasting, over the `forecasts` steps
     // it ran (shared by every lane of the predictor: it runs once for all of them).
@@ -100,6 +102,7 @@ private:
               const std::vector<double>* transitions);
     void planInStep(const Step& step);
     double scoreStep(const StepTelemetry& t);
+    double layerSeconds(const StepTelemetry& t, int layer, double flopsPerRow);
     void scoreLayers(const std::vector<double>& ratio);  // NaN: the layer had no tokens
     void countMove(int experts, size_t bytes, double stepCompute);
     void countInStepMove(double lastLayerBefore);
@@ -118,6 +121,7 @@ private:
     int64_t warmup_ = 0;
     std::vector<int> pendingLayerMoves_;  // the last plan's moved experts per layer
     std::vector<double> layerCompute_;    // the last step's modelled compute per layer
+    std::vector<double> calls_;           // scratch: expert calls per rank
     bool planned_ = false;                // an in-step plan was made for this step
     StepTelemetry telemetry_;
     WhatIfScore score_;

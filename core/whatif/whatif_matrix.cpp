@@ -40,6 +40,8 @@ void checkSpec(const WhatIfSpec& s, const WorkloadShape& shape) {
     if (s.warmup < 0) throw Error("whatif: the warm-up must be 0 or more steps");
     if (s.cluster.flopRate <= 0 || s.cluster.linkGBs <= 0)
         throw Error("whatif: the FLOP rate and link bandwidth must be above 0");
+    if (!(s.cluster.secondsPerCall >= 0))
+        throw Error("whatif: the cost per expert call must be 0 or more");
 }
 
 struct Lanes {

@@ -27,6 +27,7 @@ std::string whatIfFacts(const WhatIfSpec& spec, const WhatIfResult& r) {
     w["presets"] = presets;
     w["warmup"] = spec.warmup;
     w["flop_rate"] = spec.cluster.flopRate;
+    w["seconds_per_call"] = spec.cluster.secondsPerCall;
     w["link_gbs"] = spec.cluster.linkGBs;
     w["steps"] = r.steps;
     return nlohmann::json{{"whatif", w}}.dump();

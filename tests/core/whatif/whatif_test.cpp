@@ -351,6 +351,33 @@ TEST(WhatIf, SpareSlotBudgetRowsBesideFreePlacement) {
     EXPECT_GT(spare.gapClosed, 0.0);
 }
 
+// A cost per expert call adds each layer's busiest rank's calls to the modelled time: at most
+// the 4 experts a contiguous rank holds, and more where replicas add calls. Rows are unchanged.
+TEST(WhatIf, ACostPerExpertCallChargesTheBusiestRanksCalls) {
+    WhatIfSpec s = smallSpec();
+    s.predictors = {"last"};
+    s.policies = {"eplb"};
+    s.cadences = {1};
+    const WhatIfResult rowsOnly = runWhatIf(s);
+    s.cluster.secondsPerCall = 1e-3;
+    const WhatIfResult withCalls = runWhatIf(s);
+    ASSERT_EQ(rowsOnly.rows.size(), withCalls.rows.size());
+    std::map<std::string, double> added;
+    for (size_t i = 0; i < rowsOnly.rows.size(); ++i) {
+        const WhatIfScore &a = rowsOnly.rows[i], &b = withCalls.rows[i];
+        EXPECT_EQ(a.slowestOverIdeal, b.slowestOverIdeal) << a.predictor;
+        added[a.predictor] = b.computeSeconds - a.computeSeconds;
+    }
+    const double layerSteps = 3.0 * 60;
+    EXPECT_GT(added["contiguous"], 0.0);
+    EXPECT_LE(added["contiguous"], 4e-3 * layerSteps + 1e-9);
+    // 20 slots on 4 ranks: EPLB's ranks hold 5 experts or replicas each, and call more of them.
+    EXPECT_GT(added["last"], added["contiguous"]);
+    EXPECT_LE(added["last"], 5e-3 * layerSteps + 1e-9);
+    s.cluster.secondsPerCall = -1;
+    EXPECT_THROW(runWhatIf(s), Error);
+}
+
 // t2e_ffn reads each layer's own router input: refused as a strategy, scored as a labelled
 // ceiling on request, and kept off the strategy map.
 TEST(WhatIf, OwnInputPredictorsOnlyAsALabelledCeiling) {
