@@ -7,6 +7,11 @@
 // ranks: where a placement leaves ranks close in rows, the maximum may be a different rank's
 // each layer (the one that measured slowest, or one with fewer rows and more expert calls);
 // the busy seconds of the rank with the most rows follow that one rank.
+// Last, the what-if's best combination: the engine's busy times of every lane fit a FLOP rate
+// and a cost per expert call (BusyTimeFit), the what-if replays the same steps on that model
+// with the same predictor, policies and cadence, and the policy it models fastest is the one
+// whose measured gain is checked against its rows (issue 18's "or its successor on the what-if's
+// best combination"). The modelled and measured ratios of every policy are printed side by side.
 // Usage: bench_policy_runs [steps=300] [rebalance_every=50] [batch=64]
 #include <algorithm>
 #include <cstdio>
@@ -16,9 +21,13 @@
 #include <vector>
 
 #include "bench/cpu/bench_util.h"
+#include "core/balance/expert_calls.h"
+#include "core/common/error.h"
+#include "core/engine/busy_time_fit.h"
 #include "core/engine/rebalance_controller.h"
 #include "core/engine/run_loop.h"
 #include "core/experiment/workload_source.h"
+#include "core/whatif/whatif_matrix.h"
 
 using namespace moe;
 
@@ -62,8 +71,24 @@ std::unique_ptr<Lane> makeLane(const std::string& policy, const WorkloadShape& s
     return lane;
 }
 
-void runLaneStep(Lane& lane, const Step& step) {
+constexpr double kFlopsPerRow = 6.0 * 128 * 352;  // the lanes' H and F
+
+// Every (layer, rank) of the step as a sample of the engine's cost: its rows' FLOPs, its expert
+// calls and its measured busy time.
+void addFitSamples(const Lane& lane, BusyTimeFit& fit) {
+    const StepTelemetry& t = lane.t;
+    std::vector<double> calls;
+    for (int l = 0; l < t.layers; ++l) {
+        expertCallsPerRank(lane.engine->placement(), t.loads, l, calls);
+        for (int r = 0; r < t.ranks; ++r)
+            fit.add(kFlopsPerRow * static_cast<double>(t.rankRowsAt(l, r)), calls[r],
+                    t.busyAt(l, r));
+    }
+}
+
+void runLaneStep(Lane& lane, const Step& step, BusyTimeFit& fit) {
     lane.engine->runStep(step, lane.t);
+    addFitSamples(lane, fit);
     const StepTelemetry& t = lane.t;
     for (int l = 0; l < t.layers; ++l) {
         lane.out.slowestBusy += t.slowestBusy(l);
@@ -76,8 +101,8 @@ void runLaneStep(Lane& lane, const Step& step) {
 // Every policy on the same steps, interleaved step by step: a slow phase of a shared machine
 // then slows every policy alike instead of whichever ran during it.
 std::vector<std::unique_ptr<Lane>> runPolicies(const std::vector<std::string>& policies,
-                                               int64_t steps, int every, int batch,
-                                               double flopRate) {
+                                               int64_t steps, int every, int batch, double flopRate,
+                                               BusyTimeFit& fit) {
     WorkloadOptions wo;
     wo.spec = "trace:gpt-oss-20b";
     wo.batching = Batching::Continuous;
@@ -109,11 +134,100 @@ std::vector<std::unique_ptr<Lane>> runPolicies(const std::vector<std::string>& p
     // Each step starts at the next lane: no lane always runs first, after the others' caches.
     for (size_t s = 0; s < held.size(); ++s)
         for (size_t i = 0; i < lanes.size(); ++i)
-            runLaneStep(*lanes[(s + i) % lanes.size()], held[s].step);
+            runLaneStep(*lanes[(s + i) % lanes.size()], held[s].step, fit);
     for (auto& lane : lanes)
         if (lane->rc) lane->out.rebalances = lane->rc->events().size();
     return lanes;
 }
+std::string resultName(const std::string& policy) {
+    std::string name = policy.substr(0, policy.find(':'));
+    if (policy.find("max_moves") != std::string::npos) name += "_max_moves4";
+    return name;
+}
+
+void reportLanes(const std::vector<std::unique_ptr<Lane>>& lanes) {
+    const Outcome& base = lanes.front()->out;
+    std::printf("  %-22s %12s %7s %17s %7s %13s %7s %10s\n", "policy", "slowest busy", "ratio",
+                "most rows' busy", "ratio", "slowest rows", "ratio", "rebalances");
+    for (const auto& lane : lanes) {
+        const Outcome& o = lane->out;
+        const std::string& p = lane->policy;
+        std::printf("  %-22s %10.3f s %7.3f %15.3f s %7.3f %13.0f %7.3f %10zu\n", p.c_str(),
+                    o.slowestBusy, o.slowestBusy / base.slowestBusy, o.rowsRankBusy,
+                    o.rowsRankBusy / base.rowsRankBusy, o.slowestRows,
+                    o.slowestRows / base.slowestRows, o.rebalances);
+        const std::string name = resultName(p);
+        bench::report("policy_run_slowest_busy_vs_contiguous_" + name,
+                      o.slowestBusy / base.slowestBusy, "x", "-");
+        bench::report("policy_run_most_rows_rank_busy_vs_contiguous_" + name,
+                      o.rowsRankBusy / base.rowsRankBusy, "x", "-");
+        bench::report("policy_run_slowest_rows_vs_contiguous_" + name,
+                      o.slowestRows / base.slowestRows, "x", "-");
+    }
+}
+
+// The what-if over the same steps on the engine's fitted model, with the lanes' predictor,
+// cadence and (non-contiguous) policies; 40 slots, as the gps and eplb lanes have.
+WhatIfResult modelledRuns(const std::vector<std::string>& policies,
+                          const BusyTimeFit::Result& model, int64_t steps, int every, int batch) {
+    WhatIfSpec s;
+    s.base.workload.spec = "trace:gpt-oss-20b";
+    s.base.workload.batching = "continuous";
+    s.base.workload.batch = batch;
+    s.base.workload.steps = steps;
+    s.base.model.ranks = 4;
+    s.base.model.hidden = 128;
+    s.base.model.ffn = 352;
+    s.base.rebalance.extraSlots = 8;
+    s.base.rebalance.horizon = 0;  // each plan covers the cadence, as the lanes' do
+    s.predictors = {"sw_avg:window=50"};
+    for (const std::string& p : policies)
+        if (p != "contiguous") s.policies.push_back(p);
+    s.cadences = {every};
+    s.cluster.flopRate = model.flopRate;
+    s.cluster.secondsPerCall = model.secondsPerCall;
+    return runWhatIf(s);
+}
+
+double modelledSeconds(const WhatIfScore& s) { return s.computeSeconds + s.exposedCopySeconds; }
+
+const WhatIfScore& whatIfRow(const WhatIfResult& w, const std::string& policy) {
+    for (const WhatIfScore& s : w.rows)
+        if (policy == "contiguous" ? s.predictor == "contiguous"
+                                   : s.policy == policy && s.predictor != "oracle")
+            return s;
+    throw Error("the what-if has no row for " + policy);
+}
+
+// Modelled against measured for every policy, then the what-if's best (fastest modelled) and
+// how closely its measured busiest-rank time follows its rows.
+void reportWhatIfBest(const std::vector<std::unique_ptr<Lane>>& lanes, const WhatIfResult& w,
+                      const BusyTimeFit::Result& model) {
+    const double baseModelled = modelledSeconds(whatIfRow(w, "contiguous"));
+    const Outcome& base = lanes.front()->out;
+    std::printf(
+        "  what-if on the lanes' fitted model (%.1f GFLOP/s, %.1f us per expert call), "
+        "against contiguous:\n  %-22s %9s %9s\n",
+        model.flopRate / 1e9, model.secondsPerCall * 1e6, "policy", "modelled", "measured");
+    const Lane* best = nullptr;
+    double bestModelled = 0;
+    for (const auto& lane : lanes) {
+        if (lane->policy == "contiguous") continue;
+        const double modelled = modelledSeconds(whatIfRow(w, lane->policy)) / baseModelled;
+        std::printf("  %-22s %9.3f %9.3f\n", lane->policy.c_str(), modelled,
+                    lane->out.slowestBusy / base.slowestBusy);
+        if (!best || modelled < bestModelled) best = lane.get(), bestModelled = modelled;
+    }
+    const double busy = best->out.slowestBusy / base.slowestBusy,
+                 rows = best->out.slowestRows / base.slowestRows;
+    std::printf(
+        "  what-if's best: %s (modelled %.3f); measured busiest rank %.3f, its rows %.3f: %.1f "
+        "points apart\n",
+        best->policy.c_str(), bestModelled, busy, rows, 100 * (busy - rows));
+    bench::report("policy_run_whatif_best_busy_minus_rows_points", 100 * (busy - rows), "points",
+                  "<=3");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,28 +240,20 @@ int main(int argc, char** argv) {
             "GPT-OSS-20B, continuous B=%d, %lld steps, 4 ranks, H=128 F=352; rebalance every %d "
             "steps from sw_avg:window=50 (eplb and gps with 40 slots)\n",
             batch, static_cast<long long>(steps), every);
-        const auto lanes = runPolicies({"contiguous", "round_robin", "gps", "eplb", "fastermoe",
-                                        "harmoeny", "moetuner:mode=balance", "eplb:max_moves=4"},
-                                       steps, every, batch, flop);
-        const Outcome& base = lanes.front()->out;
-        std::printf("  %-22s %12s %7s %17s %7s %13s %7s %10s\n", "policy", "slowest busy", "ratio",
-                    "most rows' busy", "ratio", "slowest rows", "ratio", "rebalances");
-        for (const auto& lane : lanes) {
-            const Outcome& o = lane->out;
-            const std::string& p = lane->policy;
-            std::printf("  %-22s %10.3f s %7.3f %15.3f s %7.3f %13.0f %7.3f %10zu\n", p.c_str(),
-                        o.slowestBusy, o.slowestBusy / base.slowestBusy, o.rowsRankBusy,
-                        o.rowsRankBusy / base.rowsRankBusy, o.slowestRows,
-                        o.slowestRows / base.slowestRows, o.rebalances);
-            std::string name = p.substr(0, p.find(':'));
-            if (p.find("max_moves") != std::string::npos) name += "_max_moves4";
-            bench::report("policy_run_slowest_busy_vs_contiguous_" + name,
-                          o.slowestBusy / base.slowestBusy, "x", "-");
-            bench::report("policy_run_most_rows_rank_busy_vs_contiguous_" + name,
-                          o.rowsRankBusy / base.rowsRankBusy, "x", "-");
-            bench::report("policy_run_slowest_rows_vs_contiguous_" + name,
-                          o.slowestRows / base.slowestRows, "x", "-");
-        }
+        const std::vector<std::string> policies{"contiguous",
+                                                "round_robin",
+                                                "gps",
+                                                "eplb",
+                                                "fastermoe",
+                                                "harmoeny",
+                                                "moetuner:mode=balance",
+                                                "eplb:max_moves=4"};
+        BusyTimeFit fit;
+        const auto lanes = runPolicies(policies, steps, every, batch, flop, fit);
+        reportLanes(lanes);
+        const BusyTimeFit::Result model = fit.fit();
+        if (!model.ok) throw Error("the lanes' busy times fit no model");
+        reportWhatIfBest(lanes, modelledRuns(policies, model, steps, every, batch), model);
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
