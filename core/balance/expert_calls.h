@@ -12,7 +12,8 @@
 
 namespace moe {
 
-// calls[r] (resized to the placement's ranks) = expert calls of rank r in `layer` for `loads`.
+// calls[r] (resized to the placement's ranks) = expert calls of rank r in `layer` for `loads`;
+// two slots of one expert on one rank are one call, as the engine runs them.
 void expertCallsPerRank(const Placement& p, const LoadMatrix& loads, int layer,
                         std::vector<double>& calls);
 
