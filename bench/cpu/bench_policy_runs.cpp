@@ -32,6 +32,9 @@
 using namespace moe;
 
 namespace {
+constexpr int kHidden = 128, kFfn = 352, kSlots = 40;  // every lane's widths and slots
+constexpr double kFlopsPerRow = 6.0 * kHidden * kFfn;
+
 struct Outcome {
     double slowestBusy = 0;   // sum over steps and layers of the busiest rank's busy seconds
     double slowestRows = 0;   // ... of the busiest rank's rows
@@ -53,8 +56,8 @@ std::unique_ptr<Lane> makeLane(const std::string& policy, const WorkloadShape& s
     auto lane = std::make_unique<Lane>();
     lane->policy = policy;
     EngineConfig c;
-    c.layer.hidden = 128;
-    c.layer.ffn = 352;
+    c.layer.hidden = kHidden;
+    c.layer.ffn = kFfn;
     c.ranks = 4;
     c.threads = 4;  // one thread per rank: busy time is each rank thread's CPU time
     lane->engine = std::make_unique<MoeEngine>(c, shape);
@@ -64,14 +67,12 @@ std::unique_ptr<Lane> makeLane(const std::string& policy, const WorkloadShape& s
         o.predictor = "sw_avg:window=50";
         o.every = every;
         o.horizon = every;
-        o.slots = policy.rfind("eplb", 0) == 0 || policy.rfind("gps", 0) == 0 ? 40 : 0;
+        o.slots = kSlots;  // HarMoEny's 0 would mean no limit; the what-if has one budget
         o.flopRate = flopRate;
         lane->rc = std::make_unique<RebalanceController>(o, shape, *lane->engine);
     }
     return lane;
 }
-
-constexpr double kFlopsPerRow = 6.0 * 128 * 352;  // the lanes' H and F
 
 // Every (layer, rank) of the step as a sample of the engine's cost: its rows' FLOPs, its expert
 // calls and its measured busy time.
@@ -167,7 +168,7 @@ void reportLanes(const std::vector<std::unique_ptr<Lane>>& lanes) {
 }
 
 // The what-if over the same steps on the engine's fitted model, with the lanes' predictor,
-// cadence and (non-contiguous) policies; 40 slots, as the gps and eplb lanes have.
+// cadence, (non-contiguous) policies and slots.
 WhatIfResult modelledRuns(const std::vector<std::string>& policies,
                           const BusyTimeFit::Result& model, int64_t steps, int every, int batch) {
     WhatIfSpec s;
@@ -176,9 +177,9 @@ WhatIfResult modelledRuns(const std::vector<std::string>& policies,
     s.base.workload.batch = batch;
     s.base.workload.steps = steps;
     s.base.model.ranks = 4;
-    s.base.model.hidden = 128;
-    s.base.model.ffn = 352;
-    s.base.rebalance.extraSlots = 8;
+    s.base.model.hidden = kHidden;
+    s.base.model.ffn = kFfn;
+    s.base.rebalance.slotCount = kSlots;
     s.base.rebalance.horizon = 0;  // each plan covers the cadence, as the lanes' do
     s.predictors = {"sw_avg:window=50"};
     for (const std::string& p : policies)
@@ -189,14 +190,21 @@ WhatIfResult modelledRuns(const std::vector<std::string>& policies,
     return runWhatIf(s);
 }
 
-double modelledSeconds(const WhatIfScore& s) { return s.computeSeconds + s.exposedCopySeconds; }
+// The expert products' modelled time: what the lanes' busy seconds measure (no weight copies).
+double modelledSeconds(const WhatIfScore& s) { return s.computeSeconds; }
 
+// The one row of `policy` planned from the predictor (or the contiguous bound).
 const WhatIfScore& whatIfRow(const WhatIfResult& w, const std::string& policy) {
-    for (const WhatIfScore& s : w.rows)
-        if (policy == "contiguous" ? s.predictor == "contiguous"
-                                   : s.policy == policy && s.predictor != "oracle")
-            return s;
-    throw Error("the what-if has no row for " + policy);
+    const WhatIfScore* found = nullptr;
+    for (const WhatIfScore& s : w.rows) {
+        const bool match = policy == "contiguous" ? s.predictor == "contiguous"
+                                                  : s.policy == policy && s.predictor != "oracle";
+        if (!match) continue;
+        if (found) throw Error("the what-if has more than one row for " + policy);
+        found = &s;
+    }
+    if (!found) throw Error("the what-if has no row for " + policy);
+    return *found;
 }
 
 // Modelled against measured for every policy, then the what-if's best (fastest modelled) and
@@ -212,7 +220,6 @@ void reportWhatIfBest(const std::vector<std::unique_ptr<Lane>>& lanes, const Wha
     const Lane* best = nullptr;
     double bestModelled = 0;
     for (const auto& lane : lanes) {
-        if (lane->policy == "contiguous") continue;
         const double modelled = modelledSeconds(whatIfRow(w, lane->policy)) / baseModelled;
         std::printf("  %-22s %9.3f %9.3f\n", lane->policy.c_str(), modelled,
                     lane->out.slowestBusy / base.slowestBusy);
@@ -235,11 +242,11 @@ int main(int argc, char** argv) {
     const int every = argc > 2 ? std::atoi(argv[2]) : 50;
     const int batch = argc > 3 ? std::atoi(argv[3]) : 64;
     try {
-        const double flop = measureExpertFlopRate(128, 352, 64);
+        const double flop = measureExpertFlopRate(kHidden, kFfn, 64);
         std::printf(
-            "GPT-OSS-20B, continuous B=%d, %lld steps, 4 ranks, H=128 F=352; rebalance every %d "
-            "steps from sw_avg:window=50 (eplb and gps with 40 slots)\n",
-            batch, static_cast<long long>(steps), every);
+            "GPT-OSS-20B, continuous B=%d, %lld steps, 4 ranks, H=%d F=%d; rebalance every %d "
+            "steps from sw_avg:window=50, %d slots\n",
+            batch, static_cast<long long>(steps), kHidden, kFfn, every, kSlots);
         const std::vector<std::string> policies{"contiguous",
                                                 "round_robin",
                                                 "gps",
