@@ -234,7 +234,7 @@ int routedIn(const int32_t* row, int64_t slots) {
 
 // The dump's layers that route, and their top-k, from the first pass with tokens: every pass
 // must then route as many experts per token in each layer (0 in a dense layer).
-struct LayerRouting {
+struct DumpLayerTopK {
     std::vector<int> perLayerK;  // -1 until a pass with tokens was seen
     void decide(const std::string& path, const int32_t* ids, int64_t tokens, int64_t slots,
                 ImportedRouting& r) {
@@ -261,7 +261,7 @@ struct LayerRouting {
 // Token t of a pass: its routed ids of every kept layer appended to r.ids, every layer's
 // count checked.
 void appendToken(const std::string& path, const int32_t* ids, int64_t tokens, int64_t slots,
-                 int64_t t, const LayerRouting& lr, ImportedRouting& r) {
+                 int64_t t, const DumpLayerTopK& lr, ImportedRouting& r) {
     const int64_t L = static_cast<int64_t>(lr.perLayerK.size());
     for (int64_t l = 0; l < L; ++l) {
         const int32_t* row = ids + (l * tokens + t) * slots;
@@ -295,7 +295,7 @@ private:
     const PerRankFiles& in_;
     size_t total_;
     ImportedRouting& r_;
-    LayerRouting lr_;
+    DumpLayerTopK lr_;
     std::vector<int32_t> slotIds_;  // one pass's [layers, tokens, slots], folded
     int32_t sequence_ = 0;          // the next sequence's number
     int64_t step_ = -1, lastId_ = -1;
