@@ -34,7 +34,7 @@ ExperimentConfig unusualConfig() {
     return c;
 }
 
-std::string errorOf(const std::string& json) {
+std::string configErrorOf(const std::string& json) {
     try {
         parseExperimentConfig(json, "test.json");
     } catch (const Error& e) {
@@ -75,20 +75,22 @@ TEST(ExperimentConfig, MissingFieldsKeepTheirDefaults) {
 }
 
 TEST(ExperimentConfig, BadJsonNamesTheFieldAndTheProblem) {
-    EXPECT_NE(errorOf("{not json").find("test.json: not valid JSON"), std::string::npos);
-    EXPECT_NE(errorOf("[1]").find("a JSON object"), std::string::npos);
-    const std::string type = errorOf(R"({"rebalance": {"slots": "four"}})");
+    EXPECT_NE(configErrorOf("{not json").find("test.json: not valid JSON"), std::string::npos);
+    EXPECT_NE(configErrorOf("[1]").find("a JSON object"), std::string::npos);
+    const std::string type = configErrorOf(R"({"rebalance": {"slots": "four"}})");
     EXPECT_NE(type.find("'rebalance.slots' must be a whole number, not string"), std::string::npos)
         << type;
-    EXPECT_NE(errorOf(R"({"model": {"hiden": 3}})").find("unknown field 'model.hiden'"),
+    EXPECT_NE(configErrorOf(R"({"model": {"hiden": 3}})").find("unknown field 'model.hiden'"),
               std::string::npos);
-    EXPECT_NE(errorOf(R"({"model": 3})").find("'model' must be an object"), std::string::npos);
-    EXPECT_NE(errorOf(R"({"seed": -1})").find("'seed' must be a whole number in range"),
+    EXPECT_NE(configErrorOf(R"({"model": 3})").find("'model' must be an object"),
               std::string::npos);
-    EXPECT_NE(errorOf(R"({"model": {"ranks": 4294967296}})").find("in range"), std::string::npos);
-    EXPECT_NE(errorOf(R"({"prediction": {"horizons": [1, "x"]}})").find("horizons[1]"),
+    EXPECT_NE(configErrorOf(R"({"seed": -1})").find("'seed' must be a whole number in range"),
               std::string::npos);
-    EXPECT_NE(errorOf(R"({"format": "something else"})").find("format"), std::string::npos);
+    EXPECT_NE(configErrorOf(R"({"model": {"ranks": 4294967296}})").find("in range"),
+              std::string::npos);
+    EXPECT_NE(configErrorOf(R"({"prediction": {"horizons": [1, "x"]}})").find("horizons[1]"),
+              std::string::npos);
+    EXPECT_NE(configErrorOf(R"({"format": "something else"})").find("format"), std::string::npos);
 }
 
 TEST(ExperimentConfig, ValidConfigsHaveNoProblems) {
