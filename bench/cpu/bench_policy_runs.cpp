@@ -81,9 +81,7 @@ void addFitSamples(const Lane& lane, BusyTimeFit& fit) {
     std::vector<double> calls;
     for (int l = 0; l < t.layers; ++l) {
         expertCallsPerRank(lane.engine->placement(), t.loads, l, calls);
-        for (int r = 0; r < t.ranks; ++r)
-            fit.add(kFlopsPerRow * static_cast<double>(t.rankRowsAt(l, r)), calls[r],
-                    t.busyAt(l, r));
+        fit.addLayer(t, l, calls, kFlopsPerRow);
     }
 }
 

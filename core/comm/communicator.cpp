@@ -8,12 +8,16 @@
 
 namespace moe {
 
+void checkRowLists(int ranks, const RowList& sendRows, const RowList& recvRows) {
+    if (static_cast<int>(sendRows.start.size()) != ranks + 1 ||
+        static_cast<int>(recvRows.start.size()) != ranks + 1)
+        throw Error("allToAllRows: row lists must have one start per rank plus the end");
+}
+
 void Communicator::allToAllRowsKeepingSend(const void* send, RowList sendRows, void* recv,
                                            RowList recvRows, size_t rowBytes) {
     const int G = size();
-    if (static_cast<int>(sendRows.start.size()) != G + 1 ||
-        static_cast<int>(recvRows.start.size()) != G + 1)
-        throw Error("allToAllRows: row lists must have one start per rank plus the end");
+    checkRowLists(G, sendRows, recvRows);
     // The lists' entries from start[0] to start[G], packed in that order.
     const size_t sent = sendRows.start[G] - sendRows.start[0],
                  received = recvRows.start[G] - recvRows.start[0];

@@ -29,6 +29,9 @@ struct RowList {
     size_t count(int rank) const { return start[rank + 1] - start[rank]; }
 };
 
+// Throws unless both lists have one start per rank of `ranks`, plus the end.
+void checkRowLists(int ranks, const RowList& sendRows, const RowList& recvRows);
+
 class Communicator {
 public:
     virtual ~Communicator() = default;

@@ -52,9 +52,7 @@ public:
     void allToAllRowsKeepingSend(const void* send, RowList sendRows, void* recv, RowList recvRows,
                                  size_t rowBytes) override {
         const int G = g_.size_;
-        if (static_cast<int>(sendRows.start.size()) != G + 1 ||
-            static_cast<int>(recvRows.start.size()) != G + 1)
-            throw Error("allToAllRows: row lists must have one start per rank plus the end");
+        checkRowLists(G, sendRows, recvRows);
         const int parity = publish({send, nullptr, rowBytes, nullptr, sendRows});
         sync();
         for (int s = 0; s < G; ++s) {

@@ -16,6 +16,13 @@ void BusyTimeFit::add(double flops, double calls, double seconds) {
     ++n_;
 }
 
+void BusyTimeFit::addLayer(const StepTelemetry& t, int layer, const std::vector<double>& calls,
+                           double flopsPerRow) {
+    for (int r = 0; r < t.ranks; ++r)
+        add(flopsPerRow * static_cast<double>(t.rankRowsAt(layer, r)), calls[r],
+            t.busyAt(layer, r));
+}
+
 BusyTimeFit::Result BusyTimeFit::fit() const {
     Result r;
     r.samples = n_;

@@ -6,6 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
+
+#include "core/engine/telemetry.h"
 
 namespace moe {
 
@@ -13,6 +16,10 @@ class BusyTimeFit {
 public:
     // One sample; samples without measured time (a replay) are ignored.
     void add(double flops, double calls, double seconds);
+    // Every rank of one layer of a step: its rows at `flopsPerRow`, its expert calls (see
+    // expertCallsPerRank) and its measured busy time.
+    void addLayer(const StepTelemetry& t, int layer, const std::vector<double>& calls,
+                  double flopsPerRow);
 
     struct Result {
         bool ok = false;      // enough varied samples for both parameters

@@ -53,7 +53,9 @@ long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& 
     allCounts_.resize(static_cast<size_t>(G) * (E + 1));
     comm_.allGatherKeepingSend(local.data(), local.size() * sizeof(int64_t), allCounts_.data());
 
-    std::vector<int64_t> before(E, 0), total(E, 0);
+    std::vector<int64_t> before(E, 0);
+    std::vector<int64_t>& total = totals_;
+    total.assign(E, 0);
     long long globalTokens = 0;
     for (int s = 0; s < G; ++s) {
         const int64_t* row = allCounts_.data() + static_cast<size_t>(s) * (E + 1);
@@ -89,9 +91,8 @@ long long ExpertParallelLayer::route(const LayerInputs& in, const LayerOutputs& 
 void ExpertParallelLayer::countReceives(const LayerInputs& in, long long cap) {
     const int E = in.config->experts, G = comm_.size(), me = comm_.rank();
     recvCountBySourceExpert_.assign(static_cast<size_t>(G) * E, 0);
-    std::vector<int64_t> before(E, 0), total(E, 0);
-    for (int s = 0; s < G; ++s)
-        for (int e = 0; e < E; ++e) total[e] += allCounts_[static_cast<size_t>(s) * (E + 1) + e];
+    const std::vector<int64_t>& total = totals_;  // route's sums over the ranks
+    std::vector<int64_t> before(E, 0);
     for (int s = 0; s < G; ++s) {
         const int64_t* row = allCounts_.data() + static_cast<size_t>(s) * (E + 1);
         for (int e = 0; e < E; ++e) {

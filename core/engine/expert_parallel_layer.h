@@ -71,6 +71,7 @@ private:
     std::vector<int32_t> recvIndex_;  // where each received row goes, in arrival order
     std::vector<size_t> recvStart_;   // first received row from each source rank, plus the end
     std::vector<int64_t> localCounts_, allCounts_;
+    std::vector<int64_t> totals_;  // pairs per expert over all ranks, from the gathered counts
 };
 
 }  // namespace moe

@@ -155,9 +155,7 @@ void RebalanceController::addFitSamples(const StepTelemetry& t, const MoeLayerCo
     std::vector<double> calls;
     for (int l = 0; l < t.layers; ++l) {
         expertCallsPerRank(p, t.loads, l, calls);
-        for (int r = 0; r < t.ranks; ++r)
-            fit_.add(flopsPerRow * static_cast<double>(t.rankRowsAt(l, r)), calls[r],
-                     t.busyAt(l, r));
+        fit_.addLayer(t, l, calls, flopsPerRow);
         const int slowest = t.rankWithMostRows(l);
         const double flops = flopsPerRow * static_cast<double>(t.rankRowsAt(l, slowest));
         slowestFlops_[l] += flops;

@@ -13,27 +13,10 @@
 #include "core/common/error.h"
 #include "core/engine/moe_engine.h"
 #include "core/workload/synthetic_workload.h"
+#include "tests/core/common/owned_steps.h"
 
 namespace moe {
 namespace {
-
-struct HeldStep {
-    Step step;
-    std::vector<int32_t> experts;
-};
-
-std::vector<HeldStep> firstSteps(SyntheticWorkload& w, int n) {
-    std::vector<HeldStep> held(n);
-    for (HeldStep& h : held) {
-        Step s;
-        if (!w.next(s)) throw Error("the synthetic workload ran out of steps");
-        h.experts.assign(s.experts.begin(), s.experts.end());
-        h.step.index = s.index;
-        h.step.tokens = s.tokens;
-    }
-    for (HeldStep& h : held) h.step.experts = h.experts;
-    return held;
-}
 
 // Every rank's output of every layer, as the layer output hook sees them.
 class Outputs {
@@ -76,7 +59,8 @@ TEST(MoeEngineFailure, AStepFailingOnOneRankMidLayerLeavesTheNextStepExact) {
     sp.steps = 2;
     sp.skew = 2;
     SyntheticWorkload w(sp);
-    const std::vector<HeldStep> steps = firstSteps(w, 2);
+    const std::vector<test::OwnedStep> steps = test::ownedSteps(w, 2);
+    ASSERT_GT(steps[1].step.tokens, 0);
 
     Outputs recovered, fresh;
     std::atomic<bool> fail{true};

@@ -13,6 +13,7 @@
 #include "core/whatif/step_load_forecaster.h"
 #include "core/whatif/whatif_matrix.h"
 #include "core/whatif/whatif_store.h"
+#include "tests/core/common/owned_steps.h"
 
 namespace moe {
 namespace {
@@ -138,28 +139,14 @@ TEST(WhatIf, SameFiguresOnOneThreadOrMany) {
     }
 }
 
-// Steps of a synthetic workload, copied out (a workload's step views live until its next step).
-struct OwnedStep {
-    std::vector<int32_t> experts;
-    Step step;
-};
-
-std::vector<OwnedStep> readSteps(int n) {
+// Steps of a synthetic workload, copied out.
+std::vector<test::OwnedStep> readSteps(int n) {
     WorkloadOptions o;
     o.spec = "synthetic:layers=2,experts=8,top_k=2,tokens=64,skew=2.5,drift=0.05";
     o.batching = Batching::Tokens;
     o.maxSteps = n;
     auto w = openWorkload(o);
-    std::vector<OwnedStep> out(static_cast<size_t>(n));
-    Step s;
-    for (int i = 0; i < n && w->next(s); ++i) {
-        out[i].experts.assign(s.experts.begin(), s.experts.end());
-        out[i].step = s;
-        out[i].step.experts = out[i].experts;
-        out[i].step.weights = {};
-        out[i].step.sequenceIds = out[i].step.positions = out[i].step.tokenIds = {};
-    }
-    return out;
+    return test::ownedSteps(*w, n);
 }
 
 // The layer and plan of the poisoned-step tests: 8 experts of width 16, EPLB on 12 slots
@@ -182,9 +169,9 @@ RebalanceOptions eplbEveryStep(const std::string& predictor) {
 }
 
 TEST(WhatIf, APredictedPlanNeverSeesTheStepItIsScoredOn) {
-    std::vector<OwnedStep> steps = readSteps(12);
+    std::vector<test::OwnedStep> steps = readSteps(12);
     // The poisoned copy of step 11: every token of every layer on experts 0 and 1.
-    OwnedStep poisoned = steps[11];
+    test::OwnedStep poisoned = steps[11];
     for (size_t i = 0; i < poisoned.experts.size(); ++i) poisoned.experts[i] = i % 2;
     poisoned.step.experts = poisoned.experts;
     const WorkloadShape shape{2, 8, 2};
@@ -227,8 +214,8 @@ TEST(WhatIf, APredictedPlanNeverSeesTheStepItIsScoredOn) {
 // of the step it plans leaves the whole plan (layer 0 from history, layer 1 from layer 0) as
 // it was.
 TEST(WhatIf, AnInStepPlanReadsOnlyTheLayersBefore) {
-    std::vector<OwnedStep> steps = readSteps(12);
-    OwnedStep poisoned = steps[11];
+    std::vector<test::OwnedStep> steps = readSteps(12);
+    test::OwnedStep poisoned = steps[11];
     for (size_t i = poisoned.experts.size() / 2; i < poisoned.experts.size(); ++i)
         poisoned.experts[i] = i % 2;
     poisoned.step.experts = poisoned.experts;
