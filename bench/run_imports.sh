@@ -22,7 +22,7 @@ log=$("$build/bench/bench_imports" "$dir")
 {
   echo "# Import reading speed, $(date +%F)"
   echo
-  echo "Machine: $cpu, $(nproc) hardware threads. Commit: $(git -C "$root" rev-parse --short HEAD). Command: \`bench/run_imports.sh$( (($# > 1)) && printf ' <build> %q' "${@:2}")\`."
+  echo "Machine: $cpu, $(nproc) hardware threads. Commit: $(git -C "$root" rev-parse --short HEAD). Command: \`bench/run_imports.sh$( (($# > 1)) && printf ' <build>' && printf ' %q' "${@:2}")\`."
   echo "Reference: the same file's bytes read with fread (what \`cat\` does), from the page cache (hot), and"
   echo "with the file's pages dropped before each read (cold: what a first open pays, the disk included)."
   echo
