@@ -12,6 +12,7 @@
 // with the same predictor, policies and cadence, and the policy it models fastest is the one
 // whose measured gain is checked against its rows (issue 18's "or its successor on the what-if's
 // best combination"). The modelled and measured ratios of every policy are printed side by side.
+// A second contiguous lane, run like the others, measures the run's own spread between lanes.
 // Usage: bench_policy_runs [steps=300] [rebalance_every=50] [batch=64]
 #include <algorithm>
 #include <cstdio>
@@ -165,6 +166,18 @@ void reportLanes(const std::vector<std::unique_ptr<Lane>>& lanes) {
     }
 }
 
+// Two lanes of one policy on the same steps differ only by what the machine does to them: how
+// far apart they measure says how far any two lanes' ratios can be trusted.
+void reportRepeatLane(const Lane& first, const Lane& again) {
+    const double busy = again.out.slowestBusy / first.out.slowestBusy,
+                 rowsRank = again.out.rowsRankBusy / first.out.rowsRankBusy;
+    std::printf(
+        "  %s again, as a lane of its own: busiest rank %.3f, rank with most rows %.3f (the "
+        "run's own spread)\n",
+        first.policy.c_str(), busy, rowsRank);
+    bench::report("policy_run_repeat_lane_busy_points", 100 * (busy - 1), "points", "report");
+}
+
 // The what-if over the same steps on the engine's fitted model, with the lanes' predictor,
 // cadence, (non-contiguous) policies and slots.
 WhatIfResult modelledRuns(const std::vector<std::string>& policies,
@@ -254,8 +267,13 @@ int main(int argc, char** argv) {
                                                 "moetuner:mode=balance",
                                                 "eplb:max_moves=4"};
         BusyTimeFit fit;
-        const auto lanes = runPolicies(policies, steps, every, batch, flop, fit);
+        std::vector<std::string> run = policies;
+        run.push_back("contiguous");  // a second lane of the first: the run's own spread
+        auto lanes = runPolicies(run, steps, every, batch, flop, fit);
+        const std::unique_ptr<Lane> again = std::move(lanes.back());
+        lanes.pop_back();
         reportLanes(lanes);
+        reportRepeatLane(*lanes.front(), *again);
         const BusyTimeFit::Result model = fit.fit();
         if (!model.ok) throw Error("the lanes' busy times fit no model");
         reportWhatIfBest(lanes, modelledRuns(policies, model, steps, every, batch), model);
