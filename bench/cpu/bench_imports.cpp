@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -41,7 +40,8 @@ size_t readAll(const std::string& path) {
 
 // Drops the file's pages from the page cache (written back first: dirty pages stay). Returns
 // the share of its pages still cached afterwards (0 when all went; 1 where the system keeps
-// them), so a "cold" figure is only reported where the file really was read cold.
+// them), so a "cold" figure is only reported where the file really was read cold. Its own
+// mapping, not MappedFile's, which populates the pages and so would read the file back in.
 double evict(const std::string& path) {
     const int fd = open(path.c_str(), O_RDONLY);
     if (fd < 0) throw Error("cannot open " + path);
@@ -67,15 +67,10 @@ double evict(const std::string& path) {
 // Median seconds of `fn` over 3 runs, the file's pages dropped before each; negative where
 // the page cache kept more than 1% of them.
 double coldSeconds(const std::string& path, const std::function<void()>& fn) {
-    std::vector<double> t;
-    for (int i = 0; i < 3; ++i) {
-        if (evict(path) > 0.01) return -1;
-        const auto a = std::chrono::steady_clock::now();
-        fn();
-        t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
-    }
-    std::sort(t.begin(), t.end());
-    return t[1];
+    bool cold = true;
+    const double seconds =
+        bench::medianSeconds(fn, 3, 0, [&] { cold = cold && evict(path) <= 0.01; });
+    return cold ? seconds : -1;
 }
 
 // Seconds of `zcat` on the file gzipped (as bench_trace_read times it): what reading the

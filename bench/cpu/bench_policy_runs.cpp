@@ -139,6 +139,7 @@ std::vector<std::unique_ptr<Lane>> runPolicies(const std::vector<std::string>& p
         if (lane->rc) lane->out.rebalances = lane->rc->events().size();
     return lanes;
 }
+
 std::string resultName(const std::string& policy) {
     std::string name = policy.substr(0, policy.find(':'));
     if (policy.find("max_moves") != std::string::npos) name += "_max_moves4";

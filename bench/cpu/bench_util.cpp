@@ -9,10 +9,12 @@
 
 namespace moe::bench {
 
-double medianSeconds(const std::function<void()>& fn, int repeats, int warmup) {
+double medianSeconds(const std::function<void()>& fn, int repeats, int warmup,
+                     const std::function<void()>& before) {
     for (int i = 0; i < warmup; ++i) fn();
     std::vector<double> t;
     for (int i = 0; i < repeats; ++i) {
+        if (before) before();
         const auto a = std::chrono::steady_clock::now();
         fn();
         t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());

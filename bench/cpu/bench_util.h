@@ -7,8 +7,10 @@
 
 namespace moe::bench {
 
-// Runs `fn` `warmup` times untimed, then `repeats` times; returns the median seconds.
-double medianSeconds(const std::function<void()>& fn, int repeats, int warmup = 1);
+// Runs `fn` `warmup` times untimed, then `repeats` times; returns the median seconds. `before`,
+// when given, runs untimed before each timed run (to reset what a run changes).
+double medianSeconds(const std::function<void()>& fn, int repeats, int warmup = 1,
+                     const std::function<void()>& before = {});
 
 // The reference the layer benchmarks measure against: the median seconds of one dense
 // row-major float product [rows x inner] x [inner x cols] on all threads (random operands).

@@ -65,8 +65,7 @@ private:
     std::vector<int32_t> sendPair_;   // pair index of each sent row, in send order
     std::vector<int32_t> sendToken_;  // its token (row of the activations)
     std::vector<size_t> sendStart_;   // first sent row for each destination rank, plus the end
-    std::vector<int>
-        recvCountBySourceExpert_;     // rows received from each source rank for each expert
+    std::vector<int> recvCountBySourceExpert_;  // rows from each source rank, per expert
     std::vector<int> expertOffsets_;  // received rows of expert e: [offsets[e], offsets[e + 1])
     std::vector<int32_t> recvIndex_;  // where each received row goes, in arrival order
     std::vector<size_t> recvStart_;   // first received row from each source rank, plus the end

@@ -16,12 +16,14 @@ struct OwnedStep {
 
 // Up to n steps of `w` (fewer if it ends first).
 inline std::vector<OwnedStep> ownedSteps(Workload& w, int n) {
-    std::vector<OwnedStep> out(static_cast<size_t>(n));
+    std::vector<OwnedStep> out;
+    out.reserve(static_cast<size_t>(n));  // no reallocation: each step views its own ids
     Step s;
-    for (int i = 0; i < n && w.next(s); ++i) {
-        out[i].experts.assign(s.experts.begin(), s.experts.end());
-        out[i].step = Step{s.index, s.tokens, {}, {}, {}, {}, {}, {}};
-        out[i].step.experts = out[i].experts;
+    while (static_cast<int>(out.size()) < n && w.next(s)) {
+        OwnedStep& o = out.emplace_back();
+        o.experts.assign(s.experts.begin(), s.experts.end());
+        o.step = Step{s.index, s.tokens, {}, {}, {}, {}, {}, {}};
+        o.step.experts = o.experts;
     }
     return out;
 }
